@@ -1,0 +1,49 @@
+// What every tool's command line shares (DESIGN "Command-line conventions"):
+// --help, --version, --config FILE (same keys as the flags), --log-level,
+// --data-dir; the default paths; typed exit codes; the one-line fatal error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+namespace trace::cli {
+
+namespace po = boost::program_options;
+
+// Documented exit codes, the same for every tool.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  // runtime failure (I/O, store, network)
+  kExitUsage = 2,    // bad flags or arguments
+  kExitInput = 3,    // an input (file, db, config) cannot be opened or read
+};
+
+struct Spec {
+  std::string tool;      // "trace-tail"
+  std::string synopsis;  // "trace-tail [options] [FILE|GLOB...]"
+  std::string about;     // a paragraph for newcomers: what it does, examples
+  po::options_description options{"Options"};
+  po::positional_options_description positional;
+};
+
+// Parses argv and the --config file, sets up logging (--log-level) and
+// handles --help / --version. Returns false with *exit_code set when the
+// tool should exit now (help printed: 0; bad flags: one line on stderr, 2).
+bool Parse(Spec& spec, int argc, char** argv, po::variables_map* vm, int* exit_code);
+
+// Prints "<tool>: <what> failed: <why>" on stderr and returns code.
+int Fail(const std::string& tool, const std::string& what, const std::string& why,
+         int code = kExitFailure);
+
+// Default locations (all overridable by flags).
+std::string HomeDir();
+// --data-dir if given, else ${XDG_DATA_HOME:-~/.local/share}/claude-trace.
+std::string DataDir(const po::variables_map& vm);
+// $CLAUDE_CONFIG_DIR or ~/.claude.
+std::string ClaudeHome();
+// $CLAUDE_TRACE_DIR or <claude home>/traces.
+std::string TracesDir();
+
+}  // namespace trace::cli

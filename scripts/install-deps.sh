@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages claude-trace needs to build, run, test and
+# benchmark, and the npm packages its browser/EventSource tests use.
+# Idempotent and quiet when everything is present. Usage: install-deps.sh [--bench]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+want=(
+  build-essential cmake pkg-config git
+  libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils rapidjson-dev libpoco-dev
+  libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
+  supervisor curl python3 python3-zmq chromium
+)
+# Node.js and npm may come from outside Debian (the machine image ships them);
+# ask apt for them only when they are missing.
+command -v node >/dev/null 2>&1 || want+=(nodejs)
+command -v npm >/dev/null 2>&1 || want+=(npm)
+if [ "${1:-}" = "--bench" ]; then
+  want+=(wrk hyperfine nginx-light libnginx-mod-nchan sqlite3)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq >/dev/null
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages for the system tests (EventSource client, headless browser driver).
+if [ ! -f "$here/tests/node_modules/.deps-ok" ] || [ "$here/tests/package.json" -nt "$here/tests/node_modules/.deps-ok" ]; then
+  if [ -f "$here/tests/package.json" ]; then
+    echo "install-deps: installing npm packages for tests" >&2
+    (cd "$here/tests" && npm install --no-audit --no-fund --silent >/dev/null)
+    touch "$here/tests/node_modules/.deps-ok"
+  fi
+fi
