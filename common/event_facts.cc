@@ -144,9 +144,8 @@ void SessionAttributes(const Value& event, const Value& data, EventFacts* f) {
 
 }  // namespace
 
-EventFacts ExtractFacts(const Value& event, EventKeys keys) {
-  EventFacts f;
-  f.keys = std::move(keys);
+EventFacts ExtractFacts(const Value& event, const EventKeys& keys) {
+  EventFacts f(keys);
   f.parse_error = f.keys.kind == kKindRaw || json::Find(event, "parse_error") != nullptr;
   f.duration_ms = json::GetInt(event, "duration_ms");
   const Value& data = Data(event);

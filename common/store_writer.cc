@@ -71,6 +71,8 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
   std::unique_ptr<StoreWriter> w(new StoreWriter());
   w->env_ = *env;
   w->cache_entries_ = options.cache_entries;
+  w->arena_ = std::make_unique<char[]>(kArenaBytes);
+  w->pool_ = std::make_unique<rapidjson::MemoryPoolAllocator<>>(w->arena_.get(), kArenaBytes);
   int dead = 0;
   mdb_reader_check(w->env_, &dead);  // slots of killed readers
   if (Status st = w->Load(); !st) return st.Wrap("open db '" + options.dir + "'");
@@ -206,7 +208,11 @@ Status StoreWriter::TryAppend(const std::vector<IncomingLine>& lines,
 
 Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEvent>* committed,
                               AppendStats* stats) {
-  rapidjson::Document doc;
+  struct ClearPool {
+    rapidjson::MemoryPoolAllocator<>* pool;
+    ~ClearPool() { pool->Clear(); }
+  } clear_after{pool_.get()};
+  rapidjson::Document doc(pool_.get());
   std::string raw;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(line.body.data(), line.body.size());
   std::string error = doc.HasParseError() ? "not valid JSON" : "";

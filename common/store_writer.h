@@ -6,6 +6,7 @@
 #pragma once
 
 #include <lmdb.h>
+#include <rapidjson/document.h>
 
 #include <cstdint>
 #include <map>
@@ -100,6 +101,10 @@ class StoreWriter {
   std::map<std::string, SourceOffset> sources_, staged_sources_;
   std::map<std::string, PublisherPosition> publishers_;
   std::unique_ptr<AggregateState> state_;
+  // Parse arena reused for every line (no malloc per event in the common case).
+  static constexpr size_t kArenaBytes = 256 << 10;
+  std::unique_ptr<char[]> arena_;
+  std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool_;
 };
 
 }  // namespace trace
