@@ -137,8 +137,24 @@ struct Gen {
 };
 
 int Generate(uint64_t count, const std::string& file) {
-  std::ofstream out(file);
+  std::ofstream file_out(file);
   Gen g;
+  uint64_t written = 0;
+  // Writes only the first `count` lines (a turn has several).
+  struct Limited {
+    std::ofstream& f;
+    uint64_t& written;
+    uint64_t count;
+    Limited& operator<<(const std::string& s) {
+      if (written < count) f << s;
+      return *this;
+    }
+    Limited& operator<<(const char* s) {
+      if (written < count) f << s;
+      if (std::string_view(s) == "\n") ++written;
+      return *this;
+    }
+  } out{file_out, written, count};
   static const char* kTools[] = {"Bash", "Read", "Edit", "Grep", "Write", "Glob"};
   for (uint64_t turn = 0; g.n < count; ++turn) {
     if (turn % 40 == 0) {
