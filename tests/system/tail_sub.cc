@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   while (!trace::shutdown::Requested() && idle_ms < 30000) {
     trace::wire::Message m;
     auto got = sub.Receive(&m, 100);
+    if (!got.ok() && trace::shutdown::Requested()) break;  // EINTR from SIGTERM
     if (!got.ok()) {
       std::fprintf(stderr, "tail_sub: bad message: %s\n", got.status().message().c_str());
       return 1;
