@@ -43,8 +43,9 @@ done
 cp "$T"/gen/traces/*.jsonl "$T/gen/history.jsonl" "$T/in/"
 n=$(cat "$T"/gen/traces/*.jsonl "$T/gen/history.jsonl" | grep -c .)
 count() { grep -vc probe "$1" 2>/dev/null || true; }
+complete() { [ "$(count "$1")" -ge "$n" ]; }
 for f in stdout.jsonl cpp.out py.out; do
-  wait_for 30 test "$(count "$T/$f")" -ge "$n" ||
+  wait_for 30 complete "$T/$f" ||
     fail "$f has $(count "$T/$f") of $n events (stdout $(count "$T/stdout.jsonl"), cpp $(count "$T/cpp.out"), py $(count "$T/py.out"))"
 done
 
