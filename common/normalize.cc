@@ -3,6 +3,8 @@
 // normalizer fill the fields, write the event. Non-JSON becomes "raw".
 #include "common/normalize.h"
 
+#include <cstring>
+
 #include <rapidjson/error/en.h>
 
 #include "common/json.h"
@@ -15,8 +17,7 @@ namespace n = normalize;
 namespace {
 
 constexpr unsigned kParseFlags =
-    rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
-    rapidjson::kParseNanAndInfFlag;
+    rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag;
 constexpr size_t kOversizedPrefixBytes = 64 * 1024;
 
 bool Has(const rapidjson::Value& v, std::string_view key) { return json::Find(v, key) != nullptr; }
@@ -107,6 +108,11 @@ Normalizer::Normalizer()
       parse_allocator_(parse_buffer_, sizeof parse_buffer_) {}
 
 void Normalizer::Normalize(const LineInput& in, std::string* out) {
+  // The in-situ parser stops at a NUL; a line holding one is not JSON.
+  if (std::memchr(in.text.data(), '\0', in.text.size()) != nullptr) {
+    WriteRaw(in, "line contains a NUL byte", false, out);
+    return;
+  }
   scratch_.assign(in.text.data(), in.text.size());
   value_allocator_.Clear();
   parse_allocator_.Clear();
