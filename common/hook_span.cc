@@ -48,6 +48,24 @@ const Value* ToolOutputOf(const Value& payload) {
   return nullptr;
 }
 
+// error: the failure text (PostToolUseFailure, StopFailure); is_error: the
+// outcome of a tool call, null for events that are not one.
+void WriteErrorFields(json::StringWriter& w, const Value& payload, std::string_view event) {
+  auto error = json::GetString(payload, "error");
+  WriteOptString(w, "error", error);
+  w.Key("is_error");
+  if (event == "PostToolUseFailure") {
+    w.Bool(true);
+  } else if (event == "PostToolUse") {
+    const Value* response = json::Find(payload, "tool_response");
+    bool flagged = response && response->IsObject() &&
+                   json::GetBool(*response, "is_error").value_or(false);
+    w.Bool(flagged || error.has_value());
+  } else {
+    w.Null();
+  }
+}
+
 void WriteMetrics(json::StringWriter& w, const Value& payload, size_t payload_bytes) {
   w.Key("metrics");
   w.StartObject();
@@ -152,6 +170,7 @@ SpanRecord BuildHookSpan(const Value& payload, std::string_view input, const Hoo
   WriteOptString(w, "cwd", cwd);
   WriteOptValue(w, "tool_input", tool_io_in_payload ? nullptr : json::Find(payload, "tool_input"));
   WriteOptValue(w, "tool_output", tool_io_in_payload ? nullptr : ToolOutputOf(payload));
+  WriteErrorFields(w, payload, event);
   WriteMetrics(w, payload, input.size());
   WriteTags(w, payload);
   WriteMetadata(w, &payload, ctx, task.branch, tool_io_in_payload);

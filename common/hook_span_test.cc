@@ -52,6 +52,8 @@ TEST(HookSpan, PostToolUseFailureKeepsSeedFieldsAndPayload) {
   EXPECT_EQ(json::GetString(d, "tool_use_id"), "toolu_01");
   EXPECT_EQ(json::GetString(d["tool_input"], "command"), "npm test");
   EXPECT_EQ(std::string(d["tool_output"].GetString()), "Exit code 1");
+  EXPECT_EQ(json::GetString(d, "error"), "Exit code 1");
+  EXPECT_EQ(json::GetBool(d, "is_error"), true);
   EXPECT_EQ(json::GetString(d["tags"], "permission_mode"), "default");
   EXPECT_EQ(json::GetString(d["metadata"], "transcript_path"), "/t.jsonl");
   EXPECT_EQ(json::GetInt(d["metrics"], "payload_bytes"), static_cast<int64_t>(payload.size()));
@@ -65,6 +67,8 @@ TEST(HookSpan, SeedManualTestPayload) {
   EXPECT_EQ(json::GetString(d, "event_type"), "PostToolUse");
   EXPECT_TRUE(d["duration_ms"].IsNull());
   EXPECT_TRUE(d["tool_output"].IsNull());
+  EXPECT_EQ(json::GetBool(d, "is_error"), false);
+  EXPECT_TRUE(d["error"].IsNull());
 }
 
 TEST(HookSpan, SubagentStopCarriesAgentAndParentSession) {
