@@ -17,7 +17,7 @@ export function h(spec, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v == null || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
+    else if (k === 'class') el.classList.add(...String(v).split(' ').filter(Boolean));
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
     else el.setAttribute(k, v === true ? '' : v);
@@ -38,7 +38,7 @@ function append(el, children) {
 export function svg(tag, attrs, ...children) {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [k, v] of Object.entries(attrs || {})) if (v != null) el.setAttribute(k, v);
-  for (const c of children.flat()) if (c != null) el.append(c);
+  for (const c of children.flat(Infinity)) if (c != null) el.append(c);
   return el;
 }
 

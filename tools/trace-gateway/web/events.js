@@ -87,8 +87,9 @@ export function summary(ev) {
   switch (t) {
     case 'UserPromptSubmit': return oneLine(d.prompt ?? pick(ev, 'metadata.prompt'));
     case 'history.append': return oneLine(d.display);
-    case 'PreToolUse': case 'PostToolUse':
-      return toolInputSummary(ev.tool_input ?? d.tool_input);
+    case 'PreToolUse': return toolInputSummary(ev.tool_input ?? d.tool_input);
+    case 'PostToolUse': return toolInputSummary(ev.tool_input ?? d.tool_input) ||
+      `→ ${oneLine(ev.tool_output ?? d.tool_response ?? '', 150)}`;
     case 'PostToolUseFailure': return oneLine(d.error ?? pick(ev, 'tool_output.error')) ||
       toolInputSummary(ev.tool_input ?? d.tool_input);
     case 'Notification': return oneLine(d.message);

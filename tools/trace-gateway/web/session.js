@@ -18,6 +18,7 @@ const MAX_EVENTS = 5000;
 const PAGE = 1000;
 const REFRESH_MS = 1500;
 const TREE_NODES = 1500;
+const CALLS_SHOWN = 40;
 
 export class SessionView {
   constructor({ onError }) {
@@ -143,7 +144,7 @@ export class SessionView {
     const tok = agg.tokenTotals(s);
     const errs = agg.errors(s) ?? calls.filter((c) => c.error).length;
     return h('div.cards',
-      card('Started', fmt.dateTime(first)),
+      card('Started', fmt.dateTime(first).replace(/^today /, '')),
       card('Duration', fmt.duration(fmt.num(last) - fmt.num(first))),
       card('Prompts', fmt.count(agg.prompts(s))),
       card('Tool calls', fmt.count(agg.toolCalls(s) ?? calls.length)),
@@ -193,7 +194,18 @@ export class SessionView {
         h('span.mono.muted', fmt.clock(t.start)),
         h('span.prompt', promptText || '(empty prompt)'),
         h('span.muted.mono', `${t.calls.length} call${t.calls.length === 1 ? '' : 's'} · ${fmt.duration(t.end - t.start)}`)),
-      t.calls.length ? h('div.calls', t.calls.map((c) => this.call(c, t.start, span))) : null);
+      t.calls.length ? h('div.calls', this.visibleCalls(t, i).map((c) => this.call(c, t.start, span)), this.moreCalls(t, i)) : null);
+  }
+
+  // Long turns show their first CALLS_SHOWN calls until expanded.
+  visibleCalls(t, i) {
+    return this.open.has(`turn:${i}`) ? t.calls : t.calls.slice(0, CALLS_SHOWN);
+  }
+
+  moreCalls(t, i) {
+    if (t.calls.length <= CALLS_SHOWN || this.open.has(`turn:${i}`)) return null;
+    return h('button.btn.small.more', { onclick: () => { this.open.add(`turn:${i}`); this.render(); } },
+      `Show all ${t.calls.length} calls`);
   }
 
   call(c, t0, span) {
