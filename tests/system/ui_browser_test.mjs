@@ -162,13 +162,13 @@ async function main() {
   }
 }
 
-const rowSeqs = (page) => page.$$eval('#live-table tr.ev', (rows) => rows.map((r) => Number(r.dataset.seq)));
+const rowSeqs = (page) => page.$$eval('#live-table .ev', (rows) => rows.map((r) => Number(r.dataset.seq)));
 
 async function liveChecks(page, base) {
   await page.goto(base + '/#/live');
   await page.waitForFunction(() => document.querySelector('#conn')?.classList.contains('live'), null, { timeout: 15000 });
   check(true, 'connection badge says live');
-  await page.waitForFunction(() => document.querySelectorAll('#live-table tr.ev').length >= 6, null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelectorAll('#live-table .ev').length >= 6, null, { timeout: 10000 });
   check((await rowSeqs(page)).length === 6, 'history loaded over REST (6 rows)');
 
   const marker = `live-marker-${Date.now()}`;
@@ -177,8 +177,8 @@ async function liveChecks(page, base) {
     hook(S2, 'PreToolUse', { tool_name: 'Grep', tool_use_id: 'toolu_live_grep', tool_input: { pattern: 'addToCart' } }),
     hook(S2, 'PostToolUse', { tool_name: 'Grep', tool_use_id: 'toolu_live_grep', tool_input: { pattern: 'addToCart' }, tool_response: { numFiles: 3 }, duration_ms: 42 }),
   ]);
-  await page.waitForFunction(() => document.querySelectorAll('#live-table tr.ev').length >= 9, null, { timeout: 15000 });
-  const rows = await page.$$eval('#live-table tr.ev', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  await page.waitForFunction(() => document.querySelectorAll('#live-table .ev').length >= 9, null, { timeout: 15000 });
+  const rows = await page.$$eval('#live-table .ev', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
   const prompt = rows.find((r) => r[5].includes(marker));
   check(prompt && prompt[2] === 'UserPromptSubmit' && prompt[1] === S2.slice(0, 8), 'live prompt row: event type, session, summary', JSON.stringify(prompt));
   const post = rows.find((r) => r[2] === 'PostToolUse' && r[3] === 'Grep');
@@ -188,15 +188,15 @@ async function liveChecks(page, base) {
   check(new Set(seqs).size === seqs.length && seqs.every((s, i) => i === 0 || s < seqs[i - 1]), 'rows unique and in seq order', seqs.join(','));
   await page.screenshot({ path: path.join(SHOTS, 'live.png') });
 
-  await page.click('#live-table tr.ev:has(td:text-is("Grep")) >> nth=0');
-  const json = await page.textContent('#live-table tr.detail pre');
+  await page.click('#live-table .ev:has(.tool:text-is("Grep")) >> nth=0');
+  const json = await page.textContent('#live-table .detail pre');
   check(json.includes('"tool_use_id": "toolu_live_grep"') && json.includes('\n  "'), 'row expands to pretty-printed raw JSON');
   await page.screenshot({ path: path.join(SHOTS, 'live-expanded.png') });
-  await page.click('#live-table tr.ev.open');
-  check(await page.$('#live-table tr.detail') === null, 'row collapses again');
+  await page.click('#live-table .ev.open');
+  check(await page.$('#live-table .detail') === null, 'row collapses again');
 
   await page.fill('#f-tool', 'Grep');
-  const tools = await page.$$eval('#live-table tr.ev', (trs) => trs.map((tr) => tr.cells[3].textContent));
+  const tools = await page.$$eval('#live-table .ev', (trs) => trs.map((tr) => tr.children[3].textContent));
   check(tools.length === 2 && tools.every((t) => t === 'Grep'), 'tool filter keeps only Grep rows', tools.join(','));
   await page.fill('#f-tool', '');
   await page.click('#pause');
@@ -250,7 +250,7 @@ async function restartCheck(page, port, gatewayArgs) {
   check(await page.isVisible('#reconnect-notice'), 'reconnect notice is visible');
   const after = await rowSeqs(page);
   check(new Set(after).size === after.length, 'no row twice after the restart');
-  const text = await page.$$eval('#live-table tr.ev td.sum', (tds) => tds.map((t) => t.textContent));
+  const text = await page.$$eval('#live-table .ev .sum', (tds) => tds.map((t) => t.textContent));
   check(markers.every((m) => text.filter((t) => t === m).length === 1), 'each event written while down appears exactly once');
   const all = (await api(port, '/api/traces?limit=1000')).traces.map((e) => e.seq);
   const shown = new Set(after);
