@@ -21,6 +21,7 @@ const CLAUDE = path.join(TMP, 'claude');
 const TRACES = path.join(CLAUDE, 'traces');
 const DB = path.join(TMP, 'db');
 const TOKEN = 'sekret-token-42';
+const HISTORY = 10;  // 6 hook records + 4 transcript lines
 const daemons = new Map();
 let passed = 0, failed = 0;
 
@@ -91,6 +92,20 @@ function append(session, records) {
   fs.appendFileSync(path.join(TRACES, `${session}.jsonl`), records.map((r) => JSON.stringify(r) + '\n').join(''));
 }
 
+// A Claude Code transcript of the same session (reference formats §3):
+// the tool call again (same tool_use_id) and token usage per API message.
+function transcriptRecords() {
+  const base = { sessionId: S1, cwd: '/home/dev/webshop', gitBranch: 'fix/checkout', version: '2.1.39', isSidechain: false };
+  const at = () => new Date(clock = Math.max(clock + 1, Date.now())).toISOString();
+  const model = 'claude-opus-4-6';
+  return [
+    { ...base, type: 'user', uuid: 'u-1', parentUuid: null, timestamp: at(), message: { role: 'user', content: 'Fix the failing checkout test' } },
+    { ...base, type: 'assistant', uuid: 'a-1', parentUuid: 'u-1', timestamp: at(), message: { model, id: 'msg_01', role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_h_bash', name: 'Bash', input: { command: 'npm test -- checkout' } }], usage: { input_tokens: 3, cache_creation_input_tokens: 15005, cache_read_input_tokens: 11442, output_tokens: 120 } } },
+    { ...base, type: 'user', uuid: 'u-2', parentUuid: 'a-1', timestamp: at(), message: { role: 'user', content: [{ tool_use_id: 'toolu_h_bash', type: 'tool_result', content: '1 failing', is_error: false }] }, toolUseResult: { stdout: '1 failing', stderr: '' } },
+    { ...base, type: 'assistant', uuid: 'a-2', parentUuid: 'u-2', timestamp: at(), message: { model, id: 'msg_02', role: 'assistant', content: [{ type: 'text', text: 'The checkout test fails because the cart total is rounded twice.' }], usage: { input_tokens: 5, cache_creation_input_tokens: 800, cache_read_input_tokens: 26447, output_tokens: 310 } } },
+  ];
+}
+
 const S1 = '4d5611e5-241a-462a-8d15-5122611a9569';
 const S2 = 'b81c2f0e-77aa-4e0b-9c11-3f5d2a7e8810';
 
@@ -114,13 +129,16 @@ async function main() {
     '--data-dir', path.join(TMP, 'data'), ...(process.env.UI_WEB_ROOT ? ['--web-root', process.env.UI_WEB_ROOT] : []), ...extra];
 
   append(S1, historyRecords());
+  const project = path.join(CLAUDE, 'projects', '-home-dev-webshop');
+  fs.mkdirSync(project, { recursive: true });
+  fs.writeFileSync(path.join(project, `${S1}.jsonl`), transcriptRecords().map((r) => JSON.stringify(r) + '\n').join(''));
   start('trace-index', ['--sub', ep(tailPub), '--tail-control', ep(control), '--pub', ep(indexPub), '--db', DB, '--data-dir', path.join(TMP, 'data')]);
   start('trace-tail', ['--pub', ep(tailPub), '--control', ep(control), '--state', path.join(TMP, 'tail-state.json'), '--data-dir', path.join(TMP, 'data')]);
   await waitFor(() => fs.existsSync(path.join(DB, 'data.mdb')), 15000, 'the LMDB store');
   start('trace-gateway', gatewayArgs(http));
   const base = `http://127.0.0.1:${http}`;
   await waitFor(() => api(http, '/health'), 15000, 'gateway /health');
-  await waitFor(async () => (await api(http, '/api/traces?limit=1')).total >= 6, 15000, 'history indexed');
+  await waitFor(async () => (await api(http, '/api/traces?limit=1')).total >= HISTORY, 15000, 'history indexed');
   check(true, 'pipeline up: tail → index → gateway, history indexed');
 
   const index = await (await fetch(base + '/')).text();
@@ -168,8 +186,8 @@ async function liveChecks(page, base) {
   await page.goto(base + '/#/live');
   await page.waitForFunction(() => document.querySelector('#conn')?.classList.contains('live'), null, { timeout: 15000 });
   check(true, 'connection badge says live');
-  await page.waitForFunction(() => document.querySelectorAll('#live-table .ev').length >= 6, null, { timeout: 10000 });
-  check((await rowSeqs(page)).length === 6, 'history loaded over REST (6 rows)');
+  await page.waitForFunction(() => document.querySelectorAll('#live-table .ev').length >= 10, null, { timeout: 10000 });
+  check((await rowSeqs(page)).length === HISTORY, `history loaded over REST (${HISTORY} rows)`);
 
   const marker = `live-marker-${Date.now()}`;
   append(S2, [
@@ -177,7 +195,7 @@ async function liveChecks(page, base) {
     hook(S2, 'PreToolUse', { tool_name: 'Grep', tool_use_id: 'toolu_live_grep', tool_input: { pattern: 'addToCart' } }),
     hook(S2, 'PostToolUse', { tool_name: 'Grep', tool_use_id: 'toolu_live_grep', tool_input: { pattern: 'addToCart' }, tool_response: { numFiles: 3 }, duration_ms: 42 }),
   ]);
-  await page.waitForFunction(() => document.querySelectorAll('#live-table .ev').length >= 9, null, { timeout: 15000 });
+  await page.waitForFunction(() => document.querySelectorAll('#live-table .ev').length >= 13, null, { timeout: 15000 });
   const rows = await page.$$eval('#live-table .ev', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
   const prompt = rows.find((r) => r[5].includes(marker));
   check(prompt && prompt[2] === 'UserPromptSubmit' && prompt[1] === S2.slice(0, 8), 'live prompt row: event type, session, summary', JSON.stringify(prompt));

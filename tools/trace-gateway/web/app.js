@@ -129,16 +129,33 @@ class App {
     this.badge.className = `badge ${state}`;
     this.badge.title = state === 'offline' ? `gateway unreachable since ${fmt.clock(info.lostAt, false)}; retrying` : 'stream connection';
     if (state === 'auth') this.askToken();
+    if (state === 'offline') this.notice('error', `Cannot reach the gateway since ${fmt.clock(info.lostAt, false)}; retrying. Events written meanwhile will be replayed.`, 'conn');
+    if (state === 'live') this.dismiss('conn');
     if (state === 'live' && info.lostAt) this.reconnected(info);
   }
 
   reconnected(info) {
     const secs = ((Date.now() - info.lostAt) / 1000).toFixed(1);
     const what = info.unreachable ? 'Gateway was unreachable (restarted?)' : 'Stream connection dropped';
-    const note = this.notice('info',
-      `${what} for ${secs} s; reconnected at ${fmt.clock(Date.now(), false)} and resumed after seq ${info.resumedAfter}.`);
+    const note = this.notice('info', `${what} for ${secs} s; reconnected at ${fmt.clock(Date.now(), false)} and resumed after seq ${info.resumedAfter}.`, 'reconnect');
     note.id = 'reconnect-notice';
     note.dataset.resumedAfter = info.resumedAfter;
+    this.checkStore();
+  }
+
+  // A gateway restarted on a new, empty or older store would never send a
+  // seq above ours again: start over from its newest page instead.
+  async checkStore() {
+    try {
+      const page = await getJson('api/traces', { limit: 1 });
+      const top = page?.traces?.[0]?.seq ?? 0;
+      if (top >= this.stream.lastSeq) return;
+      this.notice('info', `The gateway now serves a different store (newest seq ${top}, below the ${this.stream.lastSeq} seen before); reloaded.`, 'store');
+      this.stream.close();
+      this.stream.lastSeq = 0;
+      this.live.reset();
+      await this.start();
+    } catch { /* the stream reports connection problems itself */ }
   }
 
   error(e) {
@@ -147,12 +164,17 @@ class App {
     this.notice('error', e.message ?? String(e));
   }
 
-  notice(kind, text) {
-    const old = this.notices.querySelector(`.notice.${kind}`);
+  // One notice per key: a newer one replaces the older.
+  notice(kind, text, key = kind) {
+    const old = [...this.notices.children].find((n) => n.dataset.key === key);
     if (old) old.remove();
-    const el = h(`div.notice.${kind}`, h('span', text), h('button.close', { title: 'dismiss', onclick: () => el.remove() }, '×'));
+    const el = h(`div.notice.${kind}`, { dataset: { key } }, h('span', text), h('button.close', { title: 'dismiss', onclick: () => el.remove() }, '×'));
     this.notices.append(el);
     return el;
+  }
+
+  dismiss(key) {
+    [...this.notices.children].find((n) => n.dataset.key === key)?.remove();
   }
 
   askToken() {

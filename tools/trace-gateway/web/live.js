@@ -173,6 +173,11 @@ export class LiveView {
     } catch { /* the live rows still show; a failed backfill is not fatal */ }
   }
 
+  reset() {
+    this.buffer = [];
+    this.rebuild();
+  }
+
   togglePause() {
     this.paused = !this.paused;
     this.pauseBtn.classList.toggle('active', this.paused);

@@ -39,7 +39,8 @@ export function toolCalls(events) {
     if (isStart && (call.start === undefined || t < call.start)) { call.start = t; call.input = ev.tool_input ?? evt.toolUseBlock(ev)?.input; }
     if (isEnd) {
       call.end = Math.max(call.end ?? t, t);
-      if (ev.duration_ms != null) call.duration = ev.duration_ms;
+      // The hook's own duration_ms is measured by Claude Code; prefer it.
+      if (ev.duration_ms != null && (call.duration === undefined || ev.kind === 'hook')) call.duration = ev.duration_ms;
       if (evt.isError(ev)) call.error = true;
       call.result = call.result ?? evt.summary(ev);
     }
