@@ -31,6 +31,7 @@ class App {
     this.stream = new TraceStream({ onEvent: (ev) => this.enqueue(ev), onState: (s, i) => this.state(s, i) });
     this.buildChrome();
     window.addEventListener('hashchange', () => this.route());
+    window.addEventListener('keydown', (e) => this.key(e));
     setInterval(() => this.updateRate(), 1000);
     window.__traceUi = this.debugHandle();
   }
@@ -93,6 +94,13 @@ class App {
     this.tools.noteEvents(batch);
     this.seqEl.textContent = `seq ${this.stream.lastSeq}`;
     this.meter.work(performance.now() - t0, batch.length);
+  }
+
+  // "/" focuses the current view's search box, as in most log viewers.
+  key(e) {
+    if (e.key !== '/' || e.target.closest('input, textarea, dialog')) return;
+    const box = this.main.querySelector('section.view:not([hidden]) input[type=search]');
+    if (box) { e.preventDefault(); box.focus(); }
   }
 
   updateRate() {
