@@ -1,9 +1,247 @@
-// Placeholder main so the build has a tool; replaced by the real trace-tail.
+// trace-tail: follows Claude Code's JSONL files (and any named files),
+// normalizes every line into an event and publishes it on ZeroMQ and/or
+// prints it on stdout. Flags and wiring here; the work is in common/
+// (follower, normalize, tail_output, tail_control, checkpoint).
+#include <poll.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+
+#include "common/checkpoint.h"
 #include "common/cli.h"
+#include "common/event.h"
+#include "common/follower.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/shutdown.h"
+#include "common/tail_control.h"
+#include "common/tail_output.h"
+#include "common/wire.h"
+
+namespace po = boost::program_options;
+using namespace trace;
+
+namespace {
+
+constexpr char kTool[] = "trace-tail";
+constexpr char kAbout[] =
+    "Follows JSONL trace files and turns every line into one normalized event\n"
+    "(proto/event.schema.json), published on ZeroMQ (--pub) and/or printed as\n"
+    "JSON lines (--stdout). Without FILE arguments it follows the Claude home:\n"
+    "  <traces dir>/*.jsonl            hook spans ($CLAUDE_TRACE_DIR or ~/.claude/traces)\n"
+    "  <claude home>/projects/**/*.jsonl  transcripts ($CLAUDE_CONFIG_DIR or ~/.claude)\n"
+    "  <claude home>/history.jsonl     prompt history\n"
+    "  <data dir>/spool/*.jsonl        events POSTed to trace-gateway\n"
+    "including files and directories created later. Read positions are kept in\n"
+    "--state FILE (default <data dir>/tail-state.json when following the Claude\n"
+    "home) so a restart neither re-sends nor skips a line.\n\n"
+    "Examples:\n"
+    "  trace-tail --once --stdout ~/.claude/history.jsonl | jq .\n"
+    "  trace-tail --stdout 'logs/*.jsonl' --kind span\n"
+    "  trace-tail                       # the pipeline default: PUB 5556, control 5555\n";
+
+struct Flags {
+  std::vector<std::string> files, pubs;
+  std::string control, state, kind;
+  bool to_stdout = false, stdin_source = false, once = false, from_end = false;
+  size_t max_line_bytes = 16u << 20;
+  int poll_ms = 1000, checkpoint_ms = 1000;
+};
+
+void DefineFlags(cli::Spec& spec, Flags& f) {
+  spec.options.add_options()
+      ("files", po::value(&f.files)->multitoken(), "FILE or GLOB to follow (repeatable)")
+      ("pub", po::value(&f.pubs)->multitoken(),
+       "ZeroMQ PUB endpoint to bind (repeatable; default tcp://127.0.0.1:5556 unless --stdout)")
+      ("control", po::value(&f.control),
+       "control ROUTER endpoint (default tcp://127.0.0.1:5555 when publishing)")
+      ("stdout", po::bool_switch(&f.to_stdout), "print events as JSON lines on stdout")
+      ("stdin", po::bool_switch(&f.stdin_source), "also read lines from stdin (path \"-\")")
+      ("once", po::bool_switch(&f.once), "read what exists (partial last lines too), then exit 0")
+      ("from-start", "files seen for the first time are read from the beginning (default)")
+      ("from-end", po::bool_switch(&f.from_end), "files seen at the first start: only new lines")
+      ("state", po::value(&f.state), "checkpoint file of read positions ('' disables)")
+      ("kind", po::value(&f.kind)->default_value("auto"),
+       "input kind of named files: auto|span|transcript|history|ingest")
+      ("max-line-bytes", po::value(&f.max_line_bytes)->default_value(16u << 20),
+       "longer lines become one raw event with parse_error \"line too long\"")
+      ("poll-ms", po::value(&f.poll_ms)->default_value(1000),
+       "full rescan interval, the safety net under inotify")
+      ("checkpoint-ms", po::value(&f.checkpoint_ms)->default_value(1000),
+       "how often --state is written while running");
+  spec.positional.add("files", -1);
+}
+
+std::vector<WatchSpec> DefaultSpecs(const po::variables_map& vm) {
+  std::string home = cli::ClaudeHome();
+  return {{cli::TracesDir() + "/*.jsonl", InputKind::kSpan},
+          {home + "/projects/**/*.jsonl", InputKind::kTranscript},
+          {home + "/history.jsonl", InputKind::kHistory},
+          {cli::DataDir(vm) + "/spool/*.jsonl", InputKind::kIngest}};
+}
+
+// Named plain files must be readable now; globs may match later.
+bool CheckNamedFiles(const std::vector<std::string>& files, std::string* bad, std::string* why) {
+  for (const std::string& f : files) {
+    if (f.find_first_of("*?[") != std::string::npos) continue;
+    if (access(f.c_str(), R_OK) != 0) {
+      *bad = f;
+      *why = std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+// Events carry the path; absolute paths mean the same thing to every reader.
+std::string AbsolutePath(const std::string& p) {
+  if (p.empty() || p[0] == '/') return p;
+  char cwd[4096];
+  return getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + p : p;
+}
+
+void RaiseFdLimit() {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+int64_t Now() { return json::NowMs(); }
+
+struct Loop {
+  Flags& flags;
+  TailFollower& follower;
+  TailOutput& output;
+  TailControl* control;
+  DirWatcher* watcher;
+
+  Status SaveState() {
+    if (flags.state.empty()) return Status::Ok();
+    return SaveCheckpoint(flags.state, Checkpoint{follower.Positions()});
+  }
+
+  // Waits for the control socket, inotify, stdin or a stop, at most timeout_ms.
+  void Wait(int timeout_ms) {
+    std::vector<zmq::pollitem_t> items;
+    if (control) items.push_back({control->socket().handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, shutdown::Fd(), ZMQ_POLLIN, 0});
+    if (watcher && watcher->fd() >= 0) items.push_back({nullptr, watcher->fd(), ZMQ_POLLIN, 0});
+    if (flags.stdin_source && !follower.streams_done()) items.push_back({nullptr, 0, ZMQ_POLLIN, 0});
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout_ms));
+    } catch (const zmq::error_t&) {
+      // EINTR from a signal: the caller checks shutdown::Requested().
+    }
+  }
+
+  Status Run() {
+    int64_t last_full = 0, last_save = Now();
+    bool more = false;
+    while (!shutdown::Requested()) {
+      bool full = Now() - last_full >= flags.poll_ms;
+      if (full) last_full = Now();
+      more = follower.Poll(full);
+      if (Status st = output.Flush(); !st.ok()) return st;
+      if (flags.once && !more && follower.streams_done()) break;
+      if (control) {
+        if (Status st = control->HandleWaiting(); !st.ok()) log::Warn("control", {{"error", st.message()}});
+      }
+      if (Now() - last_save >= flags.checkpoint_ms) {
+        if (Status st = SaveState(); !st.ok()) log::Error("checkpoint", {{"error", st.message()}});
+        last_save = Now();
+      }
+      if (!more) Wait(flags.once ? 100 : static_cast<int>(std::min<int64_t>(flags.poll_ms, flags.checkpoint_ms)));
+    }
+    if (flags.once) follower.FlushPartials();
+    if (Status st = output.Flush(); !st.ok()) return st;
+    return SaveState();
+  }
+};
+
+uint64_t PublisherId(const std::string& state) {
+  if (state.empty()) return wire::RandomId();
+  char* abs = realpath(state.c_str(), nullptr);
+  std::string key = abs ? abs : state;
+  free(abs);
+  return std::stoull(StableHashHex(key).substr(0, 16), nullptr, 16);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  trace::cli::Spec spec{"trace-tail", "trace-tail [options]", "Follows Claude Code JSONL files."};
-  boost::program_options::variables_map vm;
+  Flags flags;
+  cli::Spec spec;
+  spec.tool = kTool;
+  spec.synopsis = "trace-tail [options] [FILE|GLOB...]";
+  spec.about = kAbout;
+  DefineFlags(spec, flags);
+  po::variables_map vm;
   int code = 0;
-  if (!trace::cli::Parse(spec, argc, argv, &vm, &code)) return code;
-  return 0;
+  if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
+  shutdown::Install();
+  RaiseFdLimit();
+
+  InputKind kind;
+  if (!ParseInputKind(flags.kind, &kind)) {
+    return cli::Fail(kTool, "parse --kind", "unknown kind '" + flags.kind + "'", cli::kExitUsage);
+  }
+  if (vm.count("from-start") && flags.from_end) {
+    return cli::Fail(kTool, "parse flags", "--from-start and --from-end exclude each other", cli::kExitUsage);
+  }
+  std::string bad, why;
+  if (!CheckNamedFiles(flags.files, &bad, &why)) {
+    return cli::Fail(kTool, "open '" + bad + "'", why, cli::kExitInput);
+  }
+  bool defaults = flags.files.empty() && !flags.stdin_source;
+  if (!vm.count("state") && defaults && !flags.once) flags.state = cli::DataDir(vm) + "/tail-state.json";
+  if (flags.pubs.empty() && !flags.to_stdout) flags.pubs.push_back("tcp://127.0.0.1:5556");
+  if (flags.control.empty() && !flags.pubs.empty() && !flags.once) flags.control = "tcp://127.0.0.1:5555";
+
+  std::vector<WatchSpec> specs;
+  for (const std::string& f : flags.files) specs.push_back({AbsolutePath(f), kind});
+  if (defaults) specs = DefaultSpecs(vm);
+
+  zmq::context_t ctx(1);
+  uint64_t publisher_id = PublisherId(flags.state), epoch = wire::RandomId();
+  std::unique_ptr<wire::Publisher> publisher;
+  if (!flags.pubs.empty()) {
+    publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
+    for (const std::string& ep : flags.pubs) {
+      if (Status st = publisher->Bind(ep); !st.ok()) return cli::Fail(kTool, "bind --pub", st.message());
+    }
+  }
+  std::unique_ptr<DirWatcher> watcher;
+  if (!flags.once) {
+    auto w = NewInotifyWatcher();
+    if (w.ok()) watcher = std::move(*w);
+    else log::Warn("no inotify; polling only", {{"error", w.status().message()}});
+  }
+  FollowerOptions options;
+  options.from_end = flags.from_end;
+  options.max_line_bytes = flags.max_line_bytes;
+  TailOutput output(publisher.get(), flags.to_stdout ? STDOUT_FILENO : -1);
+  TailFollower follower(specs, options, watcher.get(), &output);
+  if (!flags.state.empty()) {
+    auto restored = LoadCheckpoint(flags.state);
+    if (!restored.ok()) return cli::Fail(kTool, "load --state", restored.status().message(), cli::kExitInput);
+    if (*restored) follower.Restore(**restored);
+  }
+  if (flags.stdin_source) follower.AddStream(STDIN_FILENO, "-", kind);
+  std::unique_ptr<TailControl> control;
+  if (!flags.control.empty()) {
+    control = std::make_unique<TailControl>(ctx, &follower, [&] { return output.pub_seq(); },
+                                            publisher_id, epoch);
+    if (Status st = control->Bind(flags.control); !st.ok()) return cli::Fail(kTool, "bind --control", st.message());
+  }
+  log::Info("started", {{"publisher_id", Hex16(publisher_id)}, {"epoch", Hex16(epoch)},
+                        {"patterns", specs.size()}, {"state", flags.state}});
+  Loop loop{flags, follower, output, control.get(), watcher.get()};
+  Status st = loop.Run();
+  log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
+  if (!st.ok()) return cli::Fail(kTool, "run", st.message());
+  return cli::kExitOk;
 }

@@ -1,0 +1,96 @@
+// See checkpoint.h. Format (JSON, one object):
+// {"version":1,"sources":[{"id":"2049:1311","path":"/x.jsonl","offset":10,"origin":0}]}
+#include "common/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/json.h"
+
+namespace trace {
+
+namespace {
+
+Status WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::Errno("write");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+std::string Serialize(const Checkpoint& c) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("version");
+  w.Int64(1);
+  w.Key("sources");
+  w.StartArray();
+  for (const SourcePosition& s : c.sources) {
+    w.StartObject();
+    w.Key("id");
+    w.String(s.id);
+    w.Key("path");
+    w.String(json::SanitizeUtf8(s.path));
+    w.Key("offset");
+    w.Uint64(s.offset);
+    w.Key("origin");
+    w.Uint64(s.origin);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Take() + "\n";
+}
+
+}  // namespace
+
+Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return std::optional<Checkpoint>();
+    return Status::Errno("open state file '" + path + "'");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(ss.str().c_str());
+  const rapidjson::Value* sources = doc.HasParseError() ? nullptr : json::Find(doc, "sources");
+  if (!sources || !sources->IsArray()) {
+    return Status::Error("state file '" + path + "' is not a trace-tail checkpoint");
+  }
+  Checkpoint c;
+  for (const rapidjson::Value& s : sources->GetArray()) {
+    SourcePosition p;
+    p.id = std::string(json::GetString(s, "id").value_or(""));
+    p.path = std::string(json::GetString(s, "path").value_or(""));
+    p.offset = static_cast<uint64_t>(json::GetInt(s, "offset").value_or(0));
+    p.origin = static_cast<uint64_t>(json::GetInt(s, "origin").value_or(0));
+    c.sources.push_back(std::move(p));
+  }
+  return std::optional<Checkpoint>(std::move(c));
+}
+
+Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Errno("create state file '" + tmp + "'");
+  Status st = WriteAll(fd, Serialize(checkpoint));
+  if (st.ok() && fsync(fd) != 0) st = Status::Errno("fsync '" + tmp + "'");
+  close(fd);
+  if (st.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
+    st = Status::Errno("rename '" + tmp + "'");
+  }
+  return st.Wrap("save state");
+}
+
+}  // namespace trace

@@ -1,0 +1,171 @@
+// See index_loop.h.
+#include "common/index_loop.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "common/catchup.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/shutdown.h"
+
+namespace trace {
+
+namespace {
+
+constexpr size_t kReadChunk = 1 << 20;
+
+bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
+
+// Splits buffered bytes into lines; keeps the unfinished tail.
+void TakeLines(std::string* buf, Indexer& indexer, int64_t now_ms) {
+  size_t start = 0;
+  for (size_t nl; (nl = buf->find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string_view line(buf->data() + start, nl - start);
+    if (!Blank(line)) indexer.Add(std::string(line), true, now_ms);
+  }
+  buf->erase(0, start);
+}
+
+}  // namespace
+
+Status RunStdinLoop(int fd, Indexer& indexer) {
+  std::string buf;
+  std::string chunk(kReadChunk, '\0');
+  for (;;) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {shutdown::Fd(), POLLIN, 0}};
+    int timeout = indexer.pending() ? 0 : -1;
+    int n = ::poll(fds, 2, timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::Errno("poll stdin");
+    if (shutdown::Requested()) return indexer.Flush({});
+    if (n == 0) {  // nothing waiting: commit what we have
+      if (Status st = indexer.Flush({}); !st) return st;
+      continue;
+    }
+    ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return Status::Errno("read stdin");
+    if (got == 0) {
+      if (!Blank(buf)) indexer.Add(std::move(buf), true, json::NowMs());
+      return indexer.Flush({});
+    }
+    buf.append(chunk.data(), static_cast<size_t>(got));
+    TakeLines(&buf, indexer, json::NowMs());
+    if (indexer.Full()) {
+      if (Status st = indexer.Flush({}); !st) return st;
+    }
+  }
+}
+
+namespace {
+
+// The subscribe loop's state, one object so each step is a small method.
+class SubscribeLoop {
+ public:
+  SubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& o, StoreWriter& writer, Indexer& indexer)
+      : o_(o),
+        writer_(writer),
+        indexer_(indexer),
+        sub_(ctx),
+        catchup_(ctx, o.control_endpoints, {o.silence_ms, 3000}, [this] { return CommitForRewind(); }) {}
+
+  Status Run() {
+    for (const auto& ep : o_.sub_endpoints) {
+      if (Status st = sub_.Connect(ep); !st) return st;
+    }
+    sub_.SubscribeTo("");
+    if (Status st = catchup_.Connect(); !st) return st;
+    while (!shutdown::Requested()) {
+      if (Status st = Turn(); !st) return st;
+    }
+    return FlushWithRetry();
+  }
+
+ private:
+  Result<std::map<std::string, SourceOffset>> CommitForRewind() {
+    if (Status st = FlushWithRetry(); !st) return st;
+    return writer_.sources();
+  }
+
+  Status Turn() {
+    int64_t now = json::NowMs();
+    if (!o_.control_endpoints.empty()) {
+      if (Status st = catchup_.Tick(now); !st) return st;
+    }
+    if (Status st = Wait(); !st) return st;
+    bool drained = Drain();
+    now = json::NowMs();
+    if (indexer_.pending() && (drained || indexer_.Due(now))) {
+      if (Status st = FlushWithRetry(); !st) return st;
+    }
+    if (indexer_.TakeHoles() && now - last_hole_rewind_ms_ >= o_.hole_rewind_interval_ms) {
+      last_hole_rewind_ms_ = now;
+      catchup_.RequestRewindAll();
+    }
+    return catchup_.HandleReplies(now);
+  }
+
+  Status Wait() {
+    std::vector<zmq::pollitem_t> items;
+    items.push_back({sub_.socket().handle(), 0, ZMQ_POLLIN, 0});
+    for (zmq::socket_t* s : catchup_.sockets()) items.push_back({s->handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, shutdown::Fd(), ZMQ_POLLIN, 0});
+    long timeout = indexer_.pending() ? 0 : 100;
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) return wire::FromZmq("poll", e);
+    }
+    return Status::Ok();
+  }
+
+  // Receives what is waiting, up to a batch; true when the queue ran dry.
+  bool Drain() {
+    while (!indexer_.Full()) {
+      wire::Message msg;
+      auto got = sub_.Receive(&msg, 0);
+      if (!got) {
+        log::Warn("dropped malformed message", {{"error", got.status().message()}});
+        continue;
+      }
+      if (!*got) return true;
+      bool trust = o_.control_endpoints.empty() || catchup_.Observe(msg.header);
+      indexer_.Add(std::move(msg.body), trust, json::NowMs());
+    }
+    return false;
+  }
+
+  // A failed commit (disk full, I/O error) keeps the batch; it is retried a
+  // few times, then the process exits and the tails resend after a restart.
+  Status FlushWithRetry() {
+    for (int failures = 0;; ++failures) {
+      Status st = indexer_.Flush(catchup_.Positions());
+      if (st) return st;
+      log::Error("commit failed", {{"error", st.message()}, {"attempt", failures + 1}});
+      if (failures + 1 >= o_.max_flush_failures || shutdown::Requested()) return st;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+
+  const SubscribeOptions& o_;
+  StoreWriter& writer_;
+  Indexer& indexer_;
+  wire::Subscriber sub_;
+  CatchUp catchup_;
+  int64_t last_hole_rewind_ms_ = 0;
+};
+
+}  // namespace
+
+Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, StoreWriter& writer,
+                        Indexer& indexer) {
+  SubscribeLoop loop(ctx, options, writer, indexer);
+  return loop.Run();
+}
+
+}  // namespace trace

@@ -1,0 +1,159 @@
+// See store_verify.h.
+#include "common/store_verify.h"
+
+#include <rapidjson/document.h>
+
+#include <map>
+#include <set>
+
+#include "common/aggregator.h"
+#include "common/event.h"
+#include "common/event_facts.h"
+#include "common/lmdb.h"
+#include "common/store_schema.h"
+
+namespace trace {
+
+namespace {
+
+using lmdb::Val;
+using lmdb::View;
+
+std::string Printable(std::string_view key) {
+  std::string out(key);
+  for (char& c : out) {
+    if (c == '\0') c = '|';
+  }
+  return out;
+}
+
+class Verifier {
+ public:
+  Verifier(MDB_txn* txn, const StoreDbs& d, size_t max_listed)
+      : txn_(txn), d_(d), max_listed_(max_listed) {}
+
+  Status Run(VerifyReport* r) {
+    report_ = r;
+    if (Status st = Replay(); !st) return st;
+    if (Status st = CompareTables(); !st) return st;
+    return CompareActivity();
+  }
+
+ private:
+  void Differ(std::string line) {
+    ++report_->difference_count;
+    if (report_->differences.size() < max_listed_) report_->differences.push_back(std::move(line));
+  }
+
+  Status Replay() {
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn_, d_.events); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k, v;
+    int rc;
+    for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
+      ++report_->events;
+      rapidjson::Document doc;
+      doc.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
+      auto keys = ReadEventKeys(doc);
+      if (!keys) {
+        Differ("events seq " + std::to_string(lmdb::GetBe64(k.mv_data)) + ": " + keys.status().message());
+        continue;
+      }
+      auto fill = state_.Apply(ExtractFacts(doc, *keys));
+      if (!fill) return fill.status();
+    }
+    return rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("read events", rc);
+  }
+
+  MDB_dbi Dbi(AggTable t) const {
+    const MDB_dbi dbis[] = {d_.sessions, d_.tasks, d_.tools, d_.tool_calls,
+                            d_.messages, d_.usage_by_day, d_.usage_by_session_day};
+    return dbis[static_cast<int>(t)];
+  }
+
+  Status CompareTables() {
+    std::map<int, std::set<std::string>> expected_keys;
+    Status st;
+    state_.ForEach([&](AggTable t, const std::string& key, const std::string& want) {
+      expected_keys[static_cast<int>(t)].insert(key);
+      ++report_->checked;
+      MDB_val k = Val(key), v;
+      int rc = mdb_get(txn_, Dbi(t), &k, &v);
+      std::string where = std::string(AggTableName(t)) + " '" + Printable(key) + "'";
+      if (rc == MDB_NOTFOUND) return Differ(where + ": missing, expected " + want);
+      if (rc != 0) return void(st = lmdb::FromMdb("read " + where, rc));
+      if (View(v) != want) Differ(where + ": stored " + std::string(View(v)) + " expected " + want);
+    });
+    if (!st) return st;
+    for (int t = 0; t < kAggTableCount; ++t) {
+      if (Status s = ExtraKeys(static_cast<AggTable>(t), expected_keys[t]); !s) return s;
+    }
+    return Status::Ok();
+  }
+
+  Status ExtraKeys(AggTable t, const std::set<std::string>& expected) {
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn_, Dbi(t)); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k, v;
+    for (int rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
+      if (!expected.count(std::string(View(k)))) {
+        Differ(std::string(AggTableName(t)) + " '" + Printable(View(k)) + "': stored but not expected");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // sessions_by_activity must hold exactly one entry per session, at its last_ts.
+  Status CompareActivity() {
+    std::set<std::string> want;
+    state_.ForEach([&](AggTable t, const std::string& key, const std::string& json) {
+      if (t != AggTable::kSessions) return;
+      rapidjson::Document d;
+      d.Parse(json.data(), json.size());
+      if (!d.HasParseError() && d.HasMember("last_ts") && d["last_ts"].IsInt64()) {
+        want.insert(lmdb::Be64(lmdb::BiasTs(d["last_ts"].GetInt64())) + key);
+      }
+    });
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn_, d_.sessions_by_activity); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k, v;
+    size_t seen = 0;
+    for (int rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
+      ++seen;
+      if (!want.count(std::string(View(k))) && k.mv_size >= 8) {
+        Differ("sessions_by_activity '" + Printable(View(k).substr(8)) + "': stale entry");
+      }
+    }
+    if (seen < want.size()) Differ("sessions_by_activity: " + std::to_string(want.size() - seen) + " sessions missing");
+    return Status::Ok();
+  }
+
+  MDB_txn* txn_;
+  const StoreDbs& d_;
+  size_t max_listed_;
+  VerifyReport* report_ = nullptr;
+  AggregateState state_;
+};
+
+}  // namespace
+
+Result<VerifyReport> VerifyStore(const std::string& dir, size_t max_listed) {
+  EnvOptions eo;
+  eo.dir = dir;
+  auto env = OpenEnv(eo);
+  if (!env) return env.status();
+  VerifyReport report;
+  Status st = [&]() -> Status {
+    lmdb::Txn txn;
+    if (int rc = txn.Begin(*env, MDB_RDONLY); rc != 0) return lmdb::FromMdb("open db '" + dir + "'", rc);
+    StoreDbs dbs;
+    if (Status s = OpenDbs(txn.get(), false, &dbs); !s) return s;
+    if (Status s = CheckSchema(txn.get(), dbs, false); !s) return s;
+    return Verifier(txn.get(), dbs, max_listed).Run(&report);
+  }();
+  mdb_env_close(*env);
+  if (!st) return st.Wrap("verify '" + dir + "'");
+  return report;
+}
+
+}  // namespace trace

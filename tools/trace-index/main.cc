@@ -1,0 +1,121 @@
+// trace-index: stores normalized events losslessly in LMDB (proto/storage.md)
+// and republishes each committed event with its seq. Thin main: flags, wiring,
+// the loop; the logic is in common/ (store_writer, indexer, index_loop, catchup).
+#include <unistd.h>
+
+#include <iostream>
+
+#include "common/cli.h"
+#include "common/index_loop.h"
+#include "common/indexer.h"
+#include "common/log.h"
+#include "common/shutdown.h"
+#include "common/store_verify.h"
+#include "common/store_writer.h"
+#include "common/wire.h"
+
+namespace po = boost::program_options;
+using namespace trace;
+
+namespace {
+
+constexpr const char* kTool = "trace-index";
+
+void Describe(cli::Spec& spec) {
+  spec.about =
+      "Subscribes to trace-tail (or reads event JSONL on --stdin), stores every event\n"
+      "exactly once in an LMDB store with indexes and per-session/task/tool aggregates,\n"
+      "and republishes each committed event (with its \"seq\") on --pub.\n"
+      "Lossless: it asks trace-tail (--tail-control) to resend from its committed\n"
+      "offsets on start, after gaps and restarts (proto/wire.md).\n\n"
+      "Examples:\n"
+      "  trace-index                                   # tail on 5556/5555, pub on 5557\n"
+      "  trace-tail --stdout --once F | trace-index --stdin --db ./db\n"
+      "  trace-index --verify --db ./db                # recompute aggregates, exit 1 on difference\n\n"
+      "Exit codes: 0 ok, 1 runtime failure (or --verify found differences),\n"
+      "2 bad flags, 3 store cannot be opened.";
+  spec.options.add_options()
+      ("sub", po::value<std::vector<std::string>>()->value_name("EP")->composing(),
+       "trace-tail PUB endpoint to subscribe to (repeatable; default tcp://127.0.0.1:5556)")
+      ("tail-control", po::value<std::vector<std::string>>()->value_name("EP")->composing(),
+       "trace-tail control endpoint, paired with --sub in order (repeatable; "
+       "default tcp://127.0.0.1:5555)")
+      ("no-catchup", po::bool_switch(), "do not talk to trace-tail's control socket (lossy)")
+      ("pub", po::value<std::string>()->value_name("EP"),
+       "where committed events are republished (default tcp://127.0.0.1:5557; "
+       "with --stdin only when given)")
+      ("stdin", po::bool_switch(), "read event JSONL from stdin until EOF instead of subscribing")
+      ("db", po::value<std::string>()->value_name("DIR"), "LMDB store directory (default <data-dir>/db)")
+      ("verify", po::bool_switch(), "recompute all aggregates from the events and report differences")
+      ("no-durable", po::bool_switch(), "do not fsync at each commit (faster; a power cut may lose the last batches)")
+      ("batch-size", po::value<size_t>()->default_value(4096), "max events per transaction")
+      ("batch-ms", po::value<int>()->default_value(50), "max wait of a pending event before its commit")
+      ("map-size-mb", po::value<size_t>()->default_value(1024), "initial LMDB map size (grows when full)");
+}
+
+int Verify(const std::string& db) {
+  auto report = VerifyStore(db);
+  if (!report) return cli::Fail(kTool, "verify", report.status().message(), cli::kExitInput);
+  for (const auto& line : report->differences) std::cout << line << "\n";
+  std::cout << "events " << report->events << ", aggregates checked " << report->checked
+            << ", differences " << report->difference_count << "\n";
+  return report->ok() ? cli::kExitOk : cli::kExitFailure;
+}
+
+std::vector<std::string> List(const po::variables_map& vm, const char* key, const char* fallback) {
+  if (vm.count(key)) return vm[key].as<std::vector<std::string>>();
+  return {fallback};
+}
+
+int Run(const po::variables_map& vm, const std::string& db) {
+  StoreWriter::Options wo;
+  wo.dir = db;
+  wo.durable = !vm["no-durable"].as<bool>();
+  wo.map_size = vm["map-size-mb"].as<size_t>() << 20;
+  auto writer = StoreWriter::Open(wo);
+  if (!writer) return cli::Fail(kTool, "open store", writer.status().message(), cli::kExitInput);
+  zmq::context_t ctx(1);
+  std::unique_ptr<wire::Publisher> pub;
+  bool stdin_mode = vm["stdin"].as<bool>();
+  if (vm.count("pub") || !stdin_mode) {
+    std::string ep = vm.count("pub") ? vm["pub"].as<std::string>() : "tcp://127.0.0.1:5557";
+    pub = std::make_unique<wire::Publisher>(ctx, wire::RandomId(), wire::RandomId());
+    if (Status st = pub->Bind(ep); !st) return cli::Fail(kTool, "bind --pub " + ep, st.message());
+  }
+  Indexer indexer(**writer, pub.get(),
+                  {vm["batch-size"].as<size_t>(), vm["batch-ms"].as<int>()});
+  log::Info("started", {{"db", db}, {"last_seq", (*writer)->last_seq()},
+                        {"mode", stdin_mode ? "stdin" : "subscribe"}});
+  Status st;
+  if (stdin_mode) {
+    st = RunStdinLoop(STDIN_FILENO, indexer);
+  } else {
+    SubscribeOptions so;
+    so.sub_endpoints = List(vm, "sub", "tcp://127.0.0.1:5556");
+    if (!vm["no-catchup"].as<bool>()) so.control_endpoints = List(vm, "tail-control", "tcp://127.0.0.1:5555");
+    st = RunSubscribeLoop(ctx, so, **writer, indexer);
+  }
+  const Indexer::Totals& t = indexer.totals();
+  log::Info("stopped", {{"received", t.received}, {"stored", t.stored}, {"duplicates", t.duplicates},
+                        {"invalid", t.invalid}, {"batches", t.batches}, {"last_seq", (*writer)->last_seq()}});
+  if (!st) return cli::Fail(kTool, "index", st.message());
+  return cli::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::Spec spec{kTool, "trace-index [options]", "", po::options_description("Options"), {}};
+  Describe(spec);
+  po::variables_map vm;
+  int code = 0;
+  if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
+  std::string db = vm.count("db") ? vm["db"].as<std::string>() : cli::DataDir(vm) + "/db";
+  if (vm["verify"].as<bool>()) return Verify(db);
+  shutdown::Install();
+  try {
+    return Run(vm, db);
+  } catch (const std::exception& e) {
+    return cli::Fail(kTool, "index", e.what());
+  }
+}
