@@ -1,0 +1,44 @@
+// The gateway's routes (DESIGN "HTTP API"): read-only queries over the LMDB
+// store (rest_handlers.cc), the task tree (task_tree.h), and the operational
+// endpoints — /health, /metrics, the SSE stream and its stats, ingest
+// (ops_handlers.cc). Handlers are plain functions of http::Request, run on
+// Poco's handler threads; everything they touch is thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "common/http_router.h"
+
+namespace trace {
+
+class StoreOpener;
+class SseHub;
+class LiveFeed;
+class IngestSpool;
+class Metrics;
+
+// What the handlers need; owned by main, outlives the server.
+struct GatewayContext {
+  StoreOpener* store = nullptr;
+  SseHub* hub = nullptr;
+  LiveFeed* feed = nullptr;        // may be null (no upstream)
+  IngestSpool* spool = nullptr;    // may be null (ingest disabled)
+  Metrics* metrics = nullptr;
+  std::string upstream;            // the index PUB endpoint, for /health
+  size_t max_clients = 0;
+};
+
+// GET /api/traces, /api/traces/{span_id}, /api/tasks/{id}, /api/tasks/{id}/tree,
+// /api/sessions, /api/sessions/{id}/summary, /api/tools.
+void AddQueryRoutes(http::Router* router, GatewayContext* ctx);
+// GET /health, /metrics, /api/stream (+POST), /api/stream/stats; POST /api/events.
+void AddOpsRoutes(http::Router* router, GatewayContext* ctx);
+// Registers the gateway's gauges and counters in ctx->metrics.
+void RegisterGatewayMetrics(GatewayContext* ctx);
+
+// Adds derived fields (cost, via common/pricing once available) to a session
+// aggregate before it is served; the identity until then.
+std::string DecorateSession(std::string session_json);
+
+}  // namespace trace
