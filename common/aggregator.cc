@@ -311,26 +311,14 @@ void Visit(const T& table, AggTable which, bool dirty_only, const Fn& fn) {
 
 }  // namespace
 
-void AggregateState::ForEachDirty(
-    const std::function<void(AggTable, const std::string&, const std::string&)>& fn) const {
-  Visit(sessions_, AggTable::kSessions, true, fn);
-  Visit(tasks_, AggTable::kTasks, true, fn);
-  Visit(tools_, AggTable::kTools, true, fn);
-  Visit(calls_, AggTable::kToolCalls, true, fn);
-  Visit(messages_, AggTable::kMessages, true, fn);
-  Visit(by_day_, AggTable::kUsageByDay, true, fn);
-  Visit(by_session_day_, AggTable::kUsageBySessionDay, true, fn);
-}
-
-void AggregateState::ForEach(
-    const std::function<void(AggTable, const std::string&, const std::string&)>& fn) const {
-  Visit(sessions_, AggTable::kSessions, false, fn);
-  Visit(tasks_, AggTable::kTasks, false, fn);
-  Visit(tools_, AggTable::kTools, false, fn);
-  Visit(calls_, AggTable::kToolCalls, false, fn);
-  Visit(messages_, AggTable::kMessages, false, fn);
-  Visit(by_day_, AggTable::kUsageByDay, false, fn);
-  Visit(by_session_day_, AggTable::kUsageBySessionDay, false, fn);
+void AggregateState::VisitAll(bool dirty_only, const EntryFn& fn) const {
+  Visit(sessions_, AggTable::kSessions, dirty_only, fn);
+  Visit(tasks_, AggTable::kTasks, dirty_only, fn);
+  Visit(tools_, AggTable::kTools, dirty_only, fn);
+  Visit(calls_, AggTable::kToolCalls, dirty_only, fn);
+  Visit(messages_, AggTable::kMessages, dirty_only, fn);
+  Visit(by_day_, AggTable::kUsageByDay, dirty_only, fn);
+  Visit(by_session_day_, AggTable::kUsageBySessionDay, dirty_only, fn);
 }
 
 std::vector<AggregateState::ActivityMove> AggregateState::ActivityMoves() const {

@@ -36,10 +36,11 @@ class AggregateState {
   // that has none (from its PreToolUse), if any.
   Result<std::optional<int64_t>> Apply(const EventFacts& f);
 
+  using EntryFn = std::function<void(AggTable, const std::string& key, const std::string& json)>;
   // Visits every changed entry as (table, key, JSON value).
-  void ForEachDirty(const std::function<void(AggTable, const std::string&, const std::string&)>& fn) const;
+  void ForEachDirty(const EntryFn& fn) const { VisitAll(true, fn); }
   // Visits every entry (verify).
-  void ForEach(const std::function<void(AggTable, const std::string&, const std::string&)>& fn) const;
+  void ForEach(const EntryFn& fn) const { VisitAll(false, fn); }
   // Sessions whose last_ts changed: (session, stored last_ts or nullopt, new last_ts).
   struct ActivityMove {
     std::string session_id;
@@ -77,6 +78,7 @@ class AggregateState {
   Result<Entry<T>*> Get(Table<T>& table, AggTable which, const std::string& key,
                         bool* created = nullptr);
 
+  void VisitAll(bool dirty_only, const EntryFn& fn) const;
   Status ApplyCommon(Aggregate& a, const EventFacts& f);
   Status ApplyTool(const EventFacts& f, const ToolMention& m, std::optional<int64_t>* fill);
   Status ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts, std::optional<int64_t>* fill);
