@@ -27,7 +27,9 @@ void FillGeneric(const rapidjson::Value& rec, const LineInput& in, EventFields* 
   f->span_id = Text(rec, "span_id");
   f->session_id = Text(rec, "session_id");
   if (!f->session_id) f->session_id = Text(rec, "sessionId");
-  f->timestamp = Millis(rec, "timestamp");
+  for (std::string_view key : {"timestamp", "ts", "time"}) {
+    if ((f->timestamp = Millis(rec, key))) break;
+  }
 }
 
 }  // namespace trace::normalize

@@ -1,0 +1,201 @@
+// See hook_io.h. Plain syscalls only: trace-hook runs once per hook event and
+// its whole budget is about two milliseconds including process start.
+#include "common/hook_io.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "common/cli.h"
+#include "common/json.h"
+
+namespace trace::hook {
+namespace {
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+void SleepMicros(long us) {
+  timespec ts{0, us * 1000};
+  nanosleep(&ts, nullptr);
+}
+
+// Writes all of data, retrying on EINTR and short writes.
+Status WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::Errno("write");
+    if (n == 0) return Status::Error("write: wrote nothing");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+// line + '\n' with one writev (no copy of a large line); a short write
+// finishes with plain writes.
+Status WriteLine(int fd, std::string_view line) {
+  iovec iov[2] = {{const_cast<char*>(line.data()), line.size()}, {const_cast<char*>("\n"), 1}};
+  ssize_t n;
+  do {
+    n = ::writev(fd, iov, 2);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Status::Errno("write");
+  size_t done = static_cast<size_t>(n);
+  if (done >= line.size() + 1) return Status::Ok();
+  if (done < line.size()) {
+    if (Status s = WriteAll(fd, line.substr(done)); !s.ok()) return s;
+    done = line.size();
+  }
+  return WriteAll(fd, "\n");
+}
+
+// Takes the exclusive lock, polling so a stuck holder cannot block the hook.
+bool LockWithTimeout(int fd, int timeout_ms) {
+  int64_t deadline = MonotonicMs() + timeout_ms;
+  long backoff_us = 50;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) return false;
+    if (MonotonicMs() >= deadline) return false;
+    SleepMicros(backoff_us);
+    backoff_us = std::min(backoff_us * 2, 5000L);
+  }
+  return true;
+}
+
+bool AppendToFile(const std::string& path, std::string_view text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  bool ok = WriteAll(fd, text).ok();
+  ::close(fd);
+  return ok;
+}
+
+std::string StateDir() {
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/claude-trace";
+  return cli::HomeDir() + "/.local/state/claude-trace";
+}
+
+}  // namespace
+
+Input ReadInput(int fd, size_t cap, int timeout_ms) {
+  Input in;
+  int64_t deadline = MonotonicMs() + timeout_ms;
+  size_t total = 0;
+  char buf[65536];
+  for (;;) {
+    int left = static_cast<int>(deadline - MonotonicMs());
+    pollfd p{fd, POLLIN, 0};
+    int r = left > 0 ? ::poll(&p, 1, left) : 0;
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      in.note = r == 0 ? "stdin read timed out after " + std::to_string(timeout_ms) + " ms"
+                       : std::string("poll stdin: ") + std::strerror(errno);
+      break;
+    }
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) {
+      in.note = std::string("read stdin: ") + std::strerror(errno);
+      break;
+    }
+    if (n == 0) break;
+    size_t keep = std::min(static_cast<size_t>(n), cap - std::min(cap, in.data.size()));
+    in.data.append(buf, keep);
+    total += static_cast<size_t>(n);
+  }
+  if (total > in.data.size() && in.note.empty()) {
+    in.note = "stdin truncated to " + std::to_string(in.data.size()) + " of " +
+              std::to_string(total) + " bytes";
+  }
+  return in;
+}
+
+std::string NewSpanId() {
+  unsigned char b[16];
+  if (getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) {
+    // Without entropy, time + pid + address still differ between processes.
+    uint64_t x = static_cast<uint64_t>(json::NowMs()) * 1000003u ^ static_cast<uint64_t>(getpid());
+    x ^= reinterpret_cast<uintptr_t>(&x);
+    for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>((x >> ((i % 8) * 8)) ^ (i * 37));
+  }
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  char out[37];
+  std::snprintf(out, sizeof out,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+                b[14], b[15]);
+  return out;
+}
+
+Status MakeDirs(const std::string& dir) {
+  if (dir.empty()) return Status::Error("empty directory name");
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    return S_ISDIR(st.st_mode) ? Status::Ok() : Status::Error("'" + dir + "' is not a directory");
+  }
+  size_t slash = dir.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) {
+    if (Status s = MakeDirs(dir.substr(0, slash)); !s.ok()) return s;
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::Errno("mkdir '" + dir + "'");
+  }
+  return Status::Ok();
+}
+
+Status AppendLine(const std::string& dir, const std::string& file_name, std::string_view line,
+                  int lock_timeout_ms) {
+  if (Status s = MakeDirs(dir); !s.ok()) return s;
+  std::string path = dir + "/" + file_name;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Errno("open '" + path + "'");
+  bool locked = LockWithTimeout(fd, lock_timeout_ms);
+  struct stat st;
+  off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
+  Status s = WriteLine(fd, line);
+  if (!s.ok() && locked && before >= 0) {
+    // Cut the partial line off so the next record starts on a line of its own.
+    if (::ftruncate(fd, before) != 0) s = s.Wrap("(and truncating back failed)");
+  }
+  ::close(fd);  // releases the lock
+  if (!s.ok()) return s.Wrap("append to '" + path + "'");
+  if (!locked) return Status::Error("flock '" + path + "' timed out; wrote the line unlocked");
+  return Status::Ok();
+}
+
+void LogHookError(const std::string& traces_dir, std::string_view message) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("ts");
+  w.String(json::FormatRfc3339Ms(json::NowMs()));
+  w.Key("level");
+  w.String("error");
+  w.Key("tool");
+  w.String("trace-hook");
+  w.Key("msg");
+  w.String(json::SanitizeUtf8(message));
+  w.EndObject();
+  std::string line = w.Take() + "\n";
+  if (!traces_dir.empty() && AppendToFile(traces_dir + "/hook-errors.log", line)) return;
+  std::string state = StateDir();
+  if (MakeDirs(state).ok() && AppendToFile(state + "/hook-errors.log", line)) return;
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace trace::hook
