@@ -31,6 +31,10 @@ struct EventFields {
   // set (the record is the entire line), else serialized from data.
   Json data = nullptr;
   bool whole_line = true;
+  // Set when the record was parsed in situ from a copy of the line at
+  // insitu_base: long strings are then copied from the line as written
+  // instead of being escaped again.
+  const char* insitu_base = nullptr;
   // Storage for values derived rather than read (paths, hashes).
   std::string derived_span_id, derived_session_id, derived_agent_id;
 };

@@ -30,6 +30,7 @@ void FillSpan(const rapidjson::Value& rec, const LineInput& in, EventFields* f) 
   f->usage = Member(rec, "usage");
   f->error = Text(rec, "error");
   f->is_error = Boolean(rec, "is_error");
+  if (f->metadata && f->metadata->IsObject()) f->git_branch = Text(*f->metadata, "git_branch");
   f->data = &rec;
 }
 

@@ -175,3 +175,32 @@ TEST(Normalize, TopicIsKindAndSession) {
 
 }  // namespace
 }  // namespace trace
+
+namespace trace {
+namespace {
+
+TEST(Normalize, LongStringsCopiedFromTheLineStayExact) {
+  std::string out = std::string(100, 'x') + "\\n\\\"quoted\\\" \\\\ back\\\\\\\\ caf\\u00e9 \xe6\x97\xa5 end\\\\";
+  std::string line = R"({"span_id":"s","hook_type":"PostToolUse","event_type":"PostToolUse","tool_output":")" +
+                     out + R"(","tool_input":{"k":")" + out + R"("}})";
+  auto d = Event(line, {"/x", 1, 2, 0, 0}, InputKind::kSpan);
+  ASSERT_TRUE(d.IsObject()) << line;
+  const rapidjson::Value* data = json::Find(d, "data");
+  EXPECT_EQ(*json::Find(d, "tool_output"), *json::Find(*data, "tool_output"));
+  EXPECT_EQ(*json::Find(d, "tool_input"), *json::Find(*data, "tool_input"));
+  EXPECT_TRUE(json::Find(d, "tool_output")->GetStringLength() > 100);
+}
+
+TEST(Normalize, Utf8ValidationFollowsRfc3629) {
+  for (std::string_view bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe6\x97",
+                               "\x80", "\xf8\x88\x80\x80\x80", "abcdefgh\xff"}) {
+    EXPECT_FALSE(json::IsValidUtf8(bad)) << bad;
+  }
+  for (std::string_view good : {"", "abc", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac",
+                                "\xf0\x9f\x9a\x80 rocket", "\xf4\x8f\xbf\xbf", "0123456789abcdef\xc3\xa9"}) {
+    EXPECT_TRUE(json::IsValidUtf8(good)) << good;
+  }
+}
+
+}  // namespace
+}  // namespace trace

@@ -91,3 +91,21 @@ assert_eq "$rc3" 2 "bad --kind exit code"
 assert_eq "$rc4" 0 "--help exit code"
 grep -q -- "--from-end" "$T/help" || fail "help lacks flags"
 pass "errors and help"
+
+# Every event of both runs validates against proto/event.schema.json.
+PYSCHEMA=$(for p in python3 /usr/bin/python3; do "$p" -c 'import jsonschema' 2>/dev/null && { echo "$p"; break; }; done)
+[ -n "$PYSCHEMA" ] || fail "python3-jsonschema is not installed (scripts/install-deps.sh)"
+{
+  "$PYSCHEMA" - "$TRACE_SOURCE_DIR/proto/event.schema.json" "$T/ugly.out" "$T/all.out" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+v = jsonschema.Draft202012Validator(schema)
+n = 0
+for path in sys.argv[2:]:
+    for line in open(path, encoding="utf-8"):
+        v.validate(json.loads(line))
+        n += 1
+print(n, "events valid")
+PY
+  pass "events match proto/event.schema.json"
+}

@@ -48,6 +48,8 @@ void AddOptions(cli::Spec& spec) {
       ("max-clients", po::value<size_t>()->default_value(1000), "SSE connection cap (then 429)")
       ("sse-queue", po::value<size_t>()->default_value(1024),
        "events queued per SSE client before a slow client is disconnected")
+      ("sse-sndbuf", po::value<int>()->default_value(0),
+       "SO_SNDBUF bytes of SSE sockets (0 = kernel default; small = slow clients cut sooner)")
       ("heartbeat-ms", po::value<int>()->default_value(30000), "SSE heartbeat period (0 = off)")
       ("retry-ms", po::value<int>()->default_value(3000), "SSE 'retry:' reconnect hint")
       ("max-body", po::value<size_t>()->default_value(1 << 20), "request body cap in bytes (413)")
@@ -163,7 +165,8 @@ int main(int argc, char** argv) {
   if (Status s = spool.Open(); !s.ok()) {
     return cli::Fail(kTool, "open ingest spool", s.message(), cli::kExitInput);
   }
-  SseStreamer streamer(&hub, ReplayFrom(&store), {vm["retry-ms"].as<int>(), 10000});
+  SseStreamer streamer(&hub, ReplayFrom(&store),
+                       {vm["retry-ms"].as<int>(), 10000, vm["sse-sndbuf"].as<int>()});
 
   Metrics metrics;
   GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, sub, hub_options.max_clients};

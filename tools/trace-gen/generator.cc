@@ -17,7 +17,9 @@ constexpr int64_t kBaseMs = 1770912145000;  // 2026-02-12T16:02:25Z
 const char* const kWords[] = {"the", "build", "fails", "because", "module", "express", "is",
                               "missing", "from", "package", "json", "tests", "pass", "now",
                               "refactor", "handler", "returns", "error", "when", "input",
-                              "empty", "café", "naïve", "日本語", "emoji 🚀"};
+                              "empty", "{\"quoted\": 1}", "C:\\path", "\ttab"};
+// Real transcripts are mostly ASCII (code, English); some words are not.
+const char* const kNonAscii[] = {"café", "naïve", "日本語", "emoji 🚀"};
 const char* const kTools[] = {"Bash", "Read", "Edit", "Grep", "Glob", "Write", "WebFetch"};
 
 using json::StringWriter;
@@ -109,7 +111,8 @@ class Session {
 std::string Session::Words(size_t bytes) {
   std::string s;
   while (s.size() < bytes) {
-    s += kWords[rng_() % (sizeof kWords / sizeof *kWords)];
+    uint64_t r = rng_();
+    s += r % 50 == 0 ? kNonAscii[(r >> 8) % 4] : kWords[(r >> 8) % (sizeof kWords / sizeof *kWords)];
     s += (rng_() % 12 == 0) ? "\n" : " ";
   }
   return s;
