@@ -20,6 +20,7 @@ struct SourcePosition {
   std::string path;
   uint64_t offset = 0;
   uint64_t origin = 0;
+  bool operator==(const SourcePosition&) const = default;
 };
 
 struct Checkpoint {
