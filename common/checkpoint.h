@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json.h"
 #include "common/status.h"
 
 namespace trace {
@@ -26,6 +27,11 @@ struct SourcePosition {
 struct Checkpoint {
   std::vector<SourcePosition> sources;
 };
+
+// Writes positions as a JSON array of {"id","path","offset"[,"origin"]}
+// (the checkpoint file and the control socket's STATE share the shape).
+void WritePositions(json::StringWriter& w, const std::vector<SourcePosition>& positions,
+                    bool with_origin);
 
 // Reads a checkpoint; nullopt (ok) when the file does not exist yet.
 Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);
