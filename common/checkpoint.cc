@@ -90,7 +90,7 @@ Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Errno("create state file '" + tmp + "'");
+  if (fd < 0) return Status::Errno("create state file '" + tmp + "'").Wrap("save state");
   Status st = WriteAll(fd, Serialize(checkpoint));
   if (st.ok() && fsync(fd) != 0) st = Status::Errno("fsync '" + tmp + "'");
   close(fd);
