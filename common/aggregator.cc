@@ -77,8 +77,8 @@ const char* AggTableName(AggTable t) {
 template <typename T>
 Result<AggregateState::Entry<T>*> AggregateState::Get(Table<T>& table, AggTable which,
                                                       const std::string& key, bool* created) {
-  auto it = table.find(key);
-  if (it == table.end()) {
+  auto it = table.map.find(key);
+  if (it == table.map.end()) {
     Entry<T> e;
     bool fresh = true;
     if (loader_) {
@@ -99,11 +99,14 @@ Result<AggregateState::Entry<T>*> AggregateState::Get(Table<T>& table, AggTable 
       if (fresh) e.value.name = key;
     }
     if (created) *created = fresh;
-    it = table.emplace(key, std::move(e)).first;
+    it = table.map.emplace(key, std::move(e)).first;
   } else if (created) {
     *created = false;
   }
-  it->second.dirty = true;
+  if (!it->second.dirty) {
+    it->second.dirty = true;
+    table.dirty.push_back(&*it);
+  }
   return &it->second;
 }
 
@@ -299,9 +302,11 @@ namespace {
 
 template <typename T, typename Fn>
 void Visit(const T& table, AggTable which, bool dirty_only, const Fn& fn) {
-  for (const auto& [key, e] : table) {
-    if (!dirty_only || e.dirty) fn(which, key, Encode(which, e.value));
+  if (dirty_only) {
+    for (const auto* kv : table.dirty) fn(which, kv->first, Encode(which, kv->second.value));
+    return;
   }
+  for (const auto& [key, e] : table.map) fn(which, key, Encode(which, e.value));
 }
 
 }  // namespace
@@ -330,8 +335,9 @@ void AggregateState::ForEach(
 
 std::vector<AggregateState::ActivityMove> AggregateState::ActivityMoves() const {
   std::vector<ActivityMove> out;
-  for (const auto& [key, e] : sessions_) {
-    if (!e.dirty || !e.value.has_ts) continue;
+  for (const auto* kv : sessions_.dirty) {
+    const auto& [key, e] = *kv;
+    if (!e.value.has_ts) continue;
     if (e.stored_last_ts && *e.stored_last_ts == e.value.last_ts) continue;
     out.push_back({key, e.stored_last_ts, e.value.last_ts});
   }
@@ -339,11 +345,12 @@ std::vector<AggregateState::ActivityMove> AggregateState::ActivityMoves() const 
 }
 
 void AggregateState::MarkClean(size_t max_entries) {
-  size_t n = sessions_.size() + tasks_.size() + tools_.size() + calls_.size() + messages_.size() +
-             by_day_.size() + by_session_day_.size();
+  size_t n = sessions_.map.size() + tasks_.map.size() + tools_.map.size() + calls_.map.size() +
+             messages_.map.size() + by_day_.map.size() + by_session_day_.map.size();
   if (n > max_entries) return Clear();
   auto clean = [](auto& table) {
-    for (auto& [k, e] : table) e.dirty = false;
+    for (auto* kv : table.dirty) kv->second.dirty = false;
+    table.dirty.clear();
   };
   clean(tasks_);
   clean(tools_);
@@ -351,20 +358,21 @@ void AggregateState::MarkClean(size_t max_entries) {
   clean(messages_);
   clean(by_day_);
   clean(by_session_day_);
-  for (auto& [k, e] : sessions_) {
-    e.dirty = false;
-    if (e.value.has_ts) e.stored_last_ts = e.value.last_ts;
+  for (auto* kv : sessions_.dirty) {
+    kv->second.dirty = false;
+    if (kv->second.value.has_ts) kv->second.stored_last_ts = kv->second.value.last_ts;
   }
+  sessions_.dirty.clear();
 }
 
 void AggregateState::Clear() {
-  sessions_.clear();
-  tasks_.clear();
-  tools_.clear();
-  calls_.clear();
-  messages_.clear();
-  by_day_.clear();
-  by_session_day_.clear();
+  sessions_.Clear();
+  tasks_.Clear();
+  tools_.Clear();
+  calls_.Clear();
+  messages_.Clear();
+  by_day_.Clear();
+  by_session_day_.Clear();
 }
 
 }  // namespace trace

@@ -60,8 +60,17 @@ class AggregateState {
     bool dirty = false;
     std::optional<int64_t> stored_last_ts;  // sessions: for the activity index
   };
+  // Entries by key, and the changed ones since the last MarkClean (node
+  // pointers of an unordered_map stay valid across rehashing).
   template <typename T>
-  using Table = std::unordered_map<std::string, Entry<T>>;
+  struct Table {
+    std::unordered_map<std::string, Entry<T>> map;
+    std::vector<std::pair<const std::string, Entry<T>>*> dirty;
+    void Clear() {
+      map.clear();
+      dirty.clear();
+    }
+  };
 
   // The entry of key, loaded or created (then *created is true); marked dirty.
   template <typename T>

@@ -65,21 +65,15 @@ std::vector<zmq::socket_t*> CatchUp::sockets() {
 bool CatchUp::Observe(const wire::Header& h) {
   PublisherTrack& t = tracks_[h.publisher_id];
   last_message_ms_[h.publisher_id] = json::NowMs();
-  auto schedule = [&](const char* why) {
-    log::Info("rewind needed", {{"publisher", HexId(h.publisher_id)}, {"why", why},
-                                {"pub_seq", h.pub_seq}, {"last_pub_seq", t.last_pub_seq}});
-    bool matched = false;
-    for (auto& l : links_) {
-      if (!l->publisher_known || l->publisher_id == h.publisher_id) {
-        matched = true;
-        if (l->in_flight == "REWIND") l->again = true;
-        else l->needs_rewind = true;
-      }
-    }
-    if (!matched) log::Warn("no tail control known for publisher", {{"publisher", HexId(h.publisher_id)}});
-  };
   if (!t.known || t.epoch != h.epoch) {
-    schedule(t.known ? "new epoch" : "new publisher");
+    if (t.known) {
+      Schedule(h.publisher_id, "new epoch", h.pub_seq, t.last_pub_seq);
+    } else if (!Linked(h.publisher_id)) {
+      // A publisher no link has reported: a tail restarted under a new id.
+      // Relearn who is behind each control socket, and rewind them.
+      for (auto& l : links_) l->publisher_known = false;
+      Schedule(h.publisher_id, "unknown publisher", h.pub_seq, 0);
+    }  // else: that link's start-up rewind is already pending
     t = {h.epoch, h.pub_seq, true, false};
     return false;
   }
@@ -88,11 +82,28 @@ bool CatchUp::Observe(const wire::Header& h) {
     return t.synced;
   }
   if (h.pub_seq > t.last_pub_seq + 1) {
-    schedule("pub_seq gap");
+    Schedule(h.publisher_id, "pub_seq gap", h.pub_seq, t.last_pub_seq);
     t.synced = false;
     t.last_pub_seq = h.pub_seq;
   }
   return false;
+}
+
+bool CatchUp::Linked(uint64_t publisher_id) const {
+  for (const auto& l : links_) {
+    if (l->publisher_known && l->publisher_id == publisher_id) return true;
+  }
+  return false;
+}
+
+void CatchUp::Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last) {
+  log::Info("rewind needed", {{"publisher", HexId(publisher_id)}, {"why", why},
+                              {"pub_seq", pub_seq}, {"last_pub_seq", last}});
+  for (auto& l : links_) {
+    if (l->publisher_known && l->publisher_id != publisher_id) continue;
+    if (l->in_flight == "REWIND") l->again = true;
+    else l->needs_rewind = true;
+  }
 }
 
 void CatchUp::RequestRewindAll() {
@@ -156,7 +167,10 @@ Status CatchUp::Tick(int64_t now_ms) {
     }
     int64_t last = l.publisher_known ? last_message_ms_[l.publisher_id] : 0;
     bool silent = now_ms - last >= options_.silence_ms;
-    if ((l.needs_rewind || silent) && now_ms - l.last_hello_ms >= options_.silence_ms / 4) {
+    // Identify the tail quickly when a rewind waits for it; else probe once
+    // per silence period.
+    int64_t every = l.needs_rewind ? options_.silence_ms / 4 : options_.silence_ms;
+    if ((l.needs_rewind || silent) && now_ms - l.last_hello_ms >= every) {
       l.last_hello_ms = now_ms;
       if (Status st = Send(l, "HELLO", "{}", now_ms); !st) return st;
     }

@@ -60,6 +60,9 @@ class CatchUp {
 
  private:
   struct Link;
+  bool Linked(uint64_t publisher_id) const;
+  // Marks the links of publisher_id (and links not yet identified) for a rewind.
+  void Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last);
   Status HandleReply(Link& link, const std::vector<std::string>& frames, int64_t now_ms);
   Status SendRewind(Link& link, int64_t now_ms);
   Status Send(Link& link, const std::string& cmd, const std::string& body, int64_t now_ms);

@@ -53,7 +53,8 @@ void HookMentions(const Value& event, const Value& data, EventFacts* f) {
     m.id = "span:" + f->keys.span_id;
   }
   if (post) {
-    m.error = type == "PostToolUseFailure" || TruthyError(json::Find(event, "tool_output")) ||
+    m.error = type == "PostToolUseFailure" || json::GetBool(event, "is_error").value_or(false) ||
+              TruthyError(json::Find(event, "tool_output")) ||
               TruthyError(json::Find(data, "tool_response"));
     m.duration_ms = f->duration_ms;
   }
@@ -130,8 +131,10 @@ bool IsTranscriptPrompt(const Value& data) {
 }
 
 void SessionAttributes(const Value& event, const Value& data, EventFacts* f) {
-  f->cwd = Str(data, "cwd");
-  f->git_branch = Str(data, "gitBranch");
+  f->cwd = Str(event, "cwd");
+  if (f->cwd.empty()) f->cwd = Str(data, "cwd");
+  f->git_branch = Str(event, "git_branch");
+  if (f->git_branch.empty()) f->git_branch = Str(data, "gitBranch");
   f->agent_id = Str(event, "agent_id");
   if (f->agent_id.empty()) f->agent_id = Str(data, "agentId");
   f->model = Str(event, "model");
@@ -141,9 +144,8 @@ void SessionAttributes(const Value& event, const Value& data, EventFacts* f) {
 
 }  // namespace
 
-EventFacts ExtractFacts(const Value& event, EventKeys keys) {
-  EventFacts f;
-  f.keys = std::move(keys);
+EventFacts ExtractFacts(const Value& event, const EventKeys& keys) {
+  EventFacts f(keys);
   f.parse_error = f.keys.kind == kKindRaw || json::Find(event, "parse_error") != nullptr;
   f.duration_ms = json::GetInt(event, "duration_ms");
   const Value& data = Data(event);

@@ -34,7 +34,8 @@ struct UsageFact {
 };
 
 struct EventFacts {
-  EventKeys keys;
+  explicit EventFacts(const EventKeys& k) : keys(k) {}
+  const EventKeys& keys;  // owned by the caller, outlives the facts
   bool parse_error = false;  // a raw event (invalid input kept as data)
   std::optional<int64_t> duration_ms;
   std::string task_status, cwd, git_branch, agent_id, model;
@@ -45,8 +46,9 @@ struct EventFacts {
   std::optional<PromptSource> prompt;
 };
 
-// Reads the facts of a valid event (keys already read from it).
-EventFacts ExtractFacts(const rapidjson::Value& event, EventKeys keys);
+// Reads the facts of a valid event (keys already read from it; they must
+// outlive the result).
+EventFacts ExtractFacts(const rapidjson::Value& event, const EventKeys& keys);
 
 // "long" when input + cache creation + cache read tokens exceed 200k, else "standard".
 const char* UsageTier(const TokenCounts& c);

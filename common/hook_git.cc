@@ -50,6 +50,24 @@ std::optional<std::string> GitDirAt(const std::string& dir) {
   return target[0] == '/' ? target : dir + "/" + target;
 }
 
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The default pattern [A-Z][A-Z0-9]+-[0-9]+ without std::regex, whose
+// construction alone costs more than the rest of a hook invocation.
+std::optional<std::string> MatchDefaultPattern(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!IsUpper(s[i])) continue;
+    size_t j = i + 1;
+    while (j < s.size() && (IsUpper(s[j]) || IsDigit(s[j]))) ++j;
+    if (j - i < 2 || j >= s.size() || s[j] != '-') continue;
+    size_t k = j + 1;
+    while (k < s.size() && IsDigit(s[k])) ++k;
+    if (k > j + 1) return std::string(s.substr(i, k - i));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> GitBranch(std::string_view start_dir) {
@@ -72,6 +90,7 @@ std::optional<std::string> GitBranch(std::string_view start_dir) {
 }
 
 std::optional<std::string> TaskIdFromBranch(std::string_view branch, const std::string& pattern) {
+  if (pattern == kDefaultTaskPattern) return MatchDefaultPattern(branch);
   try {
     std::regex re(pattern, std::regex::ECMAScript);
     std::match_results<std::string_view::const_iterator> m;

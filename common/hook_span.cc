@@ -117,6 +117,22 @@ void WriteMetadata(json::StringWriter& w, const Value* payload, const HookContex
   w.EndObject();
 }
 
+// The payload verbatim when it is one line (it parsed, so it is valid JSON):
+// byte-exact and no second serialization of a large tool result. Payloads
+// spread over lines are re-serialized so the record stays one line.
+void WritePayload(json::StringWriter& w, const Value& payload, std::string_view input) {
+  w.Key("payload");
+  size_t end = input.find_last_not_of(" \t\r\n");
+  std::string_view text = input.substr(0, end == std::string_view::npos ? 0 : end + 1);
+  size_t start = text.find_first_not_of(" \t\r\n");
+  text.remove_prefix(start == std::string_view::npos ? text.size() : start);
+  if (text.find_first_of("\r\n") == std::string_view::npos) {
+    w.Raw(text);
+  } else {
+    w.Value(payload);
+  }
+}
+
 // Task id and branch share one walk up the directory tree.
 struct TaskInfo {
   std::optional<std::string> branch;
@@ -156,6 +172,7 @@ SpanRecord BuildHookSpan(const Value& payload, std::string_view input, const Hoo
   bool tool_io_in_payload = input.size() > kDuplicateToolIoLimit;
 
   json::StringWriter w;
+  w.Reserve((tool_io_in_payload ? 1 : 2) * input.size() + 4096);
   w.StartObject();
   WriteIdentity(w, ctx, session, task, TaskStatusOf(ctx, event));
   w.Key("duration_ms");
@@ -174,8 +191,7 @@ SpanRecord BuildHookSpan(const Value& payload, std::string_view input, const Hoo
   WriteMetrics(w, payload, input.size());
   WriteTags(w, payload);
   WriteMetadata(w, &payload, ctx, task.branch, tool_io_in_payload);
-  w.Key("payload");
-  w.Value(payload);
+  WritePayload(w, payload, input);
   w.EndObject();
   return {session ? std::string(*session) : std::string(), w.Take()};
 }
@@ -207,7 +223,9 @@ SpanRecord BuildRawSpan(std::string_view input, std::string_view error, const Ho
 
 SpanRecord BuildSpan(std::string_view input, const HookContext& ctx) {
   rapidjson::Document doc;
-  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag;
+  // Without kParseStopWhenDoneFlag: text after the object is an error, so a
+  // payload written verbatim is exactly one JSON value.
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag;
   doc.Parse<kFlags>(input.data(), input.size());
   if (doc.HasParseError()) {
     std::string why = std::string(rapidjson::GetParseError_En(doc.GetParseError())) +

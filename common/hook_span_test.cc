@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <regex>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -190,6 +191,24 @@ TEST(HookType, KnownAndUnknownEvents) {
   EXPECT_EQ(HookTypeOf("UserPromptSubmit"), "prompt");
   EXPECT_EQ(HookTypeOf("SessionEnd"), "session");
   EXPECT_EQ(HookTypeOf("SomethingNew"), "other");
+}
+
+}  // namespace
+}  // namespace trace::hook
+
+namespace trace::hook {
+namespace {
+
+// The hand-written matcher of the default pattern agrees with std::regex.
+TEST(TaskPattern, DefaultFastPathAgreesWithRegex) {
+  std::string regex_equivalent = "[A-Z][A-Z0-9]+-[0-9]+";
+  for (std::string branch : {"feature/PROJ-123-login", "A-1", "AB-", "AB-x1", "xAB-12", "ABC-DEF-9",
+                             "fix/a-12", "Z9-0", "main", "ENG-42_ENG-43", "AAB-C-7", "-AB-1"}) {
+    std::optional<std::string> expected;
+    std::smatch m;
+    if (std::regex_search(branch, m, std::regex(regex_equivalent))) expected = m.str(0);
+    EXPECT_EQ(TaskIdFromBranch(branch, std::string(kDefaultTaskPattern)), expected) << branch;
+  }
 }
 
 }  // namespace

@@ -24,7 +24,9 @@ Status Indexer::Flush(const std::map<std::string, PublisherPosition>& positions)
   if (pending_.empty() && positions.empty()) return Status::Ok();
   committed_.clear();
   AppendStats stats;
-  if (Status st = writer_.Append(pending_, positions, &committed_, &stats); !st) return st;
+  if (Status st = writer_.Append(pending_, positions, publisher_ ? &committed_ : nullptr, &stats); !st) {
+    return st;
+  }
   pending_.clear();
   ++totals_.batches;
   totals_.stored += stats.stored;

@@ -40,6 +40,9 @@ class StringWriter {
     Key(key);
     v ? String(*v) : Null();
   }
+  // Pre-sizes the buffer for an output of about n bytes (one allocation
+  // instead of repeated growth for large records).
+  void Reserve(size_t n) { buffer_.Reserve(n); }
   std::string Take() { return std::string(buffer_.GetString(), buffer_.GetSize()); }
   std::string_view View() const { return {buffer_.GetString(), buffer_.GetSize()}; }
   void Reset() {

@@ -34,6 +34,9 @@ void SseStreamer::Run(int fd, const http::StreamStart& start, const http::Params
   fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   timeval tv{options_.write_timeout_ms / 1000, (options_.write_timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (options_.send_buffer > 0) {
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer, sizeof options_.send_buffer);
+  }
 
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"

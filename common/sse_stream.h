@@ -26,6 +26,7 @@ class SseStreamer {
   struct Options {
     int retry_ms = 3000;           // the "retry:" hint sent first
     int write_timeout_ms = 10000;  // a replaying client that stalls this long is dropped
+    int send_buffer = 0;           // SO_SNDBUF of stream sockets; 0 = kernel default
   };
 
   SseStreamer(SseHub* hub, Replay replay, Options options);

@@ -52,7 +52,9 @@ bool SpliceSeq(std::string_view body, uint64_t seq, std::string* out) {
   if (end == std::string_view::npos || body[end] != '}') return false;
   size_t prev = body.find_last_not_of(" \t\r\n", end - 1);
   if (prev == std::string_view::npos) return false;
-  out->assign(body.substr(0, end));
+  out->clear();
+  out->reserve(end + 32);
+  out->append(body.substr(0, end));
   if (body[prev] != '{') out->push_back(',');
   out->append("\"seq\":").append(std::to_string(seq)).push_back('}');
   return true;
@@ -71,6 +73,8 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
   std::unique_ptr<StoreWriter> w(new StoreWriter());
   w->env_ = *env;
   w->cache_entries_ = options.cache_entries;
+  w->arena_ = std::make_unique<char[]>(kArenaBytes);
+  w->pool_ = std::make_unique<rapidjson::MemoryPoolAllocator<>>(w->arena_.get(), kArenaBytes);
   int dead = 0;
   mdb_reader_check(w->env_, &dead);  // slots of killed readers
   if (Status st = w->Load(); !st) return st.Wrap("open db '" + options.dir + "'");
@@ -156,7 +160,7 @@ Status StoreWriter::Append(const std::vector<IncomingLine>& lines,
                            const std::map<std::string, PublisherPosition>& publishers,
                            std::vector<CommittedEvent>* committed, AppendStats* stats) {
   for (int attempt = 0;; ++attempt) {
-    size_t mark = committed->size();
+    size_t mark = committed ? committed->size() : 0;
     AppendStats local;
     last_rc_ = 0;
     Status st = TryAppend(lines, publishers, committed, &local);
@@ -169,7 +173,7 @@ Status StoreWriter::Append(const std::vector<IncomingLine>& lines,
       for (const auto& [id, p] : publishers) publishers_[id] = p;
       return st;
     }
-    committed->resize(mark);
+    if (committed) committed->resize(mark);
     state_->Clear();
     staged_sources_.clear();
     if (last_rc_ != MDB_MAP_FULL || attempt >= kMaxGrowRetries) return st;
@@ -206,9 +210,16 @@ Status StoreWriter::TryAppend(const std::vector<IncomingLine>& lines,
 
 Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEvent>* committed,
                               AppendStats* stats) {
-  rapidjson::Document doc;
+  struct ClearPool {
+    rapidjson::MemoryPoolAllocator<>* pool;
+    ~ClearPool() { pool->Clear(); }
+  } clear_after{pool_.get()};
+  rapidjson::Document doc(pool_.get());
   std::string raw;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(line.body.data(), line.body.size());
+  // In-situ parsing of a copy: strings point into insitu_ instead of being copied.
+  insitu_.assign(line.body.begin(), line.body.end());
+  insitu_.push_back('\0');
+  doc.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu_.data());
   std::string error = doc.HasParseError() ? "not valid JSON" : "";
   Result<EventKeys> keys = error.empty() ? ReadEventKeys(doc) : Result<EventKeys>(Status::Error(error));
   if (!keys) {
@@ -234,7 +245,7 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
   EventFacts facts = ExtractFacts(doc, *keys);
   auto fill = state_->Apply(facts);
   if (!fill) return fill.status();
-  std::string json;
+  std::string& json = scratch_;
   const std::string& body = raw.empty() ? line.body : raw;
   if (*fill || doc.HasMember("seq") || !SpliceSeq(body, seq, &json)) {
     if (*fill) {
@@ -247,7 +258,7 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
   }
   if (Status st = PutEvent(seq, *keys, json); !st) return st;
   ++stats->stored;
-  committed->push_back({seq, EventTopic(*keys), std::move(json)});
+  if (committed) committed->push_back({seq, EventTopic(*keys), json});
   return Status::Ok();
 }
 

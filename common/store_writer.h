@@ -6,6 +6,7 @@
 #pragma once
 
 #include <lmdb.h>
+#include <rapidjson/document.h>
 
 #include <cstdint>
 #include <map>
@@ -54,7 +55,7 @@ class StoreWriter {
     std::string dir;
     bool durable = true;        // fsync at every commit
     size_t map_size = 0;        // initial map size; 0 = 1 GiB (grows when full)
-    size_t cache_entries = 200000;  // aggregate states kept parsed between batches
+    size_t cache_entries = 50000;  // aggregate states kept parsed between batches
   };
   // Opens or creates the store; refuses another schema version.
   static Result<std::unique_ptr<StoreWriter>> Open(const Options& options);
@@ -62,7 +63,8 @@ class StoreWriter {
 
   // Stores lines (invalid ones as raw events, duplicates by span_id dropped)
   // and the publisher positions in one transaction; on MDB_MAP_FULL doubles
-  // the map and retries. On error nothing of the batch is stored.
+  // the map and retries. On error nothing of the batch is stored. committed
+  // may be null (nobody republishes).
   Status Append(const std::vector<IncomingLine>& lines,
                 const std::map<std::string, PublisherPosition>& publishers,
                 std::vector<CommittedEvent>* committed, AppendStats* stats);
@@ -100,6 +102,12 @@ class StoreWriter {
   std::map<std::string, SourceOffset> sources_, staged_sources_;
   std::map<std::string, PublisherPosition> publishers_;
   std::unique_ptr<AggregateState> state_;
+  // Parse arena reused for every line (no malloc per event in the common case).
+  static constexpr size_t kArenaBytes = 256 << 10;
+  std::unique_ptr<char[]> arena_;
+  std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool_;
+  std::string scratch_;       // the stored form of the current event
+  std::vector<char> insitu_;  // the current line, parsed in place
 };
 
 }  // namespace trace

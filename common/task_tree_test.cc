@@ -27,8 +27,12 @@ TEST(TaskTree, NestsByParent) {
 TEST(TaskTree, DeepChainAndCycleSafe) {
   std::vector<std::string> events;
   for (int i = 0; i < 20000; ++i) {
-    events.push_back("{\"span_id\":\"s" + std::to_string(i) + "\",\"parent_id\":\"s" +
-                     std::to_string(i == 0 ? 19999 : i - 1) + "\"}");
+    std::string e = R"({"span_id":"s)";
+    e += std::to_string(i);
+    e += R"(","parent_id":"s)";
+    e += std::to_string(i == 0 ? 19999 : i - 1);
+    e += R"("})";
+    events.push_back(std::move(e));
   }
   std::string out = BuildTaskTree("T", events, true);
   EXPECT_NE(out.find("\"truncated\":true"), std::string::npos);

@@ -9,7 +9,7 @@ want=(
   build-essential cmake pkg-config git
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils rapidjson-dev libpoco-dev
   libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
-  supervisor curl python3 python3-zmq python3-jsonschema chromium
+  supervisor curl jq python3 python3-zmq python3-jsonschema chromium
 )
 # Node.js and npm may come from outside Debian (the machine image ships them);
 # ask apt for them only when they are missing.

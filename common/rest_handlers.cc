@@ -1,0 +1,175 @@
+// Read-only query routes over the LMDB store. Stored values are already
+// event/aggregate JSON: responses splice them in verbatim (no re-parse).
+#include "common/rest_handlers.h"
+
+#include "common/api_params.h"
+#include "common/json.h"
+#include "common/store_opener.h"
+#include "common/task_tree.h"
+
+namespace trace {
+
+namespace {
+
+constexpr size_t kMaxTreeEvents = 20000;
+
+// 503 while the store cannot be opened; 500 on a read failure.
+http::Response StoreUnavailable(GatewayContext* ctx) {
+  return http::Error(503, "store_unavailable", "store not available: " + ctx->store->last_error());
+}
+
+http::Response ReadFailed(const Status& s) {
+  return http::Error(500, "store_error", s.message());
+}
+
+#define TRACE_RETURN_IF(expr)             \
+  if (auto early = (expr)) return std::move(*early)
+
+http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
+  EventQuery q;
+  uint64_t limit = 100, offset = 0, before = 0;
+  TRACE_RETURN_IF(api::UintParam(req, "limit", 1, 1000, &limit));
+  TRACE_RETURN_IF(api::UintParam(req, "offset", 0, 100'000'000, &offset));
+  TRACE_RETURN_IF(api::UintParam(req, "before_seq", 1, UINT64_MAX / 2, &before));
+  TRACE_RETURN_IF(api::StringParam(req, "session_id", &q.filter.session_id));
+  TRACE_RETURN_IF(api::StringParam(req, "task_id", &q.filter.task_id));
+  TRACE_RETURN_IF(api::StringParam(req, "tool_name", &q.filter.tool_name));
+  TRACE_RETURN_IF(api::StringParam(req, "trace_id", &q.filter.trace_id));
+  TRACE_RETURN_IF(api::StringParam(req, "event_type", &q.filter.event_type));
+  TRACE_RETURN_IF(api::TimeParam(req, "from", &q.filter.from_ms));
+  TRACE_RETURN_IF(api::TimeParam(req, "to", &q.filter.to_ms));
+  q.limit = limit;
+  q.offset = offset;
+  q.before_seq = before;
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  Result<EventPage> page = store->QueryEvents(q);
+  if (!page.ok()) return ReadFailed(page.status());
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("traces");
+  w.StartArray();
+  for (const std::string& e : page->events) w.Raw(e);
+  w.EndArray();
+  w.Key("total");
+  w.Uint64(page->total);
+  w.Key("limit");
+  w.Uint64(limit);
+  w.Key("offset");
+  w.Uint64(offset);
+  w.EndObject();
+  return http::Json(w.Take());
+}
+
+http::Response GetTrace(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string span_id(req.Route("span_id"));
+  Result<std::optional<std::string>> e = store->GetEventBySpanId(span_id);
+  if (!e.ok()) return ReadFailed(e.status());
+  if (!*e) return http::Error(404, "not_found", "no event with span_id " + span_id);
+  return http::Json(std::move(**e));
+}
+
+// {"<key>": <stored aggregate>} or 404.
+http::Response Wrapped(std::string_view key, Result<std::optional<std::string>> agg,
+                       std::string_view what, std::string_view id) {
+  if (!agg.ok()) return ReadFailed(agg.status());
+  if (!*agg) return http::Error(404, "not_found", "no " + std::string(what) + " " + std::string(id));
+  json::StringWriter w;
+  w.StartObject();
+  w.Key(key);
+  w.Raw(**agg);
+  w.EndObject();
+  return http::Json(w.Take());
+}
+
+http::Response GetTask(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string id(req.Route("id"));
+  return Wrapped("task", store->GetTask(id), "task", id);
+}
+
+http::Response GetTaskTree(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string id(req.Route("id"));
+  Result<std::vector<std::string>> events = store->TaskEvents(id, kMaxTreeEvents + 1);
+  if (!events.ok()) return ReadFailed(events.status());
+  if (events->empty()) return http::Error(404, "not_found", "no task " + id);
+  bool truncated = events->size() > kMaxTreeEvents;
+  if (truncated) events->resize(kMaxTreeEvents);
+  return http::Json(BuildTaskTree(id, *events, truncated));
+}
+
+http::Response ListSessions(GatewayContext* ctx, const http::Request& req) {
+  uint64_t limit = 100, offset = 0;
+  TRACE_RETURN_IF(api::UintParam(req, "limit", 1, 1000, &limit));
+  TRACE_RETURN_IF(api::UintParam(req, "offset", 0, 100'000'000, &offset));
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  Result<SessionPage> page = store->ListSessions(limit, offset);
+  if (!page.ok()) return ReadFailed(page.status());
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("sessions");
+  w.StartArray();
+  for (std::string& s : page->sessions) w.Raw(DecorateSession(std::move(s)));
+  w.EndArray();
+  w.Key("total");
+  w.Uint64(page->total);
+  w.Key("limit");
+  w.Uint64(limit);
+  w.Key("offset");
+  w.Uint64(offset);
+  w.EndObject();
+  return http::Json(w.Take());
+}
+
+http::Response SessionSummary(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string id(req.Route("id"));
+  Result<std::optional<std::string>> s = store->GetSession(id);
+  if (!s.ok()) return ReadFailed(s.status());
+  if (!*s) return http::Error(404, "not_found", "no session " + id);
+  return http::Json(DecorateSession(std::move(**s)));
+}
+
+http::Response ListTools(GatewayContext* ctx, const http::Request&) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  Result<std::vector<std::string>> tools = store->ListTools();
+  if (!tools.ok()) return ReadFailed(tools.status());
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("tools");
+  w.StartArray();
+  for (const std::string& t : *tools) w.Raw(t);
+  w.EndArray();
+  w.EndObject();
+  return http::Json(w.Take());
+}
+
+}  // namespace
+
+std::string DecorateSession(std::string session_json) {
+  // The spot for common/pricing (cost per session) once it is on main.
+  return session_json;
+}
+
+void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {
+  auto bind = [ctx](http::Response (*fn)(GatewayContext*, const http::Request&)) {
+    return [ctx, fn](const http::Request& r) { return fn(ctx, r); };
+  };
+  router->Add("GET", "/api/traces", bind(ListTraces));
+  router->Add("GET", "/api/traces/{span_id}", bind(GetTrace));
+  router->Add("GET", "/api/tasks/{id}", bind(GetTask));
+  router->Add("GET", "/api/tasks/{id}/tree", bind(GetTaskTree));
+  router->Add("GET", "/api/sessions", bind(ListSessions));
+  router->Add("GET", "/api/sessions/{id}/summary", bind(SessionSummary));
+  router->Add("GET", "/api/tools", bind(ListTools));
+}
+
+}  // namespace trace

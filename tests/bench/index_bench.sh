@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# trace-index benchmark. Bulk: INDEX_BENCH_EVENTS (default 1000000) realistic
+# events through `trace-index --stdin` (durable: fsync per commit) vs the
+# baseline, seed 000's SQLite store (traces table + its five indexes, WAL,
+# prepared INSERT, transactions of the same 4096 rows), fed the same file.
+# Prints events/s (wall and per CPU second: the machine may be shared),
+# bytes on disk per event, peak RSS, and the ratio. Latency: events at
+# 1000/s published like a trace-tail, timed until trace-index republishes
+# them (two ZeroMQ hops included), p50/p99.
+set -euo pipefail
+: "${TRACE_BIN:?}"
+N=${INDEX_BENCH_EVENTS:-1000000}
+OUT=${BENCH_OUT:-/tmp}/index
+rm -rf "$OUT" && mkdir -p "$OUT"
+trap 'rm -rf "$OUT"/db "$OUT"/lat-db "$OUT"/sqlite.db* "$OUT"/events.jsonl "$OUT"/fsync.probe; kill $(jobs -p) 2>/dev/null || true' EXIT
+B=$TRACE_BIN
+
+"$B/index_bench" gen "$N" "$OUT/events.jsonl"
+bytes=$(stat -c %s "$OUT/events.jsonl")
+echo "corpus: $N events, $(( bytes / N )) bytes/event of JSON"
+
+measure() {  # measure NAME CMD... -> sets WALL CPU RSS
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/$1.time" "${@:2}"
+  read -r WALL USR SYS RSS <"$OUT/$1.time"
+  CPU=$(echo "$USR + $SYS" | bc)
+}
+measure index "$B/trace-index" --stdin --db "$OUT/db" --batch-size 4096 --log-level warn <"$OUT/events.jsonl"
+I_WALL=$WALL I_CPU=$CPU I_RSS=$RSS
+I_DISK=$(stat -c %s "$OUT/db/data.mdb")
+I_USED=$(mdb_stat -e "$OUT/db" | awk '/Number of pages used/{print $5}')
+I_PAGE=$(mdb_stat -e "$OUT/db" | awk '/Page size/{print $3}')
+stored=$(mdb_stat -s events "$OUT/db" | awk '/Entries:/{print $2}')
+[ "$stored" = "$N" ] || { echo "trace-index stored $stored of $N" >&2; exit 1; }
+
+measure sqlite "$B/index_bench" sqlite "$OUT/events.jsonl" "$OUT/sqlite.db" 4096
+S_WALL=$WALL S_CPU=$CPU S_RSS=$RSS
+S_DISK=$(( $(stat -c %s "$OUT/sqlite.db") + $(stat -c %s "$OUT/sqlite.db-wal" 2>/dev/null || echo 0) ))
+
+rate() { echo "scale=0; $N / $1" | bc; }
+echo "trace-index (LMDB, durable): $(rate "$I_WALL") events/s wall (${I_WALL}s), $(rate "$I_CPU") events/CPU-s," \
+     "$(( I_USED * I_PAGE / N )) bytes/event used ($(( I_DISK / N )) file), peak RSS $(( I_RSS / 1024 )) MB"
+echo "baseline seed 000 SQLite (WAL): $(rate "$S_WALL") events/s wall (${S_WALL}s), $(rate "$S_CPU") events/CPU-s," \
+     "$(( S_DISK / N )) bytes/event, peak RSS $(( S_RSS / 1024 )) MB"
+echo "ratio trace-index / SQLite: $(echo "scale=2; $S_WALL / $I_WALL" | bc)x wall, $(echo "scale=2; $S_CPU / $I_CPU" | bc)x CPU" \
+     "(trace-index also keeps span_id dedupe, 6 indexes, session/task/tool aggregates and token buckets)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+fsync_ms=$(python3 -c '
+import os, time, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT); t = time.time()
+for i in range(20): os.pwrite(fd, b"x" * 4096, i * 4096); os.fdatasync(fd)
+print("%.2f" % ((time.time() - t) / 20 * 1000))' "$OUT/fsync.probe")
+echo "disk: one 4 KiB write + fdatasync takes ${fsync_ms} ms here (a durable LMDB commit syncs twice)"
+for mode in durable no-durable; do
+  P1=$(free_port); P2=$(free_port)
+  flag=(); [ $mode = no-durable ] && flag=(--no-durable)
+  rm -rf "$OUT/lat-db"
+  "$B/trace-index" --sub "tcp://127.0.0.1:$P1" --no-catchup --pub "tcp://127.0.0.1:$P2" \
+    --db "$OUT/lat-db" --log-level warn "${flag[@]}" &
+  IDX=$!
+  "$B/index_bench" latency "tcp://127.0.0.1:$P1" "tcp://127.0.0.1:$P2" 1000 ${INDEX_BENCH_LATENCY_SECONDS:-10} |
+    sed "s/^/commit latency ($mode, 1000 events\/s, publish->republish) /"
+  kill -TERM $IDX; wait $IDX
+done

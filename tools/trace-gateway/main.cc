@@ -1,0 +1,191 @@
+// trace-gateway: serves the LMDB store over HTTP (REST), relays trace-index's
+// committed events to SSE clients, accepts events on POST /api/events into
+// the ingest spool, and serves the web UI. Wiring only; the logic is in
+// common/ (http_server, rest_handlers, sse_hub, live_feed, ingest_spool).
+#include <poll.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <zmq.hpp>
+
+#include "common/cli.h"
+#include "common/http_server.h"
+#include "common/ingest_spool.h"
+#include "common/live_feed.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/rest_handlers.h"
+#include "common/shutdown.h"
+#include "common/sse_hub.h"
+#include "common/sse_stream.h"
+#include "common/static_files.h"
+#include "common/store_opener.h"
+#include "web_assets.h"
+
+namespace {
+
+using namespace trace;
+namespace po = boost::program_options;
+constexpr const char* kTool = "trace-gateway";
+
+void AddOptions(cli::Spec& spec) {
+  spec.options.add_options()
+      ("db", po::value<std::string>()->value_name("DIR"), "LMDB store to serve (default <data-dir>/db)")
+      ("sub", po::value<std::string>()->default_value("tcp://127.0.0.1:5557")->value_name("EP"),
+       "trace-index PUB endpoint for live events (\"\" = none)")
+      ("listen", po::value<std::string>()->default_value("127.0.0.1:8080")->value_name("HOST:PORT"),
+       "HTTP address (port 0 = any free port)")
+      ("token", po::value<std::string>()->value_name("TOKEN"),
+       "require 'Authorization: Bearer TOKEN' (or ?access_token=) on all but /health "
+       "(env TRACE_TOKEN)")
+      ("spool", po::value<std::string>()->value_name("DIR"),
+       "ingest spool dir; POST /api/events appends to DIR/ingest.jsonl (default <data-dir>/spool)")
+      ("web-root", po::value<std::string>()->value_name("DIR"),
+       "serve the web UI from DIR instead of the embedded copy (development)")
+      ("cors-origin", po::value<std::vector<std::string>>()->composing()->value_name("ORIGIN"),
+       "also allow this CORS origin (repeatable; '*' = any); localhost origins always are")
+      ("max-clients", po::value<size_t>()->default_value(1000), "SSE connection cap (then 429)")
+      ("sse-queue", po::value<size_t>()->default_value(1024),
+       "events queued per SSE client before a slow client is disconnected")
+      ("sse-sndbuf", po::value<int>()->default_value(0),
+       "SO_SNDBUF bytes of SSE sockets (0 = kernel default; small = slow clients cut sooner)")
+      ("heartbeat-ms", po::value<int>()->default_value(30000), "SSE heartbeat period (0 = off)")
+      ("retry-ms", po::value<int>()->default_value(3000), "SSE 'retry:' reconnect hint")
+      ("max-body", po::value<size_t>()->default_value(1 << 20), "request body cap in bytes (413)")
+      ("rate-limit", po::value<double>()->default_value(0),
+       "requests/s allowed per client address, 0 = unlimited (429 beyond)")
+      ("rate-burst", po::value<double>()->default_value(0), "burst size (default 2 x rate-limit)")
+      ("threads", po::value<int>()->default_value(32),
+       "HTTP worker threads (each keep-alive connection holds one while open)");
+}
+
+bool ParseListen(const std::string& listen, HttpServerOptions* o) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
+  char* end = nullptr;
+  long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) return false;
+  o->host = listen.substr(0, colon);
+  if (o->host.size() > 2 && o->host.front() == '[') o->host = o->host.substr(1, o->host.size() - 2);
+  o->port = static_cast<uint16_t>(port);
+  return true;
+}
+
+std::string Token(const po::variables_map& vm) {
+  if (vm.count("token")) return vm["token"].as<std::string>();
+  const char* env = std::getenv("TRACE_TOKEN");
+  return env ? env : "";
+}
+
+// The store reads the live feed and SSE replay need.
+LiveFeed::StoreView FeedView(StoreOpener* opener) {
+  LiveFeed::StoreView v;
+  v.last_seq = [opener]() -> Result<uint64_t> {
+    auto store = opener->Get();
+    if (!store) return Status::Error("store not open");
+    return store->LastSeq();
+  };
+  v.events_after = [opener](uint64_t after, size_t max) -> Result<std::vector<std::string>> {
+    auto store = opener->Get();
+    if (!store) return Status::Error("store not open");
+    return store->EventsAfter(after, EventFilter{}, max);
+  };
+  return v;
+}
+
+SseStreamer::Replay ReplayFrom(StoreOpener* opener) {
+  return [opener](uint64_t after, const http::StreamFilter& f,
+                  size_t max) -> Result<std::vector<std::string>> {
+    auto store = opener->Get();
+    if (!store) return Status::Error("store not open: " + opener->last_error());
+    EventFilter filter;
+    filter.session_id = f.session_id;
+    filter.task_id = f.task_id;
+    filter.tool_name = f.tool_name;
+    filter.event_type = f.event_type;
+    return store->EventsAfter(after, filter, max);
+  };
+}
+
+void WaitForShutdown() {
+  pollfd p{shutdown::Fd(), POLLIN, 0};
+  while (!shutdown::Requested()) poll(&p, 1, 1000);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::Spec spec{kTool, "trace-gateway [options]",
+                 "Serves the claude-trace store: REST API (/api/traces, /api/sessions, ...),\n"
+                 "a live SSE stream (/api/stream, resumable with Last-Event-ID), ingest\n"
+                 "(POST /api/events -> <spool>/ingest.jsonl, followed by trace-tail),\n"
+                 "/health, /metrics and the web UI at /.\n\n"
+                 "Example: trace-gateway --listen 127.0.0.1:8080 && open http://127.0.0.1:8080/",
+                 po::options_description("Options"), {}};
+  AddOptions(spec);
+  po::variables_map vm;
+  int code = 0;
+  if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
+
+  std::string data_dir = cli::DataDir(vm);
+  std::string db = vm.count("db") ? vm["db"].as<std::string>() : data_dir + "/db";
+  std::string spool_dir = vm.count("spool") ? vm["spool"].as<std::string>() : data_dir + "/spool";
+  HttpServerOptions http_options;
+  if (!ParseListen(vm["listen"].as<std::string>(), &http_options)) {
+    return cli::Fail(kTool, "parse --listen", "expected HOST:PORT", cli::kExitUsage);
+  }
+  http_options.token = Token(vm);
+  if (vm.count("cors-origin")) http_options.cors_origins = vm["cors-origin"].as<std::vector<std::string>>();
+  http_options.max_body = vm["max-body"].as<size_t>();
+  http_options.rate_limit = vm["rate-limit"].as<double>();
+  http_options.rate_burst = vm["rate-burst"].as<double>();
+  http_options.max_threads = std::max(4, vm["threads"].as<int>());
+
+  shutdown::Install();
+  StaticFiles files = vm.count("web-root")
+                          ? StaticFiles::FromDisk(vm["web-root"].as<std::string>())
+                          : StaticFiles::FromEmbedded(web::kFiles, web::kFileCount);
+  StoreOpener store(db);
+  SseHub::Options hub_options;
+  hub_options.max_clients = vm["max-clients"].as<size_t>();
+  hub_options.max_queue = std::max<size_t>(1, vm["sse-queue"].as<size_t>());
+  hub_options.heartbeat_ms = vm["heartbeat-ms"].as<int>();
+  SseHub hub(hub_options);
+  if (Status s = hub.Start(); !s.ok()) return cli::Fail(kTool, "start SSE hub", s.message());
+
+  zmq::context_t zmq_ctx(1);
+  std::string sub = vm["sub"].as<std::string>();
+  std::unique_ptr<LiveFeed> feed;
+  if (!sub.empty()) {
+    feed = std::make_unique<LiveFeed>(zmq_ctx, sub, FeedView(&store), &hub);
+    if (Status s = feed->Start(); !s.ok()) return cli::Fail(kTool, "start live feed", s.message());
+  }
+  IngestSpool spool({spool_dir});
+  if (Status s = spool.Open(); !s.ok()) {
+    return cli::Fail(kTool, "open ingest spool", s.message(), cli::kExitInput);
+  }
+  SseStreamer streamer(&hub, ReplayFrom(&store),
+                       {vm["retry-ms"].as<int>(), 10000, vm["sse-sndbuf"].as<int>()});
+
+  Metrics metrics;
+  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, sub, hub_options.max_clients};
+  http::Router router;
+  AddQueryRoutes(&router, &ctx);
+  AddOpsRoutes(&router, &ctx);
+  RegisterGatewayMetrics(&ctx);
+
+  HttpServer server(http_options, &router, &metrics, &hub, &streamer, &files);
+  if (Status s = server.Start(); !s.ok()) return cli::Fail(kTool, "start HTTP server", s.message());
+  log::Info("listening", {{"url", "http://" + http_options.host + ":" + std::to_string(server.port()) + "/"},
+                          {"port", static_cast<int>(server.port())}, {"db", db}, {"sub", sub},
+                          {"spool", spool.path()}, {"auth", !http_options.token.empty()}});
+
+  WaitForShutdown();
+  log::Info("stopping");
+  server.Stop();  // no new requests or streams
+  if (feed) feed->Stop();
+  hub.Stop();     // flush and close every stream
+  log::Info("stopped");
+  return cli::kExitOk;
+}
