@@ -27,13 +27,14 @@ bool DayFlag(const QueryContext& c, const char* name, std::optional<std::string>
 }  // namespace
 
 void AddUsageOptions(po::options_description& options) {
-  options.add_options()
-      ("by", po::value<std::string>()->default_value("day")->value_name("day|session|model"),
-       "usage: group token counts and cost by UTC day, session or model")
-      ("since", po::value<std::string>()->value_name("DAY"), "usage: from this UTC day (YYYY-MM-DD or YYYYMMDD)")
-      ("until", po::value<std::string>()->value_name("DAY"), "usage: up to this UTC day, inclusive")
-      ("prices", po::value<std::string>()->value_name("FILE"),
-       "price table (deploy/prices.json format; default $TRACE_PRICES or the built-in table)");
+  options.add_options()(
+      "by", po::value<std::string>()->default_value("day")->value_name("day|session|model"),
+      "usage: group token counts and cost by UTC day, session or model")(
+      "since", po::value<std::string>()->value_name("DAY"),
+      "usage: from this UTC day (YYYY-MM-DD or YYYYMMDD)")(
+      "until", po::value<std::string>()->value_name("DAY"), "usage: up to this UTC day, inclusive")(
+      "prices", po::value<std::string>()->value_name("FILE"),
+      "price table (deploy/prices.json format; default $TRACE_PRICES or the built-in table)");
 }
 
 Result<PriceTable> QueryPrices(const QueryContext& c) {

@@ -29,9 +29,12 @@ void AddBucket(UsageTotals& t, const UsageBucket& b, std::optional<double> cost)
 
 const std::string& KeyOf(const UsageBucket& b, UsageBy by) {
   switch (by) {
-    case UsageBy::kDay: return b.day;
-    case UsageBy::kSession: return b.session_id;
-    case UsageBy::kModel: return b.model;
+    case UsageBy::kDay:
+      return b.day;
+    case UsageBy::kSession:
+      return b.session_id;
+    case UsageBy::kModel:
+      return b.model;
   }
   return b.day;
 }
@@ -55,7 +58,11 @@ void WriteTotals(json::StringWriter& w, const UsageTotals& t) {
   w.Key("messages");
   w.Uint64(t.messages);
   w.Key("cost_usd");
-  if (auto c = t.Cost()) w.Double(*c); else w.Null();
+  if (auto c = t.Cost()) {
+    w.Double(*c);
+  } else {
+    w.Null();
+  }
   w.Key("known_cost_usd");
   w.Double(RoundUsd(t.known_cost));
   w.Key("unknown_models");
@@ -85,9 +92,10 @@ std::vector<std::string> Cells(std::string key, std::optional<std::string> model
                                const UsageTotals& t) {
   std::vector<std::string> cells = {std::move(key)};
   if (models) cells.push_back(std::move(*models));
-  std::vector<std::string> numbers = {Thousands(t.tokens.input), Thousands(t.tokens.output),
-          Thousands(t.tokens.cache_creation), Thousands(t.tokens.cache_read),
-          Thousands(t.TotalTokens()), Usd(t)};
+  std::vector<std::string> numbers = {
+      Thousands(t.tokens.input),          Thousands(t.tokens.output),
+      Thousands(t.tokens.cache_creation), Thousands(t.tokens.cache_read),
+      Thousands(t.TotalTokens()),         Usd(t)};
   cells.insert(cells.end(), numbers.begin(), numbers.end());
   return cells;
 }
@@ -180,7 +188,9 @@ std::string UsageReportJson(const UsageReport& report) {
   json::StringWriter w;
   w.StartObject();
   w.Key("by");
-  w.String(report.by == UsageBy::kDay ? "day" : report.by == UsageBy::kSession ? "session" : "model");
+  w.String(report.by == UsageBy::kDay       ? "day"
+           : report.by == UsageBy::kSession ? "session"
+                                            : "model");
   w.OptString("since", report.since);
   w.OptString("until", report.until);
   w.Key("prices");
@@ -218,8 +228,13 @@ std::string UsageReportJson(const UsageReport& report) {
 void PrintUsageTable(std::ostream& out, const UsageReport& report) {
   static const char* kHeads[] = {"DAY", "SESSION", "MODEL"};
   bool by_model = report.by == UsageBy::kModel;
-  std::vector<std::string> head = {kHeads[static_cast<int>(report.by)], "INPUT", "OUTPUT",
-                                   "CACHE CREATE", "CACHE READ", "TOTAL TOKENS", "COST (USD)"};
+  std::vector<std::string> head = {kHeads[static_cast<int>(report.by)],
+                                   "INPUT",
+                                   "OUTPUT",
+                                   "CACHE CREATE",
+                                   "CACHE READ",
+                                   "TOTAL TOKENS",
+                                   "COST (USD)"};
   if (!by_model) head.insert(head.begin() + 1, "MODELS");
   std::vector<std::vector<std::string>> rows = {head};
   for (const UsageRow& row : report.rows) {
@@ -227,7 +242,8 @@ void PrintUsageTable(std::ostream& out, const UsageReport& report) {
     for (const auto& m : row.models) models += (models.empty() ? "" : ", ") + m.model;
     rows.push_back(Cells(row.key, by_model ? std::nullopt : std::optional(models), row.totals));
   }
-  rows.push_back(Cells("TOTAL", by_model ? std::nullopt : std::optional<std::string>(""), report.totals));
+  rows.push_back(
+      Cells("TOTAL", by_model ? std::nullopt : std::optional<std::string>(""), report.totals));
   PrintAligned(out, rows, by_model ? 1 : 2);
   if (!report.totals.unknown_models.empty()) {
     std::string names;

@@ -2,9 +2,9 @@
 // summing, day filters, unknown models and the day flag forms.
 #include "common/usage_report.h"
 
-#include <sstream>
-
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 namespace trace {
 namespace {
@@ -26,8 +26,8 @@ TEST(UsageReport, PricesEachTierThenSums) {
       Bucket("", "2026-02-12", "claude-sonnet-4-5-20250929", "standard", 1000000, 0, 0, 0),
       Bucket("", "2026-02-12", "claude-sonnet-4-5-20250929", "long", 1000000, 0, 0, 0),
       Bucket("", "2026-02-13", "claude-haiku-4-5", "standard", 0, 1000000, 0, 0)};
-  UsageReport r = BuildUsageReport(buckets, UsageBy::kDay, std::nullopt, std::nullopt,
-                                   PriceTable::Embedded());
+  UsageReport r =
+      BuildUsageReport(buckets, UsageBy::kDay, std::nullopt, std::nullopt, PriceTable::Embedded());
   ASSERT_EQ(r.rows.size(), 2u);
   EXPECT_EQ(r.rows[0].key, "2026-02-12");
   EXPECT_NEAR(*r.rows[0].totals.Cost(), 3.0 + 6.0, 1e-9);  // standard 3, long 6 per 1M input
@@ -48,16 +48,18 @@ TEST(UsageReport, FiltersDaysAndGroupsByModel) {
   ASSERT_EQ(r.rows.size(), 1u);
   EXPECT_EQ(r.rows[0].totals.tokens.input, 20u);
   EXPECT_TRUE(r.rows[0].models.empty());
-  r = BuildUsageReport(buckets, UsageBy::kSession, std::nullopt, std::nullopt, PriceTable::Embedded());
+  r = BuildUsageReport(buckets, UsageBy::kSession, std::nullopt, std::nullopt,
+                       PriceTable::Embedded());
   ASSERT_EQ(r.rows.size(), 2u);
   EXPECT_EQ(r.rows[0].totals.tokens.input, 30u);
 }
 
 TEST(UsageReport, UnknownModelMakesCostNullAndIsListed) {
-  std::vector<UsageBucket> buckets = {Bucket("", "2026-02-12", "mystery", "standard", 5, 5, 0, 0),
-                                      Bucket("", "2026-02-12", "claude-3-haiku", "standard", 4000000, 0, 0, 0)};
-  UsageReport r = BuildUsageReport(buckets, UsageBy::kDay, std::nullopt, std::nullopt,
-                                   PriceTable::Embedded());
+  std::vector<UsageBucket> buckets = {
+      Bucket("", "2026-02-12", "mystery", "standard", 5, 5, 0, 0),
+      Bucket("", "2026-02-12", "claude-3-haiku", "standard", 4000000, 0, 0, 0)};
+  UsageReport r =
+      BuildUsageReport(buckets, UsageBy::kDay, std::nullopt, std::nullopt, PriceTable::Embedded());
   EXPECT_EQ(r.totals.Cost(), std::nullopt);
   EXPECT_NEAR(r.totals.known_cost, 1.0, 1e-9);
   EXPECT_EQ(r.totals.unknown_models, std::vector<std::string>{"mystery"});
