@@ -15,6 +15,7 @@
 #include "common/live_feed.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/pricing.h"
 #include "common/rest_handlers.h"
 #include "common/shutdown.h"
 #include "common/sse_hub.h"
@@ -56,6 +57,8 @@ void AddOptions(cli::Spec& spec) {
       ("rate-limit", po::value<double>()->default_value(0),
        "requests/s allowed per client address, 0 = unlimited (429 beyond)")
       ("rate-burst", po::value<double>()->default_value(0), "burst size (default 2 x rate-limit)")
+      ("prices", po::value<std::string>()->default_value("")->value_name("FILE"),
+       "token price table for cost_usd (default: $TRACE_PRICES, else the built-in table)")
       ("threads", po::value<int>()->default_value(32),
        "HTTP worker threads (each keep-alive connection holds one while open)");
 }
@@ -168,8 +171,10 @@ int main(int argc, char** argv) {
   SseStreamer streamer(&hub, ReplayFrom(&store),
                        {vm["retry-ms"].as<int>(), 10000, vm["sse-sndbuf"].as<int>()});
 
+  Result<PriceTable> prices = PriceTable::Resolve(vm["prices"].as<std::string>());
+  if (!prices.ok()) return cli::Fail(kTool, "load prices", prices.status().message(), cli::kExitInput);
   Metrics metrics;
-  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, sub, hub_options.max_clients};
+  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, &*prices, sub, hub_options.max_clients};
   http::Router router;
   AddQueryRoutes(&router, &ctx);
   AddOpsRoutes(&router, &ctx);
