@@ -3,6 +3,7 @@
 // the ingest spool, and serves the web UI. Wiring only; the logic is in
 // common/ (http_server, rest_handlers, sse_hub, live_feed, ingest_spool).
 #include <poll.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -111,6 +112,15 @@ SseStreamer::Replay ReplayFrom(StoreOpener* opener) {
   };
 }
 
+// Each SSE client is a descriptor: take the hard limit, not the 1024 default.
+void RaiseFdLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 void WaitForShutdown() {
   pollfd p{shutdown::Fd(), POLLIN, 0};
   while (!shutdown::Requested()) poll(&p, 1, 1000);
@@ -146,6 +156,7 @@ int main(int argc, char** argv) {
   http_options.max_threads = std::max(4, vm["threads"].as<int>());
 
   shutdown::Install();
+  RaiseFdLimit();
   StaticFiles files = vm.count("web-root")
                           ? StaticFiles::FromDisk(vm["web-root"].as<std::string>())
                           : StaticFiles::FromEmbedded(web::kFiles, web::kFileCount);
