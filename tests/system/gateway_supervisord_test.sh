@@ -14,7 +14,7 @@ start run "$TRACE_SOURCE_DIR/scripts/run.sh" "$build_dir"
 
 ready() { curl -sf "$B/health" | jq -e '.ready and .upstream.connected' >/dev/null; }
 wait_for 30 ready
-grep -q "claude-trace is running: http://127.0.0.1:$CT_HTTP_PORT/" "$T/run.log" || fail "URL printed"
+wait_for 10 grep -q "claude-trace is running: http://127.0.0.1:$CT_HTTP_PORT/" "$T/run.log" || fail "URL printed"
 grep -q "trace-hook install" "$T/run.log" || fail "hook instructions printed"
 pass "supervisord starts tail, index and gateway; /health ready and upstream connected"
 
