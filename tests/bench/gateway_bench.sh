@@ -28,7 +28,7 @@ events=${BENCH_EVENTS:-1000000}; secs=10; fan_secs=8
 echo "== trace-gateway benchmarks (events=$events, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 
 # --- 1. REST --------------------------------------------------------------------
-"$BIN/trace-gen" --home "$T/claude" --lines "$events" --sessions 50 --max-bytes 2000 --seed 3 2>/dev/null
+"$BIN/trace-gen" --home "$T/claude" --lines "$events" --sessions 50 --max-bytes 1000 --seed 3 2>/dev/null
 "$BIN/trace-tail" --once --stdout --state '' "$T/claude/traces/*.jsonl" "$T/claude/projects/**/*.jsonl" 2>/dev/null |
   "$BIN/trace-index" --stdin --db "$T/db" --no-durable 2>"$T/index.log"
 port=$(free_port)
