@@ -167,7 +167,10 @@ Status CatchUp::Tick(int64_t now_ms) {
     }
     int64_t last = l.publisher_known ? last_message_ms_[l.publisher_id] : 0;
     bool silent = now_ms - last >= options_.silence_ms;
-    if ((l.needs_rewind || silent) && now_ms - l.last_hello_ms >= options_.silence_ms / 4) {
+    // Identify the tail quickly when a rewind waits for it; else probe once
+    // per silence period.
+    int64_t every = l.needs_rewind ? options_.silence_ms / 4 : options_.silence_ms;
+    if ((l.needs_rewind || silent) && now_ms - l.last_hello_ms >= every) {
       l.last_hello_ms = now_ms;
       if (Status st = Send(l, "HELLO", "{}", now_ms); !st) return st;
     }

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/json.h"
+#include "common/store_verify.h"
 #include "common/store_writer.h"
 
 namespace trace {
@@ -366,6 +367,36 @@ TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   o.dir = dir_.string();
   EXPECT_FALSE(StoreWriter::Open(o).ok());
   EXPECT_FALSE(Store::OpenReadOnly({(dir_ / "missing").string()}).ok());
+}
+
+TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
+  std::string use = R"([{"type":"tool_use","id":"tu1","name":"Bash","input":{}}])";
+  Append({Assistant("a1", 1000, "m1", 100, 5, use), Hook("p", "PreToolUse", 1001, "s1", "Bash", "tu1")});
+  Append({Assistant("a2", 1002, "m1", 100, 50), Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1"),
+          ToolResult("r", 1500, "tu1", false), "garbage"});
+  writer_.reset();
+  auto clean = VerifyStore(dir_.string());
+  ASSERT_TRUE(clean.ok()) << clean.status().message();
+  EXPECT_EQ(clean->events, 6u);
+  EXPECT_TRUE(clean->ok()) << (clean->differences.empty() ? "" : clean->differences[0]);
+  {
+    EnvOptions eo;
+    eo.dir = dir_.string();
+    eo.writer = true;
+    MDB_env* env = *OpenEnv(eo);
+    MDB_txn* txn;
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    MDB_dbi tools;
+    mdb_dbi_open(txn, "tools", 0, &tools);
+    MDB_val k = lmdb::Val("Bash"), v = lmdb::Val(R"({"tool_name":"Bash","calls":7})");
+    mdb_put(txn, tools, &k, &v, 0);
+    mdb_txn_commit(txn);
+    mdb_env_close(env);
+  }
+  auto tampered = VerifyStore(dir_.string());
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(tampered->difference_count, 1u);
+  EXPECT_NE(tampered->differences[0].find("tools 'Bash'"), std::string::npos);
 }
 
 }  // namespace

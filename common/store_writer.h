@@ -55,7 +55,7 @@ class StoreWriter {
     std::string dir;
     bool durable = true;        // fsync at every commit
     size_t map_size = 0;        // initial map size; 0 = 1 GiB (grows when full)
-    size_t cache_entries = 200000;  // aggregate states kept parsed between batches
+    size_t cache_entries = 50000;  // aggregate states kept parsed between batches
   };
   // Opens or creates the store; refuses another schema version.
   static Result<std::unique_ptr<StoreWriter>> Open(const Options& options);

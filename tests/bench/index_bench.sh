@@ -12,7 +12,7 @@ set -euo pipefail
 N=${INDEX_BENCH_EVENTS:-1000000}
 OUT=${BENCH_OUT:-/tmp}/index
 rm -rf "$OUT" && mkdir -p "$OUT"
-trap 'rm -rf "$OUT"/db "$OUT"/lat-db "$OUT"/sqlite.db* "$OUT"/events.jsonl; kill $(jobs -p) 2>/dev/null || true' EXIT
+trap 'rm -rf "$OUT"/db "$OUT"/lat-db "$OUT"/sqlite.db* "$OUT"/events.jsonl "$OUT"/fsync.probe; kill $(jobs -p) 2>/dev/null || true' EXIT
 B=$TRACE_BIN
 
 "$B/index_bench" gen "$N" "$OUT/events.jsonl"
@@ -45,10 +45,20 @@ echo "ratio trace-index / SQLite: $(echo "scale=2; $S_WALL / $I_WALL" | bc)x wal
      "(trace-index also keeps span_id dedupe, 6 indexes, session/task/tool aggregates and token buckets)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-P1=$(free_port); P2=$(free_port)
-"$B/trace-index" --sub "tcp://127.0.0.1:$P1" --no-catchup --pub "tcp://127.0.0.1:$P2" \
-  --db "$OUT/lat-db" --log-level warn &
-IDX=$!
-"$B/index_bench" latency "tcp://127.0.0.1:$P1" "tcp://127.0.0.1:$P2" 1000 ${INDEX_BENCH_LATENCY_SECONDS:-10} |
-  sed 's/^/commit latency (durable, 1000 events\/s, publish->republish) /'
-kill -TERM $IDX; wait $IDX
+fsync_ms=$(python3 -c '
+import os, time, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT); t = time.time()
+for i in range(20): os.pwrite(fd, b"x" * 4096, i * 4096); os.fdatasync(fd)
+print("%.2f" % ((time.time() - t) / 20 * 1000))' "$OUT/fsync.probe")
+echo "disk: one 4 KiB write + fdatasync takes ${fsync_ms} ms here (a durable LMDB commit syncs twice)"
+for mode in durable no-durable; do
+  P1=$(free_port); P2=$(free_port)
+  flag=(); [ $mode = no-durable ] && flag=(--no-durable)
+  rm -rf "$OUT/lat-db"
+  "$B/trace-index" --sub "tcp://127.0.0.1:$P1" --no-catchup --pub "tcp://127.0.0.1:$P2" \
+    --db "$OUT/lat-db" --log-level warn "${flag[@]}" &
+  IDX=$!
+  "$B/index_bench" latency "tcp://127.0.0.1:$P1" "tcp://127.0.0.1:$P2" 1000 ${INDEX_BENCH_LATENCY_SECONDS:-10} |
+    sed "s/^/commit latency ($mode, 1000 events\/s, publish->republish) /"
+  kill -TERM $IDX; wait $IDX
+done

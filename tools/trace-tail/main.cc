@@ -146,7 +146,9 @@ struct Loop {
       if (full) last_full = Now();
       more = follower.Poll(full);
       if (Status st = output.Flush(); !st.ok()) return st;
-      if (flags.once && !more && follower.streams_done()) break;
+      // --once: done when everything is read; --stdin alone: done at its EOF.
+      bool stdin_only = flags.stdin_source && flags.files.empty();
+      if ((flags.once || stdin_only) && !more && follower.streams_done()) break;
       if (control) {
         if (Status st = control->HandleWaiting(); !st.ok()) log::Warn("control", {{"error", st.message()}});
       }
@@ -156,7 +158,7 @@ struct Loop {
       }
       if (!more) Wait(flags.once ? 100 : static_cast<int>(std::min<int64_t>(flags.poll_ms, flags.checkpoint_ms)));
     }
-    if (flags.once) follower.FlushPartials();
+    if (flags.once && !shutdown::Requested()) follower.FlushPartials();
     if (Status st = output.Flush(); !st.ok()) return st;
     return SaveState();
   }
