@@ -113,10 +113,13 @@ void Usage(const Value& event, const Value& data, EventFacts* f) {
 }
 
 // A transcript user line is a prompt when it carries text, not tool results,
-// and is not a meta / compaction line.
+// and is not a meta, compaction or sub-agent (sidechain) line.
 bool IsTranscriptPrompt(const Value& data) {
   if (json::GetBool(data, "isMeta").value_or(false)) return false;
   if (json::GetBool(data, "isCompactSummary").value_or(false)) return false;
+  // A sub-agent's task prompt (sidechain file) was written by the parent
+  // agent, not typed by the user: no UserPromptSubmit or history entry either.
+  if (json::GetBool(data, "isSidechain").value_or(false)) return false;
   const Value* content = Content(data);
   if (!content) return false;
   if (content->IsString()) return content->GetStringLength() > 0;

@@ -86,7 +86,9 @@ bool AppendToFile(const std::string& path, std::string_view text) {
 }
 
 std::string StateDir() {
-  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/claude-trace";
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) {
+    return std::string(x) + "/claude-trace";
+  }
   return cli::HomeDir() + "/.local/state/claude-trace";
 }
 
@@ -137,9 +139,9 @@ std::string NewSpanId() {
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
   char out[37];
   std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                b[14], b[15]);
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                b[15]);
   return out;
 }
 

@@ -48,7 +48,9 @@ Status CheckShape(const Value& hooks) {
     std::string name(event.name.GetString(), event.name.GetStringLength());
     if (!event.value.IsArray()) return Status::Error("\"hooks." + name + "\" is not an array");
     for (const auto& group : event.value.GetArray()) {
-      if (!group.IsObject()) return Status::Error("an entry of \"hooks." + name + "\" is not an object");
+      if (!group.IsObject()) {
+        return Status::Error("an entry of \"hooks." + name + "\" is not an object");
+      }
       auto it = group.FindMember("hooks");
       if (it != group.MemberEnd() && !it->value.IsArray()) {
         return Status::Error("a \"hooks\" list under \"hooks." + name + "\" is not an array");
@@ -131,6 +133,7 @@ void UninstallEvent(Value& groups, std::string_view command) {
 }  // namespace
 
 const std::vector<std::string>& AllHookEvents() {
+  // clang-format off
   static const std::vector<std::string> kEvents = {
       "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
       "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure",
@@ -138,7 +141,8 @@ const std::vector<std::string>& AllHookEvents() {
       "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
       "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged",
       "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation",
-      "ElicitationResult", "SessionEnd"};
+      "ElicitationResult", "SessionEnd"};  // clang-format on
+
   return kEvents;
 }
 

@@ -16,9 +16,9 @@ namespace trace::hook {
 const std::vector<std::string>& AllHookEvents();
 
 struct InstallSpec {
-  std::string command;               // the hook command line, as Claude Code runs it
-  std::vector<std::string> events;   // events to hook (install) or unhook (uninstall)
-  int timeout_s = 10;                // the handler's "timeout"; trace-hook needs ms
+  std::string command;              // the hook command line, as Claude Code runs it
+  std::vector<std::string> events;  // events to hook (install) or unhook (uninstall)
+  int timeout_s = 10;               // the handler's "timeout"; trace-hook needs ms
 };
 
 // Returns the new settings text: for each event lacking it, a matcher group

@@ -3,10 +3,10 @@
 // tests/fixtures/settings (see its README for what each file is).
 #include "common/hook_settings.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "common/text_diff.h"
 

@@ -2,11 +2,11 @@
 // writer: the record is built in well under a millisecond for normal payloads.
 #include "common/hook_span.h"
 
-#include <array>
-#include <utility>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+
+#include <array>
+#include <utility>
 
 #include "common/hook_git.h"
 #include "common/json.h"
@@ -20,8 +20,8 @@ using rapidjson::Value;
 constexpr std::array<std::string_view, 7> kTagFields = {
     "permission_mode", "agent_type", "source", "reason", "trigger", "notification_type", "model"};
 // Payload fields copied to `metadata`: pointers back into Claude Code's files.
-constexpr std::array<std::string_view, 3> kMetadataFields = {
-    "transcript_path", "agent_transcript_path", "prompt_id"};
+constexpr std::array<std::string_view, 3> kMetadataFields = {"transcript_path",
+                                                             "agent_transcript_path", "prompt_id"};
 
 void WriteOptString(json::StringWriter& w, std::string_view key,
                     std::optional<std::string_view> v) {
@@ -58,8 +58,8 @@ void WriteErrorFields(json::StringWriter& w, const Value& payload, std::string_v
     w.Bool(true);
   } else if (event == "PostToolUse") {
     const Value* response = json::Find(payload, "tool_response");
-    bool flagged = response && response->IsObject() &&
-                   json::GetBool(*response, "is_error").value_or(false);
+    bool flagged =
+        response && response->IsObject() && json::GetBool(*response, "is_error").value_or(false);
     w.Bool(flagged || error.has_value());
   } else {
     w.Null();
@@ -176,7 +176,11 @@ SpanRecord BuildHookSpan(const Value& payload, std::string_view input, const Hoo
   w.StartObject();
   WriteIdentity(w, ctx, session, task, TaskStatusOf(ctx, event));
   w.Key("duration_ms");
-  if (auto d = json::GetInt(payload, "duration_ms")) w.Int64(*d); else w.Null();
+  if (auto d = json::GetInt(payload, "duration_ms")) {
+    w.Int64(*d);
+  } else {
+    w.Null();
+  }
   w.Key("event_type");
   w.String(event);
   w.Key("hook_type");
@@ -228,8 +232,8 @@ SpanRecord BuildSpan(std::string_view input, const HookContext& ctx) {
   constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag;
   doc.Parse<kFlags>(input.data(), input.size());
   if (doc.HasParseError()) {
-    std::string why = std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
-                      " at byte " + std::to_string(doc.GetErrorOffset());
+    std::string why = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at byte " +
+                      std::to_string(doc.GetErrorOffset());
     return BuildRawSpan(input, why, ctx);
   }
   if (!doc.IsObject()) return BuildRawSpan(input, "payload is not a JSON object", ctx);
@@ -237,6 +241,7 @@ SpanRecord BuildSpan(std::string_view input, const HookContext& ctx) {
 }
 
 std::string_view HookTypeOf(std::string_view e) {
+  // clang-format off
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
       {"PreToolUse", "tool"}, {"PostToolUse", "tool"}, {"PostToolUseFailure", "tool"},
       {"PostToolBatch", "tool"}, {"PermissionRequest", "tool"}, {"PermissionDenied", "tool"},
@@ -252,6 +257,7 @@ std::string_view HookTypeOf(std::string_view e) {
       {"DirectoryAdded", "config"}, {"FileChanged", "config"}, {"WorktreeCreate", "config"},
       {"WorktreeRemove", "config"},
   };
+  // clang-format on
   for (const auto& [name, type] : kTypes) {
     if (name == e) return type;
   }

@@ -14,13 +14,13 @@ namespace trace::hook {
 // Everything BuildSpan needs besides stdin, gathered once by the caller.
 struct HookContext {
   int64_t now_ms = 0;
-  std::string span_id;                    // new, unique (see NewSpanId)
-  std::optional<std::string> task_id;     // CLAUDE_TRACE_TASK_ID, wins when set
-  std::optional<std::string> task_status; // CLAUDE_TRACE_TASK_STATUS
-  std::optional<std::string> parent_id;   // CLAUDE_TRACE_PARENT_ID
-  std::string task_pattern;               // matched on the git branch; "" = off
-  std::string process_cwd;                // used when the payload has no cwd
-  std::string input_note;                 // why stdin is incomplete, or ""
+  std::string span_id;                     // new, unique (see NewSpanId)
+  std::optional<std::string> task_id;      // CLAUDE_TRACE_TASK_ID, wins when set
+  std::optional<std::string> task_status;  // CLAUDE_TRACE_TASK_STATUS
+  std::optional<std::string> parent_id;    // CLAUDE_TRACE_PARENT_ID
+  std::string task_pattern;                // matched on the git branch; "" = off
+  std::string process_cwd;                 // used when the payload has no cwd
+  std::string input_note;                  // why stdin is incomplete, or ""
 };
 
 struct SpanRecord {

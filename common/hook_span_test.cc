@@ -2,14 +2,13 @@
 // the session file name: what a real payload becomes, field by field.
 #include "common/hook_span.h"
 
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <regex>
-
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
 
 #include "common/hook_git.h"
 #include "common/json.h"
@@ -62,8 +61,8 @@ TEST(HookSpan, PostToolUseFailureKeepsSeedFieldsAndPayload) {
 }
 
 TEST(HookSpan, SeedManualTestPayload) {
-  SpanRecord rec = BuildSpan(R"({"session_id":"test","hook_event_name":"PostToolUse","tool_name":"Read"})",
-                             TestContext());
+  SpanRecord rec = BuildSpan(
+      R"({"session_id":"test","hook_event_name":"PostToolUse","tool_name":"Read"})", TestContext());
   auto d = Parse(rec.line);
   EXPECT_EQ(json::GetString(d, "event_type"), "PostToolUse");
   EXPECT_TRUE(d["duration_ms"].IsNull());
@@ -82,7 +81,8 @@ TEST(HookSpan, SubagentStopCarriesAgentAndParentSession) {
   EXPECT_EQ(json::GetString(d, "agent_id"), "a7");
   EXPECT_EQ(json::GetString(d, "hook_type"), "agent");
   EXPECT_EQ(json::GetString(d["tags"], "agent_type"), "Explore");
-  EXPECT_EQ(json::GetString(d["metadata"], "agent_transcript_path"), "/p/main-1/subagents/agent-a7.jsonl");
+  EXPECT_EQ(json::GetString(d["metadata"], "agent_transcript_path"),
+            "/p/main-1/subagents/agent-a7.jsonl");
 }
 
 TEST(HookSpan, GarbageBecomesRawSpanWithSanitizedText) {
@@ -102,14 +102,16 @@ TEST(HookSpan, InvalidUtf8InsideJsonIsRawNotBrokenJson) {
 }
 
 TEST(HookSpan, NonObjectJsonAndEmptyInputAreRaw) {
-  EXPECT_NE(BuildSpan("[1,2]", TestContext()).line.find("\"event_type\":\"raw\""), std::string::npos);
+  EXPECT_NE(BuildSpan("[1,2]", TestContext()).line.find("\"event_type\":\"raw\""),
+            std::string::npos);
   EXPECT_NE(BuildSpan("", TestContext()).line.find("\"event_type\":\"raw\""), std::string::npos);
 }
 
 TEST(HookSpan, LargePayloadKeepsToolIoOnlyInPayload) {
   std::string big(kDuplicateToolIoLimit, 'x');
-  std::string payload = R"({"session_id":"s","hook_event_name":"PostToolUse","tool_response":{"out":")" +
-                        big + R"("}})";
+  std::string payload =
+      R"({"session_id":"s","hook_event_name":"PostToolUse","tool_response":{"out":")" + big +
+      R"("}})";
   SpanRecord rec = BuildSpan(payload, TestContext());
   auto d = Parse(rec.line);
   EXPECT_TRUE(d["tool_output"].IsNull());
@@ -171,7 +173,8 @@ TEST_F(GitTree, BranchFromNestedDirectoryAndWorktreeFile) {
 
 TEST_F(GitTree, TaskIdFromBranchOfPayloadCwd) {
   HookContext ctx = TestContext();
-  std::string payload = R"({"session_id":"s","hook_event_name":"PreToolUse","cwd":")" + root_ + R"(/repo/src"})";
+  std::string payload =
+      R"({"session_id":"s","hook_event_name":"PreToolUse","cwd":")" + root_ + R"(/repo/src"})";
   auto d = Parse(BuildSpan(payload, ctx).line);
   EXPECT_EQ(json::GetString(d, "task_id"), "PROJ-123");
   EXPECT_EQ(json::GetString(d["metadata"], "git_branch"), "feature/PROJ-123-login");

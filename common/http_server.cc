@@ -34,6 +34,14 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The web UI's static files hold no data and must load before the page can
+// ask for the token (a browser cannot send a Bearer header on navigation), so
+// GETs outside /api/ and /metrics skip the token check; data stays protected.
+bool IsPublicUiAsset(const std::string& method, const std::string& path) {
+  return (method == "GET" || method == "HEAD") && path.rfind("/api/", 0) != 0 &&
+         path != "/api" && path != "/metrics";
+}
+
 bool HostIsLocal(std::string_view host) {
   return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
 }
@@ -114,7 +122,7 @@ http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Reque
   Status target = http::ParseTarget(req.getURI(), &in->path, &in->query);
   if (!target.ok()) return http::Error(400, "bad_request", target.message());
   if (in->method == "OPTIONS") return Preflight();
-  if (in->path != "/health" && !Authorized(req, *in)) {
+  if (in->path != "/health" && !IsPublicUiAsset(in->method, in->path) && !Authorized(req, *in)) {
     http::Response r = http::Error(401, "unauthorized", "missing or wrong bearer token");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;

@@ -85,6 +85,48 @@ bool ValidateEvent(const rapidjson::Value& e, std::string* span_id, std::string*
   return true;
 }
 
+using Alloc = rapidjson::Document::AllocatorType;
+
+void SetString(rapidjson::Value& obj, const char* key, std::string_view v, Alloc& a) {
+  obj.RemoveMember(key);
+  obj.AddMember(rapidjson::StringRef(key), rapidjson::Value(v.data(), static_cast<rapidjson::SizeType>(v.size()), a), a);
+}
+
+// Seed 003's {timestamp, event, sessionId, data} as our event shape, the
+// posted record kept whole under "data" (nothing is lost, and trace-tail
+// takes span_id and the routing fields as they are).
+rapidjson::Document FromSeed003(const rapidjson::Value& e) {
+  rapidjson::Document out(rapidjson::kObjectType);
+  Alloc& a = out.GetAllocator();
+  SetString(out, "event_type", *json::GetString(e, "event"), a);
+  SetString(out, "session_id", *json::GetString(e, "sessionId"), a);
+  if (const rapidjson::Value* ts = json::Find(e, "timestamp")) {
+    out.AddMember("timestamp", rapidjson::Value(*ts, a), a);
+  }
+  if (const rapidjson::Value* d = json::Find(e, "data"); d && d->IsObject()) {
+    for (auto [from, to] : {std::pair{"tool_name", "tool_name"}, {"tool_use_id", "tool_use_id"},
+                            {"tool_input", "tool_input"}, {"tool_response", "tool_output"}}) {
+      if (const rapidjson::Value* v = json::Find(*d, from)) {
+        out.AddMember(rapidjson::StringRef(to), rapidjson::Value(*v, a), a);
+      }
+    }
+  }
+  out.AddMember("data", rapidjson::Value(e, a), a);
+  return out;
+}
+
+// The spool line for a validated event: with its span_id, in our shape.
+std::string SpoolLine(const rapidjson::Value& e, const std::string& span_id) {
+  rapidjson::Document doc;
+  if (json::Find(e, "event_type") == nullptr) {
+    doc = FromSeed003(e);
+  } else {
+    doc.CopyFrom(e, doc.GetAllocator());
+  }
+  SetString(doc, "span_id", span_id, doc.GetAllocator());
+  return json::Serialize(doc);
+}
+
 }  // namespace
 
 IngestSpool::IngestSpool(Options options) : options_(std::move(options)) {}
@@ -136,15 +178,7 @@ Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
       result.errors.push_back("[" + std::to_string(i) + "]: " + why);
       continue;
     }
-    rapidjson::Document copy;
-    copy.CopyFrom(*events[i], copy.GetAllocator());
-    if (!copy.HasMember("span_id") || !copy["span_id"].IsString() ||
-        copy["span_id"].GetStringLength() == 0) {
-      copy.RemoveMember("span_id");
-      copy.AddMember("span_id", rapidjson::Value(span_id.c_str(), copy.GetAllocator()),
-                     copy.GetAllocator());
-    }
-    std::string line = json::Serialize(copy);
+    std::string line = SpoolLine(*events[i], span_id);
     if (line.size() > options_.max_event_bytes) {
       result.errors.push_back("[" + std::to_string(i) + "]: event larger than " +
                               std::to_string(options_.max_event_bytes) + " bytes");

@@ -3,15 +3,15 @@
 // data files installed.
 #include "common/pricing.h"
 
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include "common/json.h"
 
@@ -84,8 +84,8 @@ std::string NormalizeModelId(std::string_view m) {
   // Bedrock: "anthropic.claude-..." with an optional region prefix "us.".
   if (size_t p = m.find("anthropic."); p != std::string_view::npos) m.remove_prefix(p + 10);
   if (size_t at = m.find('@'); at != std::string_view::npos) m = m.substr(0, at);  // Vertex
-  if (size_t colon = m.rfind("-v"); colon != std::string_view::npos &&
-                                      m.find(':', colon) != std::string_view::npos) {
+  if (size_t colon = m.rfind("-v");
+      colon != std::string_view::npos && m.find(':', colon) != std::string_view::npos) {
     m = m.substr(0, colon);  // Bedrock "-v1:0"
   }
   if (size_t br = m.find('['); br != std::string_view::npos) m = m.substr(0, br);  // "[1m]"
@@ -101,7 +101,8 @@ Result<PriceTable> PriceTable::Parse(std::string_view text, std::string_view ori
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
-    return Status::Error(what + ": invalid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
+    return Status::Error(what +
+                         ": invalid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
                          " at byte " + std::to_string(doc.GetErrorOffset()));
   }
   const Value* models = doc.IsObject() ? json::Find(doc, "models") : nullptr;
@@ -115,7 +116,9 @@ Result<PriceTable> PriceTable::Parse(std::string_view text, std::string_view ori
     std::vector<std::string> all = p->aliases;
     all.push_back(p->id);
     for (const std::string& name : all) {
-      if (!names.insert(name).second) return Status::Error(what + ": model '" + name + "' listed twice");
+      if (!names.insert(name).second) {
+        return Status::Error(what + ": model '" + name + "' listed twice");
+      }
     }
     table.models_.push_back(std::move(*p));
   }
@@ -162,7 +165,8 @@ std::optional<double> PriceTable::Cost(std::string_view model, std::string_view 
   const ModelPrice* p = Find(model);
   if (!p) return std::nullopt;
   const TokenRates& r = tier == "long" && p->long_context ? *p->long_context : p->standard;
-  double micro_usd = static_cast<double>(t.input) * r.input + static_cast<double>(t.output) * r.output +
+  double micro_usd = static_cast<double>(t.input) * r.input +
+                     static_cast<double>(t.output) * r.output +
                      static_cast<double>(t.cache_creation) * r.cache_write +
                      static_cast<double>(t.cache_read) * r.cache_read;
   return micro_usd / 1e6;
@@ -199,7 +203,11 @@ std::string CostSummary::ToJson() const {
   json::StringWriter w;
   w.StartObject();
   w.Key("total");
-  if (auto t = Total()) w.Double(*t); else w.Null();
+  if (auto t = Total()) {
+    w.Double(*t);
+  } else {
+    w.Null();
+  }
   w.Key("known_total");
   w.Double(RoundUsd(known_total_));
   w.Key("by_model");
@@ -225,15 +233,19 @@ std::string CostSummary::ToJson() const {
 Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const PriceTable& prices) {
   rapidjson::Document doc;
   doc.Parse(aggregate_json.data(), aggregate_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return Status::Error("aggregate is not a JSON object");
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return Status::Error("aggregate is not a JSON object");
+  }
   CostSummary summary(prices);
-  if (const rapidjson::Value* buckets = json::Find(doc, "usage_buckets"); buckets && buckets->IsArray()) {
+  if (const rapidjson::Value* buckets = json::Find(doc, "usage_buckets");
+      buckets && buckets->IsArray()) {
     for (const auto& b : buckets->GetArray()) {
       if (!b.IsObject()) continue;
       TokenUsage t;
       t.input = static_cast<uint64_t>(json::GetInt(b, "input_tokens").value_or(0));
       t.output = static_cast<uint64_t>(json::GetInt(b, "output_tokens").value_or(0));
-      t.cache_creation = static_cast<uint64_t>(json::GetInt(b, "cache_creation_input_tokens").value_or(0));
+      t.cache_creation =
+          static_cast<uint64_t>(json::GetInt(b, "cache_creation_input_tokens").value_or(0));
       t.cache_read = static_cast<uint64_t>(json::GetInt(b, "cache_read_input_tokens").value_or(0));
       summary.Add(std::string(json::GetString(b, "model").value_or("")),
                   json::GetString(b, "tier").value_or("standard"), t);

@@ -3,11 +3,11 @@
 // unknown models are never priced at zero, and aggregates get cost_usd.
 #include "common/pricing.h"
 
-#include <cstdlib>
-#include <fstream>
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+
+#include <cstdlib>
+#include <fstream>
 
 #include "common/json.h"
 
@@ -55,12 +55,17 @@ TEST(Pricing, CostPerTier) {
 TEST(Pricing, RejectsBadTables) {
   EXPECT_FALSE(PriceTable::Parse("{", "x").ok());
   EXPECT_FALSE(PriceTable::Parse(R"({"models": {}})", "x").ok());
-  EXPECT_FALSE(PriceTable::Parse(
-      R"({"models":[{"id":"m","input":-1,"output":1,"cache_write":1,"cache_read":1}]})", "x").ok());
-  EXPECT_FALSE(PriceTable::Parse(R"({"models":[{"id":"m","input":1,"output":1,"cache_write":1}]})", "x").ok());
+  EXPECT_FALSE(
+      PriceTable::Parse(
+          R"({"models":[{"id":"m","input":-1,"output":1,"cache_write":1,"cache_read":1}]})", "x")
+          .ok());
+  EXPECT_FALSE(
+      PriceTable::Parse(R"({"models":[{"id":"m","input":1,"output":1,"cache_write":1}]})", "x")
+          .ok());
   auto dup = PriceTable::Parse(
       R"({"models":[{"id":"m","input":1,"output":1,"cache_write":1,"cache_read":1},)"
-      R"({"id":"n","aliases":["m"],"input":1,"output":1,"cache_write":1,"cache_read":1}]})", "x");
+      R"({"id":"n","aliases":["m"],"input":1,"output":1,"cache_write":1,"cache_read":1}]})",
+      "x");
   EXPECT_FALSE(dup.ok());
   EXPECT_NE(dup.status().message().find("twice"), std::string::npos);
   EXPECT_FALSE(PriceTable::Load("/nonexistent/prices.json").ok());
@@ -68,7 +73,8 @@ TEST(Pricing, RejectsBadTables) {
 
 TEST(Pricing, ResolveHonoursFlagThenEnvironment) {
   std::string path = ::testing::TempDir() + "/prices-test.json";
-  std::ofstream(path) << R"({"models":[{"id":"m","input":1,"output":2,"cache_write":3,"cache_read":4}]})";
+  std::ofstream(path)
+      << R"({"models":[{"id":"m","input":1,"output":2,"cache_write":3,"cache_read":4}]})";
   auto from_flag = PriceTable::Resolve(path);
   ASSERT_TRUE(from_flag.ok());
   EXPECT_NEAR(*from_flag->Cost("m", "standard", {1000000, 0, 0, 0}), 1.0, 1e-12);
@@ -92,17 +98,18 @@ TEST(Pricing, AggregateGetsCostPerModelAndUnknownList) {
   rapidjson::Document d;
   d.Parse(out->c_str());
   const auto& cost = d["cost_usd"];
-  // sonnet standard: (1000*3 + 2000*15 + 10000*3.75 + 100000*0.3)/1e6 = (3000+30000+37500+30000)/1e6 = 0.1005
-  // sonnet long:     (210000*6 + 1000*22.5)/1e6 = (1260000+22500)/1e6 = 1.2825
-  // haiku 4.5:       (500*1 + 100*5)/1e6 = 0.001
+  // sonnet standard: (1000*3 + 2000*15 + 10000*3.75 + 100000*0.3)/1e6 =
+  // (3000+30000+37500+30000)/1e6 = 0.1005 sonnet long:     (210000*6 + 1000*22.5)/1e6 =
+  // (1260000+22500)/1e6 = 1.2825 haiku 4.5:       (500*1 + 100*5)/1e6 = 0.001
   EXPECT_NEAR(cost["by_model"]["claude-sonnet-4-5-20250929"].GetDouble(), 1.383, 1e-9);
   EXPECT_NEAR(cost["by_model"]["claude-haiku-4-5-20251001"].GetDouble(), 0.001, 1e-9);
   EXPECT_NEAR(cost["total"].GetDouble(), 1.384, 1e-9);
   EXPECT_EQ(cost["unknown_models"].Size(), 0u);
   EXPECT_EQ(json::GetString(d, "session_id"), "s");
 
-  std::string with_unknown = R"({"usage_buckets":[{"model":"claude-next-9","tier":"standard","input_tokens":5},)"
-                             R"({"model":"claude-3-haiku-20240307","tier":"standard","input_tokens":4000000}]})";
+  std::string with_unknown =
+      R"({"usage_buckets":[{"model":"claude-next-9","tier":"standard","input_tokens":5},)"
+      R"({"model":"claude-3-haiku-20240307","tier":"standard","input_tokens":4000000}]})";
   d.Parse(AddCostToAggregate(with_unknown, PriceTable::Embedded())->c_str());
   EXPECT_TRUE(d["cost_usd"]["total"].IsNull());
   EXPECT_NEAR(d["cost_usd"]["known_total"].GetDouble(), 1.0, 1e-9);  // 4M * 0.25/1M

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/json.h"
+#include "common/query_usage.h"
 
 namespace trace {
 
@@ -34,6 +35,17 @@ std::string Num(const rapidjson::Value& o, std::string_view k) {
 std::string Time(const rapidjson::Value& o, std::string_view k) {
   auto v = json::GetInt(o, k);
   return v ? ShortTime(*v) : "-";
+}
+
+// cost_usd.total, or the known part and the unpriced models.
+std::string CostText(const rapidjson::Value& d) {
+  const rapidjson::Value* cost = json::Find(d, "cost_usd");
+  if (!cost || !cost->IsObject()) return "-";
+  const rapidjson::Value* total = json::Find(*cost, "total");
+  if (total && total->IsNumber()) return std::to_string(total->GetDouble());
+  const rapidjson::Value* known = json::Find(*cost, "known_total");
+  return (known && known->IsNumber() ? std::to_string(known->GetDouble()) : "0") +
+         " + unpriced models " + json::Serialize((*cost)["unknown_models"]);
 }
 
 int Error(const std::string& what, const Status& st) {
@@ -80,18 +92,22 @@ int RunSession(QueryContext& c) {
     std::cerr << "trace-query: session failed: no session '" << c.args[0] << "'\n";
     return 1;
   }
+  auto prices = QueryPrices(c);
+  if (!prices) return Error("load prices", prices.status());
+  auto priced = AddCostToAggregate(**s, *prices);  // adds cost_usd (common/pricing.h)
+  if (!priced) return Error("price session", priced.status());
   if (c.json) {
-    c.out << **s << "\n";
+    c.out << *priced << "\n";
     return 0;
   }
-  auto d = ParseDoc(**s);
+  auto d = ParseDoc(*priced);
   std::vector<std::vector<std::string>> head = {
       {"session", Str(d, "session_id")}, {"first", Time(d, "first_ts")}, {"last", Time(d, "last_ts")},
       {"cwd", Str(d, "cwd")}, {"branch", Str(d, "git_branch")}, {"model", Str(d, "model")},
       {"events", Num(d, "events")}, {"prompts", Num(d, "prompts")},
       {"assistant turns", Num(d, "assistant_turns")}, {"tool calls", Num(d, "tool_calls")},
       {"tool failures", Num(d, "tool_failures")}, {"open tool calls", Num(d, "open_tool_calls")},
-      {"parse errors", Num(d, "parse_errors")}};
+      {"parse errors", Num(d, "parse_errors")}, {"cost (USD)", CostText(d)}};
   PrintTable(c.out, head);
   std::vector<std::vector<std::string>> tools = {{"TOOL", "CALLS", "FAILED", "OPEN", "P50 MS", "P95 MS", "MAX MS"}};
   if (const rapidjson::Value* t = json::Find(d, "tools"); t && t->IsObject()) {
@@ -178,7 +194,9 @@ const std::vector<QueryCommand>& QueryCommands() {
       {"events", "events [--session-id ID --task-id ID --tool-name NAME --trace-id ID --event-type T "
                  "--from TIME --to TIME --limit N --offset N --before-seq SEQ]",
        "events newest first, filtered like GET /api/traces", AddEventOptions, RunEvents},
-      // Hook point: {"usage", ..., AddUsageOptions, RunUsage} from query_usage.h.
+      {"usage", "usage [--by day|session|model] [--since DAY] [--until DAY] [--prices FILE]",
+       "tokens (input, output, cache create, cache read) and cost in USD, like ccusage",
+       AddUsageOptions, RunUsage},
   };
   return kCommands;
 }

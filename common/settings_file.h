@@ -13,10 +13,10 @@
 namespace trace {
 
 struct TextFile {
-  std::string path;     // symlinks resolved: we replace the file, not the link
+  std::string path;  // symlinks resolved: we replace the file, not the link
   bool exists = false;
-  std::string text;     // "" when it does not exist
-  mode_t mode = 0600;   // kept on replace
+  std::string text;    // "" when it does not exist
+  mode_t mode = 0600;  // kept on replace
 };
 
 // Reads path; a missing file is not an error (exists = false).

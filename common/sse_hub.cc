@@ -316,8 +316,14 @@ void SseHub::Deliver(const LiveEventPtr& e) {
 
 bool SseHub::Enqueue(Client* c, const LiveEventPtr& e) {
   if (c->queue.size() - c->head >= options_.max_queue) {
-    CloseClient(c, /*slow=*/true);
-    return false;
+    // A burst may fill the queue before this round's flush: let the socket
+    // take what it can first; only a client that still cannot is slow.
+    Flush(c);
+    if (c->closed) return false;
+    if (c->queue.size() - c->head >= options_.max_queue) {
+      CloseClient(c, /*slow=*/true);
+      return false;
+    }
   }
   c->queue.push_back(e);
   if (!c->dirty) {

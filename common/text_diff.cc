@@ -26,7 +26,8 @@ struct Op {
   int b;  // 0-based line in after (for ' ' and '+')
 };
 
-std::vector<Op> Diff(const std::vector<std::string_view>& x, const std::vector<std::string_view>& y) {
+std::vector<Op> Diff(const std::vector<std::string_view>& x,
+                     const std::vector<std::string_view>& y) {
   size_t n = x.size(), m = y.size();
   std::vector<std::vector<int>> lcs(n + 1, std::vector<int>(m + 1, 0));
   for (size_t i = n; i-- > 0;) {

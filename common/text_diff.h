@@ -10,7 +10,6 @@ namespace trace {
 
 // "" when the texts are equal. context = unchanged lines around each change.
 std::string UnifiedDiff(std::string_view before, std::string_view after,
-                        std::string_view before_name, std::string_view after_name,
-                        int context = 3);
+                        std::string_view before_name, std::string_view after_name, int context = 3);
 
 }  // namespace trace

@@ -43,6 +43,22 @@ for e in events:  # offsets point at the line itself
 PY
 pass "ugly lines: one event each, offsets exact"
 
+# --stdin: one source, path "-", identity "-"; without --once it ends at EOF too.
+for mode in --once ""; do
+  # shellcheck disable=SC2086
+  "$TRACE_BIN/trace-tail" $mode --stdout --stdin --max-line-bytes 100000 <"$ugly" >"$T/stdin.out" 2>>"$T/stdin.log"
+  python3 - "$T/ugly.out" "$T/stdin.out" <<'PY'
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+assert len(a) == len(b) == 6, (len(a), len(b))
+for x, y in zip(a, b):
+    assert y["source"]["path"] == "-" and y["source"]["dev"] == 0, y["source"]
+    assert x["source"]["offset"] == y["source"]["offset"] and x.get("data") == y.get("data")
+PY
+done
+pass "--stdin reads stdin as one source and exits at EOF"
+
 # Default inputs (no FILE): traces, projects/**, history.jsonl, spool.
 "$TRACE_BIN/trace-tail" --once --stdout >"$T/all.out" 2>"$T/all.log"
 python3 - "$CLAUDE_CONFIG_DIR" "$XDG_DATA_HOME/claude-trace/spool" "$T/all.out" <<'PY'

@@ -16,6 +16,13 @@ import { chromium } from 'playwright-core';
 const BIN = process.env.TRACE_BIN || path.resolve('build/bin');
 const SHOTS = process.env.TRACE_SCREENSHOTS || path.join(BIN, '..', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const missing = ['trace-tail', 'trace-index', 'trace-gateway'].filter((b) => !fs.existsSync(path.join(BIN, b)));
+if (missing.length || !fs.existsSync(CHROMIUM)) {
+  console.log(`SKIP: needs ${missing.concat(fs.existsSync(CHROMIUM) ? [] : [CHROMIUM]).join(', ')}`);
+  console.log('0 passed, 0 failed (skipped)');
+  process.exit(77);
+}
+
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'ui-browser-'));
 const CLAUDE = path.join(TMP, 'claude');
 const TRACES = path.join(CLAUDE, 'traces');
@@ -83,9 +90,12 @@ async function api(port, p, token) {
 
 // Hook payloads as Claude Code hands them to a hook command, appended to
 // <claude home>/traces/<session>.jsonl as trace-hook would.
+// History is dated a few minutes back with realistic gaps (at = offset in
+// ms from T0); live records carry the current time.
+const T0 = Date.now() - 5 * 60000;
 let clock = 0;
-function hook(session, event, extra = {}) {
-  clock = Math.max(clock + 1, Date.now());
+function hook(session, event, extra = {}, at = undefined) {
+  clock = at !== undefined ? T0 + at : Math.max(clock + 1, Date.now());
   return { session_id: session, hook_event_name: event, cwd: '/home/dev/webshop', transcript_path: '', timestamp: clock, ...extra };
 }
 function append(session, records) {
@@ -96,13 +106,13 @@ function append(session, records) {
 // the tool call again (same tool_use_id) and token usage per API message.
 function transcriptRecords() {
   const base = { sessionId: S1, cwd: '/home/dev/webshop', gitBranch: 'fix/checkout', version: '2.1.39', isSidechain: false };
-  const at = () => new Date(clock = Math.max(clock + 1, Date.now())).toISOString();
+  const at = (ms) => new Date(T0 + ms).toISOString();
   const model = 'claude-opus-4-6';
   return [
-    { ...base, type: 'user', uuid: 'u-1', parentUuid: null, timestamp: at(), message: { role: 'user', content: 'Fix the failing checkout test' } },
-    { ...base, type: 'assistant', uuid: 'a-1', parentUuid: 'u-1', timestamp: at(), message: { model, id: 'msg_01', role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_h_bash', name: 'Bash', input: { command: 'npm test -- checkout' } }], usage: { input_tokens: 3, cache_creation_input_tokens: 15005, cache_read_input_tokens: 11442, output_tokens: 120 } } },
-    { ...base, type: 'user', uuid: 'u-2', parentUuid: 'a-1', timestamp: at(), message: { role: 'user', content: [{ tool_use_id: 'toolu_h_bash', type: 'tool_result', content: '1 failing', is_error: false }] }, toolUseResult: { stdout: '1 failing', stderr: '' } },
-    { ...base, type: 'assistant', uuid: 'a-2', parentUuid: 'u-2', timestamp: at(), message: { model, id: 'msg_02', role: 'assistant', content: [{ type: 'text', text: 'The checkout test fails because the cart total is rounded twice.' }], usage: { input_tokens: 5, cache_creation_input_tokens: 800, cache_read_input_tokens: 26447, output_tokens: 310 } } },
+    { ...base, type: 'user', uuid: 'u-1', parentUuid: null, timestamp: at(4001), message: { role: 'user', content: 'Fix the failing checkout test' } },
+    { ...base, type: 'assistant', uuid: 'a-1', parentUuid: 'u-1', timestamp: at(6400), message: { model, id: 'msg_01', role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_h_bash', name: 'Bash', input: { command: 'npm test -- checkout' } }], usage: { input_tokens: 3, cache_creation_input_tokens: 15005, cache_read_input_tokens: 11442, output_tokens: 120 } } },
+    { ...base, type: 'user', uuid: 'u-2', parentUuid: 'a-1', timestamp: at(7800), message: { role: 'user', content: [{ tool_use_id: 'toolu_h_bash', type: 'tool_result', content: '1 failing', is_error: false }] }, toolUseResult: { stdout: '1 failing', stderr: '' } },
+    { ...base, type: 'assistant', uuid: 'a-2', parentUuid: 'u-2', timestamp: at(14500), message: { model, id: 'msg_02', role: 'assistant', content: [{ type: 'text', text: 'The checkout test fails because the cart total is rounded twice.' }], usage: { input_tokens: 5, cache_creation_input_tokens: 800, cache_read_input_tokens: 26447, output_tokens: 310 } } },
   ];
 }
 
@@ -111,12 +121,12 @@ const S2 = 'b81c2f0e-77aa-4e0b-9c11-3f5d2a7e8810';
 
 function historyRecords() {
   return [
-    hook(S1, 'SessionStart', { source: 'startup', model: 'claude-opus-4-6' }),
-    hook(S1, 'UserPromptSubmit', { prompt: 'Fix the failing checkout test' }),
-    hook(S1, 'PreToolUse', { tool_name: 'Bash', tool_use_id: 'toolu_h_bash', tool_input: { command: 'npm test -- checkout' } }),
-    hook(S1, 'PostToolUse', { tool_name: 'Bash', tool_use_id: 'toolu_h_bash', tool_input: { command: 'npm test -- checkout' }, tool_response: { stdout: '1 failing' }, duration_ms: 1234 }),
-    hook(S1, 'PreToolUse', { tool_name: 'Read', tool_use_id: 'toolu_h_read', tool_input: { file_path: '/home/dev/webshop/src/checkout.ts' } }),
-    hook(S1, 'PostToolUseFailure', { tool_name: 'Read', tool_use_id: 'toolu_h_read', tool_input: { file_path: '/home/dev/webshop/src/checkout.ts' }, error: 'File does not exist.', duration_ms: 3 }),
+    hook(S1, 'SessionStart', { source: 'startup', model: 'claude-opus-4-6' }, 0),
+    hook(S1, 'UserPromptSubmit', { prompt: 'Fix the failing checkout test' }, 4000),
+    hook(S1, 'PreToolUse', { tool_name: 'Bash', tool_use_id: 'toolu_h_bash', tool_input: { command: 'npm test -- checkout' } }, 6500),
+    hook(S1, 'PostToolUse', { tool_name: 'Bash', tool_use_id: 'toolu_h_bash', tool_input: { command: 'npm test -- checkout' }, tool_response: { stdout: '1 failing' }, duration_ms: 1234 }, 7734),
+    hook(S1, 'PreToolUse', { tool_name: 'Read', tool_use_id: 'toolu_h_read', tool_input: { file_path: '/home/dev/webshop/src/checkout.ts' } }, 11000),
+    hook(S1, 'PostToolUseFailure', { tool_name: 'Read', tool_use_id: 'toolu_h_read', tool_input: { file_path: '/home/dev/webshop/src/checkout.ts' }, error: 'File does not exist.', duration_ms: 3 }, 11003),
   ];
 }
 
@@ -146,11 +156,12 @@ async function main() {
   const js = await fetch(base + '/app.js');
   check(/javascript/.test(js.headers.get('content-type') || ''), 'app.js served as JavaScript', js.headers.get('content-type'));
 
-  const browser = await chromium.launch({
+  // A fresh profile per run (playwright passes it as --user-data-dir).
+  const browser = await chromium.launchPersistentContext(path.join(TMP, 'chromium'), {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${path.join(TMP, 'chromium')}`],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1440, height: 900 }, colorScheme: 'dark',
   });
   const consoleErrors = [];
   let outage = false;  // network errors are expected only while the gateway is down
@@ -163,7 +174,7 @@ async function main() {
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
   };
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
+    const page = browser.pages()[0] ?? await browser.newPage();
     watch(page);
     await liveChecks(page, base);
     await viewChecks(page, base);
@@ -171,7 +182,9 @@ async function main() {
     await restartCheck(page, http, gatewayArgs);
     outage = false;
     await perfCheck(page);
-    const page2 = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    await page.close();  // a background tab gets no animation frames
+    const page2 = await browser.newPage();
+    await page2.emulateMedia({ colorScheme: 'light' });
     watch(page2);
     await tokenCheck(page2, http2, gatewayArgs);
     check(consoleErrors.length === 0, 'no console errors or page errors', consoleErrors.slice(0, 5).join(' | '));
@@ -282,6 +295,9 @@ async function perfCheck(page) {
   const cap = await page.evaluate(() => __traceUi.rowCap);
   const start0 = await page.evaluate(() => { __traceUi.resetPerf(); return __traceUi.received(); });
   const N = 3000, PER_TICK = 50;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const m0 = metrics(await cdp.send('Performance.getMetrics'));
   const t0 = Date.now();
   for (let i = 0; i < N; i += PER_TICK) {
     const batch = [];
@@ -294,13 +310,22 @@ async function perfCheck(page) {
   await page.waitForFunction(([s, n]) => __traceUi.received() - s >= n, [start0, N], { timeout: 60000 });
   const deliverMs = Date.now() - t0;
   await sleep(300);
-  const perf = await page.evaluate(() => __traceUi.perf());
+  const perf = await page.evaluate(() => ({ ...__traceUi.perf(), visible: document.visibilityState }));
+  const m1 = metrics(await cdp.send('Performance.getMetrics'));
+  const busy = (k) => Math.round((m1[k] - m0[k]) * 1000);
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const rows = (await rowSeqs(page)).length;
   check(rows <= cap && rows === cap, `DOM keeps exactly the row cap (${cap}) after a burst`, String(rows));
   console.log(`perf: ${N} events written in ${writeMs} ms (${Math.round(N * 1000 / writeMs)}/s), all in the page after ${deliverMs} ms; ` +
     `frames p50 ${perf.frame_p50_ms} ms p95 ${perf.frame_p95_ms} ms max ${perf.frame_max_ms} ms over ${perf.frames} frames; ` +
-    `UI work per batch p50 ${perf.work_p50_ms} ms p95 ${perf.work_p95_ms} ms max ${perf.work_max_ms} ms (${perf.batches} batches)`);
+    `UI work per batch p50 ${perf.work_p50_ms} ms p95 ${perf.work_p95_ms} ms max ${perf.work_max_ms} ms (${perf.batches} batches; page ${perf.visible}); ` +
+    `renderer busy: script ${busy('ScriptDuration')} ms, layout ${busy('LayoutDuration')} ms, style ${busy('RecalcStyleDuration')} ms, ` +
+    `task ${busy('TaskDuration')} ms over ${deliverMs} ms; load average ${load} on ${os.cpus().length} CPUs`);
   await page.screenshot({ path: path.join(SHOTS, 'burst.png') });
+}
+
+function metrics(m) {
+  return Object.fromEntries(m.metrics.map((x) => [x.name, x.value]));
 }
 
 async function tokenCheck(page, port, gatewayArgs) {
@@ -321,13 +346,6 @@ async function tokenCheck(page, port, gatewayArgs) {
 
 async function cleanup() {
   for (const name of [...daemons.keys()]) await stop(name);
-}
-
-const missing = ['trace-tail', 'trace-index', 'trace-gateway'].filter((b) => !fs.existsSync(path.join(BIN, b)));
-if (missing.length || !fs.existsSync(CHROMIUM)) {
-  console.log(`SKIP: needs ${missing.concat(fs.existsSync(CHROMIUM) ? [] : [CHROMIUM]).join(', ')}`);
-  console.log('0 passed, 0 failed (skipped)');
-  process.exit(77);
 }
 
 try {

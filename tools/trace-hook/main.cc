@@ -59,8 +59,9 @@ int RunHook() {
   std::string dir = cli::TracesDir();
   try {
     hook::HookContext ctx = ContextFromEnv();
-    hook::Input in = hook::ReadInput(STDIN_FILENO, EnvNumber("CLAUDE_TRACE_MAX_BYTES", kDefaultMaxBytes),
-                                     EnvNumber("CLAUDE_TRACE_READ_TIMEOUT_MS", kDefaultReadTimeoutMs));
+    hook::Input in =
+        hook::ReadInput(STDIN_FILENO, EnvNumber("CLAUDE_TRACE_MAX_BYTES", kDefaultMaxBytes),
+                        EnvNumber("CLAUDE_TRACE_READ_TIMEOUT_MS", kDefaultReadTimeoutMs));
     ctx.input_note = in.note;
     hook::SpanRecord rec = hook::BuildSpan(in.data, ctx);
     std::string file = hook::SessionFileStem(rec.session_id) + ".jsonl";
@@ -104,8 +105,8 @@ struct InstallerArgs {
 };
 
 int Apply(const InstallerArgs& args) {
-  std::string what = std::string(args.uninstall ? "uninstall from '" : "install into '") +
-                     args.settings + "'";
+  std::string what =
+      std::string(args.uninstall ? "uninstall from '" : "install into '") + args.settings + "'";
   auto file = LoadTextFile(args.settings);
   if (!file.ok()) return cli::Fail(kTool, what, file.status().message(), cli::kExitInput);
   auto next = args.uninstall ? hook::UninstallHooks(file->text, args.spec)
@@ -128,8 +129,8 @@ int Apply(const InstallerArgs& args) {
   if (Status s = ReplaceTextFile(*file, *next, backup); !s.ok()) {
     return cli::Fail(kTool, what, s.message());
   }
-  std::cout << kTool << ": " << (args.uninstall ? "removed from " : "installed into ")
-            << file->path << " (" << args.spec.events.size() << " events"
+  std::cout << kTool << ": " << (args.uninstall ? "removed from " : "installed into ") << file->path
+            << " (" << args.spec.events.size() << " events"
             << (file->exists ? ", backup " + backup : "") << ")\n";
   return cli::kExitOk;
 }
@@ -140,21 +141,21 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   spec.tool = name;
   spec.synopsis = name + " [--settings FILE] [--events LIST] [--command PATH] [--dry-run]";
   spec.about = uninstall ? "Removes the trace-hook handlers that `trace-hook install` added to "
-                             "Claude Code's settings.json; every other key and hook stays."
-                           : "Adds trace-hook as a command hook for every Claude Code hook event "
-                             "(or those in --events) in settings.json, keeping every other key "
-                             "and hook. Idempotent; writes a backup (<file>.trace-hook.bak) and "
-                             "replaces the file atomically.";
-  spec.options.add_options()
-      ("settings", po::value<std::string>()->value_name("FILE"),
-       "settings file (default $CLAUDE_CONFIG_DIR/settings.json or ~/.claude/settings.json)")
-      ("events", po::value<std::string>()->default_value("all")->value_name("LIST"),
-       "comma-separated hook event names, or 'all'")
-      ("command", po::value<std::string>()->value_name("PATH"),
-       "the hook command to install (default: this trace-hook binary's absolute path)")
-      ("timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
-       "the handler's timeout in settings.json")
-      ("dry-run", po::bool_switch(), "print the change as a unified diff and write nothing");
+                           "Claude Code's settings.json; every other key and hook stays."
+                         : "Adds trace-hook as a command hook for every Claude Code hook event "
+                           "(or those in --events) in settings.json, keeping every other key "
+                           "and hook. Idempotent; writes a backup (<file>.trace-hook.bak) and "
+                           "replaces the file atomically.";
+  spec.options.add_options()(
+      "settings", po::value<std::string>()->value_name("FILE"),
+      "settings file (default $CLAUDE_CONFIG_DIR/settings.json or ~/.claude/settings.json)")(
+      "events", po::value<std::string>()->default_value("all")->value_name("LIST"),
+      "comma-separated hook event names, or 'all'")(
+      "command", po::value<std::string>()->value_name("PATH"),
+      "the hook command to install (default: this trace-hook binary's absolute path)")(
+      "timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
+      "the handler's timeout in settings.json")(
+      "dry-run", po::bool_switch(), "print the change as a unified diff and write nothing");
   po::variables_map vm;
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
@@ -163,11 +164,13 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   args.dry_run = vm["dry-run"].as<bool>();
   args.settings = vm.count("settings") ? vm["settings"].as<std::string>()
                                        : cli::ClaudeHome() + "/settings.json";
-  args.spec.command = vm.count("command") ? vm["command"].as<std::string>()
-                                          : hook::ShellQuote(SelfPath());
+  args.spec.command =
+      vm.count("command") ? vm["command"].as<std::string>() : hook::ShellQuote(SelfPath());
   args.spec.timeout_s = vm["timeout"].as<int>();
   auto events = ParseEvents(vm["events"].as<std::string>());
-  if (!events.ok()) return cli::Fail(kTool, "parse arguments", events.status().message(), cli::kExitUsage);
+  if (!events.ok()) {
+    return cli::Fail(kTool, "parse arguments", events.status().message(), cli::kExitUsage);
+  }
   args.spec.events = *events;
   return Apply(args);
 }
@@ -176,14 +179,15 @@ int RunTopLevel(int argc, char** argv) {
   cli::Spec spec;
   spec.tool = kTool;
   spec.synopsis = "trace-hook < payload.json | trace-hook install|uninstall [options]";
-  spec.about =   "Run by Claude Code for each hook event: reads the event JSON on stdin and appends "
-                 "one span line to $CLAUDE_TRACE_DIR (default <claude home>/traces)/<session>.jsonl. "
-                 "Prints nothing, always exits 0; failures go to <traces dir>/hook-errors.log.\n"
-                 "Environment: CLAUDE_TRACE_DIR, CLAUDE_TRACE_TASK_ID, CLAUDE_TRACE_TASK_PATTERN "
-                 "(regex on the git branch, default [A-Z][A-Z0-9]+-[0-9]+), "
-                 "CLAUDE_TRACE_TASK_STATUS, CLAUDE_TRACE_PARENT_ID, CLAUDE_TRACE_MAX_BYTES, "
-                 "CLAUDE_TRACE_READ_TIMEOUT_MS.\n"
-                 "Subcommands: install, uninstall (see trace-hook install --help).";
+  spec.about =
+      "Run by Claude Code for each hook event: reads the event JSON on stdin and appends "
+      "one span line to $CLAUDE_TRACE_DIR (default <claude home>/traces)/<session>.jsonl. "
+      "Prints nothing, always exits 0; failures go to <traces dir>/hook-errors.log.\n"
+      "Environment: CLAUDE_TRACE_DIR, CLAUDE_TRACE_TASK_ID, CLAUDE_TRACE_TASK_PATTERN "
+      "(regex on the git branch, default [A-Z][A-Z0-9]+-[0-9]+), "
+      "CLAUDE_TRACE_TASK_STATUS, CLAUDE_TRACE_PARENT_ID, CLAUDE_TRACE_MAX_BYTES, "
+      "CLAUDE_TRACE_READ_TIMEOUT_MS.\n"
+      "Subcommands: install, uninstall (see trace-hook install --help).";
   po::variables_map vm;
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;

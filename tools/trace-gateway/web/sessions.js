@@ -27,6 +27,7 @@ export class SessionsView {
   build() {
     this.tbody = h('tbody');
     this.countEl = h('span.muted#sessions-count');
+    this.totals = h('div.cards.totals#sessions-totals');
     const cols = ['Session', 'Project', 'Branch', 'Started', 'Duration', 'Prompts', 'Tool calls', 'Errors', 'Tokens', 'Cost', 'Last activity'];
     return h('section.view#view-sessions',
       h('div.toolbar',
@@ -34,6 +35,7 @@ export class SessionsView {
           h('input#sessions-filter', { type: 'search', placeholder: 'session id, project, branch, model…',
             oninput: (e) => { this.text = e.target.value.trim().toLowerCase(); this.render(); } })),
         this.countEl),
+      this.totals,
       h('div.table-wrap', h('table.grid.sessions#sessions-table',
         h('thead', h('tr', cols.map((c, i) => h(i >= 4 && i <= 9 ? 'th.num' : 'th', c)))),
         this.tbody)));
@@ -77,6 +79,7 @@ export class SessionsView {
     } else {
       mount(this.tbody, list.map((s) => this.row(s)));
     }
+    this.renderTotals(list);
     const total = this.total ?? this.sessions.length;
     this.countEl.textContent = `${list.length} of ${total} session${total === 1 ? '' : 's'}`;
   }
@@ -99,8 +102,25 @@ export class SessionsView {
       h('td.num', fmt.count(agg.toolCalls(s))),
       h(`td.num${errs ? '.bad' : ''}`, fmt.count(errs)),
       h('td.num', { title: tokenTitle(tok) }, fmt.tokens(tok?.total)),
-      h('td.num', fmt.cost(agg.costUsd(s))),
+      h('td.num', { title: agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : '' }, agg.costText(s)),
       h('td.ago', { dataset: { ts: last ?? '' } }, fmt.ago(last)));
+  }
+
+  // Totals over the sessions shown (after the filter).
+  renderTotals(list) {
+    const sum = (f) => list.reduce((a, s) => a + (f(s) ?? 0), 0);
+    const active = list.filter((s) => Date.now() - (fmt.num(agg.lastTs(s)) ?? 0) < ACTIVE_MS).length;
+    const costs = list.map(agg.costUsd).filter((c) => c !== undefined);
+    const stat = (label, value, cls = '') => h(`div.card.small${cls ? '.' + cls : ''}`, h('div.v', value), h('div.l', label));
+    const errs = sum(agg.errors);
+    mount(this.totals,
+      stat('Sessions', fmt.count(list.length)),
+      stat('Active now', fmt.count(active), active ? 'good' : ''),
+      stat('Prompts', fmt.count(sum(agg.prompts))),
+      stat('Tool calls', fmt.count(sum(agg.toolCalls))),
+      stat('Errors', fmt.count(errs), errs ? 'bad' : ''),
+      stat('Tokens', fmt.tokens(sum((s) => agg.tokenTotals(s)?.total))),
+      stat('Cost', costs.length ? fmt.cost(costs.reduce((a, b) => a + b, 0)) : fmt.DASH));
   }
 
   renderAges() {

@@ -72,7 +72,8 @@ export function turns(events, calls) {
     turn.calls.push(call);
     turn.end = Math.max(turn.end, call.end ?? call.start);
   }
-  return list;
+  // SessionStart and friends before the first prompt are not a turn of their own.
+  return list.filter((t) => t.prompt || t.calls.length);
 }
 
 // The hook, the transcript and history.jsonl each report the same prompt.
