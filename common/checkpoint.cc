@@ -31,8 +31,17 @@ std::string Serialize(const Checkpoint& c) {
   w.Key("version");
   w.Int64(1);
   w.Key("sources");
+  WritePositions(w, c.sources, true);
+  w.EndObject();
+  return w.Take() + "\n";
+}
+
+}  // namespace
+
+void WritePositions(json::StringWriter& w, const std::vector<SourcePosition>& positions,
+                    bool with_origin) {
   w.StartArray();
-  for (const SourcePosition& s : c.sources) {
+  for (const SourcePosition& s : positions) {
     w.StartObject();
     w.Key("id");
     w.String(s.id);
@@ -40,16 +49,14 @@ std::string Serialize(const Checkpoint& c) {
     w.String(json::SanitizeUtf8(s.path));
     w.Key("offset");
     w.Uint64(s.offset);
-    w.Key("origin");
-    w.Uint64(s.origin);
+    if (with_origin) {
+      w.Key("origin");
+      w.Uint64(s.origin);
+    }
     w.EndObject();
   }
   w.EndArray();
-  w.EndObject();
-  return w.Take() + "\n";
 }
-
-}  // namespace
 
 Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -83,7 +90,7 @@ Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Errno("create state file '" + tmp + "'");
+  if (fd < 0) return Status::Errno("create state file '" + tmp + "'").Wrap("save state");
   Status st = WriteAll(fd, Serialize(checkpoint));
   if (st.ok() && fsync(fd) != 0) st = Status::Errno("fsync '" + tmp + "'");
   close(fd);

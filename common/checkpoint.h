@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json.h"
 #include "common/status.h"
 
 namespace trace {
@@ -20,11 +21,17 @@ struct SourcePosition {
   std::string path;
   uint64_t offset = 0;
   uint64_t origin = 0;
+  bool operator==(const SourcePosition&) const = default;
 };
 
 struct Checkpoint {
   std::vector<SourcePosition> sources;
 };
+
+// Writes positions as a JSON array of {"id","path","offset"[,"origin"]}
+// (the checkpoint file and the control socket's STATE share the shape).
+void WritePositions(json::StringWriter& w, const std::vector<SourcePosition>& positions,
+                    bool with_origin);
 
 // Reads a checkpoint; nullopt (ok) when the file does not exist yet.
 Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);

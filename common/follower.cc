@@ -374,6 +374,9 @@ bool TailFollower::Poll(bool full) {
     return kv.second->gone;
   });
   EnforceFdLimit();
+  // Files that appear after the first scan are new: a checkpoint entry with
+  // the same identity would be an inode reused by another file.
+  if (first_scan_) restored_.reset();
   first_scan_ = false;
   return more;
 }

@@ -242,3 +242,29 @@ TEST_F(FollowerTest, ManyFilesWithFewDescriptors) {
 
 }  // namespace
 }  // namespace trace
+
+namespace trace {
+namespace {
+
+// With the real inotify watcher, Poll(full=false) finds what changed: the
+// kernel queues the notices during the write calls, so no waiting is needed.
+TEST_F(FollowerTest, InotifyNoticesDriveIncrementalPolls) {
+  auto watcher = NewInotifyWatcher();
+  ASSERT_TRUE(watcher.ok()) << watcher.status().message();
+  std::vector<WatchSpec> specs{{Path("projects/**/*.jsonl"), InputKind::kTranscript}};
+  TailFollower f(specs, {}, watcher->get(), &sink_);
+  f.Poll(true);
+  Append("projects/p/s1.jsonl", "one\n");  // parents created after start
+  f.Poll(false);
+  Append("projects/p/s1.jsonl", "two\n");
+  Append("projects/p/s1/subagents/agent-a.jsonl", "three\n");
+  f.Poll(false);
+  std::vector<std::string> texts = sink_.Texts();
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, Texts({"one", "three", "two"}));
+  EXPECT_FALSE(f.Poll(false));
+  EXPECT_EQ(sink_.seen.size(), 3u);
+}
+
+}  // namespace
+}  // namespace trace

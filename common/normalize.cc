@@ -150,30 +150,39 @@ void Normalizer::NormalizeOversized(const LineInput& prefix, std::string* out) {
   WriteRaw(in, "line too long", true, out);
 }
 
+// Events without data (raw, notice) end with members of their own: the
+// common event is written, reopened, and the extra members appended.
+template <typename Extras>
+void Normalizer::WriteWithExtras(const LineInput& in, normalize::EventFields* f,
+                                 std::string* out, Extras&& extras) {
+  n::Finish(in, f);
+  SetTopic(f->kind, std::nullopt);
+  n::WriteEvent(*f, in, out);
+  out->pop_back();
+  json::StringWriter w;
+  w.StartObject();
+  extras(w);
+  w.EndObject();
+  out->push_back(',');
+  out->append(w.View().substr(1));
+}
+
 void Normalizer::WriteRaw(const LineInput& in, std::string_view error, bool oversized,
                           std::string* out) {
   n::EventFields f;
   f.kind = kKindRaw;
   f.event_type = "raw";
   f.whole_line = false;
-  n::Finish(in, &f);
-  SetTopic(f.kind, std::nullopt);
-  n::WriteEvent(f, in, out);
-  // WriteEvent ended the object; reopen it for the raw text and the error.
-  out->pop_back();
-  json::StringWriter w;
-  w.StartObject();
-  w.Key("raw");
-  json::IsValidUtf8(in.text) ? w.String(in.text) : w.String(json::SanitizeUtf8(in.text));
-  w.Key("parse_error");
-  w.String(error);
-  if (oversized) {
-    w.Key("raw_truncated");
-    w.Bool(true);
-  }
-  w.EndObject();
-  out->push_back(',');
-  out->append(w.View().substr(1));
+  WriteWithExtras(in, &f, out, [&](json::StringWriter& w) {
+    w.Key("raw");
+    json::IsValidUtf8(in.text) ? w.String(in.text) : w.String(json::SanitizeUtf8(in.text));
+    w.Key("parse_error");
+    w.String(error);
+    if (oversized) {
+      w.Key("raw_truncated");
+      w.Bool(true);
+    }
+  });
 }
 
 void Normalizer::Notice(const SourceRef& source, std::string_view what, std::string_view detail,
@@ -186,19 +195,12 @@ void Normalizer::Notice(const SourceRef& source, std::string_view what, std::str
   f.derived_span_id = StableHashHex(source.Identity() + '\n' + std::to_string(source.offset) +
                                     '\n' + std::string(what) + '\n' + std::to_string(now_ms));
   f.span_id = f.derived_span_id;
-  n::Finish(in, &f);
-  SetTopic(f.kind, std::nullopt);
-  n::WriteEvent(f, in, out);
-  out->pop_back();
-  json::StringWriter w;
-  w.StartObject();
-  w.Key("notice");
-  w.String(what);
-  w.Key("detail");
-  w.String(json::SanitizeUtf8(detail));
-  w.EndObject();
-  out->push_back(',');
-  out->append(w.View().substr(1));
+  WriteWithExtras(in, &f, out, [&](json::StringWriter& w) {
+    w.Key("notice");
+    w.String(what);
+    w.Key("detail");
+    w.String(json::SanitizeUtf8(detail));
+  });
 }
 
 std::string NormalizeLine(const LineInput& in) {

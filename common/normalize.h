@@ -15,6 +15,10 @@
 
 namespace trace {
 
+namespace normalize {
+struct EventFields;
+}
+
 // Kind of event for JSON that matches no known input shape and has no hint.
 inline constexpr std::string_view kKindGeneric = "generic";
 
@@ -53,6 +57,9 @@ class Normalizer {
  private:
   using Allocator = rapidjson::MemoryPoolAllocator<>;
   void WriteRaw(const LineInput& in, std::string_view error, bool oversized, std::string* out);
+  template <typename Extras>
+  void WriteWithExtras(const LineInput& in, normalize::EventFields* f, std::string* out,
+                       Extras&& extras);
 
   void SetTopic(std::string_view kind, std::optional<std::string_view> session);
 

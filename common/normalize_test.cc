@@ -204,3 +204,28 @@ TEST(Normalize, Utf8ValidationFollowsRfc3629) {
 
 }  // namespace
 }  // namespace trace
+
+namespace trace {
+namespace {
+
+TEST(Normalize, EscapesEveryControlCharacterAndQuote) {
+  std::string text;
+  for (int c = 1; c < 0x80; ++c) text.push_back(static_cast<char>(c));
+  text += "caf\xc3\xa9 \xf0\x9f\x9a\x80";
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("hook_event_name");
+  w.String("StopFailure");
+  w.Key("error");
+  w.String(text);
+  w.Key("session_id");
+  w.String(text.substr(0, 40));
+  w.EndObject();
+  auto d = Event(w.View());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_EQ(Str(d, "error"), text);
+  EXPECT_EQ(Str(d, "session_id"), text.substr(0, 40));
+}
+
+}  // namespace
+}  // namespace trace

@@ -97,11 +97,23 @@ class Out {
   bool first_ = true;
 };
 
+// True if one of the eight bytes is a control character, '"' or '\\'
+// (SWAR: bytes >= 0x80 never match, so UTF-8 text passes through).
+bool NeedsEscape(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
+  return (below_space | has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\'))) != 0;
+}
+
 void Out::String(std::string_view v) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   s_->push_back('"');
   size_t run = 0;
   for (size_t i = 0; i < v.size(); ++i) {
+    uint64_t word;
+    while (i + 8 <= v.size() && (std::memcpy(&word, v.data() + i, 8), !NeedsEscape(word))) i += 8;
+    if (i >= v.size()) break;
     unsigned char c = static_cast<unsigned char>(v[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     s_->append(v.data() + run, i - run);

@@ -4,6 +4,7 @@
 
 #include "common/api_params.h"
 #include "common/json.h"
+#include "common/pricing.h"
 #include "common/store_opener.h"
 #include "common/task_tree.h"
 
@@ -88,7 +89,9 @@ http::Response GetTask(GatewayContext* ctx, const http::Request& req) {
   std::shared_ptr<Store> store = ctx->store->Get();
   if (!store) return StoreUnavailable(ctx);
   std::string id(req.Route("id"));
-  return Wrapped("task", store->GetTask(id), "task", id);
+  Result<std::optional<std::string>> task = store->GetTask(id);
+  if (task.ok() && *task) **task = AddCost(std::move(**task), ctx->prices);
+  return Wrapped("task", std::move(task), "task", id);
 }
 
 http::Response GetTaskTree(GatewayContext* ctx, const http::Request& req) {
@@ -115,7 +118,7 @@ http::Response ListSessions(GatewayContext* ctx, const http::Request& req) {
   w.StartObject();
   w.Key("sessions");
   w.StartArray();
-  for (std::string& s : page->sessions) w.Raw(DecorateSession(std::move(s)));
+  for (std::string& s : page->sessions) w.Raw(AddCost(std::move(s), ctx->prices));
   w.EndArray();
   w.Key("total");
   w.Uint64(page->total);
@@ -134,7 +137,7 @@ http::Response SessionSummary(GatewayContext* ctx, const http::Request& req) {
   Result<std::optional<std::string>> s = store->GetSession(id);
   if (!s.ok()) return ReadFailed(s.status());
   if (!*s) return http::Error(404, "not_found", "no session " + id);
-  return http::Json(DecorateSession(std::move(**s)));
+  return http::Json(AddCost(std::move(**s), ctx->prices));
 }
 
 http::Response ListTools(GatewayContext* ctx, const http::Request&) {
@@ -154,9 +157,10 @@ http::Response ListTools(GatewayContext* ctx, const http::Request&) {
 
 }  // namespace
 
-std::string DecorateSession(std::string session_json) {
-  // The spot for common/pricing (cost per session) once it is on main.
-  return session_json;
+std::string AddCost(std::string aggregate_json, const PriceTable* prices) {
+  if (prices == nullptr) return aggregate_json;
+  Result<std::string> priced = AddCostToAggregate(aggregate_json, *prices);
+  return priced.ok() ? std::move(*priced) : std::move(aggregate_json);
 }
 
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {

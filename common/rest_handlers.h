@@ -17,6 +17,7 @@ class SseHub;
 class LiveFeed;
 class IngestSpool;
 class Metrics;
+class PriceTable;
 
 // What the handlers need; owned by main, outlives the server.
 struct GatewayContext {
@@ -25,6 +26,7 @@ struct GatewayContext {
   LiveFeed* feed = nullptr;        // may be null (no upstream)
   IngestSpool* spool = nullptr;    // may be null (ingest disabled)
   Metrics* metrics = nullptr;
+  const PriceTable* prices = nullptr;  // cost of session/task aggregates; null: none
   std::string upstream;            // the index PUB endpoint, for /health
   size_t max_clients = 0;
 };
@@ -37,8 +39,8 @@ void AddOpsRoutes(http::Router* router, GatewayContext* ctx);
 // Registers the gateway's gauges and counters in ctx->metrics.
 void RegisterGatewayMetrics(GatewayContext* ctx);
 
-// Adds derived fields (cost, via common/pricing once available) to a session
-// aggregate before it is served; the identity until then.
-std::string DecorateSession(std::string session_json);
+// Adds "cost_usd" (common/pricing) to a session or task aggregate before it
+// is served; unchanged when prices is null or the aggregate is not an object.
+std::string AddCost(std::string aggregate_json, const PriceTable* prices);
 
 }  // namespace trace

@@ -2,6 +2,8 @@
 #include "common/sse_stream.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -34,6 +36,10 @@ void SseStreamer::Run(int fd, const http::StreamStart& start, const http::Params
   fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   timeval tv{options_.write_timeout_ms / 1000, (options_.write_timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  // Events are small and must go out now: without TCP_NODELAY, Nagle holds a
+  // frame back until the previous one is acknowledged (delayed ACK: ~40 ms).
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (options_.send_buffer > 0) {
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer, sizeof options_.send_buffer);
   }

@@ -21,13 +21,16 @@ namespace {
 constexpr int kMaxGrowRetries = 16;
 
 // An event for a line that is not a valid event: kept as data, never dropped.
-// The span_id is derived from the text so a resent line dedupes.
+// The span_id is derived from the text and its source position, so a resent
+// line dedupes.
 std::string RawEvent(std::string_view body, const std::string& error,
                      const rapidjson::Value* source) {
   json::StringWriter w;
   w.StartObject();
+  // Two identical bad lines at different places are two events.
+  std::string where = source && source->IsObject() ? json::Serialize(*source) : "";
   w.Key("span_id");
-  w.String("raw-" + StableHashHex(body));
+  w.String("raw-" + StableHashHex(where + std::string(body)));
   w.Key("kind");
   w.String(kKindRaw);
   w.Key("event_type");

@@ -90,18 +90,7 @@ std::string TailControl::State() const {
   w.Key("pub_seq");
   w.Uint64(pub_seq_());
   w.Key("sources");
-  w.StartArray();
-  for (const SourcePosition& p : follower_->Positions()) {
-    w.StartObject();
-    w.Key("id");
-    w.String(p.id);
-    w.Key("path");
-    w.String(json::SanitizeUtf8(p.path));
-    w.Key("offset");
-    w.Uint64(p.offset);
-    w.EndObject();
-  }
-  w.EndArray();
+  WritePositions(w, follower_->Positions(), false);
   w.EndObject();
   return w.Take();
 }

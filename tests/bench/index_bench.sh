@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # trace-index benchmark. Bulk: INDEX_BENCH_EVENTS (default 1000000) realistic
-# events through `trace-index --stdin` (durable: fsync per commit) vs the
+# events (index_bench gen; INDEX_BENCH_CORPUS=trace-gen uses trace-gen's
+# Claude home through trace-tail instead) through `trace-index --stdin` (durable: fsync per commit) vs the
 # baseline, seed 000's SQLite store (traces table + its five indexes, WAL,
 # prepared INSERT, transactions of the same 4096 rows), fed the same file.
 # Prints events/s (wall and per CPU second: the machine may be shared),
@@ -15,7 +16,17 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 trap 'rm -rf "$OUT"/db "$OUT"/lat-db "$OUT"/sqlite.db* "$OUT"/events.jsonl "$OUT"/fsync.probe; kill $(jobs -p) 2>/dev/null || true' EXIT
 B=$TRACE_BIN
 
-"$B/index_bench" gen "$N" "$OUT/events.jsonl"
+if [ "${INDEX_BENCH_CORPUS:-synthetic}" = trace-gen ]; then
+  # trace-gen's Claude home (spans, transcripts, sub-agents, history; lines up
+  # to 50 KB), normalized by trace-tail: the events trace-index really sees.
+  "$B/trace-gen" --home "$OUT/home" --lines "$N" --seed 42 >/dev/null
+  mapfile -t files < <(find "$OUT/home" -name '*.jsonl' | sort)
+  "$B/trace-tail" --once --stdout --state '' "${files[@]}" 2>/dev/null >"$OUT/events.jsonl"
+  rm -rf "$OUT/home"
+  N=$(wc -l <"$OUT/events.jsonl")
+else
+  "$B/index_bench" gen "$N" "$OUT/events.jsonl"
+fi
 bytes=$(stat -c %s "$OUT/events.jsonl")
 echo "corpus: $N events, $(( bytes / N )) bytes/event of JSON"
 

@@ -17,7 +17,6 @@ RANDOM=$$
 run_tail() {
   start tail "$B/trace-tail" --pub "tcp://127.0.0.1:$PUB" --control "tcp://127.0.0.1:$CTL" \
     --state "$T/tail-state.json" --kind span "$T/in/*.jsonl"
-  cat "$T/tail.log" >>"$T/tail-all.log"
 }
 run_index() {
   start index "$B/trace-index" --sub "tcp://127.0.0.1:$PUB" --tail-control "tcp://127.0.0.1:$CTL" \

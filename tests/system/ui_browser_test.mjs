@@ -16,6 +16,13 @@ import { chromium } from 'playwright-core';
 const BIN = process.env.TRACE_BIN || path.resolve('build/bin');
 const SHOTS = process.env.TRACE_SCREENSHOTS || path.join(BIN, '..', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const missing = ['trace-tail', 'trace-index', 'trace-gateway'].filter((b) => !fs.existsSync(path.join(BIN, b)));
+if (missing.length || !fs.existsSync(CHROMIUM)) {
+  console.log(`SKIP: needs ${missing.concat(fs.existsSync(CHROMIUM) ? [] : [CHROMIUM]).join(', ')}`);
+  console.log('0 passed, 0 failed (skipped)');
+  process.exit(77);
+}
+
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'ui-browser-'));
 const CLAUDE = path.join(TMP, 'claude');
 const TRACES = path.join(CLAUDE, 'traces');
@@ -339,13 +346,6 @@ async function tokenCheck(page, port, gatewayArgs) {
 
 async function cleanup() {
   for (const name of [...daemons.keys()]) await stop(name);
-}
-
-const missing = ['trace-tail', 'trace-index', 'trace-gateway'].filter((b) => !fs.existsSync(path.join(BIN, b)));
-if (missing.length || !fs.existsSync(CHROMIUM)) {
-  console.log(`SKIP: needs ${missing.concat(fs.existsSync(CHROMIUM) ? [] : [CHROMIUM]).join(', ')}`);
-  console.log('0 passed, 0 failed (skipped)');
-  process.exit(77);
 }
 
 try {

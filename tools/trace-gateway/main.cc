@@ -3,6 +3,7 @@
 // the ingest spool, and serves the web UI. Wiring only; the logic is in
 // common/ (http_server, rest_handlers, sse_hub, live_feed, ingest_spool).
 #include <poll.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "common/live_feed.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/pricing.h"
 #include "common/rest_handlers.h"
 #include "common/shutdown.h"
 #include "common/sse_hub.h"
@@ -56,6 +58,8 @@ void AddOptions(cli::Spec& spec) {
       ("rate-limit", po::value<double>()->default_value(0),
        "requests/s allowed per client address, 0 = unlimited (429 beyond)")
       ("rate-burst", po::value<double>()->default_value(0), "burst size (default 2 x rate-limit)")
+      ("prices", po::value<std::string>()->default_value("")->value_name("FILE"),
+       "token price table for cost_usd (default: $TRACE_PRICES, else the built-in table)")
       ("threads", po::value<int>()->default_value(32),
        "HTTP worker threads (each keep-alive connection holds one while open)");
 }
@@ -108,6 +112,15 @@ SseStreamer::Replay ReplayFrom(StoreOpener* opener) {
   };
 }
 
+// Each SSE client is a descriptor: take the hard limit, not the 1024 default.
+void RaiseFdLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 void WaitForShutdown() {
   pollfd p{shutdown::Fd(), POLLIN, 0};
   while (!shutdown::Requested()) poll(&p, 1, 1000);
@@ -143,6 +156,7 @@ int main(int argc, char** argv) {
   http_options.max_threads = std::max(4, vm["threads"].as<int>());
 
   shutdown::Install();
+  RaiseFdLimit();
   StaticFiles files = vm.count("web-root")
                           ? StaticFiles::FromDisk(vm["web-root"].as<std::string>())
                           : StaticFiles::FromEmbedded(web::kFiles, web::kFileCount);
@@ -168,8 +182,10 @@ int main(int argc, char** argv) {
   SseStreamer streamer(&hub, ReplayFrom(&store),
                        {vm["retry-ms"].as<int>(), 10000, vm["sse-sndbuf"].as<int>()});
 
+  Result<PriceTable> prices = PriceTable::Resolve(vm["prices"].as<std::string>());
+  if (!prices.ok()) return cli::Fail(kTool, "load prices", prices.status().message(), cli::kExitInput);
   Metrics metrics;
-  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, sub, hub_options.max_clients};
+  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, &*prices, sub, hub_options.max_clients};
   http::Router router;
   AddQueryRoutes(&router, &ctx);
   AddOpsRoutes(&router, &ctx);

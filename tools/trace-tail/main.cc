@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -119,9 +120,17 @@ struct Loop {
   TailControl* control;
   DirWatcher* watcher;
 
+  std::vector<SourcePosition> saved;
+
+  // Writes the checkpoint when a position changed (each save is an fsync).
   Status SaveState() {
     if (flags.state.empty()) return Status::Ok();
-    return SaveCheckpoint(flags.state, Checkpoint{follower.Positions()});
+    std::vector<SourcePosition> now = follower.Positions();
+    std::sort(now.begin(), now.end(), [](auto& a, auto& b) { return a.path < b.path; });
+    if (now == saved) return Status::Ok();
+    Status st = SaveCheckpoint(flags.state, Checkpoint{now});
+    if (st.ok()) saved = std::move(now);
+    return st;
   }
 
   // Waits for the control socket, inotify, stdin or a stop, at most timeout_ms.
@@ -167,7 +176,7 @@ struct Loop {
 uint64_t PublisherId(const std::string& state) {
   if (state.empty()) return wire::RandomId();
   char* abs = realpath(state.c_str(), nullptr);
-  std::string key = abs ? abs : state;
+  std::string key = abs ? abs : AbsolutePath(state);
   free(abs);
   return std::stoull(StableHashHex(key).substr(0, 16), nullptr, 16);
 }
@@ -241,7 +250,7 @@ int main(int argc, char** argv) {
   }
   log::Info("started", {{"publisher_id", Hex16(publisher_id)}, {"epoch", Hex16(epoch)},
                         {"patterns", specs.size()}, {"state", flags.state}});
-  Loop loop{flags, follower, output, control.get(), watcher.get()};
+  Loop loop{flags, follower, output, control.get(), watcher.get(), {}};
   Status st = loop.Run();
   log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
   if (!st.ok()) return cli::Fail(kTool, "run", st.message());

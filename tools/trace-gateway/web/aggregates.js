@@ -3,7 +3,7 @@
 // table). Each accessor accepts a few spellings so a renamed or missing field
 // shows as "–" instead of breaking the page.
 
-import { pick, num } from './format.js';
+import { pick, num, DASH, cost as fmtCost } from './format.js';
 
 export function sessionId(s) {
   return pick(s, 'session_id', 'id');
@@ -41,9 +41,16 @@ export function tokenTotals(s) {
   return r;
 }
 
+// Total cost in USD. common/pricing's summary is {"total": x|null,
+// "known_total": x, ...}: total is null when a model has no price, and then
+// only the priced part is known (shown as a lower bound, see costText).
 export function costUsd(s) {
-  const direct = num(pick(s, 'cost_usd', 'usage.cost_usd', 'cost.total_usd', 'cost.usd', 'cost'));
-  if (direct !== undefined) return direct;
+  for (const p of ['cost_usd', 'cost.total', 'cost.total_usd', 'cost.usd', 'usage.cost_usd', 'cost']) {
+    const v = num(pick(s, p));
+    if (v !== undefined) return v;
+  }
+  const known = num(pick(s, 'cost.known_total'));
+  if (known !== undefined) return known;
   const buckets = pick(s, 'usage_buckets');
   if (!Array.isArray(buckets)) return undefined;
   let sum, any = false;
@@ -52,6 +59,16 @@ export function costUsd(s) {
     if (c !== undefined) { sum = (sum ?? 0) + c; any = true; }
   }
   return any ? sum : undefined;
+}
+
+export function costIsLowerBound(s) {
+  return num(pick(s, 'cost.total', 'cost_usd')) === undefined && num(pick(s, 'cost.known_total')) !== undefined;
+}
+
+export function costText(s) {
+  const c = costUsd(s);
+  if (c === undefined) return DASH;
+  return (costIsLowerBound(s) ? '≥ ' : '') + fmtCost(c);
 }
 
 // Duration statistics object of a tool (or a session's tool_duration).

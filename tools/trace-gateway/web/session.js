@@ -150,7 +150,7 @@ export class SessionView {
       card('Tool calls', fmt.count(agg.toolCalls(s) ?? calls.length)),
       card('Errors', fmt.count(errs), errs ? 'bad' : ''),
       card('Tokens', fmt.tokens(tok?.total), '', tokenTitle(tok)),
-      card('Cost', fmt.cost(agg.costUsd(s))),
+      card('Cost', agg.costText(s), '', agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : ''),
       card('Events', fmt.count(agg.events(s) ?? events.length)));
   }
 

@@ -102,7 +102,7 @@ export class SessionsView {
       h('td.num', fmt.count(agg.toolCalls(s))),
       h(`td.num${errs ? '.bad' : ''}`, fmt.count(errs)),
       h('td.num', { title: tokenTitle(tok) }, fmt.tokens(tok?.total)),
-      h('td.num', fmt.cost(agg.costUsd(s))),
+      h('td.num', { title: agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : '' }, agg.costText(s)),
       h('td.ago', { dataset: { ts: last ?? '' } }, fmt.ago(last)));
   }
 
