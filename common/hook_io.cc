@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -92,37 +93,74 @@ std::string StateDir() {
   return cli::HomeDir() + "/.local/state/claude-trace";
 }
 
+// Bytes already waiting on fd (a pipe's FIONREAD, a file's size) plus room
+// to see EOF; 16 KiB when unknown.
+size_t InitialSize(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return static_cast<size_t>(st.st_size) + 1;
+  int avail = 0;
+  if (::ioctl(fd, FIONREAD, &avail) == 0 && avail > 0) return static_cast<size_t>(avail) + 4096;
+  return 16384;
+}
+
+// "" once fd is readable, else why not (deadline passed, poll failed).
+std::string WaitReadable(int fd, int64_t deadline, int timeout_ms) {
+  for (;;) {
+    int left = static_cast<int>(deadline - MonotonicMs());
+    pollfd p{fd, POLLIN, 0};
+    int r = left > 0 ? ::poll(&p, 1, left) : 0;
+    if (r > 0) return "";
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) return "stdin read timed out after " + std::to_string(timeout_ms) + " ms";
+    return std::string("poll stdin: ") + std::strerror(errno);
+  }
+}
+
+// Appends what fits under cap of a read that landed in the spill buffer,
+// growing the string geometrically; returns the new used size.
+size_t KeepSpill(std::string* data, size_t used, size_t cap, const char* spill, size_t n) {
+  size_t keep = std::min(n, cap - std::min(cap, used));
+  if (keep == 0) return used;
+  data->resize(std::min(cap, std::max(used + keep, data->size() * 2)));
+  std::memcpy(&(*data)[used], spill, keep);
+  return used + keep;
+}
+
 }  // namespace
 
 Input ReadInput(int fd, size_t cap, int timeout_ms) {
   Input in;
   int64_t deadline = MonotonicMs() + timeout_ms;
-  size_t total = 0;
-  char buf[65536];
+  // Read straight into the string, sized from what is already waiting: each
+  // fresh page costs a fault, and a hook process starts with none.
+  in.data.resize(std::min(cap, InitialSize(fd)));
+  size_t used = 0, total = 0;
+  char spill[4096];  // where a read lands once the string is full
   for (;;) {
-    int left = static_cast<int>(deadline - MonotonicMs());
-    pollfd p{fd, POLLIN, 0};
-    int r = left > 0 ? ::poll(&p, 1, left) : 0;
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      in.note = r == 0 ? "stdin read timed out after " + std::to_string(timeout_ms) + " ms"
-                       : std::string("poll stdin: ") + std::strerror(errno);
+    if (std::string note = WaitReadable(fd, deadline, timeout_ms); !note.empty()) {
+      in.note = note;
       break;
     }
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    bool room = used < in.data.size();
+    char* dst = room ? &in.data[used] : spill;
+    ssize_t n = ::read(fd, dst, room ? in.data.size() - used : sizeof spill);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n < 0) {
       in.note = std::string("read stdin: ") + std::strerror(errno);
       break;
     }
     if (n == 0) break;
-    size_t keep = std::min(static_cast<size_t>(n), cap - std::min(cap, in.data.size()));
-    in.data.append(buf, keep);
     total += static_cast<size_t>(n);
+    if (room) {
+      used += static_cast<size_t>(n);
+    } else {
+      used = KeepSpill(&in.data, used, cap, spill, static_cast<size_t>(n));
+    }
   }
-  if (total > in.data.size() && in.note.empty()) {
-    in.note = "stdin truncated to " + std::to_string(in.data.size()) + " of " +
-              std::to_string(total) + " bytes";
+  in.data.resize(used);
+  if (total > used && in.note.empty()) {
+    in.note =
+        "stdin truncated to " + std::to_string(used) + " of " + std::to_string(total) + " bytes";
   }
   return in;
 }

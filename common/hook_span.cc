@@ -6,6 +6,7 @@
 #include <rapidjson/error/en.h>
 
 #include <array>
+#include <cstring>
 #include <utility>
 
 #include "common/hook_git.h"
@@ -126,7 +127,10 @@ void WritePayload(json::StringWriter& w, const Value& payload, std::string_view 
   std::string_view text = input.substr(0, end == std::string_view::npos ? 0 : end + 1);
   size_t start = text.find_first_not_of(" \t\r\n");
   text.remove_prefix(start == std::string_view::npos ? text.size() : start);
-  if (text.find_first_of("\r\n") == std::string_view::npos) {
+  // Two memchr scans: find_first_of tests every byte against the set.
+  bool one_line = std::memchr(text.data(), '\n', text.size()) == nullptr &&
+                  std::memchr(text.data(), '\r', text.size()) == nullptr;
+  if (one_line) {
     w.Raw(text);
   } else {
     w.Value(payload);
@@ -164,14 +168,14 @@ void WriteIdentity(json::StringWriter& w, const HookContext& ctx,
   w.Int64(ctx.now_ms);
 }
 
-SpanRecord BuildHookSpan(const Value& payload, std::string_view input, const HookContext& ctx) {
+std::string BuildHookSpan(const Value& payload, std::string_view input, const HookContext& ctx,
+                          json::StringWriter& w) {
   auto session = json::GetString(payload, "session_id");
   std::string_view event = json::GetString(payload, "hook_event_name").value_or("unknown");
   auto cwd = json::GetString(payload, "cwd");
   TaskInfo task = ResolveTask(ctx, cwd.value_or(ctx.process_cwd));
   bool tool_io_in_payload = input.size() > kDuplicateToolIoLimit;
 
-  json::StringWriter w;
   w.Reserve((tool_io_in_payload ? 1 : 2) * input.size() + 4096);
   w.StartObject();
   WriteIdentity(w, ctx, session, task, TaskStatusOf(ctx, event));
@@ -197,12 +201,12 @@ SpanRecord BuildHookSpan(const Value& payload, std::string_view input, const Hoo
   WriteMetadata(w, &payload, ctx, task.branch, tool_io_in_payload);
   WritePayload(w, payload, input);
   w.EndObject();
-  return {session ? std::string(*session) : std::string(), w.Take()};
+  return session ? std::string(*session) : std::string();
 }
 
-SpanRecord BuildRawSpan(std::string_view input, std::string_view error, const HookContext& ctx) {
+std::string BuildRawSpan(std::string_view input, std::string_view error, const HookContext& ctx,
+                         json::StringWriter& w) {
   TaskInfo task = ResolveTask(ctx, ctx.process_cwd);
-  json::StringWriter w;
   w.StartObject();
   WriteIdentity(w, ctx, std::nullopt, task, ctx.task_status);
   w.Key("duration_ms");
@@ -220,12 +224,21 @@ SpanRecord BuildRawSpan(std::string_view input, std::string_view error, const Ho
   w.Key("parse_error");
   w.String(error);
   w.EndObject();
-  return {std::string(), w.Take()};
+  return std::string();
 }
 
 }  // namespace
 
 SpanRecord BuildSpan(std::string_view input, const HookContext& ctx) {
+  json::StringWriter w;
+  SpanRecord rec;
+  rec.session_id = BuildSpanInto(input, ctx, &w);
+  rec.line = w.Take();
+  return rec;
+}
+
+std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::StringWriter* out) {
+  out->Reset();
   rapidjson::Document doc;
   // Without kParseStopWhenDoneFlag: text after the object is an error, so a
   // payload written verbatim is exactly one JSON value.
@@ -234,10 +247,10 @@ SpanRecord BuildSpan(std::string_view input, const HookContext& ctx) {
   if (doc.HasParseError()) {
     std::string why = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at byte " +
                       std::to_string(doc.GetErrorOffset());
-    return BuildRawSpan(input, why, ctx);
+    return BuildRawSpan(input, why, ctx, *out);
   }
-  if (!doc.IsObject()) return BuildRawSpan(input, "payload is not a JSON object", ctx);
-  return BuildHookSpan(doc, input, ctx);
+  if (!doc.IsObject()) return BuildRawSpan(input, "payload is not a JSON object", ctx, *out);
+  return BuildHookSpan(doc, input, ctx, *out);
 }
 
 std::string_view HookTypeOf(std::string_view e) {

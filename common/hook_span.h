@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/json.h"
+
 namespace trace::hook {
 
 // Everything BuildSpan needs besides stdin, gathered once by the caller.
@@ -37,6 +39,9 @@ inline constexpr size_t kDuplicateToolIoLimit = 512 * 1024;
 // becomes a span with event_type "raw", the sanitized text under `raw` and
 // the reason under `parse_error`. Never throws.
 SpanRecord BuildSpan(std::string_view input, const HookContext& ctx);
+// The same into *out (reset first), returning the session id: trace-hook
+// writes out->View() and saves a copy of a possibly large line.
+std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::StringWriter* out);
 
 // The hook_type facet of an event name: "tool", "prompt", "session", "agent",
 // "task", "compact", "notification", "config" or "other".

@@ -63,9 +63,10 @@ int RunHook() {
         hook::ReadInput(STDIN_FILENO, EnvNumber("CLAUDE_TRACE_MAX_BYTES", kDefaultMaxBytes),
                         EnvNumber("CLAUDE_TRACE_READ_TIMEOUT_MS", kDefaultReadTimeoutMs));
     ctx.input_note = in.note;
-    hook::SpanRecord rec = hook::BuildSpan(in.data, ctx);
-    std::string file = hook::SessionFileStem(rec.session_id) + ".jsonl";
-    if (Status s = hook::AppendLine(dir, file, rec.line); !s.ok()) {
+    json::StringWriter line;
+    std::string session = hook::BuildSpanInto(in.data, ctx, &line);
+    std::string file = hook::SessionFileStem(session) + ".jsonl";
+    if (Status s = hook::AppendLine(dir, file, line.View()); !s.ok()) {
       hook::LogHookError(dir, "record span " + ctx.span_id + " failed: " + s.message());
     }
   } catch (const std::exception& e) {
