@@ -114,6 +114,9 @@ void GatewayRequestHandler::handleRequest(HTTPServerRequest& req, HTTPServerResp
 }
 
 http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Request* in) {
+  // Poco writes the head and the body separately; with Nagle on, the tail of
+  // a large body waits for the peer's (delayed) ACK.
+  static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket().setNoDelay(true);
   in->method = req.getMethod();
   std::string origin = req.get("Origin", "");
   if (!origin.empty() && s_->OriginAllowed(origin)) {

@@ -50,6 +50,12 @@ TEST_F(IngestSpoolTest, AcceptsOurShapeAndSeed003) {
     d.Parse(line.c_str());
     ASSERT_FALSE(d.HasParseError()) << line;
     EXPECT_EQ(std::string(d["span_id"].GetString()), r->ids[n]);
+    if (n == 1) {  // seed 003, written in our shape with the original kept under data
+      EXPECT_STREQ(d["event_type"].GetString(), "PostToolUse");
+      EXPECT_STREQ(d["session_id"].GetString(), "s2");
+      EXPECT_STREQ(d["tool_name"].GetString(), "Read");
+      EXPECT_STREQ(d["data"]["sessionId"].GetString(), "s2");
+    }
     ++n;
   }
   EXPECT_EQ(n, 3);

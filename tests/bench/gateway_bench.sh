@@ -9,7 +9,8 @@
 #     client. Targets: p99 no worse than nchan's, <= 10 KB RSS/client.
 #  3. End to end: file append -> trace-tail -> trace-index -> gateway -> SSE,
 #     100 clients x 1000 lines/s. Target p99 <= 10 ms.
-# BENCH_QUICK=1 runs small sizes (development). Usage: gateway_bench.sh [BUILD]
+# BENCH_QUICK=1 runs small sizes (development); BENCH_PARTS=rest,fanout,e2e
+# picks sections. Usage: gateway_bench.sh [BUILD]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -27,7 +28,9 @@ events=${BENCH_EVENTS:-1000000}; secs=10; fan_secs=8
 [ "$quick" = 1 ] && { events=${BENCH_EVENTS:-50000}; secs=3; fan_secs=3; }
 echo "== trace-gateway benchmarks (events=$events, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 
+parts=${BENCH_PARTS:-rest,fanout,e2e}
 # --- 1. REST --------------------------------------------------------------------
+if [[ $parts == *rest* ]]; then
 "$BIN/trace-gen" --home "$T/claude" --lines "$events" --sessions 50 --max-bytes 1000 --seed 3 2>/dev/null
 "$BIN/trace-tail" --once --stdout --state '' "$T/claude/traces/*.jsonl" "$T/claude/projects/**/*.jsonl" 2>/dev/null |
   "$BIN/trace-index" --stdin --db "$T/db" --no-durable 2>"$T/index.log"
@@ -48,6 +51,7 @@ wrk_run "GET /api/traces?session_id&limit=100" "http://127.0.0.1:$port/api/trace
 wrk_run "GET /api/sessions/{id}/summary" "http://127.0.0.1:$port/api/sessions/$sid/summary"
 echo "targets: >= 20000 req/s; summary p99 <= 5 ms (wrk -t2 -c32 on the same 2 cores as the server)"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+fi
 
 # --- 2. SSE fan-out vs nginx + nchan ------------------------------------------
 "$BIN/trace-index" --stdin --db "$T/empty" < /dev/null 2>/dev/null
@@ -80,6 +84,7 @@ fanout() {  # server clients rate
     '"\($s|.[0:7]) \(.clients|tostring|.[0:6]) x \(.rate)/s  delivered \(.received)/\(.expected)  p50 \(.p50_us)us  p99 \(.p99_us)us  max \(.max_us)us  RSS/client \($per) B"'
   echo "$out" | jq -r '.p99_us' > "$T/p99.$server"
 }
+if [[ $parts == *fanout* ]]; then
 echo "-- SSE fan-out (payload 300 B, ${fan_secs}s each)"
 for cfg in "100 1000" "1000 100" "10000 10"; do
   set -- $cfg
@@ -89,8 +94,10 @@ for cfg in "100 1000" "1000 100" "10000 10"; do
   awk -v g="$(cat "$T/p99.gateway")" -v n="$(cat "$T/p99.nchan")" \
     'BEGIN { printf "   p99 ratio gateway/nchan: %.2f (target <= 1)\n", (n > 0 ? g / n : 0) }'
 done
+fi
 
 # --- 3. End to end -------------------------------------------------------------
+[[ $parts == *e2e* ]] || exit 0
 p1=$(free_port); p2=$(free_port); p3=$(free_port); port=$(free_port)
 mkdir -p "$T/e2e"
 "$BIN/trace-tail" --pub "tcp://127.0.0.1:$p1" --control "tcp://127.0.0.1:$p2" --state '' \
