@@ -68,7 +68,7 @@ class App {
       this.live.seed(list);
       this.received += list.length;
     } catch (e) {
-      if (e instanceof AuthRequired) { this.askToken(); return; }
+      if (e instanceof AuthRequired) { this.state('auth', {}); return; }
       this.error(e);
     }
     this.stream.start(lastSeq);
