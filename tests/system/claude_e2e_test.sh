@@ -67,12 +67,13 @@ eq((u["input_tokens"], u["output_tokens"], u["cache_creation_input_tokens"], u["
    (115, 265, 3500, 44500), "token usage")
 eq(u["messages"], 4, "API messages")
 eq(s["assistant_turns"], 4, "assistant turns")
-if "cost_usd" in s:  # added by the gateway from common/pricing
-    # sonnet-4-5: (15*3 + 225*15 + 3500*3.75 + 42500*0.30)/1e6 = 0.029295
-    # haiku-4-5:  (100*1 + 40*5 + 2000*0.10)/1e6              = 0.0005
-    assert abs(s["cost_usd"]["total"] - 0.029795) < 1e-9, s["cost_usd"]
+# Cost, added by the gateway from common/pricing:
+#  sonnet-4-5: (15*3 + 225*15 + 3500*3.75 + 42500*0.30)/1e6 = 0.029295
+#  haiku-4-5:  (100*1 + 40*5 + 2000*0.10)/1e6              = 0.0005
+assert abs(s["cost_usd"]["total"] - 0.029795) < 1e-9, s.get("cost_usd")
+assert abs(s["cost_usd"]["by_model"]["claude-haiku-4-5-20251001"] - 0.0005) < 1e-9, s["cost_usd"]
 PY
-pass "REST session summary: counts, durations, tokens"
+pass "REST session summary: counts, durations, tokens, cost"
 
 curl -sf "http://127.0.0.1:$HTTP/api/tasks/SHOP-77" > "$T/task.json" || fail "no task SHOP-77"
 [ "$(jq '.task.events' "$T/task.json")" -ge 14 ] || fail "task SHOP-77: $(cat "$T/task.json")"
