@@ -248,6 +248,7 @@ async function viewChecks(page, base) {
   check(sids[0] === S2 && sids.includes(S1), 'sessions list, most recently active first', sids.join(','));
   const s1 = await page.$$eval(`#sessions-table tr[data-sid="${S1}"] td`, (tds) => tds.map((t) => t.textContent));
   check(s1[6] === '2' && s1[7] === '1', 'session row counts tool calls and errors', JSON.stringify(s1));
+  check(/^\$\d/.test(s1[9]), 'session row shows the priced cost (cost_usd from the gateway)', JSON.stringify(s1));
   await page.screenshot({ path: path.join(SHOTS, 'sessions.png') });
 
   await page.click(`#sessions-table tr[data-sid="${S1}"] a.sid`);

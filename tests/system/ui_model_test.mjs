@@ -80,7 +80,11 @@ eq(agg.sessionTools(session).map((t) => [t.name, t.calls, t.failures, t.duration
 eq([agg.durationMs({}), agg.tokenTotals({}), agg.costUsd({}), fmt.count(agg.errors({}))], [undefined, undefined, undefined, '–'], 'empty aggregate reads as missing');
 eq(agg.listOf({ tools: { Read: { calls: 1 } } }, 'tools').map(agg.toolRow).map((t) => t.name), ['Read'], 'tools as object or list');
 
-eq([agg.costText({ cost: { total: 1.5, known_total: 1.5 } }), agg.costText({ cost: { total: null, known_total: 0.42 } }), agg.costText({ cost_usd: 0 }), agg.costText({ cost: { total: null } })],
+// The gateway's shape (common/pricing): cost_usd {total|null, known_total, by_model, unknown_models}.
+eq([agg.costText({ cost_usd: { total: 1.5, known_total: 1.5, by_model: { m: 1.5 }, unknown_models: [] } }),
+  agg.costText({ cost_usd: { total: null, known_total: 0.42, by_model: { m: 0.42 }, unknown_models: ['x'] } }),
+  agg.costText({ cost_usd: { total: 0, known_total: 0, by_model: {}, unknown_models: [] } }),
+  agg.costText({ cost_usd: { total: null, known_total: null } })],
   ['$1.50', '≥ $0.42', '$0', '–'], 'cost: total, lower bound when a model is unpriced, zero, unknown');
 
 console.log(`${passed} passed, ${failed} failed`);

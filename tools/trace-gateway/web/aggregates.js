@@ -41,15 +41,16 @@ export function tokenTotals(s) {
   return r;
 }
 
-// Total cost in USD. common/pricing's summary is {"total": x|null,
-// "known_total": x, ...}: total is null when a model has no price, and then
-// only the priced part is known (shown as a lower bound, see costText).
+// Total cost in USD. The gateway's cost_usd (common/pricing) is {"total": x|null,
+// "known_total": x, "by_model": {...}, "unknown_models": [...]}: total is null
+// when a model has no price, and then only the priced part is known (shown as
+// a lower bound, see costText).
 export function costUsd(s) {
-  for (const p of ['cost_usd', 'cost.total', 'cost.total_usd', 'cost.usd', 'usage.cost_usd', 'cost']) {
+  for (const p of ['cost_usd.total', 'cost_usd', 'cost.total', 'cost']) {
     const v = num(pick(s, p));
     if (v !== undefined) return v;
   }
-  const known = num(pick(s, 'cost.known_total'));
+  const known = num(pick(s, 'cost_usd.known_total', 'cost.known_total'));
   if (known !== undefined) return known;
   const buckets = pick(s, 'usage_buckets');
   if (!Array.isArray(buckets)) return undefined;
@@ -62,7 +63,8 @@ export function costUsd(s) {
 }
 
 export function costIsLowerBound(s) {
-  return num(pick(s, 'cost.total', 'cost_usd')) === undefined && num(pick(s, 'cost.known_total')) !== undefined;
+  return num(pick(s, 'cost_usd.total', 'cost.total', 'cost_usd')) === undefined &&
+    num(pick(s, 'cost_usd.known_total', 'cost.known_total')) !== undefined;
 }
 
 export function costText(s) {
