@@ -2,28 +2,16 @@
 // {"version":1,"sources":[{"id":"2049:1311","path":"/x.jsonl","offset":10,"origin":0}]}
 #include "common/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <filesystem>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
+#include "common/file_util.h"
 #include "common/json.h"
 
 namespace trace {
 
 namespace {
-
-Status WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::Errno("write");
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
 
 std::string Serialize(const Checkpoint& c) {
   json::StringWriter w;
@@ -85,19 +73,7 @@ Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
 }
 
 Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
-  std::error_code ec;
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Errno("create state file '" + tmp + "'").Wrap("save state");
-  Status st = WriteAll(fd, Serialize(checkpoint));
-  if (st.ok() && fsync(fd) != 0) st = Status::Errno("fsync '" + tmp + "'");
-  close(fd);
-  if (st.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
-    st = Status::Errno("rename '" + tmp + "'");
-  }
-  return st.Wrap("save state");
+  return file::WriteFileAtomic(path, Serialize(checkpoint)).Wrap("save state");
 }
 
 }  // namespace trace

@@ -52,10 +52,13 @@ TEST_F(CheckpointTest, SaveReplacesAndFailsCleanly) {
   ASSERT_TRUE(SaveCheckpoint(path, Checkpoint{{{"1:1", "/a", 1, 0}}}).ok());
   ASSERT_TRUE(SaveCheckpoint(path, Checkpoint{{{"1:1", "/a", 99, 0}}}).ok());
   EXPECT_EQ((*LoadCheckpoint(path))->sources[0].offset, 99u);
-  fs::create_directories(dir_ + "/dir.json.tmp");  // the temp name is taken by a directory
+  fs::create_directories(dir_ + "/dir.json/x");  // rename onto a non-empty directory fails
   Status st = SaveCheckpoint(dir_ + "/dir.json", Checkpoint{});
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("save state"), std::string::npos);
+  size_t entries = 0;  // no temp file left behind
+  for (const auto& e : fs::directory_iterator(dir_)) entries += e.path().filename() != "x" ? 1 : 0;
+  EXPECT_EQ(entries, 2u);  // state.json and dir.json
 }
 
 }  // namespace

@@ -57,6 +57,25 @@ Result<EventKeys> ParseEventKeys(std::string_view event_json) {
   return ReadEventKeys(doc);
 }
 
+const std::vector<std::string>& ClaudeHookEvents() {
+  static const std::vector<std::string> kEvents = {
+      "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
+      "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure",
+      "PostToolBatch", "Notification", "MessageDisplay", "SubagentStart", "SubagentStop",
+      "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
+      "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged",
+      "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation",
+      "ElicitationResult", "SessionEnd"};
+  return kEvents;
+}
+
+bool IsClaudeHookEvent(std::string_view name) {
+  for (const std::string& e : ClaudeHookEvents()) {
+    if (e == name) return true;
+  }
+  return false;
+}
+
 std::string EventTopic(const EventKeys& keys) { return keys.kind + "." + keys.session_id; }
 
 std::string WithSeq(std::string_view event_json, uint64_t seq) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -57,6 +58,11 @@ struct EventKeys {
 // not a JSON object or lacks span_id, kind or event_type.
 Result<EventKeys> ReadEventKeys(const rapidjson::Value& event);
 Result<EventKeys> ParseEventKeys(std::string_view event_json);
+
+// Every hook event Claude Code documents (reference: claude-code-formats.md),
+// in its documented order: what trace-hook install wires and ingest accepts.
+const std::vector<std::string>& ClaudeHookEvents();
+bool IsClaudeHookEvent(std::string_view name);
 
 // The ZeroMQ topic of an event: "<kind>.<session_id>" (session empty if null).
 std::string EventTopic(const EventKeys& keys);

@@ -19,6 +19,7 @@
 #include <ctime>
 
 #include "common/cli.h"
+#include "common/file_util.h"
 #include "common/json.h"
 
 namespace trace::hook {
@@ -35,18 +36,6 @@ void SleepMicros(long us) {
   nanosleep(&ts, nullptr);
 }
 
-// Writes all of data, retrying on EINTR and short writes.
-Status WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::Errno("write");
-    if (n == 0) return Status::Error("write: wrote nothing");
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
 // line + '\n' with one writev (no copy of a large line); a short write
 // finishes with plain writes.
 Status WriteLine(int fd, std::string_view line) {
@@ -59,10 +48,10 @@ Status WriteLine(int fd, std::string_view line) {
   size_t done = static_cast<size_t>(n);
   if (done >= line.size() + 1) return Status::Ok();
   if (done < line.size()) {
-    if (Status s = WriteAll(fd, line.substr(done)); !s.ok()) return s;
+    if (Status s = file::WriteAll(fd, line.substr(done)); !s.ok()) return s;
     done = line.size();
   }
-  return WriteAll(fd, "\n");
+  return file::WriteAll(fd, "\n");
 }
 
 // Takes the exclusive lock, polling so a stuck holder cannot block the hook.
@@ -81,7 +70,7 @@ bool LockWithTimeout(int fd, int timeout_ms) {
 bool AppendToFile(const std::string& path, std::string_view text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return false;
-  bool ok = WriteAll(fd, text).ok();
+  bool ok = file::WriteAll(fd, text).ok();
   ::close(fd);
   return ok;
 }
@@ -183,21 +172,7 @@ std::string NewSpanId() {
   return out;
 }
 
-Status MakeDirs(const std::string& dir) {
-  if (dir.empty()) return Status::Error("empty directory name");
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) {
-    return S_ISDIR(st.st_mode) ? Status::Ok() : Status::Error("'" + dir + "' is not a directory");
-  }
-  size_t slash = dir.find_last_of('/');
-  if (slash != std::string::npos && slash > 0) {
-    if (Status s = MakeDirs(dir.substr(0, slash)); !s.ok()) return s;
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Status::Errno("mkdir '" + dir + "'");
-  }
-  return Status::Ok();
-}
+Status MakeDirs(const std::string& dir) { return file::MakeDirs(dir, 0700); }
 
 Status AppendLine(const std::string& dir, const std::string& file_name, std::string_view line,
                   int lock_timeout_ms) {

@@ -132,19 +132,6 @@ void UninstallEvent(Value& groups, std::string_view command) {
 
 }  // namespace
 
-const std::vector<std::string>& AllHookEvents() {
-  // clang-format off
-  static const std::vector<std::string> kEvents = {
-      "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
-      "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure",
-      "PostToolBatch", "Notification", "MessageDisplay", "SubagentStart", "SubagentStop",
-      "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
-      "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged",
-      "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation",
-      "ElicitationResult", "SessionEnd"};  // clang-format on
-
-  return kEvents;
-}
 
 Result<std::string> InstallHooks(std::string_view text, const InstallSpec& spec) {
   auto doc = ParseSettings(text);

@@ -12,9 +12,6 @@
 
 namespace trace::hook {
 
-// Every hook event Claude Code documents (reference: claude-code-formats.md).
-const std::vector<std::string>& AllHookEvents();
-
 struct InstallSpec {
   std::string command;              // the hook command line, as Claude Code runs it
   std::vector<std::string> events;  // events to hook (install) or unhook (uninstall)

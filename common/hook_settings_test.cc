@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/event.h"
+
 #include "common/text_diff.h"
 
 namespace trace::hook {
@@ -34,14 +36,14 @@ TEST(HookSettings, InstallAddsGroupsAndKeepsEverythingElse) {
 }
 
 TEST(HookSettings, InstallTwiceIsNoChange) {
-  std::string once = *InstallHooks(Fixture("existing.json"), Spec(AllHookEvents()));
-  auto twice = InstallHooks(once, Spec(AllHookEvents()));
+  std::string once = *InstallHooks(Fixture("existing.json"), Spec(ClaudeHookEvents()));
+  auto twice = InstallHooks(once, Spec(ClaudeHookEvents()));
   ASSERT_TRUE(twice.ok());
   EXPECT_EQ(*twice, once);
 }
 
 TEST(HookSettings, UninstallRestoresTheOriginalBytes) {
-  auto out = UninstallHooks(Fixture("existing.installed.json"), Spec(AllHookEvents()));
+  auto out = UninstallHooks(Fixture("existing.installed.json"), Spec(ClaudeHookEvents()));
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(*out, Fixture("existing.json"));
 }
@@ -50,7 +52,7 @@ TEST(HookSettings, OlderInstallAtAnotherPathIsUpdatedNotDuplicated) {
   auto out = InstallHooks(Fixture("compact.json"), Spec({"PostToolUse", "SessionStart"}));
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(*out, Fixture("compact.installed.json"));
-  EXPECT_EQ(*UninstallHooks(*out, Spec(AllHookEvents())), Fixture("compact.uninstalled.json"));
+  EXPECT_EQ(*UninstallHooks(*out, Spec(ClaudeHookEvents())), Fixture("compact.uninstalled.json"));
 }
 
 TEST(HookSettings, EmptyOrMissingFileGetsAFreshObject) {

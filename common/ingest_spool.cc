@@ -12,24 +12,19 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "common/event.h"
 #include "common/json.h"
 #include "common/wire.h"
 
 namespace trace {
 
 bool IsKnownEventType(std::string_view name) {
-  static constexpr std::array<std::string_view, 42> kKnown = {
-      "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
-      "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure",
-      "PostToolBatch", "Notification", "MessageDisplay", "SubagentStart", "SubagentStop",
-      "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
-      "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged",
-      "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation",
-      "ElicitationResult", "SessionEnd",
-      // transcript line types, history, seed 000 span types, raw
-      "user", "assistant", "summary", "system", "history.append", "span", "task", "tool",
-      "log", "metric", "raw"};
-  for (std::string_view k : kKnown) {
+  // Besides hook events: transcript line types, history, seed 000 span types, raw.
+  static constexpr std::array<std::string_view, 11> kOthers = {
+      "user", "assistant", "summary", "system", "history.append", "span",
+      "task", "tool", "log", "metric", "raw"};
+  if (IsClaudeHookEvent(name)) return true;
+  for (std::string_view k : kOthers) {
     if (k == name) return true;
   }
   return false;

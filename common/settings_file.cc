@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "common/file_util.h"
 #include "common/hook_io.h"
 
 namespace trace {
@@ -26,35 +27,6 @@ std::string ResolveLinks(const std::string& path) {
   char buf[PATH_MAX];
   if (::realpath(path.c_str(), buf)) return buf;
   return path;
-}
-
-Status WriteFileSynced(const std::string& path, std::string_view text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Status::Errno("create '" + path + "'");
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      Status s = Status::Errno("write '" + path + "'");
-      ::close(fd);
-      return s;
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) {
-    Status s = Status::Errno("sync '" + path + "'");
-    ::close(fd);
-    return s;
-  }
-  if (::close(fd) != 0) return Status::Errno("close '" + path + "'");
-  return Status::Ok();
-}
-
-void SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  (void)::fsync(fd);
-  ::close(fd);
 }
 
 }  // namespace
@@ -81,25 +53,14 @@ Result<TextFile> LoadTextFile(const std::string& path) {
 
 Status ReplaceTextFile(const TextFile& file, std::string_view new_text,
                        const std::string& backup_path) {
-  std::string dir = DirName(file.path);
-  if (Status s = hook::MakeDirs(dir); !s.ok()) return s;
+  // A missing Claude home is created private, like Claude Code does.
+  if (Status s = hook::MakeDirs(DirName(file.path)); !s.ok()) return s;
   if (file.exists) {
-    if (Status s = WriteFileSynced(backup_path, file.text, file.mode); !s.ok()) {
+    if (Status s = file::WriteFileAtomic(backup_path, file.text, file.mode); !s.ok()) {
       return s.Wrap("backup");
     }
   }
-  std::string temp = file.path + ".tmp." + std::to_string(::getpid());
-  if (Status s = WriteFileSynced(temp, new_text, file.mode); !s.ok()) {
-    ::unlink(temp.c_str());
-    return s;
-  }
-  if (::rename(temp.c_str(), file.path.c_str()) != 0) {
-    Status s = Status::Errno("rename '" + temp + "' to '" + file.path + "'");
-    ::unlink(temp.c_str());
-    return s;
-  }
-  SyncDir(dir);
-  return Status::Ok();
+  return file::WriteFileAtomic(file.path, new_text, file.mode);
 }
 
 }  // namespace trace

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/cli.h"
+#include "common/event.h"
 #include "common/hook_git.h"
 #include "common/hook_io.h"
 #include "common/hook_settings.h"
@@ -83,7 +84,7 @@ std::string SelfPath() {
 
 // "all" or a comma-separated list of event names.
 Result<std::vector<std::string>> ParseEvents(const std::string& list) {
-  if (list == "all") return hook::AllHookEvents();
+  if (list == "all") return ClaudeHookEvents();
   std::vector<std::string> events;
   size_t start = 0;
   while (start <= list.size()) {
