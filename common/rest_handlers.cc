@@ -71,9 +71,13 @@ http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
   q.before_seq = before;
   std::shared_ptr<Store> store = ctx->store->Get();
   if (!store) return StoreUnavailable(ctx);
-  Result<EventPage> page = store->QueryEvents(q);
-  if (!page.ok()) return ReadFailed(page.status());
-  return http::Json(ArrayBody("traces", page->events, PageTail(page->total, limit, offset)));
+  std::string body = "{\"traces\":[";
+  Result<uint64_t> total = store->AppendEventsJson(q, &body);
+  if (!total.ok()) return ReadFailed(total.status());
+  body += ']';
+  body += PageTail(*total, limit, offset);
+  body += '}';
+  return http::Json(std::move(body));
 }
 
 http::Response GetTrace(GatewayContext* ctx, const http::Request& req) {
