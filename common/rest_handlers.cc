@@ -4,6 +4,7 @@
 
 #include "common/api_params.h"
 #include "common/json.h"
+#include "common/priced_cache.h"
 #include "common/pricing.h"
 #include "common/store_opener.h"
 #include "common/task_tree.h"
@@ -108,7 +109,7 @@ http::Response GetTask(GatewayContext* ctx, const http::Request& req) {
   if (!store) return StoreUnavailable(ctx);
   std::string id(req.Route("id"));
   Result<std::optional<std::string>> task = store->GetTask(id);
-  if (task.ok() && *task) **task = AddCost(std::move(**task), ctx->prices);
+  if (task.ok() && *task) **task = ctx->priced->Priced("task:" + id, std::move(**task));
   return Wrapped("task", std::move(task), "task", id);
 }
 
@@ -143,7 +144,7 @@ http::Response SessionSummary(GatewayContext* ctx, const http::Request& req) {
   Result<std::optional<std::string>> s = store->GetSession(id);
   if (!s.ok()) return ReadFailed(s.status());
   if (!*s) return http::Error(404, "not_found", "no session " + id);
-  return http::Json(AddCost(std::move(**s), ctx->prices));
+  return http::Json(ctx->priced->Priced("session:" + id, std::move(**s)));
 }
 
 http::Response ListTools(GatewayContext* ctx, const http::Request&) {
@@ -163,6 +164,7 @@ std::string AddCost(std::string aggregate_json, const PriceTable* prices) {
 }
 
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {
+  if (!ctx->priced) ctx->priced = std::make_shared<PricedCache>(ctx->prices);
   auto bind = [ctx](http::Response (*fn)(GatewayContext*, const http::Request&)) {
     return [ctx, fn](const http::Request& r) { return fn(ctx, r); };
   };
