@@ -147,9 +147,8 @@ void GatewayRequestHandler::handleRequest(HTTPServerRequest& req, HTTPServerResp
 }
 
 http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Request* in) {
-  // Poco writes the head and the body separately; with Nagle on, the tail of
-  // a large body waits for the peer's (delayed) ACK.
-  static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket().setNoDelay(true);
+  // No per-request TCP_NODELAY here: Poco's TCPServer sets it on every
+  // accepted socket (a large body's tail must not wait for a delayed ACK).
   in->method = req.getMethod();
   std::string origin = req.get("Origin", "");
   if (!origin.empty() && s_->OriginAllowed(origin)) {
