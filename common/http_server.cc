@@ -136,6 +136,7 @@ void GatewayRequestHandler::handleRequest(HTTPServerRequest& req, HTTPServerResp
   } catch (const std::exception& e) {
     log::Error("request failed", {{"path", req.getURI()}, {"error", e.what()}});
     r = http::Error(500, "internal", e.what());
+    if (sent_) resp.setKeepAlive(false);  // part of a response is out: close the connection
     try {
       if (!resp.sent() && !sent_) Send(req, resp, r, false);
     } catch (const std::exception&) {
