@@ -51,6 +51,19 @@ std::string PageTail(uint64_t total, uint64_t limit, uint64_t offset) {
          ",\"offset\":" + std::to_string(offset);
 }
 
+// "session:<id>" for a stored session aggregate, which the aggregator
+// starts with its session_id; "" for any other layout (priced uncached).
+// Only the hit rate depends on this: PricedCache checks the bytes.
+std::string SessionCacheKey(std::string_view aggregate) {
+  constexpr std::string_view kPrefix = "{\"session_id\":\"";
+  if (aggregate.substr(0, kPrefix.size()) != kPrefix) return "";
+  size_t end = aggregate.find('"', kPrefix.size());
+  if (end == std::string_view::npos) return "";
+  std::string_view id = aggregate.substr(kPrefix.size(), end - kPrefix.size());
+  if (id.find('\\') != std::string_view::npos) return "";  // escaped: not the raw id
+  return "session:" + std::string(id);
+}
+
 #define TRACE_RETURN_IF(expr)             \
   if (auto early = (expr)) return std::move(*early)
 
@@ -133,7 +146,11 @@ http::Response ListSessions(GatewayContext* ctx, const http::Request& req) {
   if (!store) return StoreUnavailable(ctx);
   Result<SessionPage> page = store->ListSessions(limit, offset);
   if (!page.ok()) return ReadFailed(page.status());
-  for (std::string& session : page->sessions) session = AddCost(std::move(session), ctx->prices);
+  for (std::string& session : page->sessions) {
+    std::string key = SessionCacheKey(session);
+    session = key.empty() ? AddCost(std::move(session), ctx->prices)
+                          : ctx->priced->Priced(key, std::move(session));
+  }
   return http::Json(ArrayBody("sessions", page->sessions, PageTail(page->total, limit, offset)));
 }
 
