@@ -54,8 +54,8 @@ wrk_run "GET /api/traces?session_id&limit=100" "http://127.0.0.1:$port/api/trace
 wrk_run "GET /api/sessions/{id}/summary" "http://127.0.0.1:$port/api/sessions/$sid/summary"
 echo "targets: >= 20000 req/s; summary p99 <= 5 ms (wrk -t2 -c32 on the same 2 cores as the server)"
 echo "baseline (before the one-sendmsg/splice/priced-cache work, same script, 1M events):"
-echo "  traces 2,264 req/s p99 47.8 ms; summary 19,481 req/s p99 7.0 ms"
-echo "  server CPU (200k-event store): traces 289 us/request, summary 80 us/request"
+echo "  traces 2,264-2,419 req/s p99 48-55 ms, server CPU 510 us/request"
+echo "  summary 17,897-19,481 req/s p99 7.0-7.8 ms, server CPU 84 us/request"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 fi
 
