@@ -4,6 +4,7 @@
 
 #include "common/api_params.h"
 #include "common/json.h"
+#include "common/priced_cache.h"
 #include "common/pricing.h"
 #include "common/store_opener.h"
 #include "common/task_tree.h"
@@ -50,6 +51,19 @@ std::string PageTail(uint64_t total, uint64_t limit, uint64_t offset) {
          ",\"offset\":" + std::to_string(offset);
 }
 
+// "session:<id>" for a stored session aggregate, which the aggregator
+// starts with its session_id; "" for any other layout (priced uncached).
+// Only the hit rate depends on this: PricedCache checks the bytes.
+std::string SessionCacheKey(std::string_view aggregate) {
+  constexpr std::string_view kPrefix = "{\"session_id\":\"";
+  if (aggregate.substr(0, kPrefix.size()) != kPrefix) return "";
+  size_t end = aggregate.find('"', kPrefix.size());
+  if (end == std::string_view::npos) return "";
+  std::string_view id = aggregate.substr(kPrefix.size(), end - kPrefix.size());
+  if (id.find('\\') != std::string_view::npos) return "";  // escaped: not the raw id
+  return "session:" + std::string(id);
+}
+
 #define TRACE_RETURN_IF(expr)             \
   if (auto early = (expr)) return std::move(*early)
 
@@ -71,9 +85,13 @@ http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
   q.before_seq = before;
   std::shared_ptr<Store> store = ctx->store->Get();
   if (!store) return StoreUnavailable(ctx);
-  Result<EventPage> page = store->QueryEvents(q);
-  if (!page.ok()) return ReadFailed(page.status());
-  return http::Json(ArrayBody("traces", page->events, PageTail(page->total, limit, offset)));
+  std::string body = "{\"traces\":[";
+  Result<uint64_t> total = store->AppendEventsJson(q, &body);
+  if (!total.ok()) return ReadFailed(total.status());
+  body += ']';
+  body += PageTail(*total, limit, offset);
+  body += '}';
+  return http::Json(std::move(body));
 }
 
 http::Response GetTrace(GatewayContext* ctx, const http::Request& req) {
@@ -104,7 +122,7 @@ http::Response GetTask(GatewayContext* ctx, const http::Request& req) {
   if (!store) return StoreUnavailable(ctx);
   std::string id(req.Route("id"));
   Result<std::optional<std::string>> task = store->GetTask(id);
-  if (task.ok() && *task) **task = AddCost(std::move(**task), ctx->prices);
+  if (task.ok() && *task) **task = ctx->priced->Priced("task:" + id, std::move(**task));
   return Wrapped("task", std::move(task), "task", id);
 }
 
@@ -128,7 +146,11 @@ http::Response ListSessions(GatewayContext* ctx, const http::Request& req) {
   if (!store) return StoreUnavailable(ctx);
   Result<SessionPage> page = store->ListSessions(limit, offset);
   if (!page.ok()) return ReadFailed(page.status());
-  for (std::string& session : page->sessions) session = AddCost(std::move(session), ctx->prices);
+  for (std::string& session : page->sessions) {
+    std::string key = SessionCacheKey(session);
+    session = key.empty() ? AddCost(std::move(session), ctx->prices)
+                          : ctx->priced->Priced(key, std::move(session));
+  }
   return http::Json(ArrayBody("sessions", page->sessions, PageTail(page->total, limit, offset)));
 }
 
@@ -139,7 +161,7 @@ http::Response SessionSummary(GatewayContext* ctx, const http::Request& req) {
   Result<std::optional<std::string>> s = store->GetSession(id);
   if (!s.ok()) return ReadFailed(s.status());
   if (!*s) return http::Error(404, "not_found", "no session " + id);
-  return http::Json(AddCost(std::move(**s), ctx->prices));
+  return http::Json(ctx->priced->Priced("session:" + id, std::move(**s)));
 }
 
 http::Response ListTools(GatewayContext* ctx, const http::Request&) {
@@ -159,6 +181,7 @@ std::string AddCost(std::string aggregate_json, const PriceTable* prices) {
 }
 
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {
+  if (!ctx->priced) ctx->priced = std::make_shared<PricedCache>(ctx->prices);
   auto bind = [ctx](http::Response (*fn)(GatewayContext*, const http::Request&)) {
     return [ctx, fn](const http::Request& r) { return fn(ctx, r); };
   };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "common/http_router.h"
@@ -18,6 +19,7 @@ class LiveFeed;
 class IngestSpool;
 class Metrics;
 class PriceTable;
+class PricedCache;
 
 // What the handlers need; owned by main, outlives the server.
 struct GatewayContext {
@@ -29,6 +31,8 @@ struct GatewayContext {
   const PriceTable* prices = nullptr;  // cost of session/task aggregates; null: none
   std::string upstream;            // the index PUB endpoint, for /health
   size_t max_clients = 0;
+  // Priced aggregates, memoized per stored value; AddQueryRoutes creates it.
+  std::shared_ptr<PricedCache> priced;
 };
 
 // GET /api/traces, /api/traces/{span_id}, /api/tasks/{id}, /api/tasks/{id}/tree,

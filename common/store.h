@@ -81,6 +81,10 @@ class Store {
 
   // Newest first, using the most selective index of the filter.
   Result<EventPage> QueryEvents(const EventQuery& q);
+  // The same page for a response body: appends its events to *out,
+  // comma-separated and verbatim, copied once from the map; returns the
+  // total. *out may be partly written when this fails.
+  Result<uint64_t> AppendEventsJson(const EventQuery& q, std::string* out);
   // Events with seq > after_seq matching filter, oldest first, at most max
   // (SSE replay from Last-Event-ID).
   Result<std::vector<std::string>> EventsAfter(uint64_t after_seq, const EventFilter& filter,

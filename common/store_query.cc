@@ -240,7 +240,33 @@ Status FetchEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>&
   return Status::Ok();
 }
 
-Status RunQuery(MDB_txn* txn, const StoreDbs& d, const EventQuery& q, EventPage* page) {
+// Appends the events' JSON to *out, comma-separated, straight from the map:
+// sizes first (one reserve), then one copy per event.
+Status AppendEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
+                    std::string* out) {
+  std::vector<std::string_view> values;
+  values.reserve(seqs.size());
+  size_t size = out->size();
+  for (uint64_t seq : seqs) {
+    std::string key = lmdb::Be64(seq);
+    MDB_val k = Val(key), v;
+    int rc = mdb_get(txn, d.events, &k, &v);
+    if (rc == MDB_NOTFOUND) continue;
+    if (rc != 0) return lmdb::FromMdb("get event", rc);
+    values.push_back(View(v));
+    size += v.mv_size + 1;
+  }
+  out->reserve(size + 128);  // + room for the caller's closing fields
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) *out += ',';
+    out->append(values[i]);
+  }
+  return Status::Ok();
+}
+
+// The seqs of the requested page (newest first) and the total match count.
+Status PlanPage(MDB_txn* txn, const StoreDbs& d, const EventQuery& q, std::vector<uint64_t>* seqs,
+                uint64_t* total_out) {
   CandidateWalk walk(txn, d, q.filter);
   std::optional<uint64_t> known_total;
   bool empty = false;
@@ -248,9 +274,8 @@ Status RunQuery(MDB_txn* txn, const StoreDbs& d, const EventQuery& q, EventPage*
   // Without a cursor and with an exact total, only the page is walked;
   // otherwise every candidate is visited once to count the matches.
   bool count_all = !known_total;
-  if (known_total) page->total = *known_total;
+  if (known_total) *total_out = *known_total;
   if (Status st = walk.Start(true, count_all ? 0 : q.before_seq, 0); !st) return st;
-  std::vector<uint64_t> seqs;
   size_t position = 0;
   uint64_t total = 0;
   Candidate c{};
@@ -263,20 +288,35 @@ Status RunQuery(MDB_txn* txn, const StoreDbs& d, const EventQuery& q, EventPage*
     if (!*match) continue;
     ++total;
     if (q.before_seq && c.seq >= q.before_seq) continue;
-    if (position++ >= q.offset && seqs.size() < q.limit) seqs.push_back(c.seq);
-    if (!count_all && seqs.size() >= q.limit) break;
+    if (position++ >= q.offset && seqs->size() < q.limit) seqs->push_back(c.seq);
+    if (!count_all && seqs->size() >= q.limit) break;
   }
-  if (count_all) page->total = total;
-  return FetchEvents(txn, d, seqs, &page->events);
+  if (count_all) *total_out = total;
+  return Status::Ok();
 }
 
 }  // namespace
 
 Result<EventPage> Store::QueryEvents(const EventQuery& q) {
   EventPage page;
-  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) { return RunQuery(txn, d, q, &page); });
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
+    std::vector<uint64_t> seqs;
+    Status planned = PlanPage(txn, d, q, &seqs, &page.total);
+    return planned ? FetchEvents(txn, d, seqs, &page.events) : planned;
+  });
   if (!st) return st;
   return page;
+}
+
+Result<uint64_t> Store::AppendEventsJson(const EventQuery& q, std::string* out) {
+  uint64_t total = 0;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
+    std::vector<uint64_t> seqs;
+    Status planned = PlanPage(txn, d, q, &seqs, &total);
+    return planned ? AppendEvents(txn, d, seqs, out) : planned;
+  });
+  if (!st) return st;
+  return total;
 }
 
 Result<std::vector<std::string>> Store::EventsAfter(uint64_t after_seq, const EventFilter& filter,

@@ -159,6 +159,14 @@ class QueryTest : public StoreTest {
     std::vector<int> out;
     for (const auto& e : page->events) out.push_back(Parse(e)["seq"].GetInt());
     if (total) *total = page->total;
+    // The response-body form of every query: the same events, verbatim and
+    // comma-joined after what was already in the buffer, and the same total.
+    std::string joined = "[", body = "[";
+    for (size_t i = 0; i < page->events.size(); ++i) joined += (i ? "," : "") + page->events[i];
+    auto appended = reader_->AppendEventsJson(q, &body);
+    EXPECT_TRUE(appended.ok()) << appended.status().message();
+    EXPECT_EQ(body, joined);
+    if (appended.ok()) EXPECT_EQ(*appended, page->total);
     return out;
   }
   std::unique_ptr<Store> reader_;
