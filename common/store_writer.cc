@@ -175,6 +175,33 @@ Status StoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view valu
   return lmdb::FromMdb("put", rc);
 }
 
+Status StoreWriter::OpenEventCursors() {
+  const MDB_dbi dbis[kEventTables] = {dbs_.events,  dbs_.ids,      dbs_.by_session, dbs_.by_task,
+                                      dbs_.by_tool, dbs_.by_trace, dbs_.by_type,    dbs_.by_time};
+  for (int t = 0; t < kEventTables; ++t) {
+    if (int rc = mdb_cursor_open(txn_, dbis[t], &cursors_[t]); rc != 0) {
+      last_rc_ = rc;
+      return lmdb::FromMdb("open cursor", rc);
+    }
+  }
+  return Status::Ok();
+}
+
+void StoreWriter::CloseEventCursors() {
+  for (MDB_cursor*& c : cursors_) {
+    if (c) mdb_cursor_close(c);
+    c = nullptr;
+  }
+}
+
+Status StoreWriter::PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = Val(key), v = Val(value);
+  int rc = mdb_cursor_put(cursors_[t], &k, &v, flags);
+  if (rc == 0) return Status::Ok();
+  last_rc_ = rc;
+  return lmdb::FromMdb("put", rc);
+}
+
 Status StoreWriter::Append(const std::vector<IncomingLine>& lines,
                            const std::map<std::string, PublisherPosition>& publishers,
                            std::vector<CommittedEvent>* committed, AppendStats* stats) {
@@ -212,10 +239,9 @@ Status StoreWriter::TryAppend(const std::vector<IncomingLine>& lines,
   }
   txn_ = txn.get();
   uint64_t first_seq = last_seq_;
-  Status st;
-  for (const IncomingLine& line : lines) {
-    if (!(st = StoreLine(line, committed, stats))) break;
-  }
+  Status st = OpenEventCursors();
+  for (size_t i = 0; st && i < lines.size(); ++i) st = StoreLine(lines[i], committed, stats);
+  CloseEventCursors();
   if (st) st = WriteState(publishers);
   if (st) st = Put(dbs_.meta, kMetaDuplicates, lmdb::Be64(duplicates_ + stats->duplicates));
   if (st) {
@@ -287,18 +313,17 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
 
 Status StoreWriter::PutEvent(uint64_t seq, const EventKeys& keys, const std::string& json) {
   std::string seq_key = lmdb::Be64(seq);
-  if (Status st = Put(dbs_.events, seq_key, json, MDB_APPEND); !st) return st;
-  if (Status st = Put(dbs_.ids, keys.span_id, seq_key, MDB_NOOVERWRITE); !st) return st;
+  if (Status st = PutAt(kEvents, seq_key, json, MDB_APPEND); !st) return st;
+  if (Status st = PutAt(kIds, keys.span_id, seq_key, MDB_NOOVERWRITE); !st) return st;
   std::string entry = IndexEntry(seq, keys.timestamp_ms);
-  const std::pair<MDB_dbi, const std::string*> indexes[] = {
-      {dbs_.by_session, &keys.session_id}, {dbs_.by_task, &keys.task_id},
-      {dbs_.by_tool, &keys.tool_name},     {dbs_.by_trace, &keys.trace_id},
-      {dbs_.by_type, &keys.event_type}};
-  for (const auto& [dbi, key] : indexes) {
+  const std::pair<EventTable, const std::string*> indexes[] = {
+      {kBySession, &keys.session_id}, {kByTask, &keys.task_id}, {kByTool, &keys.tool_name},
+      {kByTrace, &keys.trace_id},     {kByType, &keys.event_type}};
+  for (const auto& [table, key] : indexes) {
     if (key->empty()) continue;
-    if (Status st = Put(dbi, *key, entry); !st) return st;
+    if (Status st = PutAt(table, *key, entry); !st) return st;
   }
-  return Put(dbs_.by_time, lmdb::Be64(lmdb::BiasTs(keys.timestamp_ms)), seq_key);
+  return PutAt(kByTime, lmdb::Be64(lmdb::BiasTs(keys.timestamp_ms)), seq_key);
 }
 
 // Committed offsets only advance over contiguous lines, so a REWIND from
