@@ -202,6 +202,18 @@ Status StoreWriter::PutAt(EventTable t, std::string_view key, std::string_view v
   return lmdb::FromMdb("put", rc);
 }
 
+// Index values start with the big-endian seq, which only grows: the new
+// entry is the last duplicate of its key, so LMDB appends it (no search in
+// the duplicates, full pages). Should it ever not be, a plain put places it.
+Status StoreWriter::PutIndex(EventTable t, std::string_view key, std::string_view value) {
+  MDB_val k = Val(key), v = Val(value);
+  int rc = mdb_cursor_put(cursors_[t], &k, &v, MDB_APPENDDUP);
+  if (rc == MDB_KEYEXIST) rc = mdb_cursor_put(cursors_[t], &k, &v, 0);
+  if (rc == 0) return Status::Ok();
+  last_rc_ = rc;
+  return lmdb::FromMdb("put", rc);
+}
+
 Status StoreWriter::Append(const std::vector<IncomingLine>& lines,
                            const std::map<std::string, PublisherPosition>& publishers,
                            std::vector<CommittedEvent>* committed, AppendStats* stats) {
@@ -321,9 +333,9 @@ Status StoreWriter::PutEvent(uint64_t seq, const EventKeys& keys, const std::str
       {kByTrace, &keys.trace_id},     {kByType, &keys.event_type}};
   for (const auto& [table, key] : indexes) {
     if (key->empty()) continue;
-    if (Status st = PutAt(table, *key, entry); !st) return st;
+    if (Status st = PutIndex(table, *key, entry); !st) return st;
   }
-  return PutAt(kByTime, lmdb::Be64(lmdb::BiasTs(keys.timestamp_ms)), seq_key);
+  return PutIndex(kByTime, lmdb::Be64(lmdb::BiasTs(keys.timestamp_ms)), seq_key);
 }
 
 // Committed offsets only advance over contiguous lines, so a REWIND from

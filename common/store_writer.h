@@ -97,6 +97,7 @@ class StoreWriter {
   Status OpenEventCursors();
   void CloseEventCursors();
   Status PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags = 0);
+  Status PutIndex(EventTable t, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
   MDB_dbi TableDbi(AggTable t) const;
 
