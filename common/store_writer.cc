@@ -290,15 +290,17 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
     keys = ReadEventKeys(doc);
     ++stats->invalid;
   }
-  std::string seq_key;
-  MDB_val k = Val(keys->span_id), v;
-  int rc = mdb_get(txn_, dbs_.ids, &k, &v);
-  if (rc != 0 && rc != MDB_NOTFOUND) {
+  // The dedupe check is the ids insert itself (one descent instead of a
+  // lookup then a put): MDB_KEYEXIST means the span_id is already stored.
+  std::string seq_key = lmdb::Be64(last_seq_ + 1);
+  MDB_val k = Val(keys->span_id), v = Val(seq_key);
+  int rc = mdb_cursor_put(cursors_[kIds], &k, &v, MDB_NOOVERWRITE);
+  if (rc != 0 && rc != MDB_KEYEXIST) {
     last_rc_ = rc;
-    return lmdb::FromMdb("read ids", rc);
+    return lmdb::FromMdb("put ids", rc);
   }
   AdvanceSource(*keys, line.trust_new_source, stats);
-  if (rc == 0) {
+  if (rc == MDB_KEYEXIST) {
     ++stats->duplicates;
     return Status::Ok();
   }
@@ -326,7 +328,6 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
 Status StoreWriter::PutEvent(uint64_t seq, const EventKeys& keys, const std::string& json) {
   std::string seq_key = lmdb::Be64(seq);
   if (Status st = PutAt(kEvents, seq_key, json, MDB_APPEND); !st) return st;
-  if (Status st = PutAt(kIds, keys.span_id, seq_key, MDB_NOOVERWRITE); !st) return st;
   std::string entry = IndexEntry(seq, keys.timestamp_ms);
   const std::pair<EventTable, const std::string*> indexes[] = {
       {kBySession, &keys.session_id}, {kByTask, &keys.task_id}, {kByTool, &keys.tool_name},
