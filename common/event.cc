@@ -21,24 +21,59 @@ std::string StringOrEmpty(const rapidjson::Value& obj, std::string_view key) {
 
 }  // namespace
 
+namespace {
+
+std::string StrOf(const rapidjson::Value* v) {
+  return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
+}
+
+// As json::GetInt (integers, or doubles truncated), 0 when absent.
+int64_t IntOf(const rapidjson::Value* v) {
+  if (!v) return 0;
+  if (v->IsInt64()) return v->GetInt64();
+  if (v->IsUint64()) return static_cast<int64_t>(v->GetUint64());
+  if (v->IsDouble()) return static_cast<int64_t>(v->GetDouble());
+  return 0;
+}
+
+enum KeyField { kSpan, kKind, kType, kSession, kTask, kTrace, kParent, kTool, kToolUse, kTs, kSeq, kSource, kFields };
+constexpr std::string_view kFieldNames[kFields] = {
+    "span_id", "kind", "event_type", "session_id", "task_id", "trace_id",
+    "parent_id", "tool_name", "tool_use_id", "timestamp", "seq", "source"};
+
+}  // namespace
+
+// One pass over the event's members instead of a lookup per key (the store
+// reads the keys of every event); the first member of a name wins, as with
+// json::Find.
 Result<EventKeys> ReadEventKeys(const rapidjson::Value& event) {
   if (!event.IsObject()) return Status::Error("event is not a JSON object");
+  const rapidjson::Value* f[kFields] = {};
+  for (const auto& m : event.GetObject()) {
+    std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    for (int i = 0; i < kFields; ++i) {
+      if (name.size() == kFieldNames[i].size() && !f[i] && name == kFieldNames[i]) {
+        f[i] = &m.value;
+        break;
+      }
+    }
+  }
   EventKeys k;
-  k.span_id = StringOrEmpty(event, "span_id");
-  k.kind = StringOrEmpty(event, "kind");
-  k.event_type = StringOrEmpty(event, "event_type");
+  k.span_id = StrOf(f[kSpan]);
+  k.kind = StrOf(f[kKind]);
+  k.event_type = StrOf(f[kType]);
   if (k.span_id.empty()) return Status::Error("event has no span_id");
   if (k.kind.empty()) return Status::Error("event has no kind");
   if (k.event_type.empty()) return Status::Error("event has no event_type");
-  k.session_id = StringOrEmpty(event, "session_id");
-  k.task_id = StringOrEmpty(event, "task_id");
-  k.trace_id = StringOrEmpty(event, "trace_id");
-  k.parent_id = StringOrEmpty(event, "parent_id");
-  k.tool_name = StringOrEmpty(event, "tool_name");
-  k.tool_use_id = StringOrEmpty(event, "tool_use_id");
-  k.timestamp_ms = json::GetInt(event, "timestamp").value_or(0);
-  k.seq = static_cast<uint64_t>(json::GetInt(event, "seq").value_or(0));
-  if (const rapidjson::Value* src = json::Find(event, "source"); src && src->IsObject()) {
+  k.session_id = StrOf(f[kSession]);
+  k.task_id = StrOf(f[kTask]);
+  k.trace_id = StrOf(f[kTrace]);
+  k.parent_id = StrOf(f[kParent]);
+  k.tool_name = StrOf(f[kTool]);
+  k.tool_use_id = StrOf(f[kToolUse]);
+  k.timestamp_ms = IntOf(f[kTs]);
+  k.seq = static_cast<uint64_t>(IntOf(f[kSeq]));
+  if (const rapidjson::Value* src = f[kSource]; src && src->IsObject()) {
     SourceRef r;
     r.path = StringOrEmpty(*src, "path");
     r.dev = static_cast<uint64_t>(json::GetInt(*src, "dev").value_or(0));

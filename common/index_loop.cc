@@ -18,6 +18,11 @@ namespace trace {
 namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
+// A pipe is often empty for a moment under bulk load (the producer is not
+// scheduled yet); committing then makes tiny batches, each with its fsyncs.
+// Only a pause this long ends a batch early (--batch-ms still bounds a
+// steady trickle).
+constexpr int kIdleGapMs = 5;
 
 bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
 
@@ -38,12 +43,12 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
   std::string chunk(kReadChunk, '\0');
   for (;;) {
     pollfd fds[2] = {{fd, POLLIN, 0}, {shutdown::Fd(), POLLIN, 0}};
-    int timeout = indexer.pending() ? 0 : -1;
+    int timeout = indexer.pending() ? kIdleGapMs : -1;
     int n = ::poll(fds, 2, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::Errno("poll stdin");
     if (shutdown::Requested()) return indexer.Flush({});
-    if (n == 0) {  // nothing waiting: commit what we have
+    if (n == 0) {  // input paused: commit what we have
       if (Status st = indexer.Flush({}); !st) return st;
       continue;
     }
@@ -55,8 +60,9 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
       return indexer.Flush({});
     }
     buf.append(chunk.data(), static_cast<size_t>(got));
-    TakeLines(&buf, indexer, json::NowMs());
-    if (indexer.Full()) {
+    int64_t now = json::NowMs();
+    TakeLines(&buf, indexer, now);
+    if (indexer.Full() || indexer.Due(now)) {
       if (Status st = indexer.Flush({}); !st) return st;
     }
   }

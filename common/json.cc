@@ -16,8 +16,15 @@ std::string Serialize(const rapidjson::Value& v) {
 
 const rapidjson::Value* Find(const rapidjson::Value& obj, std::string_view key) {
   if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(rapidjson::Value(rapidjson::StringRef(key.data(), key.size())));
-  return it == obj.MemberEnd() ? nullptr : &it->value;
+  // The store looks up ~30 keys per event: compare length and first byte
+  // inline before memcmp (first match wins, as with FindMember).
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    const rapidjson::Value& name = it->name;
+    if (name.GetStringLength() != key.size()) continue;
+    const char* s = name.GetString();
+    if (key.empty() || (s[0] == key[0] && std::memcmp(s, key.data(), key.size()) == 0)) return &it->value;
+  }
+  return nullptr;
 }
 
 std::optional<std::string_view> GetString(const rapidjson::Value& obj, std::string_view key) {

@@ -6,6 +6,8 @@
 
 #include <rapidjson/document.h>
 
+#include <cstring>
+
 #include "common/event_facts.h"
 #include "common/json.h"
 #include "common/lmdb.h"
@@ -47,6 +49,20 @@ std::string RawEvent(std::string_view body, const std::string& error,
   }
   w.EndObject();
   return w.Take();
+}
+
+// True when every byte is ASCII (always valid UTF-8), so the parser can skip
+// its per-character encoding check; eight bytes per step.
+bool IsAscii(std::string_view s) {
+  size_t i = 0;
+  for (uint64_t word; i + 8 <= s.size(); i += 8) {
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ULL) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) & 0x80) return false;
+  }
+  return true;
 }
 
 // Appends "seq" to a compact JSON object without re-serializing it.
@@ -159,6 +175,45 @@ Status StoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view valu
   return lmdb::FromMdb("put", rc);
 }
 
+Status StoreWriter::OpenEventCursors() {
+  const MDB_dbi dbis[kEventTables] = {dbs_.events,  dbs_.ids,      dbs_.by_session, dbs_.by_task,
+                                      dbs_.by_tool, dbs_.by_trace, dbs_.by_type,    dbs_.by_time};
+  for (int t = 0; t < kEventTables; ++t) {
+    if (int rc = mdb_cursor_open(txn_, dbis[t], &cursors_[t]); rc != 0) {
+      last_rc_ = rc;
+      return lmdb::FromMdb("open cursor", rc);
+    }
+  }
+  return Status::Ok();
+}
+
+void StoreWriter::CloseEventCursors() {
+  for (MDB_cursor*& c : cursors_) {
+    if (c) mdb_cursor_close(c);
+    c = nullptr;
+  }
+}
+
+Status StoreWriter::PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = Val(key), v = Val(value);
+  int rc = mdb_cursor_put(cursors_[t], &k, &v, flags);
+  if (rc == 0) return Status::Ok();
+  last_rc_ = rc;
+  return lmdb::FromMdb("put", rc);
+}
+
+// Index values start with the big-endian seq, which only grows: the new
+// entry is the last duplicate of its key, so LMDB appends it (no search in
+// the duplicates, full pages). Should it ever not be, a plain put places it.
+Status StoreWriter::PutIndex(EventTable t, std::string_view key, std::string_view value) {
+  MDB_val k = Val(key), v = Val(value);
+  int rc = mdb_cursor_put(cursors_[t], &k, &v, MDB_APPENDDUP);
+  if (rc == MDB_KEYEXIST) rc = mdb_cursor_put(cursors_[t], &k, &v, 0);
+  if (rc == 0) return Status::Ok();
+  last_rc_ = rc;
+  return lmdb::FromMdb("put", rc);
+}
+
 Status StoreWriter::Append(const std::vector<IncomingLine>& lines,
                            const std::map<std::string, PublisherPosition>& publishers,
                            std::vector<CommittedEvent>* committed, AppendStats* stats) {
@@ -196,10 +251,9 @@ Status StoreWriter::TryAppend(const std::vector<IncomingLine>& lines,
   }
   txn_ = txn.get();
   uint64_t first_seq = last_seq_;
-  Status st;
-  for (const IncomingLine& line : lines) {
-    if (!(st = StoreLine(line, committed, stats))) break;
-  }
+  Status st = OpenEventCursors();
+  for (size_t i = 0; st && i < lines.size(); ++i) st = StoreLine(lines[i], committed, stats);
+  CloseEventCursors();
   if (st) st = WriteState(publishers);
   if (st) st = Put(dbs_.meta, kMetaDuplicates, lmdb::Be64(duplicates_ + stats->duplicates));
   if (st) {
@@ -222,7 +276,11 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
   // In-situ parsing of a copy: strings point into insitu_ instead of being copied.
   insitu_.assign(line.body.begin(), line.body.end());
   insitu_.push_back('\0');
-  doc.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu_.data());
+  if (IsAscii(line.body)) {
+    doc.ParseInsitu(insitu_.data());
+  } else {
+    doc.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu_.data());
+  }
   std::string error = doc.HasParseError() ? "not valid JSON" : "";
   Result<EventKeys> keys = error.empty() ? ReadEventKeys(doc) : Result<EventKeys>(Status::Error(error));
   if (!keys) {
@@ -232,15 +290,17 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
     keys = ReadEventKeys(doc);
     ++stats->invalid;
   }
-  std::string seq_key;
-  MDB_val k = Val(keys->span_id), v;
-  int rc = mdb_get(txn_, dbs_.ids, &k, &v);
-  if (rc != 0 && rc != MDB_NOTFOUND) {
+  // The dedupe check is the ids insert itself (one descent instead of a
+  // lookup then a put): MDB_KEYEXIST means the span_id is already stored.
+  std::string seq_key = lmdb::Be64(last_seq_ + 1);
+  MDB_val k = Val(keys->span_id), v = Val(seq_key);
+  int rc = mdb_cursor_put(cursors_[kIds], &k, &v, MDB_NOOVERWRITE);
+  if (rc != 0 && rc != MDB_KEYEXIST) {
     last_rc_ = rc;
-    return lmdb::FromMdb("read ids", rc);
+    return lmdb::FromMdb("put ids", rc);
   }
   AdvanceSource(*keys, line.trust_new_source, stats);
-  if (rc == 0) {
+  if (rc == MDB_KEYEXIST) {
     ++stats->duplicates;
     return Status::Ok();
   }
@@ -267,18 +327,16 @@ Status StoreWriter::StoreLine(const IncomingLine& line, std::vector<CommittedEve
 
 Status StoreWriter::PutEvent(uint64_t seq, const EventKeys& keys, const std::string& json) {
   std::string seq_key = lmdb::Be64(seq);
-  if (Status st = Put(dbs_.events, seq_key, json, MDB_APPEND); !st) return st;
-  if (Status st = Put(dbs_.ids, keys.span_id, seq_key, MDB_NOOVERWRITE); !st) return st;
+  if (Status st = PutAt(kEvents, seq_key, json, MDB_APPEND); !st) return st;
   std::string entry = IndexEntry(seq, keys.timestamp_ms);
-  const std::pair<MDB_dbi, const std::string*> indexes[] = {
-      {dbs_.by_session, &keys.session_id}, {dbs_.by_task, &keys.task_id},
-      {dbs_.by_tool, &keys.tool_name},     {dbs_.by_trace, &keys.trace_id},
-      {dbs_.by_type, &keys.event_type}};
-  for (const auto& [dbi, key] : indexes) {
+  const std::pair<EventTable, const std::string*> indexes[] = {
+      {kBySession, &keys.session_id}, {kByTask, &keys.task_id}, {kByTool, &keys.tool_name},
+      {kByTrace, &keys.trace_id},     {kByType, &keys.event_type}};
+  for (const auto& [table, key] : indexes) {
     if (key->empty()) continue;
-    if (Status st = Put(dbi, *key, entry); !st) return st;
+    if (Status st = PutIndex(table, *key, entry); !st) return st;
   }
-  return Put(dbs_.by_time, lmdb::Be64(lmdb::BiasTs(keys.timestamp_ms)), seq_key);
+  return PutIndex(kByTime, lmdb::Be64(lmdb::BiasTs(keys.timestamp_ms)), seq_key);
 }
 
 // Committed offsets only advance over contiguous lines, so a REWIND from

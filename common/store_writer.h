@@ -90,6 +90,14 @@ class StoreWriter {
   void AdvanceSource(const EventKeys& keys, bool trust, AppendStats* stats);
   Status WriteState(const std::map<std::string, PublisherPosition>& publishers);
   Status Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+  // Per-event tables are written through cursors that live for the batch:
+  // a cursor already on the right leaf (same session, type, nearby time)
+  // skips the descent from the root. Closed before the txn ends.
+  enum EventTable { kEvents, kIds, kBySession, kByTask, kByTool, kByTrace, kByType, kByTime, kEventTables };
+  Status OpenEventCursors();
+  void CloseEventCursors();
+  Status PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags = 0);
+  Status PutIndex(EventTable t, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
   MDB_dbi TableDbi(AggTable t) const;
 
@@ -97,6 +105,7 @@ class StoreWriter {
   StoreDbs dbs_{};
   size_t cache_entries_ = 0;
   MDB_txn* txn_ = nullptr;  // the batch txn while TryAppend runs
+  MDB_cursor* cursors_[kEventTables] = {};
   int last_rc_ = 0;         // last MDB error inside TryAppend (MDB_MAP_FULL -> grow)
   uint64_t last_seq_ = 0, duplicates_ = 0;
   std::map<std::string, SourceOffset> sources_, staged_sources_;
