@@ -154,6 +154,17 @@ void DurationStats::Add(int64_t ms) {
   ++hist[Bucket(ms)];
 }
 
+void DurationStats::Replace(int64_t old_ms, int64_t new_ms) {
+  old_ms = std::max<int64_t>(old_ms, 0);
+  new_ms = std::max<int64_t>(new_ms, 0);
+  if (!count) return Add(new_ms);
+  sum_ms = sum_ms - static_cast<uint64_t>(old_ms) + static_cast<uint64_t>(new_ms);
+  if (hist[Bucket(old_ms)]) --hist[Bucket(old_ms)];
+  ++hist[Bucket(new_ms)];
+  min_ms = count == 1 ? new_ms : std::min(min_ms, new_ms);
+  max_ms = count == 1 ? new_ms : std::max(max_ms, new_ms);
+}
+
 int64_t DurationStats::Percentile(double q) const {
   if (!count) return 0;
   uint64_t rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(count)));
@@ -324,6 +335,8 @@ std::string ToolCall::ToJson() const {
   w.Bool(counted);
   w.Key("duration_ms");
   has_duration ? w.Int64(duration_ms) : w.Null();
+  w.Key("duration_measured");
+  w.Bool(duration_measured);
   KU(w, "sources", sources);
   w.EndObject();
   return w.Take();
@@ -346,6 +359,7 @@ Result<ToolCall> ToolCall::FromJson(std::string_view text) {
   auto d = json::GetInt(o, "duration_ms");
   c.has_duration = d.has_value();
   c.duration_ms = d.value_or(0);
+  c.duration_measured = json::GetBool(o, "duration_measured").value_or(false);
   c.sources = static_cast<unsigned>(U(o, "sources"));
   return c;
 }

@@ -27,6 +27,11 @@ struct DurationStats {
   std::array<uint64_t, kBuckets> hist{};
 
   void Add(int64_t ms);
+  // Swaps one recorded duration for a better one (a hook's measured
+  // duration_ms arriving after a duration derived from transcript
+  // timestamps). count, sum and histogram stay exact; min/max are exact for a
+  // single call and otherwise may keep a superseded extreme.
+  void Replace(int64_t old_ms, int64_t new_ms);
   // Estimated q-quantile (0 < q <= 1) in ms, clamped to [min, max]; 0 if empty.
   int64_t Percentile(double q) const;
   static int Bucket(int64_t ms);
@@ -90,6 +95,9 @@ struct ToolCall {
   std::string tool, session_id, task_id;
   int64_t start_ts = 0, end_ts = 0;  // 0 = not seen
   bool ended = false, error = false, counted = false, has_duration = false;
+  // duration_ms came from a record's own duration_ms (measured by Claude
+  // Code), not from end - start; a measured duration is never replaced.
+  bool duration_measured = false;
   int64_t duration_ms = 0;
   unsigned sources = 0;
   std::string ToJson() const;

@@ -214,11 +214,15 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
   if (m.source == kSrcHookPost && !m.duration_ms && c.start_ts && ts >= c.start_ts) {
     *fill = ts - c.start_ts;
   }
+  // The filled value is stored in the event, so --verify reads it back as the
+  // record's own duration: treat it so here too.
+  const std::optional<int64_t> record_ms = m.duration_ms ? m.duration_ms : *fill;
   if (!c.ended) {
     c.ended = true;
     c.end_ts = ts;
     c.error = m.error;
-    std::optional<int64_t> d = m.duration_ms;
+    std::optional<int64_t> d = record_ms;
+    c.duration_measured = d.has_value();
     if (!d && c.start_ts) d = std::max<int64_t>(0, ts - c.start_ts);
     c.has_duration = d.has_value();
     c.duration_ms = d.value_or(0);
@@ -230,18 +234,28 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
       if (snapshot.has_duration) s.duration.Add(snapshot.duration_ms);
     });
   }
+  // Whichever source reports the end first, a measured duration_ms (hook
+  // payloads) wins over one derived from timestamps, so the result does not
+  // depend on the order in which the tail read the hook and transcript files.
   bool upgrade = m.error && !c.error;
-  bool late_duration = !c.has_duration && m.duration_ms;
+  bool late_duration = record_ms && !c.duration_measured;
+  bool replaced = late_duration && c.has_duration;
+  int64_t old_d = c.duration_ms;
   if (upgrade) c.error = true;
   if (late_duration) {
     c.has_duration = true;
-    c.duration_ms = *m.duration_ms;
+    c.duration_measured = true;
+    c.duration_ms = *record_ms;
   }
   if (!c.counted || (!upgrade && !late_duration)) return Status::Ok();
   int64_t d = c.duration_ms;
   return ForCallTargets(c, [=](ToolStats& s) {
     if (upgrade) ++s.failures;
-    if (late_duration) s.duration.Add(d);
+    if (replaced) {
+      s.duration.Replace(old_d, d);
+    } else if (late_duration) {
+      s.duration.Add(d);
+    }
   });
 }
 

@@ -295,6 +295,24 @@ TEST_F(StoreTest, HookAndTranscriptMentionsCountOneCall) {
   EXPECT_EQ(s["last_ts"].GetInt(), 1600);
 }
 
+TEST_F(StoreTest, MeasuredDurationWinsWhateverTheReadOrder) {
+  std::string use = R"([{"type":"tool_use","id":"tu7","name":"Bash","input":{}}])";
+  // The transcript's tool_use/tool_result pair (600 ms apart) is read before
+  // the hook's PostToolUse with Claude Code's measured duration_ms.
+  Append({Assistant("a", 1000, "msg7", 5, 3, use), ToolResult("r", 1600, "tu7", false)});
+  EXPECT_EQ(Session("s1")["tools"]["Bash"]["duration"]["max_ms"].GetInt(), 600);
+  Append({Hook("p", "PreToolUse", 1010, "s1", "Bash", "tu7"),
+          Hook("q", "PostToolUse", 1510, "s1", "Bash", "tu7", R"(,"duration_ms":480)")});
+  auto d = Session("s1")["tools"]["Bash"]["duration"].GetObject();
+  EXPECT_EQ(d["count"].GetInt(), 1);
+  EXPECT_EQ(d["sum_ms"].GetInt(), 480);
+  EXPECT_EQ(d["min_ms"].GetInt(), 480);
+  EXPECT_EQ(d["max_ms"].GetInt(), 480);
+  // A later derived end never replaces the measured value.
+  Append({ToolResult("r2", 9000, "tu7", false)});
+  EXPECT_EQ(Session("s1")["tools"]["Bash"]["duration"]["sum_ms"].GetInt(), 480);
+}
+
 TEST_F(StoreTest, CountsTokensOncePerMessageWithMaxOutput) {
   Append({Assistant("a1", 1000, "m1", 100, 5), Assistant("a2", 1001, "m1", 100, 40)});
   Append({Assistant("a3", 1002, "m1", 100, 12), Assistant("a4", 1003, "m2", 7, 1),
