@@ -166,7 +166,9 @@ class QueryTest : public StoreTest {
     auto appended = reader_->AppendEventsJson(q, &body);
     EXPECT_TRUE(appended.ok()) << appended.status().message();
     EXPECT_EQ(body, joined);
-    if (appended.ok()) EXPECT_EQ(*appended, page->total);
+    if (appended.ok()) {
+      EXPECT_EQ(*appended, page->total);
+    }
     return out;
   }
   std::unique_ptr<Store> reader_;

@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   Result<PriceTable> prices = PriceTable::Resolve(vm["prices"].as<std::string>());
   if (!prices.ok()) return cli::Fail(kTool, "load prices", prices.status().message(), cli::kExitInput);
   Metrics metrics;
-  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, &*prices, sub, hub_options.max_clients};
+  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, &*prices, sub, hub_options.max_clients, {}};
   http::Router router;
   AddQueryRoutes(&router, &ctx);
   AddOpsRoutes(&router, &ctx);
