@@ -346,10 +346,12 @@ std::vector<AggregateState::ActivityMove> AggregateState::ActivityMoves() const 
   return out;
 }
 
-void AggregateState::MarkClean(size_t max_entries) {
-  size_t n = sessions_.map.size() + tasks_.map.size() + tools_.map.size() + calls_.map.size() +
-             messages_.map.size() + by_day_.map.size() + by_session_day_.map.size();
-  if (n > max_entries) return Clear();
+size_t AggregateState::size() const {
+  return sessions_.map.size() + tasks_.map.size() + tools_.map.size() + calls_.map.size() +
+         messages_.map.size() + by_day_.map.size() + by_session_day_.map.size();
+}
+
+void AggregateState::MarkClean() {
   auto clean = [](auto& table) {
     for (auto* kv : table.dirty) kv->second.dirty = false;
     table.dirty.clear();

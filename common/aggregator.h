@@ -49,9 +49,12 @@ class AggregateState {
   };
   std::vector<ActivityMove> ActivityMoves() const;
 
-  // After a commit: entries are clean (and dropped when over max_entries).
-  void MarkClean(size_t max_entries);
-  // After an abort: forget everything (values are reloaded from the store).
+  // After the changed entries were taken (ForEachDirty, ActivityMoves):
+  // every entry is clean.
+  void MarkClean();
+  // Entries held, all tables.
+  size_t size() const;
+  // Forget everything (values are reloaded from the store).
   void Clear();
 
  private:

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <thread>
 
 #include "common/catchup.h"
 #include "common/json.h"
@@ -23,6 +22,8 @@ constexpr size_t kReadChunk = 1 << 20;
 // Only a pause this long ends a batch early (--batch-ms still bounds a
 // steady trickle).
 constexpr int kIdleGapMs = 5;
+// How often a subscriber with pending lines checks their age.
+constexpr long kPendingPollMs = 5;
 
 bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
 
@@ -36,6 +37,11 @@ void TakeLines(std::string* buf, Indexer& indexer, int64_t now_ms) {
   buf->erase(0, start);
 }
 
+Status FlushAndSync(Indexer& indexer, const std::map<std::string, PublisherPosition>& positions = {}) {
+  if (Status st = indexer.Flush(positions); !st) return st;
+  return indexer.Sync();
+}
+
 }  // namespace
 
 Status RunStdinLoop(int fd, Indexer& indexer) {
@@ -47,7 +53,7 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
     int n = ::poll(fds, 2, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::Errno("poll stdin");
-    if (shutdown::Requested()) return indexer.Flush({});
+    if (shutdown::Requested()) return FlushAndSync(indexer);
     if (n == 0) {  // input paused: commit what we have
       if (Status st = indexer.Flush({}); !st) return st;
       continue;
@@ -57,7 +63,7 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
     if (got < 0) return Status::Errno("read stdin");
     if (got == 0) {
       if (!Blank(buf)) indexer.Add(std::move(buf), true, json::NowMs());
-      return indexer.Flush({});
+      return FlushAndSync(indexer);
     }
     buf.append(chunk.data(), static_cast<size_t>(got));
     int64_t now = json::NowMs();
@@ -73,9 +79,8 @@ namespace {
 // The subscribe loop's state, one object so each step is a small method.
 class SubscribeLoop {
  public:
-  SubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& o, StoreWriter& writer, Indexer& indexer)
+  SubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& o, Indexer& indexer)
       : o_(o),
-        writer_(writer),
         indexer_(indexer),
         sub_(ctx),
         catchup_(ctx, o.control_endpoints, {o.silence_ms, 3000}, [this] { return CommitForRewind(); }) {}
@@ -89,13 +94,13 @@ class SubscribeLoop {
     while (!shutdown::Requested()) {
       if (Status st = Turn(); !st) return st;
     }
-    return FlushWithRetry();
+    return FlushAndSync(indexer_, catchup_.Positions());
   }
 
  private:
   Result<std::map<std::string, SourceOffset>> CommitForRewind() {
-    if (Status st = FlushWithRetry(); !st) return st;
-    return writer_.sources();
+    if (Status st = FlushAndSync(indexer_, catchup_.Positions()); !st) return st;
+    return indexer_.sources();
   }
 
   Status Turn() {
@@ -106,8 +111,8 @@ class SubscribeLoop {
     if (Status st = Wait(); !st) return st;
     bool drained = Drain();
     now = json::NowMs();
-    if (indexer_.pending() && (drained || indexer_.Due(now))) {
-      if (Status st = FlushWithRetry(); !st) return st;
+    if (indexer_.ShouldFlush(now, drained)) {
+      if (Status st = indexer_.Flush(catchup_.Positions()); !st) return st;
     }
     if (indexer_.TakeHoles() && now - last_hole_rewind_ms_ >= o_.hole_rewind_interval_ms) {
       last_hole_rewind_ms_ = now;
@@ -121,12 +126,15 @@ class SubscribeLoop {
     items.push_back({sub_.socket().handle(), 0, ZMQ_POLLIN, 0});
     for (zmq::socket_t* s : catchup_.sockets()) items.push_back({s->handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({nullptr, shutdown::Fd(), ZMQ_POLLIN, 0});
-    long timeout = indexer_.pending() ? 0 : 100;
+    items.push_back({nullptr, indexer_.wake_fd(), ZMQ_POLLIN, 0});
+    // Pending lines wait for the commit thread (wake_fd) or their age limit.
+    long timeout = indexer_.pending() ? kPendingPollMs : 100;
     try {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) return wire::FromZmq("poll", e);
     }
+    if (items.back().revents & ZMQ_POLLIN) indexer_.ClearWake();
     return Status::Ok();
   }
 
@@ -146,20 +154,7 @@ class SubscribeLoop {
     return false;
   }
 
-  // A failed commit (disk full, I/O error) keeps the batch; it is retried a
-  // few times, then the process exits and the tails resend after a restart.
-  Status FlushWithRetry() {
-    for (int failures = 0;; ++failures) {
-      Status st = indexer_.Flush(catchup_.Positions());
-      if (st) return st;
-      log::Error("commit failed", {{"error", st.message()}, {"attempt", failures + 1}});
-      if (failures + 1 >= o_.max_flush_failures || shutdown::Requested()) return st;
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-    }
-  }
-
   const SubscribeOptions& o_;
-  StoreWriter& writer_;
   Indexer& indexer_;
   wire::Subscriber sub_;
   CatchUp catchup_;
@@ -168,9 +163,8 @@ class SubscribeLoop {
 
 }  // namespace
 
-Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, StoreWriter& writer,
-                        Indexer& indexer) {
-  SubscribeLoop loop(ctx, options, writer, indexer);
+Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, Indexer& indexer) {
+  SubscribeLoop loop(ctx, options, indexer);
   return loop.Run();
 }
 

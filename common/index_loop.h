@@ -15,7 +15,7 @@
 namespace trace {
 
 // Reads JSONL from fd until EOF (a final line without newline included),
-// committing as it goes; returns after the last commit.
+// committing as it goes; returns once everything is committed.
 Status RunStdinLoop(int fd, Indexer& indexer);
 
 struct SubscribeOptions {
@@ -23,11 +23,10 @@ struct SubscribeOptions {
   std::vector<std::string> control_endpoints;  // empty: no catch-up
   int silence_ms = 1000;
   int hole_rewind_interval_ms = 5000;
-  int max_flush_failures = 10;  // consecutive failed commits before giving up
 };
 
-// Receives until shutdown is requested.
-Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, StoreWriter& writer,
-                        Indexer& indexer);
+// Receives until shutdown is requested; returns once everything received
+// is committed.
+Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, Indexer& indexer);
 
 }  // namespace trace

@@ -1,53 +1,176 @@
 // See indexer.h.
 #include "common/indexer.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+
 #include "common/log.h"
+#include "common/shutdown.h"
 
 namespace trace {
 
+namespace {
+
+// Built batches waiting for the commit thread, the one being committed
+// included. Two keep the disk busy while the next one is built.
+constexpr size_t kMaxQueued = 2;
+
+}  // namespace
+
 Indexer::Indexer(StoreWriter& writer, wire::Publisher* publisher, Options options)
-    : writer_(writer), publisher_(publisher), options_(options) {
+    : writer_(writer),
+      publisher_(publisher),
+      options_(options),
+      builder_(writer, options.cache_entries),
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      thread_([this] { CommitLoop(); }) {
   pending_.reserve(options_.max_batch);
+}
+
+Indexer::~Indexer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 void Indexer::Add(std::string body, bool trust_new_source, int64_t now_ms) {
   if (pending_.empty()) oldest_ms_ = now_ms;
   pending_.push_back({std::move(body), trust_new_source});
-  ++totals_.received;
+  ++received_;
 }
 
 bool Indexer::Due(int64_t now_ms) const {
   return !pending_.empty() && (Full() || now_ms - oldest_ms_ >= options_.max_batch_ms);
 }
 
+bool Indexer::ShouldFlush(int64_t now_ms, bool input_paused) {
+  if (pending_.empty()) return false;
+  if (Full() || Due(now_ms)) return true;
+  if (!input_paused) return false;
+  std::lock_guard lock(mu_);
+  return queue_.empty();
+}
+
+void Indexer::ClearWake() {
+  uint64_t n;
+  while (::read(wake_fd_, &n, sizeof n) > 0) {
+  }
+}
+
 Status Indexer::Flush(const std::map<std::string, PublisherPosition>& positions) {
   if (pending_.empty() && positions.empty()) return Status::Ok();
-  committed_.clear();
-  AppendStats stats;
-  if (Status st = writer_.Append(pending_, positions, publisher_ ? &committed_ : nullptr, &stats); !st) {
-    return st;
+  // A cache over its bound is dropped only when nothing is in flight.
+  if (builder_.WantsDrain()) {
+    if (Status st = Sync(); !st) return st;
   }
+  uint64_t committed;
+  std::vector<PreparedBatch> done;
+  {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return !error_.ok() || queue_.size() < kMaxQueued; });
+    if (!error_) return error_;
+    committed = committed_id_;
+    done.swap(done_);
+  }
+  builder_.Retire(committed);  // before the committed batches are reused
+  for (PreparedBatch& b : done) {
+    b.Clear();
+    spare_.push_back(std::move(b));
+  }
+  PreparedBatch batch;
+  if (!spare_.empty()) {
+    batch = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  if (Status st = builder_.Build(pending_, positions, &batch); !st) return st;
   pending_.clear();
-  ++totals_.batches;
-  totals_.stored += stats.stored;
-  totals_.duplicates += stats.duplicates;
-  totals_.invalid += stats.invalid;
-  totals_.holes += stats.holes;
-  new_holes_ += stats.holes;
-  if (!publisher_) return Status::Ok();
-  for (const CommittedEvent& e : committed_) {
-    if (Status st = publisher_->Send(e.topic, e.json); !st) {
-      // The store is the truth; subscribers resume from it (SSE Last-Event-ID).
-      log::Warn("republish failed", {{"seq", e.seq}, {"error", st.message()}});
-    }
+  new_holes_ += batch.stats.holes;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(batch));
   }
+  changed_.notify_all();
   return Status::Ok();
+}
+
+Status Indexer::Sync() {
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] { return !error_.ok() || queue_.empty(); });
+  return error_;
+}
+
+Indexer::Totals Indexer::totals() {
+  std::lock_guard lock(mu_);
+  Totals t = totals_;
+  t.received = received_;
+  return t;
 }
 
 uint64_t Indexer::TakeHoles() {
   uint64_t n = new_holes_;
   new_holes_ = 0;
   return n;
+}
+
+void Indexer::CommitLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, nothing left
+    const PreparedBatch& batch = queue_.front();  // only this thread pops
+    lock.unlock();
+    Status st = CommitWithRetry(batch);
+    if (st) Republish(batch);
+    lock.lock();
+    if (!st) {
+      error_ = st;
+      queue_.clear();
+      changed_.notify_all();
+      Wake();
+      return;
+    }
+    committed_id_ = batch.id;
+    totals_.stored += batch.stats.stored;
+    totals_.duplicates += batch.stats.duplicates;
+    totals_.invalid += batch.stats.invalid;
+    totals_.holes += batch.stats.holes;
+    ++totals_.batches;
+    done_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    changed_.notify_all();
+    Wake();
+  }
+}
+
+void Indexer::Wake() {
+  uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+Status Indexer::CommitWithRetry(const PreparedBatch& batch) {
+  for (int failures = 0;; ++failures) {
+    Status st = writer_.Commit(batch);
+    if (st) return st;
+    log::Error("commit failed", {{"error", st.message()}, {"attempt", failures + 1}});
+    if (failures + 1 >= options_.max_commit_failures || shutdown::Requested()) return st;
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.retry_pause_ms));
+  }
+}
+
+void Indexer::Republish(const PreparedBatch& batch) {
+  if (!publisher_) return;
+  for (const PreparedEvent& e : batch.events) {
+    if (Status st = publisher_->Send(e.topic, e.json); !st) {
+      // The store is the truth; subscribers resume from it (SSE Last-Event-ID).
+      log::Warn("republish failed", {{"seq", e.seq}, {"error", st.message()}});
+    }
+  }
 }
 
 }  // namespace trace

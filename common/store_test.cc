@@ -25,10 +25,12 @@ class StoreTest : public ::testing::Test {
     OpenWriter(0);
   }
   void TearDown() override {
+    builder_.reset();
     writer_.reset();
     std::filesystem::remove_all(dir_);
   }
   void OpenWriter(size_t map_size) {
+    builder_.reset();
     writer_.reset();
     StoreWriter::Options o;
     o.dir = dir_.string();
@@ -37,6 +39,7 @@ class StoreTest : public ::testing::Test {
     auto w = StoreWriter::Open(o);
     ASSERT_TRUE(w.ok()) << w.status().message();
     writer_ = std::move(*w);
+    builder_ = std::make_unique<BatchBuilder>(*writer_, 1000);
   }
   std::unique_ptr<Store> Reader() {
     auto r = Store::OpenReadOnly({dir_.string()});
@@ -46,11 +49,13 @@ class StoreTest : public ::testing::Test {
   AppendStats Append(const std::vector<std::string>& lines) {
     std::vector<IncomingLine> in;
     for (const auto& l : lines) in.push_back({l, true});
-    std::vector<CommittedEvent> committed;
-    AppendStats stats;
-    Status st = writer_->Append(in, {}, &committed, &stats);
+    PreparedBatch batch;
+    Status st = builder_->Build(in, {}, &batch);
     EXPECT_TRUE(st.ok()) << st.message();
-    return stats;
+    if (st) st = writer_->Commit(batch);
+    EXPECT_TRUE(st.ok()) << st.message();
+    builder_->Retire(batch.id);
+    return batch.stats;
   }
   static rapidjson::Document Parse(const std::string& s) {
     rapidjson::Document d;
@@ -65,6 +70,7 @@ class StoreTest : public ::testing::Test {
   }
   std::filesystem::path dir_;
   std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<BatchBuilder> builder_;
 };
 
 std::string Hook(const std::string& span, const std::string& type, int64_t ts,
@@ -123,6 +129,52 @@ TEST_F(StoreTest, DropsDuplicateSpanIdsAcrossAndWithinBatches) {
   EXPECT_EQ(*Reader()->LastSeq(), 2u);
   EXPECT_EQ(Session("s1")["events"].GetInt(), 2);
   EXPECT_EQ(writer_->duplicates(), 2u);
+}
+
+// The Indexer builds a batch while the previous one is still being
+// committed: the builder must see what the uncommitted batch holds.
+TEST_F(StoreTest, BuildsOnBatchesNotCommittedYet) {
+  auto lines = [](std::vector<std::string> v) {
+    std::vector<IncomingLine> in;
+    for (auto& l : v) in.push_back({std::move(l), true});
+    return in;
+  };
+  PreparedBatch first, second;
+  ASSERT_TRUE(builder_->Build(lines({Hook("p", "PreToolUse", 1000, "s1", "Bash", "tu1"),
+                                     Hook("a", "Notification", 1001)}),
+                              {}, &first).ok());
+  ASSERT_TRUE(builder_->Build(lines({Hook("a", "Notification", 1001),
+                                     Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1")}),
+                              {}, &second).ok());
+  EXPECT_EQ(second.stats.duplicates, 1u);  // "a" is only in the uncommitted batch
+  EXPECT_EQ(second.stats.stored, 1u);
+  ASSERT_TRUE(writer_->Commit(first).ok());
+  builder_->Retire(first.id);
+  ASSERT_TRUE(writer_->Commit(second).ok());
+  builder_->Retire(second.id);
+  EXPECT_EQ(*Reader()->LastSeq(), 3u);
+  auto post = Parse(**Reader()->GetEventBySpanId("q"));
+  EXPECT_EQ(post["seq"].GetInt(), 3);
+  EXPECT_EQ(post["duration_ms"].GetInt(), 400);  // paired with the uncommitted Pre
+  auto s = Session("s1");
+  EXPECT_EQ(s["events"].GetInt(), 3);
+  EXPECT_EQ(s["open_tool_calls"].GetInt(), 0);
+  EXPECT_EQ(writer_->duplicates(), 1u);
+  // Retired: a resend of "a" is found in the store itself.
+  EXPECT_EQ(Append({Hook("a", "Notification", 1001)}).duplicates, 1u);
+}
+
+TEST_F(StoreTest, RefusesASecondWriter) {
+  StoreWriter::Options o;
+  o.dir = dir_.string();
+  auto second = StoreWriter::Open(o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("another trace-index is writing this store"),
+            std::string::npos)
+      << second.status().message();
+  builder_.reset();
+  writer_.reset();  // the lock goes with the writer
+  EXPECT_TRUE(StoreWriter::Open(o).ok());
 }
 
 TEST_F(StoreTest, StoresInvalidLinesAsRawEvents) {
@@ -373,6 +425,7 @@ TEST_F(StoreTest, GrowsATinyMapAndReadersFollow) {
 }
 
 TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
+  builder_.reset();
   writer_.reset();
   {
     EnvOptions eo;
@@ -402,6 +455,7 @@ TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
   Append({Assistant("a1", 1000, "m1", 100, 5, use), Hook("p", "PreToolUse", 1001, "s1", "Bash", "tu1")});
   Append({Assistant("a2", 1002, "m1", 100, 50), Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1"),
           ToolResult("r", 1500, "tu1", false), "garbage"});
+  builder_.reset();
   writer_.reset();
   auto clean = VerifyStore(dir_.string());
   ASSERT_TRUE(clean.ok()) << clean.status().message();

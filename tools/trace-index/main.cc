@@ -82,8 +82,10 @@ int Run(const po::variables_map& vm, const std::string& db) {
     pub = std::make_unique<wire::Publisher>(ctx, wire::RandomId(), wire::RandomId());
     if (Status st = pub->Bind(ep); !st) return cli::Fail(kTool, "bind --pub " + ep, st.message());
   }
-  Indexer indexer(**writer, pub.get(),
-                  {vm["batch-size"].as<size_t>(), vm["batch-ms"].as<int>()});
+  Indexer::Options io;
+  io.max_batch = vm["batch-size"].as<size_t>();
+  io.max_batch_ms = vm["batch-ms"].as<int>();
+  Indexer indexer(**writer, pub.get(), io);
   log::Info("started", {{"db", db}, {"last_seq", (*writer)->last_seq()},
                         {"mode", stdin_mode ? "stdin" : "subscribe"}});
   Status st;
@@ -93,9 +95,9 @@ int Run(const po::variables_map& vm, const std::string& db) {
     SubscribeOptions so;
     so.sub_endpoints = List(vm, "sub", "tcp://127.0.0.1:5556");
     if (!vm["no-catchup"].as<bool>()) so.control_endpoints = List(vm, "tail-control", "tcp://127.0.0.1:5555");
-    st = RunSubscribeLoop(ctx, so, **writer, indexer);
+    st = RunSubscribeLoop(ctx, so, indexer);
   }
-  const Indexer::Totals& t = indexer.totals();
+  const Indexer::Totals t = indexer.totals();
   log::Info("stopped", {{"received", t.received}, {"stored", t.stored}, {"duplicates", t.duplicates},
                         {"invalid", t.invalid}, {"batches", t.batches}, {"last_seq", (*writer)->last_seq()}});
   if (!st) return cli::Fail(kTool, "index", st.message());
