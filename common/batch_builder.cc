@@ -2,6 +2,7 @@
 #include "common/batch_builder.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <shared_mutex>
@@ -18,79 +19,83 @@ using lmdb::View;
 
 namespace {
 
-// An event for a line that is not a valid event: kept as data, never dropped.
-// The span_id is derived from the text and its source position, so a resent
-// line dedupes.
-std::string RawEvent(std::string_view body, const std::string& error,
-                     const rapidjson::Value* source) {
-  json::StringWriter w;
-  w.StartObject();
-  // Two identical bad lines at different places are two events.
-  std::string where = source && source->IsObject() ? json::Serialize(*source) : "";
-  w.Key("span_id");
-  w.String("raw-" + StableHashHex(where + std::string(body)));
-  w.Key("kind");
-  w.String(kKindRaw);
-  w.Key("event_type");
-  w.String("raw");
-  w.Key("timestamp");
-  w.Int64(json::NowMs());
-  w.Key("raw");
-  w.String(json::SanitizeUtf8(body));
-  w.Key("parse_error");
-  w.String(error);
-  if (source && source->IsObject()) {  // keeps the committed offset moving
-    w.Key("source");
-    w.Value(*source);
-  }
-  w.EndObject();
-  return w.Take();
-}
-
-// True when every byte is ASCII (always valid UTF-8), so the parser can skip
-// its per-character encoding check; eight bytes per step.
-bool IsAscii(std::string_view s) {
-  size_t i = 0;
-  for (uint64_t word; i + 8 <= s.size(); i += 8) {
-    std::memcpy(&word, s.data() + i, 8);
-    if (word & 0x8080808080808080ULL) return false;
-  }
-  for (; i < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) & 0x80) return false;
-  }
-  return true;
-}
-
-// Appends "seq" to a compact JSON object without re-serializing it.
-bool SpliceSeq(std::string_view body, uint64_t seq, std::string* out) {
+// Appends "seq" to a compact JSON object without re-serializing it; the
+// result goes straight into the batch's text. Empty when body does not end
+// like an object.
+std::string_view SpliceSeq(std::string_view body, uint64_t seq, TextArena* text) {
   size_t end = body.find_last_not_of(" \t\r\n");
-  if (end == std::string_view::npos || body[end] != '}') return false;
+  if (end == std::string_view::npos || body[end] != '}') return {};
   size_t prev = body.find_last_not_of(" \t\r\n", end - 1);
-  if (prev == std::string_view::npos) return false;
-  out->clear();
-  out->reserve(end + 32);
-  out->append(body.substr(0, end));
-  if (body[prev] != '{') out->push_back(',');
-  out->append("\"seq\":").append(std::to_string(seq)).push_back('}');
-  return true;
+  if (prev == std::string_view::npos) return {};
+  char digits[24];
+  size_t n = static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, seq).ptr - digits);
+  constexpr std::string_view kKey = "\"seq\":";
+  bool comma = body[prev] != '{';
+  size_t size = end + comma + kKey.size() + n + 1;
+  char* out = text->Allocate(size);
+  char* at = std::copy_n(body.data(), end, out);
+  if (comma) *at++ = ',';
+  at = std::copy(kKey.begin(), kKey.end(), at);
+  at = std::copy_n(digits, n, at);
+  *at = '}';
+  return {out, size};
 }
 
 }  // namespace
 
-std::string_view TextArena::Add(std::string_view s) {
+char* TextArena::Allocate(size_t n) {
   for (; current_ < blocks_.size(); ++current_) {
     Block& b = blocks_[current_];
-    if (b.size - b.used >= s.size()) break;
+    if (b.size - b.used >= n) break;
   }
   if (current_ == blocks_.size()) {
-    size_t size = std::max(kBlockBytes, s.size());
+    size_t size = std::max(kBlockBytes, n);
     blocks_.push_back({std::make_unique_for_overwrite<char[]>(size), size, 0});
   }
   Block& b = blocks_[current_];
   char* at = b.data.get() + b.used;
+  b.used += n;
+  return at;
+}
+
+std::string_view TextArena::Add(std::string_view s) {
+  char* at = Allocate(s.size());
   if (!s.empty()) std::memcpy(at, s.data(), s.size());
-  b.used += s.size();
   return {at, s.size()};
+}
+
+void SpanIdSet::Clear() {
+  ids_.clear();
+  std::fill(slots_.begin(), slots_.end(), 0);
+}
+
+bool SpanIdSet::Contains(std::string_view id, size_t hash) const {
+  if (slots_.empty()) return false;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    uint32_t slot = slots_[i];
+    if (slot == 0) return false;
+    if (ids_[slot - 1] == id) return true;
+  }
+}
+
+void SpanIdSet::Insert(std::string_view id, size_t hash) {
+  if ((ids_.size() + 1) * 2 > slots_.size()) Grow();
+  ids_.push_back(id);
+  size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = static_cast<uint32_t>(ids_.size());
+}
+
+void SpanIdSet::Grow() {
+  slots_.assign(std::max<size_t>(1024, slots_.size() * 2), 0);
+  size_t mask = slots_.size() - 1;
+  for (size_t n = 0; n < ids_.size(); ++n) {
+    size_t i = std::hash<std::string_view>()(ids_[n]) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<uint32_t>(n + 1);
+  }
 }
 
 void TextArena::Clear() {
@@ -118,15 +123,13 @@ BatchBuilder::BatchBuilder(StoreWriter& writer, size_t cache_entries)
       last_seq_(writer.last_seq()),
       duplicates_(writer.duplicates()),
       sources_(writer.sources()),
-      state_([this](AggTable t, std::string_view key) { return LoadValue(t, key); }),
-      arena_(std::make_unique<char[]>(kArenaBytes)),
-      pool_(std::make_unique<rapidjson::MemoryPoolAllocator<>>(arena_.get(), kArenaBytes)) {}
+      state_([this](AggTable t, std::string_view key) { return LoadValue(t, key); }) {}
 
 BatchBuilder::~BatchBuilder() = default;
 
 void BatchBuilder::Retire(uint64_t committed_id) {
   while (!in_flight_.empty() && in_flight_.front().first <= committed_id) {
-    for (std::string_view id : in_flight_.front().second) in_flight_ids_.erase(id);
+    spare_sets_.push_back(std::move(in_flight_.front().second));
     in_flight_.pop_front();
   }
   if (over_cap_ && in_flight_.empty()) {  // nothing uncommitted lives only here
@@ -141,6 +144,12 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   if (!broken_) return broken_;
   batch->id = next_id_;
   batch->events.reserve(lines.size());
+  in_flight_.emplace_back(batch->id, SpanIdSet());
+  if (!spare_sets_.empty()) {
+    in_flight_.back().second = std::move(spare_sets_.back());
+    in_flight_.back().second.Clear();
+    spare_sets_.pop_back();
+  }
   {
     // The writer grows the map only while no read txn of this process is open.
     std::shared_lock map_lock(writer_.map_mutex());
@@ -149,13 +158,14 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
       return broken_ = lmdb::FromMdb("begin read", rc);
     }
     read_ = read.get();
+    parser_.ParseAll(lines, &parsed_);
     Status st;
-    for (size_t i = 0; st && i < lines.size(); ++i) st = BuildLine(lines[i], batch);
+    for (size_t i = 0; st && i < lines.size(); ++i) st = ApplyLine(lines[i], *parsed_[i], batch);
     read_ = nullptr;
     if (!st) return broken_ = st;
   }
   state_.ForEachDirty([&](AggTable t, const std::string& key, const std::string& value) {
-    batch->aggregates.push_back({t, key, value});
+    batch->aggregates.push_back({t, batch->text.Add(key), batch->text.Add(value)});
   });
   batch->activity = state_.ActivityMoves();
   state_.MarkClean();
@@ -165,16 +175,14 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   batch->last_seq = last_seq_;
   duplicates_ += batch->stats.duplicates;
   batch->duplicates = duplicates_;
-  std::vector<std::string_view> ids;
-  ids.reserve(batch->events.size());
-  for (const PreparedEvent& e : batch->events) ids.push_back(e.span_id);
-  in_flight_.emplace_back(batch->id, std::move(ids));
   ++next_id_;
   return Status::Ok();
 }
 
-bool BatchBuilder::Stored(const std::string& span_id) {
-  if (in_flight_ids_.count(std::string_view(span_id))) return true;
+bool BatchBuilder::Stored(const std::string& span_id, size_t hash) {
+  for (const auto& [id, set] : in_flight_) {
+    if (set.Contains(span_id, hash)) return true;
+  }
   MDB_val k = Val(span_id), v;
   return mdb_get(read_, writer_.dbs().ids, &k, &v) == 0;
 }
@@ -187,56 +195,45 @@ Result<std::optional<std::string>> BatchBuilder::LoadValue(AggTable table, std::
   return std::optional<std::string>(std::string(View(v)));
 }
 
-Status BatchBuilder::BuildLine(const IncomingLine& line, PreparedBatch* batch) {
-  struct ClearPool {
-    rapidjson::MemoryPoolAllocator<>* pool;
-    ~ClearPool() { pool->Clear(); }
-  } clear_after{pool_.get()};
-  rapidjson::Document doc(pool_.get());
-  std::string raw;
-  // In-situ parsing of a copy: strings point into insitu_ instead of being copied.
-  insitu_.assign(line.body.begin(), line.body.end());
-  insitu_.push_back('\0');
-  if (IsAscii(line.body)) {
-    doc.ParseInsitu(insitu_.data());
-  } else {
-    doc.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu_.data());
-  }
-  std::string error = doc.HasParseError() ? "not valid JSON" : "";
-  Result<EventKeys> keys = error.empty() ? ReadEventKeys(doc) : Result<EventKeys>(Status::Error(error));
-  if (!keys) {
-    const rapidjson::Value* source = doc.IsObject() ? json::Find(doc, "source") : nullptr;
-    raw = RawEvent(line.body, keys.status().message(), source);
-    doc.Parse(raw.data(), raw.size());
-    keys = ReadEventKeys(doc);
-    ++batch->stats.invalid;
-  }
-  bool duplicate = Stored(keys->span_id);
-  AdvanceSource(*keys, line.trust_new_source, batch);
+Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, PreparedBatch* batch) {
+  if (!parsed.error) return parsed.error;
+  EventKeys& keys = parsed.keys;
+  if (!parsed.raw.empty()) ++batch->stats.invalid;
+  size_t hash = std::hash<std::string_view>()(keys.span_id);
+  bool duplicate = Stored(keys.span_id, hash);
+  AdvanceSource(keys, line.trust_new_source, batch);
   if (duplicate) {
     ++batch->stats.duplicates;
     return Status::Ok();
   }
   uint64_t seq = ++last_seq_;
-  keys->seq = seq;
-  EventFacts facts = ExtractFacts(doc, *keys);
-  auto fill = state_.Apply(facts);
+  keys.seq = seq;
+  auto fill = state_.Apply(*parsed.facts);
   if (!fill) return fill.status();
-  const std::string& body = raw.empty() ? line.body : raw;
-  if (*fill || doc.HasMember("seq") || !SpliceSeq(body, seq, &json_)) {
-    if (*fill) {
-      doc.RemoveMember("duration_ms");
-      doc.AddMember("duration_ms", rapidjson::Value(static_cast<int64_t>(**fill)), doc.GetAllocator());
-    }
-    doc.RemoveMember("seq");
-    doc.AddMember("seq", rapidjson::Value(seq), doc.GetAllocator());
-    json_ = json::Serialize(doc);
-  }
-  AddEvent(*keys, json_, batch);
+  std::string_view body = parsed.Body(line.body);
+  std::string_view json;
+  if (!*fill && !parsed.has_seq) json = SpliceSeq(body, seq, &batch->text);
+  if (json.empty()) json = batch->text.Add(Restamp(body, seq, *fill));
+  AddEvent(keys, json, hash, batch);
   return Status::Ok();
 }
 
-void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, PreparedBatch* batch) {
+// The stored form when splicing will not do: "seq" (and a filled-in
+// duration_ms) set by re-serializing. Rare: the body was valid JSON once.
+std::string BatchBuilder::Restamp(std::string_view body, uint64_t seq, std::optional<int64_t> duration_ms) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (duration_ms) {
+    doc.RemoveMember("duration_ms");
+    doc.AddMember("duration_ms", rapidjson::Value(static_cast<int64_t>(*duration_ms)), doc.GetAllocator());
+  }
+  doc.RemoveMember("seq");
+  doc.AddMember("seq", rapidjson::Value(seq), doc.GetAllocator());
+  return json::Serialize(doc);
+}
+
+void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t hash,
+                            PreparedBatch* batch) {
   TextArena& text = batch->text;
   PreparedEvent e;
   e.seq = keys.seq;
@@ -248,8 +245,8 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, Prepar
   e.trace_id = keys.trace_id == keys.session_id ? e.session_id : text.Add(keys.trace_id);
   e.event_type = text.Add(keys.event_type);
   e.topic = text.Add(EventTopic(keys));
-  e.json = text.Add(json);
-  in_flight_ids_.insert(e.span_id);
+  e.json = json;
+  in_flight_.back().second.Insert(e.span_id, hash);
   batch->events.push_back(e);
   ++batch->stats.stored;
 }

@@ -16,31 +16,22 @@
 #pragma once
 
 #include <lmdb.h>
-#include <rapidjson/document.h>
 
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/aggregator.h"
 #include "common/event.h"
+#include "common/line_parser.h"
 #include "common/status.h"
 
 namespace trace {
 
 class StoreWriter;
-
-// One received line. trust_new_source: the sender is known to have delivered
-// everything (contiguous pub_seq since a rewind, or a pipe), so a source seen
-// for the first time at a non-zero offset starts its committed offset there.
-struct IncomingLine {
-  std::string body;
-  bool trust_new_source = true;
-};
 
 struct PublisherPosition {
   uint64_t epoch = 0, pub_seq = 0;
@@ -61,6 +52,8 @@ struct AppendStats {
 class TextArena {
  public:
   std::string_view Add(std::string_view s);
+  // n bytes to write into, which stay put like added text.
+  char* Allocate(size_t n);
   void Clear();
 
  private:
@@ -82,9 +75,10 @@ struct PreparedEvent {
   std::string_view json;   // the stored form, with "seq"
 };
 
+// An aggregate entry to write; views into its batch's text.
 struct PreparedAggregate {
   AggTable table;
-  std::string key, value;
+  std::string_view key, value;
 };
 
 struct PreparedBatch {
@@ -100,6 +94,20 @@ struct PreparedBatch {
 
   // Empties the batch for reuse (keeps its memory).
   void Clear();
+};
+
+// The span_ids of one batch: an open-addressing table of views into the
+// batch's text (no allocation per id; cleared in O(1) amortized for reuse).
+class SpanIdSet {
+ public:
+  void Clear();
+  bool Contains(std::string_view id, size_t hash) const;
+  void Insert(std::string_view id, size_t hash);
+
+ private:
+  void Grow();
+  std::vector<std::string_view> ids_;
+  std::vector<uint32_t> slots_;  // 0: empty, else index into ids_ + 1
 };
 
 class BatchBuilder {
@@ -126,9 +134,12 @@ class BatchBuilder {
   uint64_t last_seq() const { return last_seq_; }
 
  private:
-  Status BuildLine(const IncomingLine& line, PreparedBatch* batch);
-  void AddEvent(const EventKeys& keys, std::string_view json, PreparedBatch* batch);
-  bool Stored(const std::string& span_id);
+  Status ApplyLine(const IncomingLine& line, ParsedLine& parsed, PreparedBatch* batch);
+  static std::string Restamp(std::string_view body, uint64_t seq, std::optional<int64_t> duration_ms);
+  // json: already in the batch's text.
+  void AddEvent(const EventKeys& keys, std::string_view json, size_t hash, PreparedBatch* batch);
+  // In the store or a batch in flight; hash: of span_id.
+  bool Stored(const std::string& span_id, size_t hash);
   void AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch);
   Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
 
@@ -140,15 +151,12 @@ class BatchBuilder {
   uint64_t next_id_ = 1, last_seq_ = 0, duplicates_ = 0;
   std::map<std::string, SourceOffset> sources_;
   AggregateState state_;
-  // span_ids of built batches not known to be committed, by batch.
-  std::deque<std::pair<uint64_t, std::vector<std::string_view>>> in_flight_;
-  std::unordered_set<std::string_view> in_flight_ids_;
-  std::string json_;          // the stored form of the current event
-  // Parse arena reused for every line (no malloc per event in the common case).
-  static constexpr size_t kArenaBytes = 256 << 10;
-  std::unique_ptr<char[]> arena_;
-  std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool_;
-  std::vector<char> insitu_;  // the current line, parsed in place
+  // span_ids of built batches not known to be committed (the last one:
+  // the batch being built), by batch id; and cleared sets for reuse.
+  std::deque<std::pair<uint64_t, SpanIdSet>> in_flight_;
+  std::vector<SpanIdSet> spare_sets_;
+  LineParser parser_;
+  std::vector<std::unique_ptr<ParsedLine>> parsed_;  // of the batch being built
 };
 
 }  // namespace trace

@@ -12,19 +12,16 @@ std::string SourceRef::Identity() const {
   return std::to_string(dev) + ":" + std::to_string(ino);
 }
 
-namespace {
-
-std::string StringOrEmpty(const rapidjson::Value& obj, std::string_view key) {
-  auto s = json::GetString(obj, key);
-  return s ? std::string(*s) : std::string();
-}
-
-}  // namespace
 
 namespace {
 
-std::string StrOf(const rapidjson::Value* v) {
-  return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
+// Reuses out's buffer (the store reads the keys of every event).
+void AssignStr(const rapidjson::Value* v, std::string* out) {
+  if (v && v->IsString()) {
+    out->assign(v->GetString(), v->GetStringLength());
+  } else {
+    out->clear();
+  }
 }
 
 // As json::GetInt (integers, or doubles truncated), 0 when absent.
@@ -46,7 +43,7 @@ constexpr std::string_view kFieldNames[kFields] = {
 // One pass over the event's members instead of a lookup per key (the store
 // reads the keys of every event); the first member of a name wins, as with
 // json::Find.
-Result<EventKeys> ReadEventKeys(const rapidjson::Value& event) {
+Status ReadEventKeys(const rapidjson::Value& event, EventKeys* out) {
   if (!event.IsObject()) return Status::Error("event is not a JSON object");
   const rapidjson::Value* f[kFields] = {};
   for (const auto& m : event.GetObject()) {
@@ -58,30 +55,39 @@ Result<EventKeys> ReadEventKeys(const rapidjson::Value& event) {
       }
     }
   }
-  EventKeys k;
-  k.span_id = StrOf(f[kSpan]);
-  k.kind = StrOf(f[kKind]);
-  k.event_type = StrOf(f[kType]);
+  EventKeys& k = *out;
+  AssignStr(f[kSpan], &k.span_id);
+  AssignStr(f[kKind], &k.kind);
+  AssignStr(f[kType], &k.event_type);
   if (k.span_id.empty()) return Status::Error("event has no span_id");
   if (k.kind.empty()) return Status::Error("event has no kind");
   if (k.event_type.empty()) return Status::Error("event has no event_type");
-  k.session_id = StrOf(f[kSession]);
-  k.task_id = StrOf(f[kTask]);
-  k.trace_id = StrOf(f[kTrace]);
-  k.parent_id = StrOf(f[kParent]);
-  k.tool_name = StrOf(f[kTool]);
-  k.tool_use_id = StrOf(f[kToolUse]);
+  AssignStr(f[kSession], &k.session_id);
+  AssignStr(f[kTask], &k.task_id);
+  AssignStr(f[kTrace], &k.trace_id);
+  AssignStr(f[kParent], &k.parent_id);
+  AssignStr(f[kTool], &k.tool_name);
+  AssignStr(f[kToolUse], &k.tool_use_id);
   k.timestamp_ms = IntOf(f[kTs]);
   k.seq = static_cast<uint64_t>(IntOf(f[kSeq]));
-  if (const rapidjson::Value* src = f[kSource]; src && src->IsObject()) {
-    SourceRef r;
-    r.path = StringOrEmpty(*src, "path");
-    r.dev = static_cast<uint64_t>(json::GetInt(*src, "dev").value_or(0));
-    r.ino = static_cast<uint64_t>(json::GetInt(*src, "ino").value_or(0));
-    r.offset = static_cast<uint64_t>(json::GetInt(*src, "offset").value_or(0));
-    r.length = static_cast<uint64_t>(json::GetInt(*src, "length").value_or(0));
-    k.source = std::move(r);
+  const rapidjson::Value* src = f[kSource];
+  if (!src || !src->IsObject()) {
+    k.source.reset();
+    return Status::Ok();
   }
+  SourceRef& r = k.source ? *k.source : k.source.emplace();
+  auto path = json::GetString(*src, "path");
+  r.path.assign(path ? *path : std::string_view());
+  r.dev = static_cast<uint64_t>(json::GetInt(*src, "dev").value_or(0));
+  r.ino = static_cast<uint64_t>(json::GetInt(*src, "ino").value_or(0));
+  r.offset = static_cast<uint64_t>(json::GetInt(*src, "offset").value_or(0));
+  r.length = static_cast<uint64_t>(json::GetInt(*src, "length").value_or(0));
+  return Status::Ok();
+}
+
+Result<EventKeys> ReadEventKeys(const rapidjson::Value& event) {
+  EventKeys k;
+  if (Status st = ReadEventKeys(event, &k); !st) return st;
   return k;
 }
 

@@ -57,6 +57,8 @@ struct EventKeys {
 // Reads the keys from an event document / event JSON. Fails when the text is
 // not a JSON object or lacks span_id, kind or event_type.
 Result<EventKeys> ReadEventKeys(const rapidjson::Value& event);
+// The same into *out, reusing its strings' memory (hot paths).
+Status ReadEventKeys(const rapidjson::Value& event, EventKeys* out);
 Result<EventKeys> ParseEventKeys(std::string_view event_json);
 
 // Every hook event Claude Code documents (reference: claude-code-formats.md),

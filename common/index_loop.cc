@@ -4,8 +4,10 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <vector>
 
 #include "common/catchup.h"
 #include "common/json.h"
@@ -27,14 +29,17 @@ constexpr long kPendingPollMs = 5;
 
 bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
 
-// Splits buffered bytes into lines; keeps the unfinished tail.
-void TakeLines(std::string* buf, Indexer& indexer, int64_t now_ms) {
-  size_t start = 0;
-  for (size_t nl; (nl = buf->find('\n', start)) != std::string::npos; start = nl + 1) {
-    std::string_view line(buf->data() + start, nl - start);
-    if (!Blank(line)) indexer.Add(std::string(line), true, now_ms);
+// Adds the complete lines of buf[*start, end) to the indexer; *start moves
+// to the unfinished tail.
+void TakeLines(const std::vector<char>& buf, size_t* start, size_t end, Indexer& indexer,
+               int64_t now_ms) {
+  std::string_view text(buf.data() + *start, end - *start);
+  size_t at = 0;
+  for (size_t nl; (nl = text.find('\n', at)) != std::string_view::npos; at = nl + 1) {
+    std::string_view line = text.substr(at, nl - at);
+    if (!Blank(line)) indexer.Add(line, true, now_ms);
   }
-  buf->erase(0, start);
+  *start += at;
 }
 
 Status FlushAndSync(Indexer& indexer, const std::map<std::string, PublisherPosition>& positions = {}) {
@@ -45,8 +50,10 @@ Status FlushAndSync(Indexer& indexer, const std::map<std::string, PublisherPosit
 }  // namespace
 
 Status RunStdinLoop(int fd, Indexer& indexer) {
-  std::string buf;
-  std::string chunk(kReadChunk, '\0');
+  // buf[start, end): read, not yet added (an unfinished line). Reads go
+  // straight to the free space after it.
+  std::vector<char> buf(2 * kReadChunk);
+  size_t start = 0, end = 0;
   for (;;) {
     pollfd fds[2] = {{fd, POLLIN, 0}, {shutdown::Fd(), POLLIN, 0}};
     int timeout = indexer.pending() ? kIdleGapMs : -1;
@@ -58,16 +65,24 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
       if (Status st = indexer.Flush({}); !st) return st;
       continue;
     }
-    ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    if (buf.size() - end < kReadChunk) {  // make room: move the tail to the front, or grow
+      std::copy(buf.begin() + static_cast<ptrdiff_t>(start), buf.begin() + static_cast<ptrdiff_t>(end),
+                buf.begin());
+      end -= start;
+      start = 0;
+      if (buf.size() - end < kReadChunk) buf.resize(end + 2 * kReadChunk);
+    }
+    ssize_t got = ::read(fd, buf.data() + end, kReadChunk);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return Status::Errno("read stdin");
     if (got == 0) {
-      if (!Blank(buf)) indexer.Add(std::move(buf), true, json::NowMs());
+      std::string_view last(buf.data() + start, end - start);
+      if (!Blank(last)) indexer.Add(last, true, json::NowMs());
       return FlushAndSync(indexer);
     }
-    buf.append(chunk.data(), static_cast<size_t>(got));
+    end += static_cast<size_t>(got);
     int64_t now = json::NowMs();
-    TakeLines(&buf, indexer, now);
+    TakeLines(buf, &start, end, indexer, now);
     if (indexer.Full() || indexer.Due(now)) {
       if (Status st = indexer.Flush({}); !st) return st;
     }
@@ -149,7 +164,7 @@ class SubscribeLoop {
       }
       if (!*got) return true;
       bool trust = o_.control_endpoints.empty() || catchup_.Observe(msg.header);
-      indexer_.Add(std::move(msg.body), trust, json::NowMs());
+      indexer_.Add(msg.body, trust, json::NowMs());
     }
     return false;
   }

@@ -13,9 +13,9 @@ namespace trace {
 
 namespace {
 
-// Built batches waiting for the commit thread, the one being committed
-// included. Two keep the disk busy while the next one is built.
-constexpr size_t kMaxQueued = 2;
+// Built batches not yet durable: one committed (made durable by the next
+// commit), one being committed, one waiting, while the next one is built.
+constexpr size_t kMaxQueued = 3;
 
 }  // namespace
 
@@ -39,9 +39,10 @@ Indexer::~Indexer() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void Indexer::Add(std::string body, bool trust_new_source, int64_t now_ms) {
+void Indexer::Add(std::string_view body, bool trust_new_source, int64_t now_ms) {
   if (pending_.empty()) oldest_ms_ = now_ms;
-  pending_.push_back({std::move(body), trust_new_source});
+  pending_.push_back({pending_text_.size(), body.size(), trust_new_source});
+  pending_text_.append(body);
   ++received_;
 }
 
@@ -88,8 +89,13 @@ Status Indexer::Flush(const std::map<std::string, PublisherPosition>& positions)
     batch = std::move(spare_.back());
     spare_.pop_back();
   }
-  if (Status st = builder_.Build(pending_, positions, &batch); !st) return st;
+  lines_.clear();
+  for (const PendingLine& l : pending_) {
+    lines_.push_back({std::string_view(pending_text_).substr(l.offset, l.size), l.trust_new_source});
+  }
+  if (Status st = builder_.Build(lines_, positions, &batch); !st) return st;
   pending_.clear();
+  pending_text_.clear();
   new_holes_ += batch.stats.holes;
   {
     std::lock_guard lock(mu_);
@@ -118,34 +124,70 @@ uint64_t Indexer::TakeHoles() {
   return n;
 }
 
+// Batches leave the queue in order once durable: in durable mode a commit
+// syncs the data file, which makes every earlier commit durable (the store
+// syncs meta pages lazily, proto/storage.md); the last one is synced
+// explicitly when nothing else is waiting. So a busy pipeline pays one
+// fsync per batch and an idle one still publishes at once.
 void Indexer::CommitLoop() {
   std::unique_lock lock(mu_);
+  size_t committed = 0;  // queue_[0, committed): committed, not yet known durable
   for (;;) {
-    changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, nothing left
-    const PreparedBatch& batch = queue_.front();  // only this thread pops
+    changed_.wait(lock, [&] { return stopping_ || queue_.size() > committed; });
+    if (queue_.size() == committed) return;  // stopping, nothing left
+    const PreparedBatch& batch = queue_[committed];  // deque: stays put while others are added
     lock.unlock();
     Status st = CommitWithRetry(batch);
-    if (st) Republish(batch);
     lock.lock();
+    if (st) {
+      ++committed;
+      bool more = queue_.size() > committed;
+      // The batch just committed is durable too when the store syncs it
+      // itself, or after an explicit sync when no other batch follows.
+      if (!writer_.lazy_sync() || !more) {
+        lock.unlock();
+        if (writer_.lazy_sync()) st = writer_.SyncToDisk();
+        lock.lock();
+        if (st) RetireFront(committed, &committed, lock);
+      } else {
+        RetireFront(committed - 1, &committed, lock);
+      }
+    }
     if (!st) {
+      log::Error("commit failed, giving up", {{"error", st.message()}});
       error_ = st;
       queue_.clear();
       changed_.notify_all();
       Wake();
       return;
     }
+  }
+}
+
+// Republishes the first n batches (durable now) and hands them back for
+// reuse. Called with lock held; publishes without it (the builder only
+// appends to the queue, which leaves its elements in place).
+void Indexer::RetireFront(size_t n, size_t* committed, std::unique_lock<std::mutex>& lock) {
+  if (n == 0) return;
+  std::vector<const PreparedBatch*> ready;
+  for (size_t i = 0; i < n; ++i) ready.push_back(&queue_[i]);
+  lock.unlock();
+  for (const PreparedBatch* batch : ready) Republish(*batch);
+  lock.lock();
+  for (size_t i = 0; i < n; ++i) {
+    PreparedBatch& batch = queue_.front();
     committed_id_ = batch.id;
     totals_.stored += batch.stats.stored;
     totals_.duplicates += batch.stats.duplicates;
     totals_.invalid += batch.stats.invalid;
     totals_.holes += batch.stats.holes;
     ++totals_.batches;
-    done_.push_back(std::move(queue_.front()));
+    done_.push_back(std::move(batch));
     queue_.pop_front();
-    changed_.notify_all();
-    Wake();
+    --*committed;
   }
+  changed_.notify_all();
+  Wake();
 }
 
 void Indexer::Wake() {

@@ -7,8 +7,10 @@
 // Two threads: the caller's builds each batch (BatchBuilder: parse, dedupe,
 // aggregates), a commit thread writes it (StoreWriter::Commit), fsyncs and
 // republishes. So the next batch is parsed while the previous one is being
-// written and synced; at most two batches wait for the commit thread, which
-// bounds memory and makes a slow disk slow the input down. A commit that
+// written and synced; at most three batches wait for the commit thread, which
+// bounds memory and makes a slow disk slow the input down. An event is
+// republished once its batch is durable (durable mode), so what a
+// subscriber sees survives a power cut. A commit that
 // fails (disk full, I/O error) is retried with pauses; when it keeps
 // failing the Indexer reports the error and stores nothing more, and the
 // process should exit (the tails resend what was not committed).
@@ -52,7 +54,7 @@ class Indexer {
   Indexer(const Indexer&) = delete;
   Indexer& operator=(const Indexer&) = delete;
 
-  void Add(std::string body, bool trust_new_source, int64_t now_ms);
+  void Add(std::string_view body, bool trust_new_source, int64_t now_ms);
   size_t pending() const { return pending_.size(); }
   bool Full() const { return pending_.size() >= options_.max_batch; }
   bool Due(int64_t now_ms) const;
@@ -79,6 +81,7 @@ class Indexer {
 
  private:
   void CommitLoop();
+  void RetireFront(size_t n, size_t* committed, std::unique_lock<std::mutex>& lock);
   void Wake();
   Status CommitWithRetry(const PreparedBatch& batch);
   void Republish(const PreparedBatch& batch);
@@ -87,7 +90,14 @@ class Indexer {
   wire::Publisher* publisher_;
   Options options_;
   BatchBuilder builder_;
-  std::vector<IncomingLine> pending_;
+  // Pending lines, back to back in one buffer (no allocation per line).
+  struct PendingLine {
+    size_t offset, size;
+    bool trust_new_source;
+  };
+  std::string pending_text_;
+  std::vector<PendingLine> pending_;
+  std::vector<IncomingLine> lines_;  // views of pending_, for Build
   std::vector<PreparedBatch> spare_;  // cleared, for the next Build
   int64_t oldest_ms_ = 0;
   int wake_fd_ = -1;  // eventfd

@@ -134,18 +134,12 @@ TEST_F(StoreTest, DropsDuplicateSpanIdsAcrossAndWithinBatches) {
 // The Indexer builds a batch while the previous one is still being
 // committed: the builder must see what the uncommitted batch holds.
 TEST_F(StoreTest, BuildsOnBatchesNotCommittedYet) {
-  auto lines = [](std::vector<std::string> v) {
-    std::vector<IncomingLine> in;
-    for (auto& l : v) in.push_back({std::move(l), true});
-    return in;
-  };
+  const std::string p = Hook("p", "PreToolUse", 1000, "s1", "Bash", "tu1"),
+                    a = Hook("a", "Notification", 1001),
+                    q = Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1");
   PreparedBatch first, second;
-  ASSERT_TRUE(builder_->Build(lines({Hook("p", "PreToolUse", 1000, "s1", "Bash", "tu1"),
-                                     Hook("a", "Notification", 1001)}),
-                              {}, &first).ok());
-  ASSERT_TRUE(builder_->Build(lines({Hook("a", "Notification", 1001),
-                                     Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1")}),
-                              {}, &second).ok());
+  ASSERT_TRUE(builder_->Build({{p, true}, {a, true}}, {}, &first).ok());
+  ASSERT_TRUE(builder_->Build({{a, true}, {q, true}}, {}, &second).ok());
   EXPECT_EQ(second.stats.duplicates, 1u);  // "a" is only in the uncommitted batch
   EXPECT_EQ(second.stats.stored, 1u);
   ASSERT_TRUE(writer_->Commit(first).ok());

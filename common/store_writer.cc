@@ -51,6 +51,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
   if (!env) return env.status();
   std::unique_ptr<StoreWriter> w(new StoreWriter());
   w->env_ = *env;
+  w->durable_ = options.durable;
   auto lock = LockWriter(options.dir);
   if (!lock) return lock.status().Wrap("open db '" + options.dir + "'");
   w->lock_fd_ = *lock;
@@ -61,7 +62,10 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
 }
 
 StoreWriter::~StoreWriter() {
-  if (env_) mdb_env_close(env_);
+  if (env_) {
+    (void)SyncToDisk();  // the last commit's meta page
+    mdb_env_close(env_);
+  }
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -182,6 +186,12 @@ Status StoreWriter::Commit(const PreparedBatch& batch) {
     if (int rc = mdb_env_set_mapsize(env_, grown); rc != 0) return lmdb::FromMdb("grow map", rc);
     log::Info("store map grown", {{"map_size", static_cast<uint64_t>(grown)}});
   }
+}
+
+Status StoreWriter::SyncToDisk() {
+  if (!durable_) return Status::Ok();
+  int rc = mdb_env_sync(env_, 1);
+  return rc == 0 ? Status::Ok() : lmdb::FromMdb("sync", rc);
 }
 
 Status StoreWriter::TryCommit(const PreparedBatch& batch) {

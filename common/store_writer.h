@@ -37,8 +37,15 @@ class StoreWriter {
 
   // Writes the batch in one transaction; on MDB_MAP_FULL doubles the map
   // and retries. On error nothing of the batch is stored and the batch may
-  // be committed again.
+  // be committed again. Durable mode: the commit syncs the data it wrote and
+  // every earlier commit, but its own meta page only with the next commit
+  // or SyncToDisk (lazy_sync); a power cut may undo the last commit, never
+  // corrupt the store.
   Status Commit(const PreparedBatch& batch);
+  // Makes every commit durable (durable mode; a no-op otherwise).
+  Status SyncToDisk();
+  // Commits become durable one commit late or at SyncToDisk (durable mode).
+  bool lazy_sync() const { return durable_; }
 
   // The committed state (as of the last Commit).
   uint64_t last_seq() const { return last_seq_; }
@@ -73,6 +80,7 @@ class StoreWriter {
 
   MDB_env* env_ = nullptr;
   int lock_fd_ = -1;  // flock'ed writer.lock
+  bool durable_ = true;
   StoreDbs dbs_{};
   std::shared_mutex map_mu_;
   MDB_txn* txn_ = nullptr;  // the batch txn while TryCommit runs

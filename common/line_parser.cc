@@ -1,0 +1,146 @@
+// See line_parser.h.
+#include "common/line_parser.h"
+
+#include <cstring>
+
+#include "common/json.h"
+
+namespace trace {
+
+namespace {
+
+// Below this many lines a batch is parsed on the calling thread alone
+// (waking the helper costs more than it saves).
+constexpr size_t kHelperMinLines = 64;
+
+// An event for a line that is not a valid event: kept as data, never dropped.
+// The span_id is derived from the text and its source position, so a resent
+// line dedupes.
+std::string RawEvent(std::string_view body, const std::string& error,
+                     const rapidjson::Value* source) {
+  json::StringWriter w;
+  w.StartObject();
+  // Two identical bad lines at different places are two events.
+  std::string where = source && source->IsObject() ? json::Serialize(*source) : "";
+  w.Key("span_id");
+  w.String("raw-" + StableHashHex(where + std::string(body)));
+  w.Key("kind");
+  w.String(kKindRaw);
+  w.Key("event_type");
+  w.String("raw");
+  w.Key("timestamp");
+  w.Int64(json::NowMs());
+  w.Key("raw");
+  w.String(json::SanitizeUtf8(body));
+  w.Key("parse_error");
+  w.String(error);
+  if (source && source->IsObject()) {  // keeps the committed offset moving
+    w.Key("source");
+    w.Value(*source);
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+// True when every byte is ASCII (always valid UTF-8), so the parser can skip
+// its per-character encoding check; eight bytes per step.
+bool IsAscii(std::string_view s) {
+  size_t i = 0;
+  for (uint64_t word; i + 8 <= s.size(); i += 8) {
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ULL) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) & 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LineParseState::LineParseState()
+    : arena_(std::make_unique<char[]>(kArenaBytes)),
+      pool_(std::make_unique<rapidjson::MemoryPoolAllocator<>>(arena_.get(), kArenaBytes)) {}
+
+void LineParseState::Parse(std::string_view line, ParsedLine* out) {
+  struct ClearPool {
+    rapidjson::MemoryPoolAllocator<>* pool;
+    ~ClearPool() { pool->Clear(); }
+  } clear_after{pool_.get()};
+  out->facts.reset();
+  out->raw.clear();
+  out->error = Status::Ok();
+  rapidjson::Document doc(pool_.get());
+  // In-situ parsing of a copy: strings point into insitu_ instead of being copied.
+  insitu_.assign(line.begin(), line.end());
+  insitu_.push_back('\0');
+  if (IsAscii(line)) {
+    doc.ParseInsitu(insitu_.data());
+  } else {
+    doc.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu_.data());
+  }
+  Status valid = doc.HasParseError() ? Status::Error("not valid JSON") : ReadEventKeys(doc, &out->keys);
+  if (!valid) {
+    const rapidjson::Value* source = doc.IsObject() ? json::Find(doc, "source") : nullptr;
+    out->raw = RawEvent(line, valid.message(), source);
+    doc.Parse(out->raw.data(), out->raw.size());
+    if (Status st = ReadEventKeys(doc, &out->keys); !st) {
+      out->error = st.Wrap("raw event");
+      return;
+    }
+  }
+  out->has_seq = doc.HasMember("seq");
+  out->facts.emplace(ExtractFacts(doc, out->keys));
+}
+
+LineParser::LineParser() : helper_([this] { HelperLoop(); }) {}
+
+LineParser::~LineParser() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  helper_.join();
+}
+
+void LineParser::ParseStride(LineParseState& state, const std::vector<IncomingLine>& lines,
+                             size_t first, std::vector<std::unique_ptr<ParsedLine>>& out) {
+  for (size_t i = first; i < lines.size(); i += 2) state.Parse(lines[i].body, out[i].get());
+}
+
+void LineParser::ParseAll(const std::vector<IncomingLine>& lines,
+                          std::vector<std::unique_ptr<ParsedLine>>* out) {
+  while (out->size() < lines.size()) out->push_back(std::make_unique<ParsedLine>());
+  if (lines.size() < kHelperMinLines) {
+    for (size_t i = 0; i < lines.size(); ++i) mine_.Parse(lines[i].body, (*out)[i].get());
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    job_lines_ = &lines;
+    job_out_ = out;
+    ++posted_;
+  }
+  cv_.notify_all();
+  ParseStride(mine_, lines, 1, *out);
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return finished_ == posted_; });
+}
+
+void LineParser::HelperLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || finished_ < posted_; });
+    if (stopping_) return;
+    const std::vector<IncomingLine>& lines = *job_lines_;
+    std::vector<std::unique_ptr<ParsedLine>>& out = *job_out_;
+    lock.unlock();
+    ParseStride(helpers_, lines, 0, out);
+    lock.lock();
+    ++finished_;
+    cv_.notify_all();
+  }
+}
+
+}  // namespace trace
