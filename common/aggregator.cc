@@ -200,12 +200,13 @@ Status AggregateState::ApplyTool(const EventFacts& f, const ToolMention& m,
   }
   if (c.counted || c.tool.empty()) return Status::Ok();
   c.counted = true;
-  const ToolCall snapshot = c;
-  return ForCallTargets(snapshot, [&snapshot](ToolStats& s) {
+  // c stays put: ForCallTargets only touches other tables (and an
+  // unordered_map keeps its nodes in place anyway).
+  return ForCallTargets(c, [&c](ToolStats& s) {
     ++s.calls;
-    if (!snapshot.ended) ++s.open;
-    if (snapshot.ended && snapshot.error) ++s.failures;
-    if (snapshot.ended && snapshot.has_duration) s.duration.Add(snapshot.duration_ms);
+    if (!c.ended) ++s.open;
+    if (c.ended && c.error) ++s.failures;
+    if (c.ended && c.has_duration) s.duration.Add(c.duration_ms);
   });
 }
 
@@ -227,11 +228,10 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
     c.has_duration = d.has_value();
     c.duration_ms = d.value_or(0);
     if (!c.counted) return Status::Ok();
-    const ToolCall snapshot = c;
-    return ForCallTargets(snapshot, [&snapshot](ToolStats& s) {
+    return ForCallTargets(c, [&c](ToolStats& s) {
       if (s.open) --s.open;
-      if (snapshot.error) ++s.failures;
-      if (snapshot.has_duration) s.duration.Add(snapshot.duration_ms);
+      if (c.error) ++s.failures;
+      if (c.has_duration) s.duration.Add(c.duration_ms);
     });
   }
   // Whichever source reports the end first, a measured duration_ms (hook

@@ -158,9 +158,9 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
       return broken_ = lmdb::FromMdb("begin read", rc);
     }
     read_ = read.get();
-    parser_.ParseAll(lines, &parsed_);
+    LineParser::Batch parsing(parser_, lines);
     Status st;
-    for (size_t i = 0; st && i < lines.size(); ++i) st = ApplyLine(lines[i], *parsed_[i], batch);
+    for (size_t i = 0; st && i < lines.size(); ++i) st = ApplyLine(lines[i], parsing.Get(i), batch);
     read_ = nullptr;
     if (!st) return broken_ = st;
   }

@@ -156,7 +156,6 @@ class BatchBuilder {
   std::deque<std::pair<uint64_t, SpanIdSet>> in_flight_;
   std::vector<SpanIdSet> spare_sets_;
   LineParser parser_;
-  std::vector<std::unique_ptr<ParsedLine>> parsed_;  // of the batch being built
 };
 
 }  // namespace trace

@@ -104,28 +104,55 @@ LineParser::~LineParser() {
   helper_.join();
 }
 
-void LineParser::ParseStride(LineParseState& state, const std::vector<IncomingLine>& lines,
-                             size_t first, std::vector<std::unique_ptr<ParsedLine>>& out) {
-  for (size_t i = first; i < lines.size(); i += 2) state.Parse(lines[i].body, out[i].get());
+bool LineParser::ParseClaimed(LineParseState& state) {
+  const std::vector<IncomingLine>& lines = *lines_;
+  bool any = false;
+  for (size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < lines.size(); any = true) {
+    state.Parse(lines[i].body, parsed_[i].get());
+    parsed_[i]->ready.store(true, std::memory_order_release);
+  }
+  return any;
 }
 
-void LineParser::ParseAll(const std::vector<IncomingLine>& lines,
-                          std::vector<std::unique_ptr<ParsedLine>>* out) {
-  while (out->size() < lines.size()) out->push_back(std::make_unique<ParsedLine>());
-  if (lines.size() < kHelperMinLines) {
-    for (size_t i = 0; i < lines.size(); ++i) mine_.Parse(lines[i].body, (*out)[i].get());
-    return;
-  }
+LineParser::Batch::Batch(LineParser& parser, const std::vector<IncomingLine>& lines) : parser_(parser) {
+  auto& parsed = parser.parsed_;
+  while (parsed.size() < lines.size()) parsed.push_back(std::make_unique<ParsedLine>());
+  for (size_t i = 0; i < lines.size(); ++i) parsed[i]->ready.store(false, std::memory_order_relaxed);
+  parser.lines_ = &lines;
+  parser.next_.store(0, std::memory_order_relaxed);
+  if (lines.size() < kHelperMinLines) return;  // Get parses each line in place
   {
-    std::lock_guard lock(mu_);
-    job_lines_ = &lines;
-    job_out_ = out;
-    ++posted_;
+    std::lock_guard lock(parser.mu_);
+    ++parser.posted_;
   }
-  cv_.notify_all();
-  ParseStride(mine_, lines, 1, *out);
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return finished_ == posted_; });
+  parser.cv_.notify_all();
+}
+
+LineParser::Batch::~Batch() {
+  std::unique_lock lock(parser_.mu_);
+  parser_.next_.store(parser_.lines_->size());  // whatever is left stays unparsed
+  parser_.cv_.wait(lock, [&] { return parser_.finished_ == parser_.posted_; });
+  parser_.lines_ = nullptr;
+}
+
+ParsedLine& LineParser::Batch::Get(size_t i) {
+  ParsedLine& line = *parser_.parsed_[i];
+  const std::vector<IncomingLine>& lines = *parser_.lines_;
+  if (lines.size() < kHelperMinLines) {
+    parser_.mine_.Parse(lines[i].body, &line);
+    return line;
+  }
+  while (!line.ready.load(std::memory_order_acquire)) {
+    // Help instead of waiting: parse the next unclaimed line, if any.
+    size_t j = parser_.next_.fetch_add(1, std::memory_order_relaxed);
+    if (j < lines.size()) {
+      parser_.mine_.Parse(lines[j].body, parser_.parsed_[j].get());
+      parser_.parsed_[j]->ready.store(true, std::memory_order_release);
+    } else {
+      std::this_thread::yield();  // the helper is parsing line i
+    }
+  }
+  return line;
 }
 
 void LineParser::HelperLoop() {
@@ -133,10 +160,8 @@ void LineParser::HelperLoop() {
   for (;;) {
     cv_.wait(lock, [&] { return stopping_ || finished_ < posted_; });
     if (stopping_) return;
-    const std::vector<IncomingLine>& lines = *job_lines_;
-    std::vector<std::unique_ptr<ParsedLine>>& out = *job_out_;
     lock.unlock();
-    ParseStride(helpers_, lines, 0, out);
+    ParseClaimed(helpers_);
     lock.lock();
     ++finished_;
     cv_.notify_all();

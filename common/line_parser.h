@@ -1,13 +1,15 @@
 // Parses received lines into what the batch builder applies: each line's
 // event keys and aggregate facts, an invalid line turned into a raw event
-// (kept as data, never dropped). Most of a batch's CPU is this JSON
-// parsing, and each line is parsed on its own, so a batch is split between
-// the calling thread and one helper thread; the builder then applies the
-// results in order (batch_builder.h).
+// (kept as data, never dropped). Each line is parsed on its own, so a
+// helper thread parses ahead while the builder applies the lines in order
+// (batch_builder.h); when the builder catches up, it parses the next
+// unclaimed line itself. Lines are claimed from one atomic counter, so the
+// two threads share the parsing whatever its cost relative to applying.
 #pragma once
 
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -37,6 +39,7 @@ struct ParsedLine {
   std::string raw;       // an invalid line: the raw event stored instead
   bool has_seq = false;  // carries a "seq" member (re-serialized, not spliced)
   Status error;          // even the raw event was unreadable (a bug)
+  std::atomic<bool> ready{false};  // parsed (the parsing thread's writes are visible)
 
   // The JSON the event is stored from: the line, or the raw event.
   std::string_view Body(std::string_view line) const { return raw.empty() ? line : raw; }
@@ -62,22 +65,34 @@ class LineParser {
   LineParser(const LineParser&) = delete;
   LineParser& operator=(const LineParser&) = delete;
 
-  // Parses lines[i] into out[i]; out grows as needed and keeps its lines
-  // (and their memory) for the next call. Small batches stay on this thread.
-  void ParseAll(const std::vector<IncomingLine>& lines, std::vector<std::unique_ptr<ParsedLine>>* out);
+  // A batch being parsed: lines (which must outlive it) are parsed into
+  // ParsedLines kept, with their memory, for the next batch. Get(i) in
+  // order of i; the destructor waits until the helper has let go.
+  class Batch {
+   public:
+    Batch(LineParser& parser, const std::vector<IncomingLine>& lines);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    // Line i, parsed: by the helper, or here if nobody has claimed it.
+    ParsedLine& Get(size_t i);
+
+   private:
+    LineParser& parser_;
+  };
 
  private:
-  // Lines [first, n) with stride 2: the helper takes the even ones.
-  static void ParseStride(LineParseState& state, const std::vector<IncomingLine>& lines,
-                          size_t first, std::vector<std::unique_ptr<ParsedLine>>& out);
+  // Claims and parses lines until none is left; true if it parsed any.
+  bool ParseClaimed(LineParseState& state);
   void HelperLoop();
 
   LineParseState mine_, helpers_;  // one per thread
+  std::vector<std::unique_ptr<ParsedLine>> parsed_;
+  const std::vector<IncomingLine>* lines_ = nullptr;
+  std::atomic<size_t> next_{0};  // the next line to claim
   std::mutex mu_;
   std::condition_variable cv_;
-  const std::vector<IncomingLine>* job_lines_ = nullptr;
-  std::vector<std::unique_ptr<ParsedLine>>* job_out_ = nullptr;
-  uint64_t posted_ = 0, finished_ = 0;
+  uint64_t posted_ = 0, finished_ = 0;  // batches given to / done by the helper
   bool stopping_ = false;
   std::thread helper_;
 };
