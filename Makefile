@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test unit-test system-test bench run demo stop clean asan
+.PHONY: all deps build test unit-test system-test bench run demo stop clean asan tsan
 
 all: build
 
@@ -26,7 +26,10 @@ system-test: build
 
 # Sanitizer build and full test run in its own build directory.
 asan:
-	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTRACE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTRACE_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+
+tsan:
+	@$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DTRACE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
 bench: build
 	@scripts/install-deps.sh --bench
@@ -42,4 +45,4 @@ stop:
 	@scripts/run.sh $(BUILD) --stop
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan

@@ -64,6 +64,27 @@ echo "baseline seed 000 SQLite (WAL): $(rate "$S_WALL") events/s wall (${S_WALL}
 echo "ratio trace-index / SQLite: $(echo "scale=2; $S_WALL / $I_WALL" | bc)x wall, $(echo "scale=2; $S_CPU / $I_CPU" | bc)x CPU" \
      "(trace-index also keeps span_id dedupe, 6 indexes, session/task/tool aggregates and token buckets)"
 
+# Memory: peak anonymous RSS (the process's own memory: parse buffers,
+# batches in flight, the aggregate cache bounded by entries) and peak
+# file-backed RSS (store pages the builder reads through the map: page cache,
+# shared and reclaimable), on the first quarter of the corpus and on all of it.
+peak_rss() {  # peak_rss LINES -> "anon_MB file_MB"
+  rm -rf "$OUT/db"; sync
+  head -n "$1" "$OUT/events.jsonl" | "$B/trace-index" --stdin --db "$OUT/db" --log-level warn &
+  local pid=$! anon=0 file=0 a f
+  while kill -0 $pid 2>/dev/null; do
+    read -r a f < <(awk '/RssAnon/{a=$2} /RssFile/{f=$2} END{print a+0, f+0}' /proc/$pid/status 2>/dev/null || echo "0 0")
+    (( a > anon )) && anon=$a; (( f > file )) && file=$f
+    sleep 0.05
+  done
+  wait $pid
+  echo "$(( anon / 1024 )) $(( file / 1024 ))"
+}
+read -r Q_ANON Q_FILE < <(peak_rss $(( N / 4 )))
+read -r F_ANON F_FILE < <(peak_rss "$N")
+echo "memory: peak anonymous RSS $Q_ANON MB at $(( N / 4 )) events, $F_ANON MB at $N" \
+     "(mapped store pages: $Q_FILE MB, $F_FILE MB; the aggregate cache is bounded by entries)"
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 fsync_ms=$(python3 -c '
 import os, time, sys
