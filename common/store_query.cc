@@ -139,16 +139,18 @@ class CandidateWalk {
     return rc == 0 ? cur_.Get(k, v, MDB_LAST_DUP) : rc;
   }
 
+  // The position the Start* call found, then one cursor step (op) per call;
+  // *pending is where the first position goes (key or value).
+  int Step(MDB_cursor_op op, MDB_val* k, MDB_val* v, MDB_val* pending) {
+    if (!first_) return cur_.Get(k, v, op);
+    first_ = false;
+    *pending = pending_;
+    return pending_rc_;
+  }
+
   Result<bool> NextIndex(Candidate* out) {
     MDB_val k, v;
-    int rc;
-    if (first_) {
-      first_ = false;
-      rc = pending_rc_;
-      v = pending_;
-    } else {
-      rc = cur_.Get(&k, &v, desc_ ? MDB_PREV_DUP : MDB_NEXT_DUP);
-    }
+    int rc = Step(desc_ ? MDB_PREV_DUP : MDB_NEXT_DUP, &k, &v, &v);
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) return lmdb::FromMdb("index walk", rc);
     if (v.mv_size != kIndexEntrySize) return Status::Error("corrupt index entry");
@@ -198,14 +200,7 @@ class CandidateWalk {
 
   Result<bool> NextAll(Candidate* out) {
     MDB_val k, v;
-    int rc;
-    if (first_) {
-      first_ = false;
-      rc = pending_rc_;
-      k = pending_;
-    } else {
-      rc = cur_.Get(&k, &v, desc_ ? MDB_PREV : MDB_NEXT);
-    }
+    int rc = Step(desc_ ? MDB_PREV : MDB_NEXT, &k, &v, &k);
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) return lmdb::FromMdb("event walk", rc);
     *out = {lmdb::GetBe64(k.mv_data), 0};
