@@ -29,7 +29,8 @@ asan:
 	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTRACE_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
 tsan:
-	@$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DTRACE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)" \
+	  $(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DTRACE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
 bench: build
 	@scripts/install-deps.sh --bench

@@ -351,7 +351,8 @@ TEST_F(StoreTest, MeasuredDurationWinsWhateverTheReadOrder) {
   EXPECT_EQ(Session("s1")["tools"]["Bash"]["duration"]["max_ms"].GetInt(), 600);
   Append({Hook("p", "PreToolUse", 1010, "s1", "Bash", "tu7"),
           Hook("q", "PostToolUse", 1510, "s1", "Bash", "tu7", R"(,"duration_ms":480)")});
-  auto d = Session("s1")["tools"]["Bash"]["duration"].GetObject();
+  rapidjson::Document session = Session("s1");
+  auto d = session["tools"]["Bash"]["duration"].GetObject();
   EXPECT_EQ(d["count"].GetInt(), 1);
   EXPECT_EQ(d["sum_ms"].GetInt(), 480);
   EXPECT_EQ(d["min_ms"].GetInt(), 480);
