@@ -254,11 +254,23 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t
 // Committed offsets only advance over contiguous lines, so a REWIND from
 // them never skips a line that was lost in between (proto/storage.md "sources").
 void BatchBuilder::AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch) {
-  if (!keys.source) return;
+  if (!keys.source || keys.source->length == 0) return;
   const SourceRef& src = *keys.source;
-  std::string id = src.Identity();
-  if (id.empty() || src.length == 0) return;
   uint64_t end = src.offset + src.length;
+  // Consecutive lines mostly come from one file: its entry in this batch is
+  // kept at hand (map nodes stay put), skipping the identity and lookups.
+  if (last_source_.batch == batch->id && (src.dev || src.ino) && src.dev == last_source_.dev &&
+      src.ino == last_source_.ino && src.path == last_source_.entry->path) {
+    SourceOffset& cur = *last_source_.entry;
+    if (src.offset > cur.offset) {
+      ++batch->stats.holes;
+    } else if (end > cur.offset) {
+      cur.offset = end;
+    }
+    return;
+  }
+  std::string id = src.Identity();
+  if (id.empty()) return;
   auto staged = batch->sources.find(id);
   const SourceOffset* cur = staged != batch->sources.end() ? &staged->second : nullptr;
   if (!cur) {
@@ -271,7 +283,9 @@ void BatchBuilder::AdvanceSource(const EventKeys& keys, bool trust, PreparedBatc
     return;
   }
   if (cur && end <= cur->offset) return;
-  batch->sources[id] = SourceOffset{src.path, end};
+  SourceOffset& entry = batch->sources[id];
+  entry = SourceOffset{src.path, end};
+  last_source_ = {batch->id, src.dev, src.ino, &entry};
 }
 
 }  // namespace trace

@@ -150,6 +150,10 @@ class BatchBuilder {
   bool over_cap_ = false;
   uint64_t next_id_ = 1, last_seq_ = 0, duplicates_ = 0;
   std::map<std::string, SourceOffset> sources_;
+  struct LastSource {  // the source of the last line, staged in batch
+    uint64_t batch = 0, dev = 0, ino = 0;
+    SourceOffset* entry = nullptr;
+  } last_source_;
   AggregateState state_;
   // span_ids of built batches not known to be committed (the last one:
   // the batch being built), by batch id; and cleared sets for reuse.
