@@ -1,8 +1,8 @@
 // The first half of trace-index's write path: turns received lines into a
 // PreparedBatch, every key and value one transaction will write, without
-// writing anything. Lines are parsed (invalid ones become raw events),
-// duplicates are dropped by span_id, seqs assigned, aggregates applied and
-// committed source offsets advanced. StoreWriter::Commit (store_writer.h)
+// writing anything. Lines are parsed (line_parser.h: invalid ones become
+// raw events), duplicates are dropped by span_id, seqs assigned, aggregates
+// applied and committed source offsets advanced. StoreWriter::Commit (store_writer.h)
 // writes a batch in one transaction; the Indexer runs the two on different
 // threads, so building the next batch overlaps the commit and fsync of the
 // previous one.
@@ -42,7 +42,7 @@ struct SourceOffset {
   uint64_t offset = 0;  // just past the last stored line of the source
 };
 
-struct AppendStats {
+struct BatchStats {
   uint64_t stored = 0, duplicates = 0, invalid = 0, holes = 0;
 };
 
@@ -89,7 +89,7 @@ struct PreparedBatch {
   std::map<std::string, SourceOffset> sources;  // offsets this batch advances
   std::map<std::string, PublisherPosition> publishers;
   uint64_t last_seq = 0, duplicates = 0;  // store totals once committed
-  AppendStats stats;
+  BatchStats stats;
   TextArena text;
 
   // Empties the batch for reuse (keeps its memory).
@@ -97,7 +97,7 @@ struct PreparedBatch {
 };
 
 // The span_ids of one batch: an open-addressing table of views into the
-// batch's text (no allocation per id; cleared in O(1) amortized for reuse).
+// batch's text (no allocation per id; cleared for reuse, memory kept).
 class SpanIdSet {
  public:
   void Clear();
@@ -131,7 +131,6 @@ class BatchBuilder {
   bool WantsDrain() const { return over_cap_; }
   // Committed offsets as of every built batch.
   const std::map<std::string, SourceOffset>& sources() const { return sources_; }
-  uint64_t last_seq() const { return last_seq_; }
 
  private:
   Status ApplyLine(const IncomingLine& line, ParsedLine& parsed, PreparedBatch* batch);

@@ -46,7 +46,7 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r ? std::move(*r) : nullptr;
   }
-  AppendStats Append(const std::vector<std::string>& lines) {
+  BatchStats Append(const std::vector<std::string>& lines) {
     std::vector<IncomingLine> in;
     for (const auto& l : lines) in.push_back({l, true});
     PreparedBatch batch;
@@ -104,7 +104,7 @@ std::string ToolResult(const std::string& span, int64_t ts, const std::string& i
 }
 
 TEST_F(StoreTest, AppendsAndReadsBySeqAndSpanId) {
-  AppendStats st = Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000)});
+  BatchStats st = Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000)});
   EXPECT_EQ(st.stored, 2u);
   auto r = Reader();
   EXPECT_EQ(*r->LastSeq(), 2u);
@@ -122,7 +122,7 @@ TEST_F(StoreTest, AppendsAndReadsBySeqAndSpanId) {
 
 TEST_F(StoreTest, DropsDuplicateSpanIdsAcrossAndWithinBatches) {
   Append({Hook("a", "SessionStart", 1000)});
-  AppendStats st = Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000),
+  BatchStats st = Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000),
                            Hook("b", "Stop", 2000)});
   EXPECT_EQ(st.stored, 1u);
   EXPECT_EQ(st.duplicates, 2u);
@@ -172,7 +172,7 @@ TEST_F(StoreTest, RefusesASecondWriter) {
 }
 
 TEST_F(StoreTest, StoresInvalidLinesAsRawEvents) {
-  AppendStats st = Append({"this is not json", R"({"kind":"hook"})", "{\"x\":\"\xff\"}"});
+  BatchStats st = Append({"this is not json", R"({"kind":"hook"})", "{\"x\":\"\xff\"}"});
   EXPECT_EQ(st.stored, 3u);
   EXPECT_EQ(st.invalid, 3u);
   auto d = Parse(**Reader()->GetEvent(1));
