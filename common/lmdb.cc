@@ -41,10 +41,11 @@ int Txn::Begin(MDB_env* env, unsigned flags) {
   return mdb_txn_begin(env, nullptr, flags, &txn_);
 }
 
-Status Txn::Commit() {
+Status Txn::Commit(int* rc_out) {
   MDB_txn* t = txn_;
   txn_ = nullptr;
   int rc = mdb_txn_commit(t);
+  if (rc_out) *rc_out = rc;
   return rc == 0 ? Status::Ok() : FromMdb("commit", rc);
 }
 

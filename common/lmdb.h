@@ -45,7 +45,8 @@ class Txn {
 
   // Returns the raw MDB_* code so callers can react to MDB_MAP_RESIZED.
   int Begin(MDB_env* env, unsigned flags);
-  Status Commit();
+  // rc_out (optional) receives the MDB_* / errno code of a failure.
+  Status Commit(int* rc_out = nullptr);
   void Abort();
   MDB_txn* get() const { return txn_; }
 

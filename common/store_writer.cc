@@ -52,6 +52,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
   std::unique_ptr<StoreWriter> w(new StoreWriter());
   w->env_ = *env;
   w->durable_ = options.durable;
+  w->dir_ = options.dir;
   auto lock = LockWriter(options.dir);
   if (!lock) return lock.status().Wrap("open db '" + options.dir + "'");
   w->lock_fd_ = *lock;
@@ -205,9 +206,11 @@ Status StoreWriter::TryCommit(const PreparedBatch& batch) {
   for (size_t i = 0; st && i < batch.events.size(); ++i) st = PutEvent(batch.events[i]);
   CloseEventCursors();
   if (st) st = WriteState(batch);
-  if (st) {
-    st = txn.Commit();
-    if (!st && last_rc_ == 0) last_rc_ = MDB_MAP_FULL;  // commit can fail when the map fills
+  // The commit can hit MDB_MAP_FULL too (freelist pages); a failed write
+  // (ENOSPC, EIO) is not a reason to grow the map.
+  if (st) st = txn.Commit(&last_rc_);
+  if (!st && (last_rc_ == EIO || last_rc_ == ENOSPC || last_rc_ == EFBIG || last_rc_ == EDQUOT)) {
+    st = st.Wrap("write to " + dir_ + " (disk full?)");
   }
   txn_ = nullptr;
   return st;

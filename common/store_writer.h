@@ -81,6 +81,7 @@ class StoreWriter {
   MDB_env* env_ = nullptr;
   int lock_fd_ = -1;  // flock'ed writer.lock
   bool durable_ = true;
+  std::string dir_;
   StoreDbs dbs_{};
   std::shared_mutex map_mu_;
   MDB_txn* txn_ = nullptr;  // the batch txn while TryCommit runs

@@ -3,6 +3,7 @@
 // the loop; the logic is in common/ (store_writer, indexer, index_loop, catchup).
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "common/cli.h"
@@ -50,7 +51,10 @@ void Describe(cli::Spec& spec) {
       ("no-durable", po::bool_switch(), "do not fsync at each commit (faster; a power cut may lose the last batches)")
       ("batch-size", po::value<size_t>()->default_value(4096), "max events per transaction")
       ("batch-ms", po::value<int>()->default_value(50), "max wait of a pending event before its commit")
-      ("map-size-mb", po::value<size_t>()->default_value(1024), "initial LMDB map size (grows when full)");
+      ("map-size-mb", po::value<size_t>()->default_value(1024), "initial LMDB map size (grows when full)")
+      ("commit-retries", po::value<int>()->default_value(10),
+       "attempts of a commit that fails (disk full, I/O error), 1 s apart, before exiting 1; "
+       "nothing of a failed batch is stored, the tails resend it after a restart");
 }
 
 int Verify(const std::string& db) {
@@ -85,6 +89,7 @@ int Run(const po::variables_map& vm, const std::string& db) {
   Indexer::Options io;
   io.max_batch = vm["batch-size"].as<size_t>();
   io.max_batch_ms = vm["batch-ms"].as<int>();
+  io.max_commit_failures = std::max(1, vm["commit-retries"].as<int>());
   Indexer indexer(**writer, pub.get(), io);
   log::Info("started", {{"db", db}, {"last_seq", (*writer)->last_seq()},
                         {"mode", stdin_mode ? "stdin" : "subscribe"}});
