@@ -26,7 +26,8 @@ void Describe(cli::Spec& spec) {
   spec.about =
       "Subscribes to trace-tail (or reads event JSONL on --stdin), stores every event\n"
       "exactly once in an LMDB store with indexes and per-session/task/tool aggregates,\n"
-      "and republishes each committed event (with its \"seq\") on --pub.\n"
+      "and republishes each committed event (with its \"seq\") on --pub once it is on\n"
+      "disk. One trace-index writes a store at a time (a lock in --db keeps others out).\n"
       "Lossless: it asks trace-tail (--tail-control) to resend from its committed\n"
       "offsets on start, after gaps and restarts (proto/wire.md).\n\n"
       "Examples:\n"
