@@ -99,8 +99,10 @@ void SpanIdSet::Grow() {
 }
 
 void TextArena::Clear() {
-  // Blocks made for one huge string are not kept.
+  // Blocks made for one huge string are not kept, nor more than a typical
+  // batch needs (a batch of big lines may take hundreds of MB once).
   std::erase_if(blocks_, [](const Block& b) { return b.size > kBlockBytes; });
+  if (blocks_.size() > kKeepBlocks) blocks_.resize(kKeepBlocks);
   for (Block& b : blocks_) b.used = 0;
   current_ = 0;
 }

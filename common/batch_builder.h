@@ -58,6 +58,7 @@ class TextArena {
 
  private:
   static constexpr size_t kBlockBytes = 1 << 20;
+  static constexpr size_t kKeepBlocks = 16;
   struct Block {
     std::unique_ptr<char[]> data;
     size_t size = 0, used = 0;

@@ -16,6 +16,8 @@ namespace {
 // Built batches not yet durable: one committed (made durable by the next
 // commit), one being committed, one waiting, while the next one is built.
 constexpr size_t kMaxQueued = 3;
+// Pending-line memory kept between batches (a few full batches' worth).
+constexpr size_t kKeepPendingBytes = 64 << 20;
 
 }  // namespace
 
@@ -96,6 +98,7 @@ Status Indexer::Flush(const std::map<std::string, PublisherPosition>& positions)
   if (Status st = builder_.Build(lines_, positions, &batch); !st) return st;
   pending_.clear();
   pending_text_.clear();
+  if (pending_text_.capacity() > kKeepPendingBytes) pending_text_.shrink_to_fit();  // after huge lines
   new_holes_ += batch.stats.holes;
   {
     std::lock_guard lock(mu_);

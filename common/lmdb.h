@@ -54,8 +54,9 @@ class Txn {
   MDB_txn* txn_ = nullptr;
 };
 
-// A cursor closed on destruction (cursors of read txns must be closed
-// explicitly; write-txn cursors are closed with the txn, closing early is ok).
+// A cursor closed on destruction. Cursors of read txns must be closed
+// explicitly; LMDB frees a write txn's cursors when the txn ends, so a
+// Cursor on a write txn must be destroyed before its commit or abort.
 class Cursor {
  public:
   Cursor() = default;

@@ -81,14 +81,21 @@ Status StoreWriter::Load() {
   if (int rc = txn.Begin(env_, 0); rc != 0) return lmdb::FromMdb("begin", rc);
   if (Status st = OpenDbs(txn.get(), true, &dbs_); !st) return st;
   if (Status st = CheckSchema(txn.get(), dbs_, true); !st) return st;
+  if (Status st = ReadState(txn.get()); !st) return st;
+  return txn.Commit();
+}
+
+// Its cursors close on return, before the txn ends (LMDB frees a write
+// txn's cursors at commit: closing one after that is a double free).
+Status StoreWriter::ReadState(MDB_txn* txn) {
   lmdb::Cursor c;
   MDB_val k, v;
-  c.Open(txn.get(), dbs_.events);
+  c.Open(txn, dbs_.events);
   if (c.Get(&k, &v, MDB_LAST) == 0 && k.mv_size == 8) last_seq_ = lmdb::GetBe64(k.mv_data);
   k = Val(kMetaDuplicates);
-  if (mdb_get(txn.get(), dbs_.meta, &k, &v) == 0 && v.mv_size == 8) duplicates_ = lmdb::GetBe64(v.mv_data);
+  if (mdb_get(txn, dbs_.meta, &k, &v) == 0 && v.mv_size == 8) duplicates_ = lmdb::GetBe64(v.mv_data);
   lmdb::Cursor s;
-  s.Open(txn.get(), dbs_.sources);
+  s.Open(txn, dbs_.sources);
   for (int rc = s.Get(&k, &v, MDB_FIRST); rc == 0; rc = s.Get(&k, &v, MDB_NEXT)) {
     rapidjson::Document d;
     d.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
@@ -98,7 +105,7 @@ Status StoreWriter::Load() {
     sources_[std::string(View(k))] = o;
   }
   lmdb::Cursor p;
-  p.Open(txn.get(), dbs_.publishers);
+  p.Open(txn, dbs_.publishers);
   for (int rc = p.Get(&k, &v, MDB_FIRST); rc == 0; rc = p.Get(&k, &v, MDB_NEXT)) {
     rapidjson::Document d;
     d.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
@@ -107,7 +114,7 @@ Status StoreWriter::Load() {
     publishers_[std::string(View(k))] = {std::stoull(epoch, nullptr, 16),
                                          static_cast<uint64_t>(json::GetInt(d, "pub_seq").value_or(0))};
   }
-  return txn.Commit();
+  return Status::Ok();
 }
 
 MDB_dbi StoreWriter::TableDbi(AggTable t) const {

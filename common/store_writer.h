@@ -65,6 +65,7 @@ class StoreWriter {
  private:
   StoreWriter() = default;
   Status Load();
+  Status ReadState(MDB_txn* txn);
   Status TryCommit(const PreparedBatch& batch);
   Status PutEvent(const PreparedEvent& e);
   Status WriteState(const PreparedBatch& batch);
