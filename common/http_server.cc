@@ -191,7 +191,8 @@ bool GatewayRequestHandler::Authorized(const HTTPServerRequest& req,
                                        const http::Request& in) const {
   const std::string& token = s_->options_.token;
   if (token.empty()) return true;
-  const std::string& auth = req.get("Authorization", "");
+  // A copy: Poco's get() returns its default argument (a temporary here) by reference.
+  const std::string auth = req.get("Authorization", "");
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() > kBearer.size() && auth.compare(0, kBearer.size(), kBearer) == 0) {
     return ConstantTimeEquals(std::string_view(auth).substr(kBearer.size()), token);
