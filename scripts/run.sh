@@ -75,7 +75,8 @@ url="http://$CT_HTTP_HOST:$CT_HTTP_PORT/"
   done
   echo "claude-trace: the gateway did not answer on $url; see $CT_DATA_DIR/logs/" >&2
 ) &
-announcer=$!
-trap 'kill $announcer 2>/dev/null || true' EXIT
 echo "claude-trace: starting trace-tail, trace-index, trace-gateway under supervisord (data in $CT_DATA_DIR)"
-supervisord -c "$conf"
+# exec: SIGTERM/SIGINT sent to this script reach supervisord itself, which
+# stops the three tools cleanly (a shell waiting on it would not forward
+# them). The announcer above ends on its own.
+exec supervisord -c "$conf"
