@@ -27,6 +27,7 @@ struct CatchUp::Link {
   std::string in_flight;     // "" | "HELLO" | "REWIND"
   int64_t sent_ms = 0;
   int64_t last_hello_ms = 0;
+  int64_t last_rewind_try_ms = 0;
 };
 
 CatchUp::CatchUp(zmq::context_t& ctx, std::vector<std::string> endpoints, Options options,
@@ -113,10 +114,10 @@ void CatchUp::RequestRewindAll() {
   }
 }
 
-Status CatchUp::Send(Link& link, const std::string& cmd, const std::string& body, int64_t now_ms) {
+Result<bool> CatchUp::Send(Link& link, const std::string& cmd, const std::string& body, int64_t now_ms) {
   try {
     if (!link.socket.send(zmq::buffer(cmd), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-      return Status::Ok();  // tail not connected: retried next tick
+      return false;  // tail not connected: the caller retries next tick
     }
     link.socket.send(zmq::buffer(body), zmq::send_flags::none);
   } catch (const zmq::error_t& e) {
@@ -124,7 +125,7 @@ Status CatchUp::Send(Link& link, const std::string& cmd, const std::string& body
   }
   link.in_flight = cmd;
   link.sent_ms = now_ms;
-  return Status::Ok();
+  return true;
 }
 
 Status CatchUp::SendRewind(Link& link, int64_t now_ms) {
@@ -146,11 +147,14 @@ Status CatchUp::SendRewind(Link& link, int64_t now_ms) {
   }
   w.EndArray();
   w.EndObject();
+  auto sent = Send(link, "REWIND", w.Take(), now_ms);
+  if (!sent) return sent.status();
+  if (!*sent) return Status::Ok();  // still needed: retried next tick
   link.needs_rewind = false;
   link.again = false;
   ++rewinds_;
   log::Info("rewind", {{"tail", link.endpoint}, {"sources", static_cast<uint64_t>(sources->size())}});
-  return Send(link, "REWIND", w.Take(), now_ms);
+  return Status::Ok();
 }
 
 Status CatchUp::Tick(int64_t now_ms) {
@@ -161,7 +165,10 @@ Status CatchUp::Tick(int64_t now_ms) {
       l.in_flight.clear();
     }
     if (!l.in_flight.empty()) continue;
-    if (l.needs_rewind && l.publisher_known) {
+    // A REWIND that could not go out (tail not connected yet) is retried a
+    // few times a second, each time with freshly committed offsets.
+    if (l.needs_rewind && l.publisher_known && now_ms - l.last_rewind_try_ms >= options_.silence_ms / 4) {
+      l.last_rewind_try_ms = now_ms;
       if (Status st = SendRewind(l, now_ms); !st) return st;
       continue;
     }
@@ -172,7 +179,7 @@ Status CatchUp::Tick(int64_t now_ms) {
     int64_t every = l.needs_rewind ? options_.silence_ms / 4 : options_.silence_ms;
     if ((l.needs_rewind || silent) && now_ms - l.last_hello_ms >= every) {
       l.last_hello_ms = now_ms;
-      if (Status st = Send(l, "HELLO", "{}", now_ms); !st) return st;
+      if (auto sent = Send(l, "HELLO", "{}", now_ms); !sent) return sent.status();
     }
   }
   return Status::Ok();

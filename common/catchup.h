@@ -65,7 +65,8 @@ class CatchUp {
   void Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last);
   Status HandleReply(Link& link, const std::vector<std::string>& frames, int64_t now_ms);
   Status SendRewind(Link& link, int64_t now_ms);
-  Status Send(Link& link, const std::string& cmd, const std::string& body, int64_t now_ms);
+  // False when the tail is not connected (nothing sent; retry later).
+  Result<bool> Send(Link& link, const std::string& cmd, const std::string& body, int64_t now_ms);
 
   zmq::context_t& ctx_;
   Options options_;

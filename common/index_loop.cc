@@ -129,7 +129,9 @@ class SubscribeLoop {
     if (indexer_.ShouldFlush(now, drained)) {
       if (Status st = indexer_.Flush(catchup_.Positions()); !st) return st;
     }
-    if (indexer_.TakeHoles() && now - last_hole_rewind_ms_ >= o_.hole_rewind_interval_ms) {
+    // Holes are taken only when a rewind may go out: ones seen during the
+    // pause stay counted (a burst of them may be the last input for a while).
+    if (now - last_hole_rewind_ms_ >= o_.hole_rewind_interval_ms && indexer_.TakeHoles()) {
       last_hole_rewind_ms_ = now;
       catchup_.RequestRewindAll();
     }
