@@ -27,7 +27,7 @@ struct CatchUp::Link {
   std::string in_flight;     // "" | "HELLO" | "REWIND"
   int64_t sent_ms = 0;
   int64_t last_hello_ms = 0;
-  int64_t last_rewind_try_ms = 0;
+  int64_t rewind_unsent_ms = 0;  // when a REWIND last failed to go out (0: none)
 };
 
 CatchUp::CatchUp(zmq::context_t& ctx, std::vector<std::string> endpoints, Options options,
@@ -149,7 +149,11 @@ Status CatchUp::SendRewind(Link& link, int64_t now_ms) {
   w.EndObject();
   auto sent = Send(link, "REWIND", w.Take(), now_ms);
   if (!sent) return sent.status();
-  if (!*sent) return Status::Ok();  // still needed: retried next tick
+  if (!*sent) {  // still needed: retried by Tick
+    link.rewind_unsent_ms = now_ms;
+    return Status::Ok();
+  }
+  link.rewind_unsent_ms = 0;
   link.needs_rewind = false;
   link.again = false;
   ++rewinds_;
@@ -165,10 +169,10 @@ Status CatchUp::Tick(int64_t now_ms) {
       l.in_flight.clear();
     }
     if (!l.in_flight.empty()) continue;
-    // A REWIND that could not go out (tail not connected yet) is retried a
-    // few times a second, each time with freshly committed offsets.
-    if (l.needs_rewind && l.publisher_known && now_ms - l.last_rewind_try_ms >= options_.silence_ms / 4) {
-      l.last_rewind_try_ms = now_ms;
+    if (l.needs_rewind && l.publisher_known) {
+      // A REWIND that could not go out (tail not connected yet) is retried a
+      // few times a second, each time with freshly committed offsets.
+      if (l.rewind_unsent_ms && now_ms - l.rewind_unsent_ms < options_.silence_ms / 4) continue;
       if (Status st = SendRewind(l, now_ms); !st) return st;
       continue;
     }

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
+#include <thread>
+
 #include "common/json.h"
 
 namespace trace {
@@ -98,6 +101,55 @@ TEST_F(CatchUpTest, SilenceWithUnseenMessagesRewinds) {
   ASSERT_EQ(hello.first, "HELLO");
   Reply("STATE", R"({"publisher_id":"0000000000000001","epoch":"000000000000000a","pub_seq":9})");
   EXPECT_EQ(NextRequest().first, "REWIND");
+}
+
+// The tail restarts: its control socket is gone for a moment, so the REWIND
+// for the new epoch cannot go out. It must be retried once the tail is back
+// (a dropped REWIND loses the lines between the committed offsets and the
+// new tail's own checkpoint). TCP, as in production: the DEALER reconnects.
+TEST(CatchUpRestart, RetriesARewindTheTailWasNotThereFor) {
+  zmq::context_t ctx(1);
+  auto router = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::router);
+  router->bind("tcp://127.0.0.1:*");
+  std::string endpoint = router->get(zmq::sockopt::last_endpoint);
+  std::map<std::string, SourceOffset> sources{{"2049:7", {"/x/a.jsonl", 120}}};
+  CatchUp catchup(ctx, {endpoint}, CatchUp::Options{50, 60000},
+                  [&]() -> Result<std::map<std::string, SourceOffset>> { return sources; });
+  ASSERT_TRUE(catchup.Connect().ok());
+  std::string identity;
+  // Ticks until the tail side receives a request (or gives up); answers it.
+  auto serve = [&](const std::string& want, const std::string& cmd, const std::string& body) {
+    for (int i = 0; i < 300; ++i) {
+      EXPECT_TRUE(catchup.Tick(json::NowMs()).ok());
+      std::vector<std::string> frames;
+      auto got = wire::ReceiveFrames(*router, &frames, 10);
+      if (!got.ok() || !*got) continue;
+      if (frames[1] != want) continue;  // e.g. a HELLO while a REWIND is due
+      EXPECT_TRUE(wire::SendFrames(*router, {frames[0], cmd, body}).ok());
+      for (int j = 0; j < 20; ++j) {
+        EXPECT_TRUE(catchup.HandleReplies(json::NowMs()).ok());
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(serve("HELLO", "STATE", R"({"publisher_id":"0000000000000001","epoch":"000000000000000a","pub_seq":5})"));
+  ASSERT_TRUE(serve("REWIND", "REWOUND", R"({"pub_seq":5,"rewound":1})"));
+  EXPECT_EQ(catchup.rewinds(), 1u);
+
+  router.reset();  // the tail is down...
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // ...and the DEALER knows it
+  EXPECT_FALSE(catchup.Observe({1, 0xb, 1}));  // its next instance publishes
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(catchup.Tick(json::NowMs()).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(catchup.rewinds(), 1u);  // nothing could go out
+  router = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::router);
+  router->bind(endpoint);  // the tail is back on its port
+  EXPECT_TRUE(serve("REWIND", "REWOUND", R"({"pub_seq":1,"rewound":1})")) << "REWIND never retried";
+  EXPECT_EQ(catchup.rewinds(), 2u);
 }
 
 }  // namespace
