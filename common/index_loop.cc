@@ -83,7 +83,7 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
     end += static_cast<size_t>(got);
     int64_t now = json::NowMs();
     TakeLines(buf, &start, end, indexer, now);
-    if (indexer.Full() || indexer.Due(now)) {
+    if (indexer.Due(now)) {
       if (Status st = indexer.Flush({}); !st) return st;
     }
   }

@@ -54,7 +54,7 @@ bool Indexer::Due(int64_t now_ms) const {
 
 bool Indexer::ShouldFlush(int64_t now_ms, bool input_paused) {
   if (pending_.empty()) return false;
-  if (Full() || Due(now_ms)) return true;
+  if (Due(now_ms)) return true;
   if (!input_paused) return false;
   std::lock_guard lock(mu_);
   return queue_.empty();

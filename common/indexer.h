@@ -57,6 +57,7 @@ class Indexer {
   void Add(std::string_view body, bool trust_new_source, int64_t now_ms);
   size_t pending() const { return pending_.size(); }
   bool Full() const { return pending_.size() >= options_.max_batch; }
+  // Full, or the oldest pending line has waited max_batch_ms.
   bool Due(int64_t now_ms) const;
   // Whether to flush now: the batch is full or old, or the input paused and
   // the commit thread is idle. While it is busy, lines keep gathering, so a

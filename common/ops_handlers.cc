@@ -189,15 +189,12 @@ http::Response Ingest(GatewayContext* ctx, const http::Request& req) {
 }  // namespace
 
 void AddOpsRoutes(http::Router* router, GatewayContext* ctx) {
-  auto bind = [ctx](http::Response (*fn)(GatewayContext*, const http::Request&)) {
-    return [ctx, fn](const http::Request& r) { return fn(ctx, r); };
-  };
-  router->Add("GET", "/health", bind(Health));
-  router->Add("GET", "/metrics", bind(MetricsText));
-  router->Add("GET", "/api/stream", bind(Stream));
-  router->Add("POST", "/api/stream", bind(Stream));
-  router->Add("GET", "/api/stream/stats", bind(StreamStats));
-  router->Add("POST", "/api/events", bind(Ingest));
+  router->Add("GET", "/health", Bind(ctx, Health));
+  router->Add("GET", "/metrics", Bind(ctx, MetricsText));
+  router->Add("GET", "/api/stream", Bind(ctx, Stream));
+  router->Add("POST", "/api/stream", Bind(ctx, Stream));
+  router->Add("GET", "/api/stream/stats", Bind(ctx, StreamStats));
+  router->Add("POST", "/api/events", Bind(ctx, Ingest));
 }
 
 void RegisterGatewayMetrics(GatewayContext* ctx) {

@@ -182,16 +182,13 @@ std::string AddCost(std::string aggregate_json, const PriceTable* prices) {
 
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {
   if (!ctx->priced) ctx->priced = std::make_shared<PricedCache>(ctx->prices);
-  auto bind = [ctx](http::Response (*fn)(GatewayContext*, const http::Request&)) {
-    return [ctx, fn](const http::Request& r) { return fn(ctx, r); };
-  };
-  router->Add("GET", "/api/traces", bind(ListTraces));
-  router->Add("GET", "/api/traces/{span_id}", bind(GetTrace));
-  router->Add("GET", "/api/tasks/{id}", bind(GetTask));
-  router->Add("GET", "/api/tasks/{id}/tree", bind(GetTaskTree));
-  router->Add("GET", "/api/sessions", bind(ListSessions));
-  router->Add("GET", "/api/sessions/{id}/summary", bind(SessionSummary));
-  router->Add("GET", "/api/tools", bind(ListTools));
+  router->Add("GET", "/api/traces", Bind(ctx, ListTraces));
+  router->Add("GET", "/api/traces/{span_id}", Bind(ctx, GetTrace));
+  router->Add("GET", "/api/tasks/{id}", Bind(ctx, GetTask));
+  router->Add("GET", "/api/tasks/{id}/tree", Bind(ctx, GetTaskTree));
+  router->Add("GET", "/api/sessions", Bind(ctx, ListSessions));
+  router->Add("GET", "/api/sessions/{id}/summary", Bind(ctx, SessionSummary));
+  router->Add("GET", "/api/tools", Bind(ctx, ListTools));
 }
 
 }  // namespace trace

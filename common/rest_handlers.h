@@ -35,6 +35,12 @@ struct GatewayContext {
   std::shared_ptr<PricedCache> priced;
 };
 
+// A route handler of the gateway: fn with ctx bound.
+using GatewayFn = http::Response (*)(GatewayContext*, const http::Request&);
+inline http::Handler Bind(GatewayContext* ctx, GatewayFn fn) {
+  return [ctx, fn](const http::Request& r) { return fn(ctx, r); };
+}
+
 // GET /api/traces, /api/traces/{span_id}, /api/tasks/{id}, /api/tasks/{id}/tree,
 // /api/sessions, /api/sessions/{id}/summary, /api/tools.
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx);

@@ -222,16 +222,27 @@ class CandidateWalk {
   size_t timed_pos_ = 0;
 };
 
-Status FetchEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
-                   std::vector<std::string>* out) {
+// The stored JSON of each seq that exists, as views into the map (valid
+// while txn lives).
+Status LookupEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
+                    std::vector<std::string_view>* out) {
+  out->reserve(out->size() + seqs.size());
   for (uint64_t seq : seqs) {
     std::string key = lmdb::Be64(seq);
     MDB_val k = Val(key), v;
     int rc = mdb_get(txn, d.events, &k, &v);
     if (rc == MDB_NOTFOUND) continue;
     if (rc != 0) return lmdb::FromMdb("get event", rc);
-    out->emplace_back(View(v));
+    out->push_back(View(v));
   }
+  return Status::Ok();
+}
+
+Status FetchEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
+                   std::vector<std::string>* out) {
+  std::vector<std::string_view> values;
+  if (Status st = LookupEvents(txn, d, seqs, &values); !st) return st;
+  out->insert(out->end(), values.begin(), values.end());
   return Status::Ok();
 }
 
@@ -240,17 +251,9 @@ Status FetchEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>&
 Status AppendEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
                     std::string* out) {
   std::vector<std::string_view> values;
-  values.reserve(seqs.size());
+  if (Status st = LookupEvents(txn, d, seqs, &values); !st) return st;
   size_t size = out->size();
-  for (uint64_t seq : seqs) {
-    std::string key = lmdb::Be64(seq);
-    MDB_val k = Val(key), v;
-    int rc = mdb_get(txn, d.events, &k, &v);
-    if (rc == MDB_NOTFOUND) continue;
-    if (rc != 0) return lmdb::FromMdb("get event", rc);
-    values.push_back(View(v));
-    size += v.mv_size + 1;
-  }
+  for (std::string_view v : values) size += v.size() + 1;
   out->reserve(size + 128);  // + room for the caller's closing fields
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) *out += ',';

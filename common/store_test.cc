@@ -57,6 +57,23 @@ class StoreTest : public ::testing::Test {
     builder_->Retire(batch.id);
     return batch.stats;
   }
+  // Writes key = value into a named database behind the writer's back (the
+  // writer must be closed).
+  void Tamper(const char* db, std::string_view key, std::string_view value) {
+    EnvOptions eo;
+    eo.dir = dir_.string();
+    eo.writer = true;
+    auto env = OpenEnv(eo);
+    ASSERT_TRUE(env.ok()) << env.status().message();
+    MDB_txn* txn;
+    ASSERT_EQ(mdb_txn_begin(*env, nullptr, 0, &txn), 0);
+    MDB_dbi dbi;
+    ASSERT_EQ(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    MDB_val k = lmdb::Val(key), v = lmdb::Val(value);
+    ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(*env);
+  }
   static rapidjson::Document Parse(const std::string& s) {
     rapidjson::Document d;
     d.Parse(s.c_str());
@@ -422,20 +439,7 @@ TEST_F(StoreTest, GrowsATinyMapAndReadersFollow) {
 TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   builder_.reset();
   writer_.reset();
-  {
-    EnvOptions eo;
-    eo.dir = dir_.string();
-    eo.writer = true;
-    MDB_env* env = *OpenEnv(eo);
-    MDB_txn* txn;
-    mdb_txn_begin(env, nullptr, 0, &txn);
-    MDB_dbi meta;
-    mdb_dbi_open(txn, "meta", 0, &meta);
-    MDB_val k = lmdb::Val(kMetaSchemaVersion), v = lmdb::Val("999");
-    mdb_put(txn, meta, &k, &v, 0);
-    mdb_txn_commit(txn);
-    mdb_env_close(env);
-  }
+  Tamper("meta", kMetaSchemaVersion, "999");
   auto r = Store::OpenReadOnly({dir_.string()});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("schema version 999"), std::string::npos);
@@ -456,20 +460,7 @@ TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
   ASSERT_TRUE(clean.ok()) << clean.status().message();
   EXPECT_EQ(clean->events, 6u);
   EXPECT_TRUE(clean->ok()) << (clean->differences.empty() ? "" : clean->differences[0]);
-  {
-    EnvOptions eo;
-    eo.dir = dir_.string();
-    eo.writer = true;
-    MDB_env* env = *OpenEnv(eo);
-    MDB_txn* txn;
-    mdb_txn_begin(env, nullptr, 0, &txn);
-    MDB_dbi tools;
-    mdb_dbi_open(txn, "tools", 0, &tools);
-    MDB_val k = lmdb::Val("Bash"), v = lmdb::Val(R"({"tool_name":"Bash","calls":7})");
-    mdb_put(txn, tools, &k, &v, 0);
-    mdb_txn_commit(txn);
-    mdb_env_close(env);
-  }
+  Tamper("tools", "Bash", R"({"tool_name":"Bash","calls":7})");
   auto tampered = VerifyStore(dir_.string());
   ASSERT_TRUE(tampered.ok());
   EXPECT_EQ(tampered->difference_count, 1u);

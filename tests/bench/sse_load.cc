@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -89,11 +90,11 @@ std::string EventJson(uint64_t seq, int64_t stamp, const std::string& pad) {
   return std::string(head) + pad + "\"}";
 }
 
-// Publishes rate events/s for duration seconds; returns how many were sent.
-uint64_t PublishZmq(const Args& a, std::atomic<bool>* go) {
-  zmq::context_t ctx(1);
-  trace::wire::Publisher pub(ctx, 42, trace::wire::RandomId());
-  if (!pub.Bind(a.zmq_bind).ok()) std::exit(2);
+// Waits for go, then calls send(seq, pad) rate times a second for duration
+// seconds (seq from 1), stopping early when send returns false; returns the
+// last seq sent.
+uint64_t Paced(const Args& a, std::atomic<bool>* go,
+               const std::function<bool(uint64_t, const std::string&)>& send) {
   while (!go->load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   std::string pad(a.payload, 'x');
   uint64_t seq = 0;
@@ -101,9 +102,20 @@ uint64_t PublishZmq(const Args& a, std::atomic<bool>* go) {
   int64_t end = start + static_cast<int64_t>(a.duration * 1e9);
   for (int64_t next = start; next < end; next += period) {
     SleepUntil(next);
-    ++seq;
-    (void)pub.Send("bench.bench", EventJson(seq, NowNs(), pad));
+    if (!send(++seq, pad)) break;
   }
+  return seq;
+}
+
+// Publishes rate events/s for duration seconds; returns how many were sent.
+uint64_t PublishZmq(const Args& a, std::atomic<bool>* go) {
+  zmq::context_t ctx(1);
+  trace::wire::Publisher pub(ctx, 42, trace::wire::RandomId());
+  if (!pub.Bind(a.zmq_bind).ok()) std::exit(2);
+  uint64_t seq = Paced(a, go, [&](uint64_t n, const std::string& pad) {
+    (void)pub.Send("bench.bench", EventJson(n, NowNs(), pad));
+    return true;
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   return seq;
 }
@@ -118,18 +130,12 @@ uint64_t PublishNchan(const Args& a, std::atomic<bool>* go) {
     while (recv(fd, buf, sizeof buf, 0) > 0) {
     }
   });
-  while (!go->load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  std::string pad(a.payload, 'x');
-  uint64_t seq = 0;
-  int64_t start = NowNs(), period = 1000000000LL / a.rate;
-  int64_t end = start + static_cast<int64_t>(a.duration * 1e9);
-  for (int64_t next = start; next < end; next += period) {
-    SleepUntil(next);
-    std::string body = EventJson(++seq, NowNs(), pad);
+  uint64_t seq = Paced(a, go, [&](uint64_t n, const std::string& pad) {
+    std::string body = EventJson(n, NowNs(), pad);
     std::string req = "POST " + a.pub_path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                       std::to_string(body.size()) + "\r\n\r\n" + body;
-    if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) < 0) break;
-  }
+    return send(fd, req.data(), req.size(), MSG_NOSIGNAL) >= 0;
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   shutdown(fd, SHUT_RDWR);
   drain.join();
@@ -141,24 +147,17 @@ uint64_t PublishNchan(const Args& a, std::atomic<bool>* go) {
 uint64_t PublishFile(const Args& a, std::atomic<bool>* go) {
   int fd = open(a.file.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
   if (fd < 0) std::exit(2);
-  while (!go->load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  std::string pad(a.payload, 'x');
-  uint64_t seq = 0;
-  int64_t start = NowNs(), period = 1000000000LL / a.rate;
-  int64_t end = start + static_cast<int64_t>(a.duration * 1e9);
-  int64_t run = static_cast<int64_t>(start);
-  for (int64_t next = start; next < end; next += period) {
-    SleepUntil(next);
+  int64_t run = NowNs();  // span_ids unique across runs on the same file
+  uint64_t seq = Paced(a, go, [&](uint64_t n, const std::string& pad) {
     char head[200];
-    ++seq;
     std::snprintf(head, sizeof head,
                   "{\"span_id\":\"e2e-%lld-%llu\",\"session_id\":\"bench\",\"event_type\":\"PreToolUse\","
                   "\"tool_name\":\"Bash\",\"bt\":%lld,\"pad\":\"",
-                  static_cast<long long>(run), static_cast<unsigned long long>(seq),
+                  static_cast<long long>(run), static_cast<unsigned long long>(n),
                   static_cast<long long>(NowNs()));
     std::string line = std::string(head) + pad + "\"}\n";
-    if (write(fd, line.data(), line.size()) < 0) break;
-  }
+    return write(fd, line.data(), line.size()) >= 0;
+  });
   close(fd);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   return seq;
