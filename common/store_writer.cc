@@ -64,7 +64,10 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
 
 StoreWriter::~StoreWriter() {
   if (env_) {
-    (void)SyncToDisk();  // the last commit's meta page
+    if (Status st = SyncToDisk(); !st) {  // the last commit's meta page
+      log::Warn("final sync failed: the last commit may not survive a power cut",
+                {{"db", dir_}, {"error", st.message()}});
+    }
     mdb_env_close(env_);
   }
   if (lock_fd_ >= 0) ::close(lock_fd_);
