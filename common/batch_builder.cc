@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <mutex>
+#include <numeric>
 #include <shared_mutex>
 
 #include "common/event_facts.h"
@@ -107,9 +108,15 @@ void TextArena::Clear() {
   current_ = 0;
 }
 
+PreparedBatch::PreparedBatch() {
+  for (int i = 0; i < kEventIndexes; ++i) indexes.emplace_back(i == kIndexTime ? 8 : kIndexEntrySize);
+}
+
 void PreparedBatch::Clear() {
   id = 0;
   events.clear();
+  by_span_id.clear();
+  for (IndexRuns& index : indexes) index.Clear();
   aggregates.clear();
   activity.clear();
   sources.clear();
@@ -166,6 +173,10 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
     read_ = nullptr;
     if (!st) return broken_ = st;
   }
+  batch->by_span_id.resize(batch->events.size());
+  std::iota(batch->by_span_id.begin(), batch->by_span_id.end(), 0);
+  SortByKey(&batch->by_span_id, [&](uint32_t i) { return batch->events[i].span_id; });
+  for (IndexRuns& index : batch->indexes) index.Finish();
   state_.ForEachDirty([&](AggTable t, const std::string& key, const std::string& value) {
     batch->aggregates.push_back({t, batch->text.Add(key), batch->text.Add(value)});
   });
@@ -239,15 +250,26 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t
   TextArena& text = batch->text;
   PreparedEvent e;
   e.seq = keys.seq;
-  e.timestamp_ms = keys.timestamp_ms;
   e.span_id = text.Add(keys.span_id);
-  e.session_id = text.Add(keys.session_id);
-  e.task_id = text.Add(keys.task_id);
-  e.tool_name = text.Add(keys.tool_name);
-  e.trace_id = keys.trace_id == keys.session_id ? e.session_id : text.Add(keys.trace_id);
-  e.event_type = text.Add(keys.event_type);
   e.topic = text.Add(EventTopic(keys));
   e.json = json;
+  // Index keys are views into the batch's text, like everything it writes.
+  char entry[kIndexEntrySize];
+  lmdb::PutBe64(entry, keys.seq);
+  lmdb::PutBe64(entry + 8, lmdb::BiasTs(keys.timestamp_ms));
+  const std::pair<EventIndex, const std::string*> by_key[] = {
+      {kIndexSession, &keys.session_id}, {kIndexTask, &keys.task_id}, {kIndexTool, &keys.tool_name},
+      {kIndexTrace, &keys.trace_id},     {kIndexType, &keys.event_type}};
+  std::string_view session;
+  for (const auto& [index, key] : by_key) {
+    if (key->empty()) continue;  // no session, task, ...: not indexed
+    std::string_view stored = index == kIndexTrace && *key == keys.session_id ? session : text.Add(*key);
+    if (index == kIndexSession) session = stored;
+    batch->indexes[index].Add(stored, entry);
+  }
+  char* ts = text.Allocate(8);
+  std::memcpy(ts, entry + 8, 8);
+  batch->indexes[kIndexTime].Add({ts, 8}, entry);  // key: ts, entry: seq
   in_flight_.back().second.Insert(e.span_id, hash);
   batch->events.push_back(e);
   ++batch->stats.stored;

@@ -26,6 +26,7 @@
 
 #include "common/aggregator.h"
 #include "common/event.h"
+#include "common/index_runs.h"
 #include "common/line_parser.h"
 #include "common/status.h"
 
@@ -70,11 +71,14 @@ class TextArena {
 // An event to store; the strings are views into its batch's text.
 struct PreparedEvent {
   uint64_t seq = 0;
-  int64_t timestamp_ms = 0;
-  std::string_view span_id, session_id, task_id, tool_name, trace_id, event_type;
+  std::string_view span_id;
   std::string_view topic;  // for republishing
   std::string_view json;   // the stored form, with "seq"
 };
+
+// The secondary indexes (proto/storage.md): by_session, by_task, by_tool,
+// by_trace, by_type (entry: seq + ts) and by_time (key: ts, entry: seq).
+enum EventIndex { kIndexSession, kIndexTask, kIndexTool, kIndexTrace, kIndexType, kIndexTime, kEventIndexes };
 
 // An aggregate entry to write; views into its batch's text.
 struct PreparedAggregate {
@@ -83,8 +87,11 @@ struct PreparedAggregate {
 };
 
 struct PreparedBatch {
+  PreparedBatch();
   uint64_t id = 0;  // 1, 2, ... in build order
   std::vector<PreparedEvent> events;
+  std::vector<uint32_t> by_span_id;  // events in span_id order (ids neighbours are written together)
+  std::vector<IndexRuns> indexes;  // by EventIndex: the events' entries, grouped by key
   std::vector<PreparedAggregate> aggregates;
   std::vector<AggregateState::ActivityMove> activity;
   std::map<std::string, SourceOffset> sources;  // offsets this batch advances

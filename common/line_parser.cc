@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/json.h"
+#include "common/json_insitu.h"
 
 namespace trace {
 
@@ -42,20 +43,6 @@ std::string RawEvent(std::string_view body, const std::string& error,
   return w.Take();
 }
 
-// True when every byte is ASCII (always valid UTF-8), so the parser can skip
-// its per-character encoding check; eight bytes per step.
-bool IsAscii(std::string_view s) {
-  size_t i = 0;
-  for (uint64_t word; i + 8 <= s.size(); i += 8) {
-    std::memcpy(&word, s.data() + i, 8);
-    if (word & 0x8080808080808080ULL) return false;
-  }
-  for (; i < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) & 0x80) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 LineParseState::LineParseState()
@@ -71,15 +58,16 @@ void LineParseState::Parse(std::string_view line, ParsedLine* out) {
   out->raw.clear();
   out->error = Status::Ok();
   rapidjson::Document doc(pool_.get());
-  // In-situ parsing of a copy: strings point into insitu_ instead of being copied.
-  insitu_.assign(line.begin(), line.end());
-  insitu_.push_back('\0');
-  if (IsAscii(line)) {
-    doc.ParseInsitu(insitu_.data());
+  Status valid;
+  if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+    valid = Status::Error("line contains a NUL byte");
+  } else if (!json::IsValidUtf8(line)) {
+    valid = Status::Error("not valid UTF-8");
   } else {
-    doc.ParseInsitu<rapidjson::kParseValidateEncodingFlag>(insitu_.data());
+    // In-situ parsing of a copy: strings point into insitu_ instead of being copied.
+    json::ParseInsitu(&doc, insitu_.Assign(line));
+    valid = doc.HasParseError() ? Status::Error("not valid JSON") : ReadEventKeys(doc, &out->keys);
   }
-  Status valid = doc.HasParseError() ? Status::Error("not valid JSON") : ReadEventKeys(doc, &out->keys);
   if (!valid) {
     const rapidjson::Value* source = doc.IsObject() ? json::Find(doc, "source") : nullptr;
     out->raw = RawEvent(line, valid.message(), source);

@@ -21,6 +21,7 @@
 
 #include "common/event.h"
 #include "common/event_facts.h"
+#include "common/json_insitu.h"
 #include "common/status.h"
 
 namespace trace {
@@ -55,7 +56,7 @@ class LineParseState {
   static constexpr size_t kArenaBytes = 256 << 10;
   std::unique_ptr<char[]> arena_;
   std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool_;
-  std::vector<char> insitu_;  // the current line, parsed in place
+  json::InsituBuffer insitu_;  // the current line, parsed in place
 };
 
 class LineParser {

@@ -16,9 +16,6 @@ namespace n = normalize;
 
 namespace {
 
-// Encoding is validated once per line beforehand (json::IsValidUtf8, word at
-// a time): RapidJSON's own validation would disable its SIMD string scanning.
-constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag;
 constexpr size_t kOversizedPrefixBytes = 64 * 1024;
 
 bool Has(const rapidjson::Value& v, std::string_view key) { return json::Find(v, key) != nullptr; }
@@ -118,12 +115,14 @@ void Normalizer::Normalize(const LineInput& in, std::string* out) {
     WriteRaw(in, "invalid UTF-8", false, out);
     return;
   }
-  scratch_.assign(in.text.data(), in.text.size());
+  // Encoding was validated above (json::IsValidUtf8, word at a time):
+  // RapidJSON's own validation would disable its SIMD string scanning.
+  char* text = scratch_.Assign(in.text);
   value_allocator_.Clear();
   parse_allocator_.Clear();
   rapidjson::GenericDocument<rapidjson::UTF8<>, Allocator, Allocator> doc(
       &value_allocator_, sizeof parse_buffer_ / 2, &parse_allocator_);
-  doc.ParseInsitu<kParseFlags>(scratch_.data());
+  json::ParseInsitu(&doc, text);
   if (doc.HasParseError()) {
     std::string error = rapidjson::GetParseError_En(doc.GetParseError());
     error += " at byte " + std::to_string(doc.GetErrorOffset());
@@ -131,7 +130,7 @@ void Normalizer::Normalize(const LineInput& in, std::string* out) {
     return;
   }
   n::EventFields f;
-  f.insitu_base = scratch_.data();
+  f.insitu_base = text;
   Choose(doc, in.hint)(doc, in, &f);
   n::Finish(in, &f);
   SetTopic(f.kind, f.session_id);

@@ -12,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/event.h"
+#include "common/json_insitu.h"
 
 namespace trace {
 
@@ -64,7 +65,7 @@ class Normalizer {
   void SetTopic(std::string_view kind, std::optional<std::string_view> session);
 
   std::string topic_;
-  std::string scratch_;  // in-situ parse copy of the line
+  json::InsituBuffer scratch_;  // in-situ parse copy of the line
   char value_buffer_[64 * 1024];
   char parse_buffer_[8 * 1024];
   Allocator value_allocator_;

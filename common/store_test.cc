@@ -59,7 +59,7 @@ class StoreTest : public ::testing::Test {
   }
   // Writes key = value into a named database behind the writer's back (the
   // writer must be closed).
-  void Tamper(const char* db, std::string_view key, std::string_view value) {
+  void Tamper(const char* db, std::string_view key, std::string_view value, unsigned db_flags = 0) {
     EnvOptions eo;
     eo.dir = dir_.string();
     eo.writer = true;
@@ -68,7 +68,7 @@ class StoreTest : public ::testing::Test {
     MDB_txn* txn;
     ASSERT_EQ(mdb_txn_begin(*env, nullptr, 0, &txn), 0);
     MDB_dbi dbi;
-    ASSERT_EQ(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    ASSERT_EQ(mdb_dbi_open(txn, db, db_flags, &dbi), 0);
     MDB_val k = lmdb::Val(key), v = lmdb::Val(value);
     ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
     ASSERT_EQ(mdb_txn_commit(txn), 0);
@@ -465,6 +465,13 @@ TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
   ASSERT_TRUE(tampered.ok());
   EXPECT_EQ(tampered->difference_count, 1u);
   EXPECT_NE(tampered->differences[0].find("tools 'Bash'"), std::string::npos);
+  // An index entry no event calls for (a seq that is not s1's).
+  Tamper("by_session", "s1", IndexEntry(99, 1001), MDB_DUPSORT | MDB_DUPFIXED);
+  tampered = VerifyStore(dir_.string());
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(tampered->difference_count, 2u);
+  EXPECT_NE(tampered->differences[1].find("by_session: 6 entries stored, 5 expected"), std::string::npos)
+      << tampered->differences[1];
 }
 
 }  // namespace

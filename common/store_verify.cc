@@ -3,6 +3,7 @@
 
 #include <rapidjson/document.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -27,6 +28,25 @@ std::string Printable(std::string_view key) {
   return out;
 }
 
+// An order-independent digest of a table's (key, value) pairs: their count
+// and the sum of their mixed hashes. Two multisets of pairs differ, with
+// overwhelming probability, iff their digests do; memory stays constant
+// whatever the store's size.
+struct PairDigest {
+  uint64_t count = 0, sum = 0;
+  void Add(std::string_view key, std::string_view value) {
+    uint64_t h = std::hash<std::string_view>{}(key) * 0x9E3779B97F4A7C15ULL ^ std::hash<std::string_view>{}(value);
+    h ^= h >> 31;  // splitmix64 finalizer: spreads every bit before summing
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBULL;
+    h ^= h >> 31;
+    ++count;
+    sum += h;
+  }
+  bool operator==(const PairDigest&) const = default;
+};
+
 class Verifier {
  public:
   Verifier(MDB_txn* txn, const StoreDbs& d, size_t max_listed)
@@ -36,6 +56,7 @@ class Verifier {
     report_ = r;
     if (Status st = Replay(); !st) return st;
     if (Status st = CompareTables(); !st) return st;
+    if (Status st = CompareIndexes(); !st) return st;
     return CompareActivity();
   }
 
@@ -59,6 +80,7 @@ class Verifier {
         Differ("events seq " + std::to_string(lmdb::GetBe64(k.mv_data)) + ": " + keys.status().message());
         continue;
       }
+      ExpectIndexEntries(View(k), *keys);
       auto fill = state_.Apply(ExtractFacts(doc, *keys));
       if (!fill) return fill.status();
     }
@@ -103,6 +125,42 @@ class Verifier {
     return Status::Ok();
   }
 
+  // The entries the writer makes for an event stored at seq_key
+  // (proto/storage.md "Named databases"): ids, and each index it has a key for.
+  void ExpectIndexEntries(std::string_view seq_key, const EventKeys& keys) {
+    want_[kIds].Add(keys.span_id, seq_key);
+    std::string entry = IndexEntry(lmdb::GetBe64(seq_key.data()), keys.timestamp_ms);
+    const std::string* by_key[] = {&keys.session_id, &keys.task_id, &keys.tool_name, &keys.trace_id,
+                                   &keys.event_type};
+    for (int i = 0; i < 5; ++i) {
+      if (!by_key[i]->empty()) want_[kBySession + i].Add(*by_key[i], entry);
+    }
+    want_[kByTime].Add(std::string_view(entry).substr(8), seq_key);
+  }
+
+  // Each index holds exactly the entries its events call for: no entry
+  // missing, none extra or pointing at the wrong seq or time.
+  Status CompareIndexes() {
+    const MDB_dbi dbis[kIndexTables] = {d_.ids,     d_.by_session, d_.by_task, d_.by_tool,
+                                        d_.by_trace, d_.by_type,   d_.by_time};
+    const char* names[kIndexTables] = {"ids", "by_session", "by_task", "by_tool", "by_trace", "by_type", "by_time"};
+    for (int t = 0; t < kIndexTables; ++t) {
+      lmdb::Cursor c;
+      if (int rc = c.Open(txn_, dbis[t]); rc != 0) return lmdb::FromMdb("cursor", rc);
+      PairDigest stored;
+      MDB_val k, v;
+      int rc;
+      for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) stored.Add(View(k), View(v));
+      if (rc != MDB_NOTFOUND) return lmdb::FromMdb(std::string("read ") + names[t], rc);
+      report_->index_entries += stored.count;
+      if (stored == want_[t]) continue;
+      Differ(std::string(names[t]) + ": " + std::to_string(stored.count) + " entries stored, " +
+             std::to_string(want_[t].count) + " expected" +
+             (stored.count == want_[t].count ? " (same count, different entries)" : ""));
+    }
+    return Status::Ok();
+  }
+
   // sessions_by_activity must hold exactly one entry per session, at its last_ts.
   Status CompareActivity() {
     std::set<std::string> want;
@@ -133,6 +191,8 @@ class Verifier {
   size_t max_listed_;
   VerifyReport* report_ = nullptr;
   AggregateState state_;
+  enum { kIds, kBySession, kByTask, kByTool, kByTrace, kByType, kByTime, kIndexTables };
+  PairDigest want_[kIndexTables];
 };
 
 }  // namespace

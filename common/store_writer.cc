@@ -168,13 +168,18 @@ Status StoreWriter::PutAt(EventTable t, std::string_view key, std::string_view v
   return lmdb::FromMdb("put", rc);
 }
 
-// Index values start with the big-endian seq, which only grows: the new
-// entry is the last duplicate of its key, so LMDB appends it (no search in
-// the duplicates, full pages). Should it ever not be, a plain put places it.
-Status StoreWriter::PutIndex(EventTable t, std::string_view key, std::string_view value) {
-  MDB_val k = Val(key), v = Val(value);
-  int rc = mdb_cursor_put(cursors_[t], &k, &v, MDB_APPENDDUP);
-  if (rc == MDB_KEYEXIST) rc = mdb_cursor_put(cursors_[t], &k, &v, 0);
+// A key's index entries in one put. Entries start with the big-endian
+// seq, which only grows: they follow every stored duplicate of the key, so
+// LMDB appends them (MDB_APPENDDUP: no search in the duplicates, full
+// pages). Should LMDB ever refuse, the rest go in with plain puts.
+Status StoreWriter::PutRun(EventTable t, const IndexRuns::Run& run, size_t entry_bytes) {
+  MDB_val k = Val(run.key);
+  MDB_val items[2] = {{entry_bytes, const_cast<char*>(run.entries)}, {run.count, nullptr}};
+  int rc = mdb_cursor_put(cursors_[t], &k, items, MDB_MULTIPLE | MDB_APPENDDUP);
+  for (size_t i = rc == MDB_KEYEXIST ? items[1].mv_size : run.count; i < run.count; ++i) {
+    MDB_val v = {entry_bytes, const_cast<char*>(run.entries + i * entry_bytes)};
+    if ((rc = mdb_cursor_put(cursors_[t], &k, &v, 0)) != 0) break;
+  }
   if (rc == 0) return Status::Ok();
   last_rc_ = rc;
   return lmdb::FromMdb("put", rc);
@@ -213,7 +218,8 @@ Status StoreWriter::TryCommit(const PreparedBatch& batch) {
   }
   txn_ = txn.get();
   Status st = OpenEventCursors();
-  for (size_t i = 0; st && i < batch.events.size(); ++i) st = PutEvent(batch.events[i]);
+  if (st) st = PutEvents(batch);
+  if (st) st = PutIndexes(batch);
   CloseEventCursors();
   if (st) st = WriteState(batch);
   // The commit can hit MDB_MAP_FULL too (freelist pages); a failed write
@@ -226,23 +232,37 @@ Status StoreWriter::TryCommit(const PreparedBatch& batch) {
   return st;
 }
 
-// The builder found the span_id absent from the store and from the batches
-// in flight; MDB_NOOVERWRITE makes a broken promise an error, not a second copy.
-Status StoreWriter::PutEvent(const PreparedEvent& e) {
-  std::string seq_key = lmdb::Be64(e.seq);
-  if (Status st = PutAt(kIds, e.span_id, seq_key, MDB_NOOVERWRITE); !st) {
-    return st.Wrap("span_id '" + std::string(e.span_id) + "'");
+// Events go in by seq (appended); their ids entries in span_id order, so
+// each lands next to the one before (the cursor is mostly on its leaf
+// already). The builder found each span_id absent from the store and from
+// the batches in flight; MDB_NOOVERWRITE makes a broken promise an error,
+// not a second copy.
+Status StoreWriter::PutEvents(const PreparedBatch& batch) {
+  char seq_key[8];
+  for (const PreparedEvent& e : batch.events) {
+    lmdb::PutBe64(seq_key, e.seq);
+    if (Status st = PutAt(kEvents, {seq_key, 8}, e.json, MDB_APPEND); !st) return st;
   }
-  if (Status st = PutAt(kEvents, seq_key, e.json, MDB_APPEND); !st) return st;
-  std::string entry = IndexEntry(e.seq, e.timestamp_ms);
-  const std::pair<EventTable, std::string_view> indexes[] = {
-      {kBySession, e.session_id}, {kByTask, e.task_id},   {kByTool, e.tool_name},
-      {kByTrace, e.trace_id},     {kByType, e.event_type}};
-  for (const auto& [table, key] : indexes) {
-    if (key.empty()) continue;
-    if (Status st = PutIndex(table, key, entry); !st) return st;
+  for (uint32_t i : batch.by_span_id) {
+    const PreparedEvent& e = batch.events[i];
+    lmdb::PutBe64(seq_key, e.seq);
+    if (Status st = PutAt(kIds, e.span_id, {seq_key, 8}, MDB_NOOVERWRITE); !st) {
+      return st.Wrap("span_id '" + std::string(e.span_id) + "'");
+    }
   }
-  return PutIndex(kByTime, lmdb::Be64(lmdb::BiasTs(e.timestamp_ms)), seq_key);
+  return Status::Ok();
+}
+
+Status StoreWriter::PutIndexes(const PreparedBatch& batch) {
+  static_assert(kByTime - kBySession == kIndexTime - kIndexSession, "index tables in EventIndex order");
+  for (int i = 0; i < kEventIndexes; ++i) {
+    const IndexRuns& index = batch.indexes[i];
+    auto table = static_cast<EventTable>(kBySession + i);
+    for (const IndexRuns::Run& run : index.runs()) {
+      if (Status st = PutRun(table, run, index.entry_bytes()); !st) return st;
+    }
+  }
+  return Status::Ok();
 }
 
 Status StoreWriter::WriteState(const PreparedBatch& batch) {

@@ -67,17 +67,18 @@ class StoreWriter {
   Status Load();
   Status ReadState(MDB_txn* txn);
   Status TryCommit(const PreparedBatch& batch);
-  Status PutEvent(const PreparedEvent& e);
+  Status PutEvents(const PreparedBatch& batch);  // events and ids entries
+  Status PutIndexes(const PreparedBatch& batch);
   Status WriteState(const PreparedBatch& batch);
   Status Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
   // Per-event tables are written through cursors that live for the batch:
-  // a cursor already on the right leaf (same session, type, nearby time)
-  // skips the descent from the root. Closed before the txn ends.
+  // a cursor already on the right leaf (the next key of a sorted run, the
+  // next seq) skips the descent from the root. Closed before the txn ends.
   enum EventTable { kEvents, kIds, kBySession, kByTask, kByTool, kByTrace, kByType, kByTime, kEventTables };
   Status OpenEventCursors();
   void CloseEventCursors();
   Status PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags = 0);
-  Status PutIndex(EventTable t, std::string_view key, std::string_view value);
+  Status PutRun(EventTable t, const IndexRuns::Run& run, size_t entry_bytes);
 
   MDB_env* env_ = nullptr;
   int lock_fd_ = -1;  // flock'ed writer.lock

@@ -33,7 +33,7 @@ void Describe(cli::Spec& spec) {
       "Examples:\n"
       "  trace-index                                   # tail on 5556/5555, pub on 5557\n"
       "  trace-tail --stdout --once F | trace-index --stdin --db ./db\n"
-      "  trace-index --verify --db ./db                # recompute aggregates, exit 1 on difference\n\n"
+      "  trace-index --verify --db ./db                # recompute aggregates and indexes, exit 1 on difference\n\n"
       "Exit codes: 0 ok, 1 runtime failure (or --verify found differences),\n"
       "2 bad flags, 3 store cannot be opened.";
   spec.options.add_options()
@@ -48,7 +48,7 @@ void Describe(cli::Spec& spec) {
        "with --stdin only when given)")
       ("stdin", po::bool_switch(), "read event JSONL from stdin until EOF instead of subscribing")
       ("db", po::value<std::string>()->value_name("DIR"), "LMDB store directory (default <data-dir>/db)")
-      ("verify", po::bool_switch(), "recompute all aggregates from the events and report differences")
+      ("verify", po::bool_switch(), "recompute all aggregates and indexes from the events and report differences")
       ("no-durable", po::bool_switch(), "do not fsync at each commit (faster; a power cut may lose the last batches)")
       ("batch-size", po::value<size_t>()->default_value(4096), "max events per transaction")
       ("batch-ms", po::value<int>()->default_value(50), "max wait of a pending event before its commit")
@@ -63,7 +63,8 @@ int Verify(const std::string& db) {
   if (!report) return cli::Fail(kTool, "verify", report.status().message(), cli::kExitInput);
   for (const auto& line : report->differences) std::cout << line << "\n";
   std::cout << "events " << report->events << ", aggregates checked " << report->checked
-            << ", differences " << report->difference_count << "\n";
+            << ", index entries checked " << report->index_entries << ", differences "
+            << report->difference_count << "\n";
   return report->ok() ? cli::kExitOk : cli::kExitFailure;
 }
 
