@@ -180,6 +180,11 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   state_.ForEachDirty([&](AggTable t, const std::string& key, const std::string& value) {
     batch->aggregates.push_back({t, batch->text.Add(key), batch->text.Add(value)});
   });
+  // In key order per table, so the writer's cursor moves forward through
+  // each table's leaves instead of descending from the root for every key.
+  std::sort(batch->aggregates.begin(), batch->aggregates.end(), [](const auto& a, const auto& b) {
+    return a.table != b.table ? a.table < b.table : a.key < b.key;
+  });
   batch->activity = state_.ActivityMoves();
   state_.MarkClean();
   if (state_.size() > cache_entries_) over_cap_ = true;

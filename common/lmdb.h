@@ -60,14 +60,16 @@ class Txn {
 class Cursor {
  public:
   Cursor() = default;
-  ~Cursor() {
-    if (cur_) mdb_cursor_close(cur_);
-  }
+  ~Cursor() { Close(); }
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
   int Open(MDB_txn* txn, MDB_dbi dbi) { return mdb_cursor_open(txn, dbi, &cur_); }
   int Get(MDB_val* k, MDB_val* v, MDB_cursor_op op) { return mdb_cursor_get(cur_, k, v, op); }
   MDB_cursor* get() const { return cur_; }
+  void Close() {
+    if (cur_) mdb_cursor_close(cur_);
+    cur_ = nullptr;
+  }
 
  private:
   MDB_cursor* cur_ = nullptr;

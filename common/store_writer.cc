@@ -3,6 +3,8 @@
 // for MDB_MAP_FULL, the map is doubled and the batch retried.
 #include "common/store_writer.h"
 
+#include <optional>
+
 #include <fcntl.h>
 #include <rapidjson/document.h>
 #include <sys/file.h>
@@ -266,9 +268,18 @@ Status StoreWriter::PutIndexes(const PreparedBatch& batch) {
 }
 
 Status StoreWriter::WriteState(const PreparedBatch& batch) {
+  lmdb::Cursor cursor;  // batch.aggregates is in (table, key) order
+  std::optional<AggTable> table;
   for (const PreparedAggregate& a : batch.aggregates) {
-    if (Status st = Put(TableDbi(a.table), a.key, a.value); !st) return st;
+    if (a.table != table) {
+      cursor.Close();
+      if (int rc = cursor.Open(txn_, TableDbi(a.table)); rc != 0) return lmdb::FromMdb("cursor", last_rc_ = rc);
+      table = a.table;
+    }
+    MDB_val k = Val(a.key), v = Val(a.value);
+    if (int rc = mdb_cursor_put(cursor.get(), &k, &v, 0); rc != 0) return lmdb::FromMdb("put", last_rc_ = rc);
   }
+  cursor.Close();  // before the txn ends
   for (const auto& move : batch.activity) {
     if (move.old_ts) {
       std::string old_key = lmdb::Be64(lmdb::BiasTs(*move.old_ts)) + move.session_id;
