@@ -12,33 +12,55 @@ namespace {
 
 using rapidjson::Value;
 
+// The members the rules read, found in one pass per object (json::MemberSet).
+enum EventMember { kParseError, kDuration, kData, kCwd, kGitBranch, kAgentId, kModel, kTaskStatus,
+                   kIsError, kToolOutput, kUsage, kMessageId, kRequestId, kEventMembers };
+enum DataMember { kDataDuration, kDataCwd, kDataGitBranch, kDataAgentId, kDataMessage, kDataToolResponse,
+                  kDataRequestId, kDataIsMeta, kDataIsCompactSummary, kDataIsSidechain, kDataMembers };
+enum MessageMember { kMsgContent, kMsgModel, kMsgId, kMsgUsage, kMessageMembers };
+
+struct Fields {
+  const Value* event[kEventMembers];
+  const Value* data[kDataMembers];     // of the original record (data), when an object
+  const Value* message[kMessageMembers];  // of data.message, when an object
+
+  explicit Fields(const Value& ev) {
+    static const json::MemberSet kEvent{"parse_error", "duration_ms", "data",     "cwd",
+                                        "git_branch",  "agent_id",    "model",    "task_status",
+                                        "is_error",    "tool_output", "usage",    "message_id",
+                                        "request_id"};
+    static const json::MemberSet kDataSet{"duration_ms", "cwd",           "gitBranch",        "agentId",
+                                          "message",     "tool_response", "requestId",        "isMeta",
+                                          "isCompactSummary", "isSidechain"};
+    static const json::MemberSet kMessage{"content", "model", "id", "usage"};
+    kEvent.Find(ev, event);
+    static const Value kEmpty(rapidjson::kObjectType);
+    kDataSet.Find(event[kData] ? *event[kData] : kEmpty, data);
+    kMessage.Find(data[kDataMessage] ? *data[kDataMessage] : kEmpty, message);
+  }
+};
+
 std::string Str(const Value* v) {
   return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
 }
 std::string Str(const Value& o, std::string_view k) { return Str(json::Find(o, k)); }
-
-// The original record (data), or an empty object.
-const Value& Data(const Value& event) {
-  static const Value kEmpty(rapidjson::kObjectType);
-  const Value* d = json::Find(event, "data");
-  return d && d->IsObject() ? *d : kEmpty;
+// The first non-empty string of a and b.
+std::string Str(const Value* a, const Value* b) {
+  std::string s = Str(a);
+  return s.empty() ? Str(b) : s;
+}
+bool True(const Value* v) { return v && v->IsBool() && v->GetBool(); }
+std::optional<int64_t> Int(const Value* v) {
+  if (!v) return std::nullopt;
+  if (v->IsInt64()) return v->GetInt64();
+  if (v->IsUint64()) return static_cast<int64_t>(v->GetUint64());
+  if (v->IsDouble()) return static_cast<int64_t>(v->GetDouble());
+  return std::nullopt;
 }
 
-const Value* Content(const Value& data) {
-  const Value* c = json::GetPath(data, {"message", "content"});
-  return c;
-}
+bool TruthyError(const Value* v) { return v && v->IsObject() && json::GetBool(*v, "is_error").value_or(false); }
 
-bool TruthyError(const Value* v) {
-  if (!v) return false;
-  if (v->IsObject()) {
-    auto e = json::GetBool(*v, "is_error");
-    return e.value_or(false);
-  }
-  return false;
-}
-
-void HookMentions(const Value& event, const Value& data, EventFacts* f) {
+void HookMentions(const Fields& in, EventFacts* f) {
   const std::string& type = f->keys.event_type;
   bool pre = type == "PreToolUse";
   bool post = type == "PostToolUse" || type == "PostToolUseFailure";
@@ -53,16 +75,15 @@ void HookMentions(const Value& event, const Value& data, EventFacts* f) {
     m.id = "span:" + f->keys.span_id;
   }
   if (post) {
-    m.error = type == "PostToolUseFailure" || json::GetBool(event, "is_error").value_or(false) ||
-              TruthyError(json::Find(event, "tool_output")) ||
-              TruthyError(json::Find(data, "tool_response"));
+    m.error = type == "PostToolUseFailure" || True(in.event[kIsError]) || TruthyError(in.event[kToolOutput]) ||
+              TruthyError(in.data[kDataToolResponse]);
     m.duration_ms = f->duration_ms;
   }
   f->tools.push_back(std::move(m));
 }
 
-void TranscriptMentions(const Value& data, EventFacts* f) {
-  const Value* content = Content(data);
+void TranscriptMentions(const Fields& in, EventFacts* f) {
+  const Value* content = in.message[kMsgContent];
   if (!content || !content->IsArray()) return;
   for (const Value& block : content->GetArray()) {
     if (!block.IsObject()) continue;
@@ -89,14 +110,12 @@ uint64_t Count(const Value& usage, std::string_view k) {
   return v && *v > 0 ? static_cast<uint64_t>(*v) : 0;
 }
 
-void Usage(const Value& event, const Value& data, EventFacts* f) {
+void Usage(const Fields& in, EventFacts* f) {
   if (f->model == "<synthetic>") return;  // client-side placeholder, no API call
-  const Value* usage = json::Find(event, "usage");
-  if (!usage || !usage->IsObject()) usage = json::GetPath(data, {"message", "usage"});
-  std::string message_id = Str(event, "message_id");
-  if (message_id.empty()) message_id = Str(json::GetPath(data, {"message", "id"}));
-  std::string request_id = Str(event, "request_id");
-  if (request_id.empty()) request_id = Str(data, "requestId");
+  const Value* usage = in.event[kUsage];
+  if (!usage || !usage->IsObject()) usage = in.message[kMsgUsage];
+  std::string message_id = Str(in.event[kMessageId], in.message[kMsgId]);
+  std::string request_id = Str(in.event[kRequestId], in.data[kDataRequestId]);
   f->assistant_turn = true;
   UsageFact u;
   u.message_key = message_id.empty() ? "line:" + f->keys.span_id
@@ -114,13 +133,13 @@ void Usage(const Value& event, const Value& data, EventFacts* f) {
 
 // A transcript user line is a prompt when it carries text, not tool results,
 // and is not a meta, compaction or sub-agent (sidechain) line.
-bool IsTranscriptPrompt(const Value& data) {
-  if (json::GetBool(data, "isMeta").value_or(false)) return false;
-  if (json::GetBool(data, "isCompactSummary").value_or(false)) return false;
+bool IsTranscriptPrompt(const Fields& in) {
+  if (True(in.data[kDataIsMeta])) return false;
+  if (True(in.data[kDataIsCompactSummary])) return false;
   // A sub-agent's task prompt (sidechain file) was written by the parent
   // agent, not typed by the user: no UserPromptSubmit or history entry either.
-  if (json::GetBool(data, "isSidechain").value_or(false)) return false;
-  const Value* content = Content(data);
+  if (True(in.data[kDataIsSidechain])) return false;
+  const Value* content = in.message[kMsgContent];
   if (!content) return false;
   if (content->IsString()) return content->GetStringLength() > 0;
   if (!content->IsArray()) return false;
@@ -133,36 +152,30 @@ bool IsTranscriptPrompt(const Value& data) {
   return text;
 }
 
-void SessionAttributes(const Value& event, const Value& data, EventFacts* f) {
-  f->cwd = Str(event, "cwd");
-  if (f->cwd.empty()) f->cwd = Str(data, "cwd");
-  f->git_branch = Str(event, "git_branch");
-  if (f->git_branch.empty()) f->git_branch = Str(data, "gitBranch");
-  f->agent_id = Str(event, "agent_id");
-  if (f->agent_id.empty()) f->agent_id = Str(data, "agentId");
-  f->model = Str(event, "model");
-  if (f->model.empty()) f->model = Str(json::GetPath(data, {"message", "model"}));
-  f->task_status = Str(event, "task_status");
+void SessionAttributes(const Fields& in, EventFacts* f) {
+  f->cwd = Str(in.event[kCwd], in.data[kDataCwd]);
+  f->git_branch = Str(in.event[kGitBranch], in.data[kDataGitBranch]);
+  f->agent_id = Str(in.event[kAgentId], in.data[kDataAgentId]);
+  f->model = Str(in.event[kModel], in.message[kMsgModel]);
+  f->task_status = Str(in.event[kTaskStatus]);
 }
 
 }  // namespace
 
 EventFacts ExtractFacts(const Value& event, const EventKeys& keys) {
   EventFacts f(keys);
-  f.parse_error = f.keys.kind == kKindRaw || json::Find(event, "parse_error") != nullptr;
-  f.duration_ms = json::GetInt(event, "duration_ms");
-  const Value& data = Data(event);
-  if (!f.duration_ms) f.duration_ms = json::GetInt(data, "duration_ms");
-  SessionAttributes(event, data, &f);
+  const Fields in(event);
+  f.parse_error = f.keys.kind == kKindRaw || in.event[kParseError] != nullptr;
+  f.duration_ms = Int(in.event[kDuration]);
+  if (!f.duration_ms) f.duration_ms = Int(in.data[kDataDuration]);
+  SessionAttributes(in, &f);
   const std::string& type = f.keys.event_type;
-  HookMentions(event, data, &f);
-  if (f.keys.kind == kKindTranscript || type == "assistant" || type == "user") {
-    TranscriptMentions(data, &f);
-  }
-  if (type == "assistant") Usage(event, data, &f);
+  HookMentions(in, &f);
+  if (f.keys.kind == kKindTranscript || type == "assistant" || type == "user") TranscriptMentions(in, &f);
+  if (type == "assistant") Usage(in, &f);
   if (type == "UserPromptSubmit") f.prompt = kPromptHook;
   if (type == "history.append") f.prompt = kPromptHistory;
-  if (type == "user" && IsTranscriptPrompt(data)) f.prompt = kPromptTranscript;
+  if (type == "user" && IsTranscriptPrompt(in)) f.prompt = kPromptTranscript;
   return f;
 }
 

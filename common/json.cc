@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -56,6 +58,29 @@ const rapidjson::Value* GetPath(const rapidjson::Value& v,
     if (!cur) return nullptr;
   }
   return cur;
+}
+
+MemberSet::MemberSet(std::initializer_list<std::string_view> names) : names_(names) {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i].size() > kMaxLength) std::abort();  // a programming error, caught by any test
+    by_length_[names_[i].size()].push_back(static_cast<uint8_t>(i));
+  }
+}
+
+void MemberSet::Find(const rapidjson::Value& obj, const rapidjson::Value** found) const {
+  std::fill(found, found + names_.size(), nullptr);
+  if (!obj.IsObject()) return;
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    size_t len = it->name.GetStringLength();
+    if (len > kMaxLength) continue;
+    const char* s = it->name.GetString();
+    for (uint8_t i : by_length_[len]) {
+      if (!found[i] && std::memcmp(s, names_[i].data(), len) == 0) {
+        found[i] = &it->value;
+        break;
+      }
+    }
+  }
 }
 
 int64_t NowMs() {

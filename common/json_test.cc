@@ -83,5 +83,23 @@ TEST(Wire, HeaderRoundTripsAndRejectsForeignFrames) {
   EXPECT_FALSE(wire::DecodeHeader(f).ok());
 }
 
+TEST(Json, MemberSetFindsEachNameOnceFirstWins) {
+  json::MemberSet set{"a", "bb", "cc", "missing", "data", ""};
+  rapidjson::Document d;
+  d.Parse(R"({"cc":1,"zz":0,"bb":"x","a":true,"cc":2,"":[],"data":{"a":3}})");
+  ASSERT_FALSE(d.HasParseError());
+  const rapidjson::Value* found[6];
+  set.Find(d, found);
+  ASSERT_TRUE(found[0] && found[1] && found[2] && found[4] && found[5]);
+  EXPECT_TRUE(found[0]->IsBool());
+  EXPECT_STREQ(found[1]->GetString(), "x");
+  EXPECT_EQ(found[2]->GetInt(), 1);  // the first "cc", as json::Find
+  EXPECT_EQ(found[3], nullptr);
+  EXPECT_TRUE(found[4]->IsObject());
+  EXPECT_TRUE(found[5]->IsArray());
+  set.Find(d["cc"], found);  // not an object: nothing found
+  for (const rapidjson::Value* f : found) EXPECT_EQ(f, nullptr);
+}
+
 }  // namespace
 }  // namespace trace

@@ -31,37 +31,49 @@ bytes=$(stat -c %s "$OUT/events.jsonl")
 echo "corpus: $N events, $(( bytes / N )) bytes/event of JSON"
 
 # Each side runs ROUNDS times from an empty store, after a sync (so no
-# writeback of the corpus or of the last run competes with its fsyncs); the
-# median run by wall time is reported (shared VMs vary by 20% run to run).
+# writeback of the corpus or of the last run competes with its fsyncs),
+# after one unmeasured warm-up run each (the first run after the corpus was
+# written pays for reclaiming its page cache: 20-40% slower here). The two
+# sides take turns, so a shared VM's slow and fast spells (20% and more run
+# to run) fall on both; the median run of each side by wall time is
+# reported.
 ROUNDS=${INDEX_BENCH_ROUNDS:-3}
-measure() {  # measure NAME CLEAN STDIN CMD... -> sets WALL CPU RSS of the median run
-  local r
-  for ((r = 0; r < ROUNDS; r++)); do
-    rm -rf $2; sync
-    /usr/bin/time -f "%e %U %S %M" -o "$OUT/$1.$r.time" "${@:4}" <"$3"
-  done
+run_once() {  # run_once NAME ROUND CLEAN STDIN CMD...
+  rm -rf $3; sync
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/$1.$2.time" "${@:5}" <"$4"
+}
+median() {  # median NAME -> sets WALL CPU RSS of the median run
   read -r WALL USR SYS RSS < <(cat "$OUT/$1".*.time | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")
   CPU=$(echo "$USR + $SYS" | bc)
   echo "$1: wall per run $(cat "$OUT/$1".*.time | awk '{printf "%s ", $1}')s (median reported)"
 }
-measure index "$OUT/db" "$OUT/events.jsonl" "$B/trace-index" --stdin --db "$OUT/db" --batch-size 4096 --log-level warn
+for ((r = -1; r < ROUNDS; r++)); do  # round -1: warm-up
+  run_once index $r "$OUT/db" "$OUT/events.jsonl" "$B/trace-index" --stdin --db "$OUT/db" --batch-size 4096 --log-level warn
+  stored=$(mdb_stat -s events "$OUT/db" | awk '/Entries:/{print $2}')
+  [ "$stored" = "$N" ] || { echo "trace-index stored $stored of $N" >&2; exit 1; }
+  I_DISK=$(stat -c %s "$OUT/db/data.mdb")
+  I_USED=$(mdb_stat -e "$OUT/db" | awk '/Number of pages used/{print $5}')
+  I_PAGE=$(mdb_stat -e "$OUT/db" | awk '/Page size/{print $3}')
+  run_once sqlite $r "$OUT/sqlite.db*" /dev/null "$B/index_bench" sqlite "$OUT/events.jsonl" "$OUT/sqlite.db" 4096
+  S_DISK=$(( $(stat -c %s "$OUT/sqlite.db") + $(stat -c %s "$OUT/sqlite.db-wal" 2>/dev/null || echo 0) ))
+done
+rm -f "$OUT"/*.-1.time
+median index
 I_WALL=$WALL I_CPU=$CPU I_RSS=$RSS
-I_DISK=$(stat -c %s "$OUT/db/data.mdb")
-I_USED=$(mdb_stat -e "$OUT/db" | awk '/Number of pages used/{print $5}')
-I_PAGE=$(mdb_stat -e "$OUT/db" | awk '/Page size/{print $3}')
-stored=$(mdb_stat -s events "$OUT/db" | awk '/Entries:/{print $2}')
-[ "$stored" = "$N" ] || { echo "trace-index stored $stored of $N" >&2; exit 1; }
-
-measure sqlite "$OUT/sqlite.db*" /dev/null "$B/index_bench" sqlite "$OUT/events.jsonl" "$OUT/sqlite.db" 4096
+median sqlite
 S_WALL=$WALL S_CPU=$CPU S_RSS=$RSS
-S_DISK=$(( $(stat -c %s "$OUT/sqlite.db") + $(stat -c %s "$OUT/sqlite.db-wal" 2>/dev/null || echo 0) ))
 
 rate() { echo "scale=0; $N / $1" | bc; }
 echo "trace-index (LMDB, durable): $(rate "$I_WALL") events/s wall (${I_WALL}s), $(rate "$I_CPU") events/CPU-s," \
      "$(( I_USED * I_PAGE / N )) bytes/event used ($(( I_DISK / N )) file), peak RSS $(( I_RSS / 1024 )) MB"
 echo "baseline seed 000 SQLite (WAL): $(rate "$S_WALL") events/s wall (${S_WALL}s), $(rate "$S_CPU") events/CPU-s," \
      "$(( S_DISK / N )) bytes/event, peak RSS $(( S_RSS / 1024 )) MB"
-echo "ratio trace-index / SQLite: $(echo "scale=2; $S_WALL / $I_WALL" | bc)x wall, $(echo "scale=2; $S_CPU / $I_CPU" | bc)x CPU" \
+# Paired ratio: each round's SQLite run over the trace-index run beside it.
+paired=$(for ((r = 0; r < ROUNDS; r++)); do
+  echo "$(cut -d' ' -f1 "$OUT/sqlite.$r.time") $(cut -d' ' -f1 "$OUT/index.$r.time")"
+done | awk '{printf "%.2f\n", $1 / $2}' | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")
+echo "ratio trace-index / SQLite: $(echo "scale=2; $S_WALL / $I_WALL" | bc)x wall (median of paired rounds ${paired}x)," \
+     "$(echo "scale=2; $S_CPU / $I_CPU" | bc)x CPU" \
      "(trace-index also keeps span_id dedupe, 6 indexes, session/task/tool aggregates and token buckets)"
 
 # Memory: peak anonymous RSS (the process's own memory: parse buffers,
