@@ -76,7 +76,9 @@ Status Indexer::Flush(const std::map<std::string, PublisherPosition>& positions)
   std::vector<PreparedBatch> done;
   {
     std::unique_lock lock(mu_);
+    auto waiting = std::chrono::steady_clock::now();
     changed_.wait(lock, [&] { return !error_.ok() || queue_.size() < kMaxQueued; });
+    backpressure_ += std::chrono::steady_clock::now() - waiting;
     if (!error_) return error_;
     committed = committed_id_;
     done.swap(done_);
@@ -118,6 +120,9 @@ Indexer::Totals Indexer::totals() {
   std::lock_guard lock(mu_);
   Totals t = totals_;
   t.received = received_;
+  using std::chrono::duration_cast, std::chrono::milliseconds;
+  t.commit_ms = static_cast<uint64_t>(duration_cast<milliseconds>(committing_).count());
+  t.backpressure_ms = static_cast<uint64_t>(duration_cast<milliseconds>(backpressure_).count());
   return t;
 }
 
@@ -140,8 +145,10 @@ void Indexer::CommitLoop() {
     if (queue_.size() == committed) return;  // stopping, nothing left
     const PreparedBatch& batch = queue_[committed];  // deque: stays put while others are added
     lock.unlock();
+    auto start = std::chrono::steady_clock::now();
     Status st = CommitWithRetry(batch);
     lock.lock();
+    committing_ += std::chrono::steady_clock::now() - start;
     if (st) {
       ++committed;
       bool more = queue_.size() > committed;
@@ -149,8 +156,10 @@ void Indexer::CommitLoop() {
       // itself, or after an explicit sync when no other batch follows.
       if (!writer_.lazy_sync() || !more) {
         lock.unlock();
+        start = std::chrono::steady_clock::now();
         if (writer_.lazy_sync()) st = writer_.SyncToDisk();
         lock.lock();
+        committing_ += std::chrono::steady_clock::now() - start;
         if (st) RetireFront(committed, &committed, lock);
       } else {
         RetireFront(committed - 1, &committed, lock);

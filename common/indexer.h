@@ -17,6 +17,7 @@
 // One thread owns an Indexer (Add/Flush/Sync).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -45,6 +46,11 @@ class Indexer {
   struct Totals {
     uint64_t received = 0, stored = 0, duplicates = 0, invalid = 0, holes = 0;
     uint64_t batches = 0;
+    // Where the time goes: the commit thread writing and syncing batches,
+    // and the receiving thread waiting for it (queue full). A store that
+    // keeps up shows little of the second; a bulk load limited by the disk
+    // or LMDB shows commit_ms near the run time.
+    uint64_t commit_ms = 0, backpressure_ms = 0;
   };
 
   // publisher may be null (no --pub); it is used by the commit thread only.
@@ -113,6 +119,7 @@ class Indexer {
   std::vector<PreparedBatch> done_;
   uint64_t committed_id_ = 0;
   Totals totals_;
+  std::chrono::steady_clock::duration committing_{}, backpressure_{};  // Totals' *_ms
   Status error_;
   bool stopping_ = false;
   std::thread thread_;

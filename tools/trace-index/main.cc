@@ -106,7 +106,8 @@ int Run(const po::variables_map& vm, const std::string& db) {
   }
   const Indexer::Totals t = indexer.totals();
   log::Info("stopped", {{"received", t.received}, {"stored", t.stored}, {"duplicates", t.duplicates},
-                        {"invalid", t.invalid}, {"batches", t.batches}, {"last_seq", (*writer)->last_seq()}});
+                        {"invalid", t.invalid}, {"batches", t.batches}, {"last_seq", (*writer)->last_seq()},
+                        {"commit_ms", t.commit_ms}, {"backpressure_ms", t.backpressure_ms}});
   if (!st) return cli::Fail(kTool, "index", st.message());
   return cli::kExitOk;
 }
