@@ -260,17 +260,15 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t
   e.json = json;
   // Index keys are views into the batch's text, like everything it writes.
   char entry[kIndexEntrySize];
-  lmdb::PutBe64(entry, keys.seq);
-  lmdb::PutBe64(entry + 8, lmdb::BiasTs(keys.timestamp_ms));
-  const std::pair<EventIndex, const std::string*> by_key[] = {
-      {kIndexSession, &keys.session_id}, {kIndexTask, &keys.task_id}, {kIndexTool, &keys.tool_name},
-      {kIndexTrace, &keys.trace_id},     {kIndexType, &keys.event_type}};
+  PutIndexEntry(entry, keys.seq, keys.timestamp_ms);
+  const auto fields = IndexedFields(keys);
   std::string_view session;
-  for (const auto& [index, key] : by_key) {
-    if (key->empty()) continue;  // no session, task, ...: not indexed
-    std::string_view stored = index == kIndexTrace && *key == keys.session_id ? session : text.Add(*key);
-    if (index == kIndexSession) session = stored;
-    batch->indexes[index].Add(stored, entry);
+  for (int i = 0; i < kKeyedIndexes; ++i) {
+    const std::string& key = *fields[i];
+    if (key.empty()) continue;  // no session, task, ...: not indexed
+    std::string_view stored = i == kIndexTrace && key == keys.session_id ? session : text.Add(key);
+    if (i == kIndexSession) session = stored;
+    batch->indexes[i].Add(stored, entry);
   }
   char* ts = text.Allocate(8);
   std::memcpy(ts, entry + 8, 8);

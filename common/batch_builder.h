@@ -29,6 +29,7 @@
 #include "common/index_runs.h"
 #include "common/line_parser.h"
 #include "common/status.h"
+#include "common/store_schema.h"
 
 namespace trace {
 
@@ -76,10 +77,6 @@ struct PreparedEvent {
   std::string_view json;   // the stored form, with "seq"
 };
 
-// The secondary indexes (proto/storage.md): by_session, by_task, by_tool,
-// by_trace, by_type (entry: seq + ts) and by_time (key: ts, entry: seq).
-enum EventIndex { kIndexSession, kIndexTask, kIndexTool, kIndexTrace, kIndexType, kIndexTime, kEventIndexes };
-
 // An aggregate entry to write; views into its batch's text.
 struct PreparedAggregate {
   AggTable table;
@@ -91,7 +88,7 @@ struct PreparedBatch {
   uint64_t id = 0;  // 1, 2, ... in build order
   std::vector<PreparedEvent> events;
   std::vector<uint32_t> by_span_id;  // events in span_id order (ids neighbours are written together)
-  std::vector<IndexRuns> indexes;  // by EventIndex: the events' entries, grouped by key
+  std::vector<IndexRuns> indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
   std::vector<PreparedAggregate> aggregates;
   std::vector<AggregateState::ActivityMove> activity;
   std::map<std::string, SourceOffset> sources;  // offsets this batch advances

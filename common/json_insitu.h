@@ -21,6 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.h"
+#include "common/status.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -39,6 +42,7 @@ class InsituBuffer {
     std::memset(buf_.data() + text.size(), 0, 1 + kPadding);
     return buf_.data();
   }
+  char* data() { return buf_.data(); }
 
  private:
   std::vector<char> buf_;
@@ -49,13 +53,19 @@ struct PaddedInsituStream : rapidjson::InsituStringStream {
   explicit PaddedInsituStream(char* text) : rapidjson::InsituStringStream(text) {}
 };
 
-// Parses text (from InsituBuffer::Assign) in place into *doc. The text must
-// be valid UTF-8 without NUL bytes (check with IsValidUtf8 and memchr
-// first): encoding is not checked again, and a NUL ends the text.
+// Copies one line into buf and parses it in place into *doc (its strings
+// point into buf). A line holding a NUL byte (the in-place parser would stop
+// there) or invalid UTF-8 is refused before parsing, and the error says
+// which; otherwise the outcome is doc's (doc->HasParseError()). Encoding is
+// checked here, a word at a time, because RapidJSON's own check would turn
+// off its SIMD string scan.
 template <typename Document>
-void ParseInsitu(Document* doc, char* text) {
-  PaddedInsituStream stream(text);
+Status ParseLine(Document* doc, InsituBuffer* buf, std::string_view text) {
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr) return Status::Error("line contains a NUL byte");
+  if (!IsValidUtf8(text)) return Status::Error("invalid UTF-8");
+  PaddedInsituStream stream(buf->Assign(text));
   doc->template ParseStream<rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(stream);
+  return Status::Ok();
 }
 
 namespace detail {

@@ -14,8 +14,7 @@ namespace {
 std::pair<std::string, std::string> Insitu(const std::string& text) {
   InsituBuffer buf;
   rapidjson::Document doc;
-  ParseInsitu(&doc, buf.Assign(text));
-  if (doc.HasParseError() || !doc.IsObject() || doc.MemberCount() == 0) return {"<error>", ""};
+  if (!ParseLine(&doc, &buf, text) || doc.HasParseError() || !doc.IsObject() || doc.MemberCount() == 0) return {"<error>", ""};
   const auto& m = *doc.MemberBegin();
   return {m.name.GetString(), m.value.IsString() ? std::string(m.value.GetString(), m.value.GetStringLength()) : "<not a string>"};
 }
@@ -64,12 +63,21 @@ TEST(JsonInsitu, UnterminatedOrTruncatedTextIsAnErrorNotAnOverread) {
   EXPECT_EQ(Insitu("{\"k\":\"0123456789abcdef\"}").second, "0123456789abcdef");
 }
 
+TEST(JsonInsitu, RefusesNulBytesAndInvalidUtf8BeforeParsing) {
+  InsituBuffer buf;
+  rapidjson::Document doc;
+  EXPECT_EQ(ParseLine(&doc, &buf, std::string_view("{\"k\":1}\0{", 9)).message(), "line contains a NUL byte");
+  EXPECT_EQ(ParseLine(&doc, &buf, "{\"k\":\"\xc3\"}").message(), "invalid UTF-8");
+  ASSERT_TRUE(ParseLine(&doc, &buf, "{\"k\":\"caf\xc3\xa9\"}").ok());
+  EXPECT_STREQ(doc["k"].GetString(), "caf\xc3\xa9");
+}
+
 TEST(JsonInsitu, BufferIsReusedAcrossLinesOfAnySize) {
   InsituBuffer buf;
   for (size_t n : {1000000u, 3u, 70000u, 0u}) {
     std::string text = "{\"k\":\"" + std::string(n, 'z') + "\"}";
     rapidjson::Document doc;
-    ParseInsitu(&doc, buf.Assign(text));
+    ASSERT_TRUE(ParseLine(&doc, &buf, text).ok());
     ASSERT_FALSE(doc.HasParseError());
     EXPECT_EQ(doc["k"].GetStringLength(), n);
   }

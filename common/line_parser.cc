@@ -58,16 +58,8 @@ void LineParseState::Parse(std::string_view line, ParsedLine* out) {
   out->raw.clear();
   out->error = Status::Ok();
   rapidjson::Document doc(pool_.get());
-  Status valid;
-  if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
-    valid = Status::Error("line contains a NUL byte");
-  } else if (!json::IsValidUtf8(line)) {
-    valid = Status::Error("not valid UTF-8");
-  } else {
-    // In-situ parsing of a copy: strings point into insitu_ instead of being copied.
-    json::ParseInsitu(&doc, insitu_.Assign(line));
-    valid = doc.HasParseError() ? Status::Error("not valid JSON") : ReadEventKeys(doc, &out->keys);
-  }
+  Status valid = json::ParseLine(&doc, &insitu_, line);
+  if (valid) valid = doc.HasParseError() ? Status::Error("not valid JSON") : ReadEventKeys(doc, &out->keys);
   if (!valid) {
     const rapidjson::Value* source = doc.IsObject() ? json::Find(doc, "source") : nullptr;
     out->raw = RawEvent(line, valid.message(), source);

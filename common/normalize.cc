@@ -106,23 +106,14 @@ Normalizer::Normalizer()
       parse_allocator_(parse_buffer_, sizeof parse_buffer_) {}
 
 void Normalizer::Normalize(const LineInput& in, std::string* out) {
-  // The in-situ parser stops at a NUL; a line holding one is not JSON.
-  if (std::memchr(in.text.data(), '\0', in.text.size()) != nullptr) {
-    WriteRaw(in, "line contains a NUL byte", false, out);
-    return;
-  }
-  if (!json::IsValidUtf8(in.text)) {
-    WriteRaw(in, "invalid UTF-8", false, out);
-    return;
-  }
-  // Encoding was validated above (json::IsValidUtf8, word at a time):
-  // RapidJSON's own validation would disable its SIMD string scanning.
-  char* text = scratch_.Assign(in.text);
   value_allocator_.Clear();
   parse_allocator_.Clear();
   rapidjson::GenericDocument<rapidjson::UTF8<>, Allocator, Allocator> doc(
       &value_allocator_, sizeof parse_buffer_ / 2, &parse_allocator_);
-  json::ParseInsitu(&doc, text);
+  if (Status st = json::ParseLine(&doc, &scratch_, in.text); !st) {  // NUL byte, invalid UTF-8
+    WriteRaw(in, st.message(), false, out);
+    return;
+  }
   if (doc.HasParseError()) {
     std::string error = rapidjson::GetParseError_En(doc.GetParseError());
     error += " at byte " + std::to_string(doc.GetErrorOffset());
@@ -130,7 +121,7 @@ void Normalizer::Normalize(const LineInput& in, std::string* out) {
     return;
   }
   n::EventFields f;
-  f.insitu_base = text;
+  f.insitu_base = scratch_.data();
   Choose(doc, in.hint)(doc, in, &f);
   n::Finish(in, &f);
   SetTopic(f.kind, f.session_id);

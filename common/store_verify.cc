@@ -128,35 +128,43 @@ class Verifier {
   // The entries the writer makes for an event stored at seq_key
   // (proto/storage.md "Named databases"): ids, and each index it has a key for.
   void ExpectIndexEntries(std::string_view seq_key, const EventKeys& keys) {
-    want_[kIds].Add(keys.span_id, seq_key);
-    std::string entry = IndexEntry(lmdb::GetBe64(seq_key.data()), keys.timestamp_ms);
-    const std::string* by_key[] = {&keys.session_id, &keys.task_id, &keys.tool_name, &keys.trace_id,
-                                   &keys.event_type};
-    for (int i = 0; i < 5; ++i) {
-      if (!by_key[i]->empty()) want_[kBySession + i].Add(*by_key[i], entry);
+    want_ids_.Add(keys.span_id, seq_key);
+    char entry[kIndexEntrySize];
+    PutIndexEntry(entry, lmdb::GetBe64(seq_key.data()), keys.timestamp_ms);
+    const auto fields = IndexedFields(keys);
+    for (int i = 0; i < kKeyedIndexes; ++i) {
+      if (!fields[i]->empty()) want_[i].Add(*fields[i], {entry, sizeof entry});
     }
-    want_[kByTime].Add(std::string_view(entry).substr(8), seq_key);
+    want_[kIndexTime].Add({entry + 8, 8}, seq_key);
   }
 
   // Each index holds exactly the entries its events call for: no entry
   // missing, none extra or pointing at the wrong seq or time.
   Status CompareIndexes() {
-    const MDB_dbi dbis[kIndexTables] = {d_.ids,     d_.by_session, d_.by_task, d_.by_tool,
-                                        d_.by_trace, d_.by_type,   d_.by_time};
-    const char* names[kIndexTables] = {"ids", "by_session", "by_task", "by_tool", "by_trace", "by_type", "by_time"};
-    for (int t = 0; t < kIndexTables; ++t) {
+    const struct {
+      MDB_dbi dbi;
+      const char* name;
+      const PairDigest& want;
+    } tables[] = {{d_.ids, "ids", want_ids_},
+                  {d_.by_session, "by_session", want_[kIndexSession]},
+                  {d_.by_task, "by_task", want_[kIndexTask]},
+                  {d_.by_tool, "by_tool", want_[kIndexTool]},
+                  {d_.by_trace, "by_trace", want_[kIndexTrace]},
+                  {d_.by_type, "by_type", want_[kIndexType]},
+                  {d_.by_time, "by_time", want_[kIndexTime]}};
+    for (const auto& t : tables) {
       lmdb::Cursor c;
-      if (int rc = c.Open(txn_, dbis[t]); rc != 0) return lmdb::FromMdb("cursor", rc);
+      if (int rc = c.Open(txn_, t.dbi); rc != 0) return lmdb::FromMdb("cursor", rc);
       PairDigest stored;
       MDB_val k, v;
       int rc;
       for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) stored.Add(View(k), View(v));
-      if (rc != MDB_NOTFOUND) return lmdb::FromMdb(std::string("read ") + names[t], rc);
+      if (rc != MDB_NOTFOUND) return lmdb::FromMdb(std::string("read ") + t.name, rc);
       report_->index_entries += stored.count;
-      if (stored == want_[t]) continue;
-      Differ(std::string(names[t]) + ": " + std::to_string(stored.count) + " entries stored, " +
-             std::to_string(want_[t].count) + " expected" +
-             (stored.count == want_[t].count ? " (same count, different entries)" : ""));
+      if (stored == t.want) continue;
+      Differ(std::string(t.name) + ": " + std::to_string(stored.count) + " entries stored, " +
+             std::to_string(t.want.count) + " expected" +
+             (stored.count == t.want.count ? " (same count, different entries)" : ""));
     }
     return Status::Ok();
   }
@@ -191,8 +199,7 @@ class Verifier {
   size_t max_listed_;
   VerifyReport* report_ = nullptr;
   AggregateState state_;
-  enum { kIds, kBySession, kByTask, kByTool, kByTrace, kByType, kByTime, kIndexTables };
-  PairDigest want_[kIndexTables];
+  PairDigest want_ids_, want_[kEventIndexes];
 };
 
 }  // namespace
