@@ -21,8 +21,8 @@
 
 #include <rapidjson/document.h>
 
-#include "common/json.h"
-#include "common/wire.h"
+#include "common/json/json.h"
+#include "common/wire/wire.h"
 
 using namespace trace;
 

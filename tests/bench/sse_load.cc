@@ -26,7 +26,7 @@
 
 #include <zmq.hpp>
 
-#include "common/wire.h"
+#include "common/wire/wire.h"
 
 namespace {
 

@@ -4,8 +4,8 @@
 // Usage: tail_sub ENDPOINT [PREFIX]; stops on SIGTERM or after 30 s idle.
 #include <cstdio>
 
-#include "common/shutdown.h"
-#include "common/wire.h"
+#include "common/base/shutdown.h"
+#include "common/wire/wire.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -11,19 +11,19 @@
 
 #include <zmq.hpp>
 
-#include "common/cli.h"
-#include "common/http_server.h"
-#include "common/ingest_spool.h"
-#include "common/live_feed.h"
-#include "common/log.h"
-#include "common/metrics.h"
-#include "common/pricing.h"
-#include "common/rest_handlers.h"
-#include "common/shutdown.h"
-#include "common/sse_hub.h"
-#include "common/sse_stream.h"
-#include "common/static_files.h"
-#include "common/store_opener.h"
+#include "common/cli/cli.h"
+#include "common/http/http_server.h"
+#include "common/gateway/ingest_spool.h"
+#include "common/gateway/live_feed.h"
+#include "common/base/log.h"
+#include "common/http/metrics.h"
+#include "common/pricing/pricing.h"
+#include "common/gateway/rest_handlers.h"
+#include "common/base/shutdown.h"
+#include "common/gateway/sse_hub.h"
+#include "common/gateway/sse_stream.h"
+#include "common/http/static_files.h"
+#include "common/store/store_opener.h"
 #include "web_assets.h"
 
 namespace {

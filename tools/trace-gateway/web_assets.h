@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "common/static_files.h"
+#include "common/http/static_files.h"
 
 namespace trace::web {
 

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "common/json.h"
+#include "common/json/json.h"
 
 namespace trace::gen {
 

@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <thread>
 
-#include "common/cli.h"
-#include "common/json.h"
-#include "common/log.h"
-#include "common/shutdown.h"
+#include "common/cli/cli.h"
+#include "common/json/json.h"
+#include "common/base/log.h"
+#include "common/base/shutdown.h"
 #include "generator.h"
 
 namespace po = boost::program_options;

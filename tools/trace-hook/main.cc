@@ -9,15 +9,15 @@
 #include <iostream>
 #include <string>
 
-#include "common/cli.h"
-#include "common/event.h"
-#include "common/hook_git.h"
-#include "common/hook_io.h"
-#include "common/hook_settings.h"
-#include "common/hook_span.h"
-#include "common/json.h"
-#include "common/settings_file.h"
-#include "common/text_diff.h"
+#include "common/cli/cli.h"
+#include "common/event/event.h"
+#include "common/hook/hook_git.h"
+#include "common/hook/hook_io.h"
+#include "common/hook/hook_settings.h"
+#include "common/hook/hook_span.h"
+#include "common/json/json.h"
+#include "common/hook/settings_file.h"
+#include "common/hook/text_diff.h"
 
 namespace trace {
 namespace {

@@ -6,14 +6,14 @@
 #include <algorithm>
 #include <iostream>
 
-#include "common/cli.h"
-#include "common/index_loop.h"
-#include "common/indexer.h"
-#include "common/log.h"
-#include "common/shutdown.h"
-#include "common/store_verify.h"
-#include "common/store_writer.h"
-#include "common/wire.h"
+#include "common/cli/cli.h"
+#include "common/index/index_loop.h"
+#include "common/index/indexer.h"
+#include "common/base/log.h"
+#include "common/base/shutdown.h"
+#include "common/store/store_verify.h"
+#include "common/store/store_writer.h"
+#include "common/wire/wire.h"
 
 namespace po = boost::program_options;
 using namespace trace;

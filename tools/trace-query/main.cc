@@ -3,9 +3,9 @@
 // in common/query_commands.{h,cc}.
 #include <iostream>
 
-#include "common/cli.h"
-#include "common/query_commands.h"
-#include "common/store.h"
+#include "common/cli/cli.h"
+#include "common/query/query_commands.h"
+#include "common/store/store.h"
 
 namespace po = boost::program_options;
 using namespace trace;

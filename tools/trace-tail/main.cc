@@ -10,16 +10,16 @@
 #include <chrono>
 #include <memory>
 
-#include "common/checkpoint.h"
-#include "common/cli.h"
-#include "common/event.h"
-#include "common/follower.h"
-#include "common/json.h"
-#include "common/log.h"
-#include "common/shutdown.h"
-#include "common/tail_control.h"
-#include "common/tail_output.h"
-#include "common/wire.h"
+#include "common/tail/checkpoint.h"
+#include "common/cli/cli.h"
+#include "common/event/event.h"
+#include "common/tail/follower.h"
+#include "common/json/json.h"
+#include "common/base/log.h"
+#include "common/base/shutdown.h"
+#include "common/tail/tail_control.h"
+#include "common/tail/tail_output.h"
+#include "common/wire/wire.h"
 
 namespace po = boost::program_options;
 using namespace trace;

@@ -1,0 +1,102 @@
+// Applies events to the aggregates (sessions, tasks, tools, token buckets)
+// through the per-key states that make counting idempotent: a tool call is
+// counted once per tool_use_id, tokens once per API message. The same code
+// serves the writer (states loaded from LMDB, dirty ones written back in the
+// batch txn) and --verify (states built from nothing, in memory).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/event/aggregate.h"
+#include "common/event/event_facts.h"
+#include "common/base/status.h"
+
+namespace trace {
+
+// The tables an AggregateState covers; names = the LMDB database names.
+enum class AggTable {
+  kSessions, kTasks, kTools, kToolCalls, kMessages, kUsageByDay, kUsageBySessionDay
+};
+inline constexpr int kAggTableCount = 7;
+const char* AggTableName(AggTable t);
+
+class AggregateState {
+ public:
+  // Loads a stored value (JSON) of a table; nullopt when absent. Null loader:
+  // everything starts empty (verify).
+  using Loader = std::function<Result<std::optional<std::string>>(AggTable, std::string_view)>;
+  explicit AggregateState(Loader loader = nullptr) : loader_(std::move(loader)) {}
+
+  // Applies one event. Returns the duration to fill into a PostToolUse event
+  // that has none (from its PreToolUse), if any.
+  Result<std::optional<int64_t>> Apply(const EventFacts& f);
+
+  using EntryFn = std::function<void(AggTable, const std::string& key, const std::string& json)>;
+  // Visits every changed entry as (table, key, JSON value).
+  void ForEachDirty(const EntryFn& fn) const { VisitAll(true, fn); }
+  // Visits every entry (verify).
+  void ForEach(const EntryFn& fn) const { VisitAll(false, fn); }
+  // Sessions whose last_ts changed: (session, stored last_ts or nullopt, new last_ts).
+  struct ActivityMove {
+    std::string session_id;
+    std::optional<int64_t> old_ts;
+    int64_t new_ts;
+  };
+  std::vector<ActivityMove> ActivityMoves() const;
+
+  // After the changed entries were taken (ForEachDirty, ActivityMoves):
+  // every entry is clean.
+  void MarkClean();
+  // Entries held, all tables.
+  size_t size() const;
+  // Forget everything (values are reloaded from the store).
+  void Clear();
+
+ private:
+  template <typename T>
+  struct Entry {
+    T value;
+    bool dirty = false;
+    std::optional<int64_t> stored_last_ts;  // sessions: for the activity index
+  };
+  // Entries by key, and the changed ones since the last MarkClean (node
+  // pointers of an unordered_map stay valid across rehashing).
+  template <typename T>
+  struct Table {
+    std::unordered_map<std::string, Entry<T>> map;
+    std::vector<std::pair<const std::string, Entry<T>>*> dirty;
+    void Clear() {
+      map.clear();
+      dirty.clear();
+    }
+  };
+
+  // The entry of key, loaded or created (then *created is true); marked dirty.
+  template <typename T>
+  Result<Entry<T>*> Get(Table<T>& table, AggTable which, const std::string& key,
+                        bool* created = nullptr);
+
+  void VisitAll(bool dirty_only, const EntryFn& fn) const;
+  Status ApplyCommon(Aggregate& a, const EventFacts& f);
+  Status ApplyTool(const EventFacts& f, const ToolMention& m, std::optional<int64_t>* fill);
+  Status ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts, std::optional<int64_t>* fill);
+  Status ApplyUsage(const EventFacts& f);
+  Status AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign);
+  // Runs fn on the stats a call counts in: its session's and task's per-tool
+  // and total stats, and the global tool aggregate.
+  Status ForCallTargets(const ToolCall& call, const std::function<void(ToolStats&)>& fn);
+
+  Loader loader_;
+  Table<Aggregate> sessions_, tasks_;
+  Table<ToolAggregate> tools_;
+  Table<ToolCall> calls_;
+  Table<MessageUsage> messages_;
+  Table<TokenCounts> by_day_, by_session_day_;
+};
+
+}  // namespace trace

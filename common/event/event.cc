@@ -1,0 +1,152 @@
+// See event.h.
+#include "common/event/event.h"
+
+#include <cstdio>
+
+#include "common/json/json.h"
+
+namespace trace {
+
+std::string SourceRef::Identity() const {
+  if (dev == 0 && ino == 0) return path;
+  return std::to_string(dev) + ":" + std::to_string(ino);
+}
+
+
+namespace {
+
+// Reuses out's buffer (the store reads the keys of every event).
+void AssignStr(const rapidjson::Value* v, std::string* out) {
+  if (v && v->IsString()) {
+    out->assign(v->GetString(), v->GetStringLength());
+  } else {
+    out->clear();
+  }
+}
+
+// As json::GetInt (integers, or doubles truncated), 0 when absent.
+int64_t IntOf(const rapidjson::Value* v) {
+  if (!v) return 0;
+  if (v->IsInt64()) return v->GetInt64();
+  if (v->IsUint64()) return static_cast<int64_t>(v->GetUint64());
+  if (v->IsDouble()) return static_cast<int64_t>(v->GetDouble());
+  return 0;
+}
+
+enum KeyField { kSpan, kKind, kType, kSession, kTask, kTrace, kParent, kTool, kToolUse, kTs, kSeq, kSource, kFields };
+constexpr std::string_view kFieldNames[kFields] = {
+    "span_id", "kind", "event_type", "session_id", "task_id", "trace_id",
+    "parent_id", "tool_name", "tool_use_id", "timestamp", "seq", "source"};
+
+}  // namespace
+
+// One pass over the event's members instead of a lookup per key (the store
+// reads the keys of every event); the first member of a name wins, as with
+// json::Find.
+Status ReadEventKeys(const rapidjson::Value& event, EventKeys* out) {
+  if (!event.IsObject()) return Status::Error("event is not a JSON object");
+  const rapidjson::Value* f[kFields] = {};
+  for (const auto& m : event.GetObject()) {
+    std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    for (int i = 0; i < kFields; ++i) {
+      if (name.size() == kFieldNames[i].size() && !f[i] && name == kFieldNames[i]) {
+        f[i] = &m.value;
+        break;
+      }
+    }
+  }
+  EventKeys& k = *out;
+  AssignStr(f[kSpan], &k.span_id);
+  AssignStr(f[kKind], &k.kind);
+  AssignStr(f[kType], &k.event_type);
+  if (k.span_id.empty()) return Status::Error("event has no span_id");
+  if (k.kind.empty()) return Status::Error("event has no kind");
+  if (k.event_type.empty()) return Status::Error("event has no event_type");
+  AssignStr(f[kSession], &k.session_id);
+  AssignStr(f[kTask], &k.task_id);
+  AssignStr(f[kTrace], &k.trace_id);
+  AssignStr(f[kParent], &k.parent_id);
+  AssignStr(f[kTool], &k.tool_name);
+  AssignStr(f[kToolUse], &k.tool_use_id);
+  k.timestamp_ms = IntOf(f[kTs]);
+  k.seq = static_cast<uint64_t>(IntOf(f[kSeq]));
+  const rapidjson::Value* src = f[kSource];
+  if (!src || !src->IsObject()) {
+    k.source.reset();
+    return Status::Ok();
+  }
+  SourceRef& r = k.source ? *k.source : k.source.emplace();
+  auto path = json::GetString(*src, "path");
+  r.path.assign(path ? *path : std::string_view());
+  r.dev = static_cast<uint64_t>(json::GetInt(*src, "dev").value_or(0));
+  r.ino = static_cast<uint64_t>(json::GetInt(*src, "ino").value_or(0));
+  r.offset = static_cast<uint64_t>(json::GetInt(*src, "offset").value_or(0));
+  r.length = static_cast<uint64_t>(json::GetInt(*src, "length").value_or(0));
+  return Status::Ok();
+}
+
+Result<EventKeys> ReadEventKeys(const rapidjson::Value& event) {
+  EventKeys k;
+  if (Status st = ReadEventKeys(event, &k); !st) return st;
+  return k;
+}
+
+Result<EventKeys> ParseEventKeys(std::string_view event_json) {
+  rapidjson::Document doc;
+  doc.Parse(event_json.data(), event_json.size());
+  if (doc.HasParseError()) return Status::Error("event is not valid JSON");
+  return ReadEventKeys(doc);
+}
+
+const std::vector<std::string>& ClaudeHookEvents() {
+  static const std::vector<std::string> kEvents = {
+      "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
+      "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure",
+      "PostToolBatch", "Notification", "MessageDisplay", "SubagentStart", "SubagentStop",
+      "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
+      "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged",
+      "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation",
+      "ElicitationResult", "SessionEnd"};
+  return kEvents;
+}
+
+bool IsClaudeHookEvent(std::string_view name) {
+  for (const std::string& e : ClaudeHookEvents()) {
+    if (e == name) return true;
+  }
+  return false;
+}
+
+std::string EventTopic(const EventKeys& keys) { return keys.kind + "." + keys.session_id; }
+
+std::string WithSeq(std::string_view event_json, uint64_t seq) {
+  rapidjson::Document doc;
+  doc.Parse(event_json.data(), event_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::string(event_json);
+  doc.RemoveMember("seq");
+  doc.AddMember("seq", rapidjson::Value(static_cast<uint64_t>(seq)), doc.GetAllocator());
+  return json::Serialize(doc);
+}
+
+std::string StableHashHex(std::string_view data) {
+  // Two independent 64-bit FNV-1a lanes (different offset bases and a
+  // per-lane mix) give a 128-bit id; collisions are not a practical concern
+  // at trace volumes and the function is stable forever (ids are stored).
+  uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+  for (unsigned char c : data) {
+    a = (a ^ c) * 0x100000001b3ULL;
+    b = (b ^ (c + 0x9e)) * 0x100000001b3ULL;
+    b ^= b >> 29;
+  }
+  auto mix = [](uint64_t x) {
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL; x ^= x >> 33;
+    return x;
+  };
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(mix(a)),
+                static_cast<unsigned long long>(mix(b ^ a)));
+  return buf;
+}
+
+}  // namespace trace

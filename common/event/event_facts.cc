@@ -1,0 +1,195 @@
+// See event_facts.h. The rules here decide what counts once (proto/storage.md
+// "Counting rules"); the store and --verify both apply them.
+#include "common/event/event_facts.h"
+
+#include <ctime>
+
+#include "common/json/json.h"
+
+namespace trace {
+
+namespace {
+
+using rapidjson::Value;
+
+// The members the rules read, found in one pass per object (json::MemberSet).
+enum EventMember { kParseError, kDuration, kData, kCwd, kGitBranch, kAgentId, kModel, kTaskStatus,
+                   kIsError, kToolOutput, kUsage, kMessageId, kRequestId, kEventMembers };
+enum DataMember { kDataDuration, kDataCwd, kDataGitBranch, kDataAgentId, kDataMessage, kDataToolResponse,
+                  kDataRequestId, kDataIsMeta, kDataIsCompactSummary, kDataIsSidechain, kDataMembers };
+enum MessageMember { kMsgContent, kMsgModel, kMsgId, kMsgUsage, kMessageMembers };
+
+struct Fields {
+  const Value* event[kEventMembers];
+  const Value* data[kDataMembers];     // of the original record (data), when an object
+  const Value* message[kMessageMembers];  // of data.message, when an object
+
+  explicit Fields(const Value& ev) {
+    static const json::MemberSet kEvent{"parse_error", "duration_ms", "data",     "cwd",
+                                        "git_branch",  "agent_id",    "model",    "task_status",
+                                        "is_error",    "tool_output", "usage",    "message_id",
+                                        "request_id"};
+    static const json::MemberSet kDataSet{"duration_ms", "cwd",           "gitBranch",        "agentId",
+                                          "message",     "tool_response", "requestId",        "isMeta",
+                                          "isCompactSummary", "isSidechain"};
+    static const json::MemberSet kMessage{"content", "model", "id", "usage"};
+    kEvent.Find(ev, event);
+    static const Value kEmpty(rapidjson::kObjectType);
+    kDataSet.Find(event[kData] ? *event[kData] : kEmpty, data);
+    kMessage.Find(data[kDataMessage] ? *data[kDataMessage] : kEmpty, message);
+  }
+};
+
+std::string Str(const Value* v) {
+  return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
+}
+std::string Str(const Value& o, std::string_view k) { return Str(json::Find(o, k)); }
+// The first non-empty string of a and b.
+std::string Str(const Value* a, const Value* b) {
+  std::string s = Str(a);
+  return s.empty() ? Str(b) : s;
+}
+bool True(const Value* v) { return v && v->IsBool() && v->GetBool(); }
+std::optional<int64_t> Int(const Value* v) {
+  if (!v) return std::nullopt;
+  if (v->IsInt64()) return v->GetInt64();
+  if (v->IsUint64()) return static_cast<int64_t>(v->GetUint64());
+  if (v->IsDouble()) return static_cast<int64_t>(v->GetDouble());
+  return std::nullopt;
+}
+
+bool TruthyError(const Value* v) { return v && v->IsObject() && json::GetBool(*v, "is_error").value_or(false); }
+
+void HookMentions(const Fields& in, EventFacts* f) {
+  const std::string& type = f->keys.event_type;
+  bool pre = type == "PreToolUse";
+  bool post = type == "PostToolUse" || type == "PostToolUseFailure";
+  if (!pre && !post) return;
+  ToolMention m;
+  m.id = f->keys.tool_use_id;
+  m.name = f->keys.tool_name;
+  m.start = pre;
+  m.source = pre ? kSrcHookPre : kSrcHookPost;
+  if (m.id.empty()) {
+    if (pre) return;  // cannot be paired: counted by its Post
+    m.id = "span:" + f->keys.span_id;
+  }
+  if (post) {
+    m.error = type == "PostToolUseFailure" || True(in.event[kIsError]) || TruthyError(in.event[kToolOutput]) ||
+              TruthyError(in.data[kDataToolResponse]);
+    m.duration_ms = f->duration_ms;
+  }
+  f->tools.push_back(std::move(m));
+}
+
+void TranscriptMentions(const Fields& in, EventFacts* f) {
+  const Value* content = in.message[kMsgContent];
+  if (!content || !content->IsArray()) return;
+  for (const Value& block : content->GetArray()) {
+    if (!block.IsObject()) continue;
+    std::string type = Str(block, "type");
+    ToolMention m;
+    if (type == "tool_use") {
+      m.id = Str(block, "id");
+      m.name = Str(block, "name");
+      m.start = true;
+      m.source = kSrcTranscriptUse;
+    } else if (type == "tool_result") {
+      m.id = Str(block, "tool_use_id");
+      m.error = json::GetBool(block, "is_error").value_or(false);
+      m.source = kSrcTranscriptResult;
+    } else {
+      continue;
+    }
+    if (!m.id.empty()) f->tools.push_back(std::move(m));
+  }
+}
+
+uint64_t Count(const Value& usage, std::string_view k) {
+  auto v = json::GetInt(usage, k);
+  return v && *v > 0 ? static_cast<uint64_t>(*v) : 0;
+}
+
+void Usage(const Fields& in, EventFacts* f) {
+  if (f->model == "<synthetic>") return;  // client-side placeholder, no API call
+  const Value* usage = in.event[kUsage];
+  if (!usage || !usage->IsObject()) usage = in.message[kMsgUsage];
+  std::string message_id = Str(in.event[kMessageId], in.message[kMsgId]);
+  std::string request_id = Str(in.event[kRequestId], in.data[kDataRequestId]);
+  f->assistant_turn = true;
+  UsageFact u;
+  u.message_key = message_id.empty() ? "line:" + f->keys.span_id
+                  : request_id.empty() ? message_id
+                                       : message_id + std::string(1, '\0') + request_id;
+  u.model = f->model;
+  if (usage && usage->IsObject()) {
+    u.counts.input = Count(*usage, "input_tokens");
+    u.counts.output = Count(*usage, "output_tokens");
+    u.counts.cache_creation = Count(*usage, "cache_creation_input_tokens");
+    u.counts.cache_read = Count(*usage, "cache_read_input_tokens");
+  }
+  f->usage = std::move(u);
+}
+
+// A transcript user line is a prompt when it carries text, not tool results,
+// and is not a meta, compaction or sub-agent (sidechain) line.
+bool IsTranscriptPrompt(const Fields& in) {
+  if (True(in.data[kDataIsMeta])) return false;
+  if (True(in.data[kDataIsCompactSummary])) return false;
+  // A sub-agent's task prompt (sidechain file) was written by the parent
+  // agent, not typed by the user: no UserPromptSubmit or history entry either.
+  if (True(in.data[kDataIsSidechain])) return false;
+  const Value* content = in.message[kMsgContent];
+  if (!content) return false;
+  if (content->IsString()) return content->GetStringLength() > 0;
+  if (!content->IsArray()) return false;
+  bool text = false;
+  for (const Value& block : content->GetArray()) {
+    std::string type = block.IsObject() ? Str(block, "type") : "";
+    if (type == "tool_result") return false;
+    if (type == "text") text = true;
+  }
+  return text;
+}
+
+void SessionAttributes(const Fields& in, EventFacts* f) {
+  f->cwd = Str(in.event[kCwd], in.data[kDataCwd]);
+  f->git_branch = Str(in.event[kGitBranch], in.data[kDataGitBranch]);
+  f->agent_id = Str(in.event[kAgentId], in.data[kDataAgentId]);
+  f->model = Str(in.event[kModel], in.message[kMsgModel]);
+  f->task_status = Str(in.event[kTaskStatus]);
+}
+
+}  // namespace
+
+EventFacts ExtractFacts(const Value& event, const EventKeys& keys) {
+  EventFacts f(keys);
+  const Fields in(event);
+  f.parse_error = f.keys.kind == kKindRaw || in.event[kParseError] != nullptr;
+  f.duration_ms = Int(in.event[kDuration]);
+  if (!f.duration_ms) f.duration_ms = Int(in.data[kDataDuration]);
+  SessionAttributes(in, &f);
+  const std::string& type = f.keys.event_type;
+  HookMentions(in, &f);
+  if (f.keys.kind == kKindTranscript || type == "assistant" || type == "user") TranscriptMentions(in, &f);
+  if (type == "assistant") Usage(in, &f);
+  if (type == "UserPromptSubmit") f.prompt = kPromptHook;
+  if (type == "history.append") f.prompt = kPromptHistory;
+  if (type == "user" && IsTranscriptPrompt(in)) f.prompt = kPromptTranscript;
+  return f;
+}
+
+const char* UsageTier(const TokenCounts& c) {
+  return c.input + c.cache_creation + c.cache_read > 200000 ? "long" : "standard";
+}
+
+std::string UtcDay(int64_t ts_ms) {
+  time_t secs = static_cast<time_t>(ts_ms >= 0 ? ts_ms / 1000 : (ts_ms - 999) / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+}  // namespace trace

@@ -1,0 +1,58 @@
+// What an event contributes to the aggregates, read once from its JSON:
+// tool-call mentions (hook Pre/Post spans and transcript tool_use /
+// tool_result blocks), token usage of an API message, prompts, and session
+// attributes. Knows RapidJSON and the event model only (no LMDB).
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/event/aggregate.h"
+#include "common/event/event.h"
+
+namespace trace {
+
+// One mention of a tool call. start: PreToolUse / tool_use; else an end.
+struct ToolMention {
+  std::string id;    // tool_use_id (or the span_id of a Post without one)
+  std::string name;  // empty when the channel does not say (tool_result)
+  bool start = false;
+  bool error = false;
+  std::optional<int64_t> duration_ms;
+  ToolSource source = kSrcHookPre;
+};
+
+// Token usage of one line of an API message.
+struct UsageFact {
+  std::string message_key;  // message_id "\0" request_id | message_id | "line:" span_id
+  std::string model;
+  TokenCounts counts;  // messages unused
+};
+
+struct EventFacts {
+  explicit EventFacts(const EventKeys& k) : keys(k) {}
+  const EventKeys& keys;  // owned by the caller, outlives the facts
+  bool parse_error = false;  // a raw event (invalid input kept as data)
+  std::optional<int64_t> duration_ms;
+  std::string task_status, cwd, git_branch, agent_id, model;
+  std::vector<ToolMention> tools;
+  std::optional<UsageFact> usage;
+  // An assistant line that is part of a turn (counted once per message_key).
+  bool assistant_turn = false;
+  std::optional<PromptSource> prompt;
+};
+
+// Reads the facts of a valid event (keys already read from it; they must
+// outlive the result).
+EventFacts ExtractFacts(const rapidjson::Value& event, const EventKeys& keys);
+
+// "long" when input + cache creation + cache read tokens exceed 200k, else "standard".
+const char* UsageTier(const TokenCounts& c);
+// "YYYY-MM-DD" (UTC) of a ms timestamp.
+std::string UtcDay(int64_t ts_ms);
+
+}  // namespace trace

@@ -1,0 +1,28 @@
+// Raw Claude Code hook payloads (what a hook command reads on stdin):
+// hook_event_name, session_id, tool_name, tool_input, tool_response,
+// tool_use_id, duration_ms, error, agent_id … (reference formats, §1).
+#include "common/event/normalize_fields.h"
+
+namespace trace::normalize {
+
+void FillHook(const rapidjson::Value& rec, const LineInput& in, EventFields* f) {
+  f->kind = kKindHook;
+  f->event_type = Text(rec, "hook_event_name").value_or("unknown");
+  f->hook_type = f->event_type;
+  f->session_id = Text(rec, "session_id");
+  f->agent_id = Text(rec, "agent_id");
+  f->timestamp = Millis(rec, "timestamp");
+  f->duration_ms = Integer(rec, "duration_ms");
+  f->tool_name = Text(rec, "tool_name");
+  f->tool_use_id = Text(rec, "tool_use_id");
+  f->tool_input = Member(rec, "tool_input");
+  f->tool_output = Member(rec, "tool_response");
+  f->cwd = Text(rec, "cwd");
+  f->model = Text(rec, "model");
+  f->error = Text(rec, "error");
+  if (f->event_type == "PostToolUseFailure") f->is_error = true;
+  if (f->event_type == "PostToolUse") f->is_error = false;
+  f->data = &rec;
+}
+
+}  // namespace trace::normalize

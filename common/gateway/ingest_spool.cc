@@ -1,0 +1,217 @@
+// Ingest validation and the durable append.
+#include "common/gateway/ingest_spool.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "common/event/event.h"
+#include "common/json/json.h"
+#include "common/wire/wire.h"
+
+namespace trace {
+
+bool IsKnownEventType(std::string_view name) {
+  // Besides hook events: transcript line types, history, seed 000 span types, raw.
+  static constexpr std::array<std::string_view, 11> kOthers = {
+      "user", "assistant", "summary", "system", "history.append", "span",
+      "task", "tool", "log", "metric", "raw"};
+  if (IsClaudeHookEvent(name)) return true;
+  for (std::string_view k : kOthers) {
+    if (k == name) return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::string NewSpanId() {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "ing-%016llx%016llx",
+                static_cast<unsigned long long>(wire::RandomId()),
+                static_cast<unsigned long long>(wire::RandomId()));
+  return buf;
+}
+
+// An optional field that, when present, must be a string (or null).
+bool OptionalString(const rapidjson::Value& e, const char* key, std::string* why) {
+  const rapidjson::Value* v = json::Find(e, key);
+  if (v == nullptr || v->IsNull() || v->IsString()) return true;
+  *why = std::string(key) + " must be a string";
+  return false;
+}
+
+// Checks one event; on success sets *span_id (from the event, or new).
+bool ValidateEvent(const rapidjson::Value& e, std::string* span_id, std::string* why) {
+  if (!e.IsObject()) return (*why = "event must be a JSON object", false);
+  bool seed003 = json::Find(e, "event") != nullptr && json::Find(e, "event_type") == nullptr;
+  const char* type_key = seed003 ? "event" : "event_type";
+  std::optional<std::string_view> type = json::GetString(e, type_key);
+  if (!type) return (*why = std::string("missing required string field '") + type_key + "'", false);
+  if (!IsKnownEventType(*type)) {
+    *why = std::string(type_key) + " '" + std::string(type->substr(0, 64)) +
+           "' is not a known event name (send unknown shapes as \"raw\")";
+    return false;
+  }
+  const char* session_key = seed003 ? "sessionId" : "session_id";
+  std::optional<std::string_view> session = json::GetString(e, session_key);
+  if (!session || session->empty()) {
+    return (*why = std::string("missing required string field '") + session_key + "'", false);
+  }
+  for (const char* key : {"span_id", "trace_id", "parent_id", "task_id", "tool_name", "tool_use_id"}) {
+    if (!OptionalString(e, key, why)) return false;
+  }
+  if (const rapidjson::Value* ts = json::Find(e, "timestamp"); ts && !ts->IsNull()) {
+    if (!json::TimestampMs(*ts)) return (*why = "timestamp must be ms epoch or RFC 3339", false);
+  }
+  if (std::optional<std::string_view> id = json::GetString(e, "span_id"); id && !id->empty()) {
+    if (id->size() > 256) return (*why = "span_id longer than 256 bytes", false);
+    *span_id = std::string(*id);
+  } else {
+    *span_id = NewSpanId();
+  }
+  return true;
+}
+
+using Alloc = rapidjson::Document::AllocatorType;
+
+void SetString(rapidjson::Value& obj, const char* key, std::string_view v, Alloc& a) {
+  obj.RemoveMember(key);
+  obj.AddMember(rapidjson::StringRef(key), rapidjson::Value(v.data(), static_cast<rapidjson::SizeType>(v.size()), a), a);
+}
+
+// Seed 003's {timestamp, event, sessionId, data} as our event shape, the
+// posted record kept whole under "data" (nothing is lost, and trace-tail
+// takes span_id and the routing fields as they are).
+rapidjson::Document FromSeed003(const rapidjson::Value& e) {
+  rapidjson::Document out(rapidjson::kObjectType);
+  Alloc& a = out.GetAllocator();
+  SetString(out, "event_type", *json::GetString(e, "event"), a);
+  SetString(out, "session_id", *json::GetString(e, "sessionId"), a);
+  if (const rapidjson::Value* ts = json::Find(e, "timestamp")) {
+    out.AddMember("timestamp", rapidjson::Value(*ts, a), a);
+  }
+  if (const rapidjson::Value* d = json::Find(e, "data"); d && d->IsObject()) {
+    for (auto [from, to] : {std::pair{"tool_name", "tool_name"}, {"tool_use_id", "tool_use_id"},
+                            {"tool_input", "tool_input"}, {"tool_response", "tool_output"}}) {
+      if (const rapidjson::Value* v = json::Find(*d, from)) {
+        out.AddMember(rapidjson::StringRef(to), rapidjson::Value(*v, a), a);
+      }
+    }
+  }
+  out.AddMember("data", rapidjson::Value(e, a), a);
+  return out;
+}
+
+// The spool line for a validated event: with its span_id, in our shape.
+std::string SpoolLine(const rapidjson::Value& e, const std::string& span_id) {
+  rapidjson::Document doc;
+  if (json::Find(e, "event_type") == nullptr) {
+    doc = FromSeed003(e);
+  } else {
+    doc.CopyFrom(e, doc.GetAllocator());
+  }
+  SetString(doc, "span_id", span_id, doc.GetAllocator());
+  return json::Serialize(doc);
+}
+
+}  // namespace
+
+IngestSpool::IngestSpool(Options options) : options_(std::move(options)) {}
+
+IngestSpool::~IngestSpool() {
+  if (fd_ >= 0) close(fd_);
+}
+
+Status IngestSpool::Open() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.dir, ec);
+  if (ec) return Status::Error("create spool dir '" + options_.dir + "': " + ec.message());
+  path_ = options_.dir + "/ingest.jsonl";
+  fd_ = open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::Errno("open '" + path_ + "'");
+  return Status::Ok();
+}
+
+Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
+  IngestResult result;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError()) {
+    result.errors.push_back(std::string("invalid JSON at byte ") +
+                            std::to_string(doc.GetErrorOffset()) + ": " +
+                            rapidjson::GetParseError_En(doc.GetParseError()));
+    return result;
+  }
+  if (!json::IsValidUtf8(body)) {
+    result.errors.push_back("body is not valid UTF-8");
+    return result;
+  }
+  std::vector<const rapidjson::Value*> events;
+  if (doc.IsArray()) {
+    for (const auto& e : doc.GetArray()) events.push_back(&e);
+  } else {
+    events.push_back(&doc);
+  }
+  if (events.empty()) result.errors.push_back("empty array: no events");
+  if (events.size() > options_.max_events) {
+    result.errors.push_back("too many events in one request (max " +
+                            std::to_string(options_.max_events) + ")");
+    return result;
+  }
+  std::string lines;
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string span_id, why;
+    if (!ValidateEvent(*events[i], &span_id, &why)) {
+      result.errors.push_back("[" + std::to_string(i) + "]: " + why);
+      continue;
+    }
+    std::string line = SpoolLine(*events[i], span_id);
+    if (line.size() > options_.max_event_bytes) {
+      result.errors.push_back("[" + std::to_string(i) + "]: event larger than " +
+                              std::to_string(options_.max_event_bytes) + " bytes");
+      continue;
+    }
+    lines += line;
+    lines += '\n';
+    result.ids.push_back(std::move(span_id));
+  }
+  if (!result.errors.empty()) {
+    result.ids.clear();
+    return result;
+  }
+  Status s = Append(lines, result.ids.size());
+  if (!s.ok()) return s;
+  result.accepted = true;
+  return result;
+}
+
+Status IngestSpool::Append(const std::string& lines, size_t count) {
+  std::lock_guard lock(mu_);
+  struct stat st{};
+  if (fstat(fd_, &st) != 0) return Status::Errno("stat '" + path_ + "'");
+  size_t done = 0;
+  while (done < lines.size()) {
+    ssize_t w = write(fd_, lines.data() + done, lines.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int err = errno;
+      // Take back a partial append so no half line is ever followed.
+      if (done > 0) (void)!ftruncate(fd_, st.st_size);
+      return Status::Errno("append to '" + path_ + "'", err);
+    }
+    done += static_cast<size_t>(w);
+  }
+  if (fdatasync(fd_) != 0) return Status::Errno("fdatasync '" + path_ + "'");
+  accepted_events_ += count;
+  return Status::Ok();
+}
+
+}  // namespace trace

@@ -1,0 +1,59 @@
+// POST /api/events: validates submitted events (our event shape or seed 003's
+// {timestamp, event, sessionId, data}) and appends the accepted ones durably
+// to <spool>/ingest.jsonl, which trace-tail follows as kind "ingest".
+// All-or-nothing per request: everything is validated before anything is
+// written; the lines go out in one O_APPEND write followed by fdatasync, under
+// a mutex, so concurrent requests never interleave and a reply of 201 means
+// the events are on disk. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+
+namespace trace {
+
+struct IngestResult {
+  bool accepted = false;
+  std::vector<std::string> ids;     // span_id of each accepted event, in order
+  std::vector<std::string> errors;  // "[2]: event_type 'Foo' is not a known event name"
+};
+
+class IngestSpool {
+ public:
+  struct Options {
+    std::string dir;               // the spool directory (created if missing)
+    size_t max_events = 1000;      // per request
+    size_t max_event_bytes = 1 << 20;
+  };
+  explicit IngestSpool(Options options);
+  ~IngestSpool();
+  Status Open();
+  // Validates body and, if every event is valid, appends them. A Status
+  // error means a write failure (nothing of this request is in the file).
+  Result<IngestResult> Ingest(std::string_view body);
+  const std::string& path() const { return path_; }
+  uint64_t accepted_events() {
+    std::lock_guard lock(mu_);
+    return accepted_events_;
+  }
+
+ private:
+  Status Append(const std::string& lines, size_t count);
+
+  const Options options_;
+  std::string path_;
+  std::mutex mu_;  // guards fd_ writes and accepted_events_
+  int fd_ = -1;
+  uint64_t accepted_events_ = 0;
+};
+
+// True for the hook event names, transcript line types and our own types an
+// ingested event may carry (anything else must be sent as "raw").
+bool IsKnownEventType(std::string_view name);
+
+}  // namespace trace

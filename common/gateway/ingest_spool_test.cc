@@ -1,0 +1,90 @@
+// Ingest validation is all-or-nothing; accepted events land as whole lines.
+#include "common/gateway/ingest_spool.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace trace {
+namespace {
+
+class IngestSpoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ingest-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    spool_ = std::make_unique<IngestSpool>(IngestSpool::Options{dir_.string()});
+    ASSERT_TRUE(spool_->Open().ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Contents() {
+    std::ifstream in(dir_ / "ingest.jsonl");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<IngestSpool> spool_;
+};
+
+TEST_F(IngestSpoolTest, AcceptsOurShapeAndSeed003) {
+  auto r = spool_->Ingest(R"([{"event_type":"PreToolUse","session_id":"s1","tool_name":"Bash"},
+      {"timestamp":"2024-01-26T10:30:00Z","event":"PostToolUse","sessionId":"s2","data":{"tool_name":"Read"}},
+      {"event_type":"raw","session_id":"s3","span_id":"mine-1"}])");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->accepted) << (r->errors.empty() ? "" : r->errors[0]);
+  ASSERT_EQ(r->ids.size(), 3u);
+  EXPECT_EQ(r->ids[2], "mine-1");
+  EXPECT_NE(r->ids[0], r->ids[1]);
+  std::string text = Contents();
+  std::istringstream lines(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    ASSERT_FALSE(d.HasParseError()) << line;
+    EXPECT_EQ(std::string(d["span_id"].GetString()), r->ids[n]);
+    if (n == 1) {  // seed 003, written in our shape with the original kept under data
+      EXPECT_STREQ(d["event_type"].GetString(), "PostToolUse");
+      EXPECT_STREQ(d["session_id"].GetString(), "s2");
+      EXPECT_STREQ(d["tool_name"].GetString(), "Read");
+      EXPECT_STREQ(d["data"]["sessionId"].GetString(), "s2");
+    }
+    ++n;
+  }
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(spool_->accepted_events(), 3u);
+}
+
+TEST_F(IngestSpoolTest, RejectsWholeRequestWithReasons) {
+  auto r = spool_->Ingest(R"([{"event_type":"PreToolUse","session_id":"s1"},
+      {"event_type":"Bogus","session_id":"s1"}, {"session_id":"s1"}, 5,
+      {"event_type":"Stop","session_id":"s1","timestamp":"not a time"},
+      {"event_type":"Stop","session_id":7}])");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->accepted);
+  ASSERT_EQ(r->errors.size(), 5u);
+  EXPECT_NE(r->errors[0].find("[1]"), std::string::npos);
+  EXPECT_NE(r->errors[0].find("Bogus"), std::string::npos);
+  EXPECT_TRUE(r->ids.empty());
+  EXPECT_EQ(Contents(), "");  // nothing of a rejected request is written
+}
+
+TEST_F(IngestSpoolTest, RejectsBadJson) {
+  for (const char* body : {"", "{", "[]", "\"x\"", "{\"event_type\":\"Stop\",\"session_id\":\"\xff\"}"}) {
+    auto r = spool_->Ingest(body);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->accepted) << body;
+    EXPECT_FALSE(r->errors.empty());
+  }
+  EXPECT_EQ(Contents(), "");
+}
+
+}  // namespace
+}  // namespace trace

@@ -1,0 +1,194 @@
+// Read-only query routes over the LMDB store. Stored values are already
+// event/aggregate JSON: responses splice them in verbatim (no re-parse).
+#include "common/gateway/rest_handlers.h"
+
+#include "common/http/api_params.h"
+#include "common/json/json.h"
+#include "common/gateway/priced_cache.h"
+#include "common/pricing/pricing.h"
+#include "common/store/store_opener.h"
+#include "common/event/task_tree.h"
+
+namespace trace {
+
+namespace {
+
+constexpr size_t kMaxTreeEvents = 20000;
+
+// 503 while the store cannot be opened; 500 on a read failure.
+http::Response StoreUnavailable(GatewayContext* ctx) {
+  return http::Error(503, "store_unavailable", "store not available: " + ctx->store->last_error());
+}
+
+http::Response ReadFailed(const Status& s) {
+  return http::Error(500, "store_error", s.message());
+}
+
+// {"<key>":[<items verbatim>]<tail>}: stored JSON is spliced with plain
+// appends (RapidJSON's RawValue transcodes byte by byte: 10x slower here).
+std::string ArrayBody(std::string_view key, const std::vector<std::string>& items,
+                      std::string_view tail) {
+  size_t size = key.size() + tail.size() + 8;
+  for (const std::string& i : items) size += i.size() + 1;
+  std::string body;
+  body.reserve(size);
+  body += "{\"";
+  body += key;
+  body += "\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) body += ',';
+    body += items[i];
+  }
+  body += ']';
+  body += tail;
+  body += '}';
+  return body;
+}
+
+// ,"total":N,"limit":L,"offset":O
+std::string PageTail(uint64_t total, uint64_t limit, uint64_t offset) {
+  return ",\"total\":" + std::to_string(total) + ",\"limit\":" + std::to_string(limit) +
+         ",\"offset\":" + std::to_string(offset);
+}
+
+// "session:<id>" for a stored session aggregate, which the aggregator
+// starts with its session_id; "" for any other layout (priced uncached).
+// Only the hit rate depends on this: PricedCache checks the bytes.
+std::string SessionCacheKey(std::string_view aggregate) {
+  constexpr std::string_view kPrefix = "{\"session_id\":\"";
+  if (aggregate.substr(0, kPrefix.size()) != kPrefix) return "";
+  size_t end = aggregate.find('"', kPrefix.size());
+  if (end == std::string_view::npos) return "";
+  std::string_view id = aggregate.substr(kPrefix.size(), end - kPrefix.size());
+  if (id.find('\\') != std::string_view::npos) return "";  // escaped: not the raw id
+  return "session:" + std::string(id);
+}
+
+#define TRACE_RETURN_IF(expr)             \
+  if (auto early = (expr)) return std::move(*early)
+
+http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
+  EventQuery q;
+  uint64_t limit = 100, offset = 0, before = 0;
+  TRACE_RETURN_IF(api::UintParam(req, "limit", 1, 1000, &limit));
+  TRACE_RETURN_IF(api::UintParam(req, "offset", 0, 100'000'000, &offset));
+  TRACE_RETURN_IF(api::UintParam(req, "before_seq", 1, UINT64_MAX / 2, &before));
+  TRACE_RETURN_IF(api::StringParam(req, "session_id", &q.filter.session_id));
+  TRACE_RETURN_IF(api::StringParam(req, "task_id", &q.filter.task_id));
+  TRACE_RETURN_IF(api::StringParam(req, "tool_name", &q.filter.tool_name));
+  TRACE_RETURN_IF(api::StringParam(req, "trace_id", &q.filter.trace_id));
+  TRACE_RETURN_IF(api::StringParam(req, "event_type", &q.filter.event_type));
+  TRACE_RETURN_IF(api::TimeParam(req, "from", &q.filter.from_ms));
+  TRACE_RETURN_IF(api::TimeParam(req, "to", &q.filter.to_ms));
+  q.limit = limit;
+  q.offset = offset;
+  q.before_seq = before;
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string body = "{\"traces\":[";
+  Result<uint64_t> total = store->AppendEventsJson(q, &body);
+  if (!total.ok()) return ReadFailed(total.status());
+  body += ']';
+  body += PageTail(*total, limit, offset);
+  body += '}';
+  return http::Json(std::move(body));
+}
+
+http::Response GetTrace(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string span_id(req.Route("span_id"));
+  Result<std::optional<std::string>> e = store->GetEventBySpanId(span_id);
+  if (!e.ok()) return ReadFailed(e.status());
+  if (!*e) return http::Error(404, "not_found", "no event with span_id " + span_id);
+  return http::Json(std::move(**e));
+}
+
+// {"<key>": <stored aggregate>} or 404.
+http::Response Wrapped(std::string_view key, Result<std::optional<std::string>> agg,
+                       std::string_view what, std::string_view id) {
+  if (!agg.ok()) return ReadFailed(agg.status());
+  if (!*agg) return http::Error(404, "not_found", "no " + std::string(what) + " " + std::string(id));
+  std::string body = "{\"";
+  body += key;
+  body += "\":";
+  body += **agg;
+  body += '}';
+  return http::Json(std::move(body));
+}
+
+http::Response GetTask(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string id(req.Route("id"));
+  Result<std::optional<std::string>> task = store->GetTask(id);
+  if (task.ok() && *task) **task = ctx->priced->Priced("task:" + id, std::move(**task));
+  return Wrapped("task", std::move(task), "task", id);
+}
+
+http::Response GetTaskTree(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string id(req.Route("id"));
+  Result<std::vector<std::string>> events = store->TaskEvents(id, kMaxTreeEvents + 1);
+  if (!events.ok()) return ReadFailed(events.status());
+  if (events->empty()) return http::Error(404, "not_found", "no task " + id);
+  bool truncated = events->size() > kMaxTreeEvents;
+  if (truncated) events->resize(kMaxTreeEvents);
+  return http::Json(BuildTaskTree(id, *events, truncated));
+}
+
+http::Response ListSessions(GatewayContext* ctx, const http::Request& req) {
+  uint64_t limit = 100, offset = 0;
+  TRACE_RETURN_IF(api::UintParam(req, "limit", 1, 1000, &limit));
+  TRACE_RETURN_IF(api::UintParam(req, "offset", 0, 100'000'000, &offset));
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  Result<SessionPage> page = store->ListSessions(limit, offset);
+  if (!page.ok()) return ReadFailed(page.status());
+  for (std::string& session : page->sessions) {
+    std::string key = SessionCacheKey(session);
+    session = key.empty() ? AddCost(std::move(session), ctx->prices)
+                          : ctx->priced->Priced(key, std::move(session));
+  }
+  return http::Json(ArrayBody("sessions", page->sessions, PageTail(page->total, limit, offset)));
+}
+
+http::Response SessionSummary(GatewayContext* ctx, const http::Request& req) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  std::string id(req.Route("id"));
+  Result<std::optional<std::string>> s = store->GetSession(id);
+  if (!s.ok()) return ReadFailed(s.status());
+  if (!*s) return http::Error(404, "not_found", "no session " + id);
+  return http::Json(ctx->priced->Priced("session:" + id, std::move(**s)));
+}
+
+http::Response ListTools(GatewayContext* ctx, const http::Request&) {
+  std::shared_ptr<Store> store = ctx->store->Get();
+  if (!store) return StoreUnavailable(ctx);
+  Result<std::vector<std::string>> tools = store->ListTools();
+  if (!tools.ok()) return ReadFailed(tools.status());
+  return http::Json(ArrayBody("tools", *tools, ""));
+}
+
+}  // namespace
+
+std::string AddCost(std::string aggregate_json, const PriceTable* prices) {
+  if (prices == nullptr) return aggregate_json;
+  Result<std::string> priced = AddCostToAggregate(aggregate_json, *prices);
+  return priced.ok() ? std::move(*priced) : std::move(aggregate_json);
+}
+
+void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {
+  if (!ctx->priced) ctx->priced = std::make_shared<PricedCache>(ctx->prices);
+  router->Add("GET", "/api/traces", Bind(ctx, ListTraces));
+  router->Add("GET", "/api/traces/{span_id}", Bind(ctx, GetTrace));
+  router->Add("GET", "/api/tasks/{id}", Bind(ctx, GetTask));
+  router->Add("GET", "/api/tasks/{id}/tree", Bind(ctx, GetTaskTree));
+  router->Add("GET", "/api/sessions", Bind(ctx, ListSessions));
+  router->Add("GET", "/api/sessions/{id}/summary", Bind(ctx, SessionSummary));
+  router->Add("GET", "/api/tools", Bind(ctx, ListTools));
+}
+
+}  // namespace trace

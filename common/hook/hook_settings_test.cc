@@ -1,0 +1,111 @@
+// Unit tests for the settings.json editor behind `trace-hook install` and the
+// unified diff of --dry-run, against the byte-exact fixtures in
+// tests/fixtures/settings (see its README for what each file is).
+#include "common/hook/hook_settings.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/event/event.h"
+
+#include "common/hook/text_diff.h"
+
+namespace trace::hook {
+namespace {
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(TRACE_SOURCE_DIR) + "/tests/fixtures/settings/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+InstallSpec Spec(std::vector<std::string> events) {
+  InstallSpec spec;
+  spec.command = "/opt/claude-trace/bin/trace-hook";
+  spec.events = std::move(events);
+  return spec;
+}
+
+TEST(HookSettings, InstallAddsGroupsAndKeepsEverythingElse) {
+  auto out = InstallHooks(Fixture("existing.json"), Spec({"PreToolUse", "PostToolUse", "Stop"}));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(*out, Fixture("existing.installed.json"));
+}
+
+TEST(HookSettings, InstallTwiceIsNoChange) {
+  std::string once = *InstallHooks(Fixture("existing.json"), Spec(ClaudeHookEvents()));
+  auto twice = InstallHooks(once, Spec(ClaudeHookEvents()));
+  ASSERT_TRUE(twice.ok());
+  EXPECT_EQ(*twice, once);
+}
+
+TEST(HookSettings, UninstallRestoresTheOriginalBytes) {
+  auto out = UninstallHooks(Fixture("existing.installed.json"), Spec(ClaudeHookEvents()));
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, Fixture("existing.json"));
+}
+
+TEST(HookSettings, OlderInstallAtAnotherPathIsUpdatedNotDuplicated) {
+  auto out = InstallHooks(Fixture("compact.json"), Spec({"PostToolUse", "SessionStart"}));
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, Fixture("compact.installed.json"));
+  EXPECT_EQ(*UninstallHooks(*out, Spec(ClaudeHookEvents())), Fixture("compact.uninstalled.json"));
+}
+
+TEST(HookSettings, EmptyOrMissingFileGetsAFreshObject) {
+  auto out = InstallHooks("", Spec({"Stop"}));
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out,
+            "{\n  \"hooks\": {\n    \"Stop\": [\n      {\n        \"matcher\": \"\",\n"
+            "        \"hooks\": [\n          {\n            \"type\": \"command\",\n"
+            "            \"command\": \"/opt/claude-trace/bin/trace-hook\",\n"
+            "            \"timeout\": 10\n          }\n        ]\n      }\n    ]\n  }\n}\n");
+  EXPECT_EQ(*UninstallHooks(*out, Spec({"Stop"})), "{}\n");
+}
+
+TEST(HookSettings, RefusesInvalidJsonAndOddShapes) {
+  EXPECT_FALSE(InstallHooks(Fixture("invalid.json"), Spec({"Stop"})).ok());
+  EXPECT_FALSE(InstallHooks("[1]", Spec({"Stop"})).ok());
+  EXPECT_FALSE(InstallHooks(R"({"hooks": []})", Spec({"Stop"})).ok());
+  EXPECT_FALSE(InstallHooks(R"({"hooks": {"Stop": {}}})", Spec({"Stop"})).ok());
+  EXPECT_FALSE(UninstallHooks(R"({"hooks": {"Stop": [{"hooks": 3}]}})", Spec({"Stop"})).ok());
+  auto err = InstallHooks(R"({"hooks": {"Stop": {}}})", Spec({"Stop"})).status().message();
+  EXPECT_NE(err.find("hooks.Stop"), std::string::npos) << err;
+}
+
+TEST(HookSettings, UninstallLeavesOtherHandlersInTheSameGroup) {
+  std::string text =
+      R"({"hooks":{"PostToolUse":[{"matcher":"","hooks":[{"type":"command","command":"mine.sh"},)"
+      R"({"type":"command","command":"'/x y/trace-hook'"}]}]}})";
+  auto out = UninstallHooks(text, Spec({"PostToolUse"}));
+  ASSERT_TRUE(out.ok());
+  EXPECT_NE(out->find("mine.sh"), std::string::npos);
+  EXPECT_EQ(out->find("trace-hook"), std::string::npos);
+}
+
+TEST(HookSettings, RecognizesOurCommands) {
+  EXPECT_TRUE(IsTraceHookCommand("/a/b/trace-hook", "/c/trace-hook"));
+  EXPECT_TRUE(IsTraceHookCommand("'/my dir/trace-hook' --x", "/c/trace-hook"));
+  EXPECT_TRUE(IsTraceHookCommand("trace-hook", "/c/trace-hook"));
+  EXPECT_FALSE(IsTraceHookCommand("/a/trace-hook-wrapper", "/c/trace-hook"));
+  EXPECT_FALSE(IsTraceHookCommand("echo trace-hook", "/c/trace-hook"));
+  EXPECT_EQ(ShellQuote("/usr/bin/trace-hook"), "/usr/bin/trace-hook");
+  EXPECT_EQ(ShellQuote("/my dir/it's"), "'/my dir/it'\\''s'");
+}
+
+TEST(TextDiff, UnifiedHunksWithContext) {
+  EXPECT_EQ(UnifiedDiff("a\nb\n", "a\nb\n", "x", "y"), "");
+  std::string before = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n";
+  std::string after = "1\n2\n3\nfour\n5\n6\n7\n8\n9\n10\n11\n12\n13\n";
+  EXPECT_EQ(UnifiedDiff(before, after, "x", "y"),
+            "--- x\n+++ y\n"
+            "@@ -1,7 +1,7 @@\n 1\n 2\n 3\n-4\n+four\n 5\n 6\n 7\n"
+            "@@ -10,3 +10,4 @@\n 10\n 11\n 12\n+13\n");
+  EXPECT_EQ(UnifiedDiff("", "x\n", "a", "b"), "--- a\n+++ b\n@@ -0,0 +1,1 @@\n+x\n");
+}
+
+}  // namespace
+}  // namespace trace::hook

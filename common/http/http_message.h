@@ -1,0 +1,70 @@
+// The gateway's HTTP request/response values, independent of Poco so the
+// handlers, the router and the URL parser are testable as plain functions.
+// Also the strict request-target parser: hostile percent-encoding, control
+// bytes and oversized targets become a Status, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/base/status.h"
+
+namespace trace::http {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// The SSE filter a client asked for; empty strings match everything.
+struct StreamFilter {
+  std::string session_id, task_id, tool_name, event_type;
+};
+
+// Set by a handler that wants the connection turned into an SSE stream.
+struct StreamStart {
+  StreamFilter filter;
+  uint64_t last_event_id = 0;  // 0: live only
+};
+
+struct Request {
+  std::string method;
+  std::string path;      // percent-decoded
+  Params query;          // percent-decoded, in order
+  Params route;          // {name} segments of the matched route
+  std::string body;
+  std::string last_event_id_header;
+  std::string if_none_match;
+  std::string remote;    // peer address (rate limiting key)
+
+  // First query parameter with that name, or nullopt.
+  std::optional<std::string_view> Query(std::string_view name) const;
+  // A route parameter ("" when absent).
+  std::string_view Route(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  Params headers;
+  std::unique_ptr<StreamStart> stream;  // non-null: become an SSE stream
+};
+
+// {"error":{"code":...,"message":...}} with the given status.
+Response Error(int status, std::string_view code, std::string_view message);
+// 200 (or status) with a JSON body.
+Response Json(std::string body, int status = 200);
+// The reason phrase for a status code ("Not Found").
+std::string_view Reason(int status);
+
+// Decodes %XX escapes (and '+' as space when plus_is_space). Fails on a
+// truncated or non-hex escape, or a decoded NUL byte.
+Status PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
+// Splits "/path?a=1&b=2" into a decoded path and query parameters. Fails on
+// bad escapes, a target that does not start with '/', or control bytes.
+Status ParseTarget(std::string_view target, std::string* path, Params* query);
+
+}  // namespace trace::http

@@ -1,0 +1,53 @@
+// Request-target parsing on hostile input, and the JSON error shape.
+#include "common/http/http_message.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string_view>
+
+namespace trace::http {
+namespace {
+
+TEST(ParseTarget, SplitsAndDecodes) {
+  std::string path;
+  Params q;
+  ASSERT_TRUE(ParseTarget("/api/traces/a%20b?session_id=x%2Fy&limit=5&flag&tool=Bash+Run", &path, &q).ok());
+  EXPECT_EQ(path, "/api/traces/a b");
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_EQ(q[0], (std::pair<std::string, std::string>{"session_id", "x/y"}));
+  EXPECT_EQ(q[1].second, "5");
+  EXPECT_EQ(q[2], (std::pair<std::string, std::string>{"flag", ""}));
+  EXPECT_EQ(q[3].second, "Bash Run");
+}
+
+TEST(ParseTarget, RejectsHostileTargets) {
+  std::string path;
+  Params q;
+  for (const char* bad : {"", "api", "/a%", "/a%2", "/a%zz", "/a?x=%G1", "/a%00b", "/a\x01",
+                          "http://evil/", "/?%"}) {
+    EXPECT_FALSE(ParseTarget(bad, &path, &q).ok()) << bad;
+  }
+}
+
+TEST(ParseTarget, NeverCrashesOnRandomBytes) {
+  std::mt19937 rng(42);
+  std::string path;
+  Params q;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = "/";
+    int n = rng() % 40;
+    static constexpr std::string_view kBytes = "%?&=+/a0F#\x80\xff";
+    for (int j = 0; j < n; ++j) s.push_back(kBytes[rng() % kBytes.size()]);
+    (void)ParseTarget(s, &path, &q);
+  }
+}
+
+TEST(Error, HasCodeAndMessage) {
+  Response r = Error(404, "not_found", "no route for /x");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, R"({"error":{"code":"not_found","message":"no route for /x"}})");
+}
+
+}  // namespace
+}  // namespace trace::http

@@ -1,0 +1,318 @@
+// See batch_builder.h.
+#include "common/index/batch_builder.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+#include <numeric>
+#include <shared_mutex>
+
+#include "common/event/event_facts.h"
+#include "common/json/json.h"
+#include "common/store/lmdb.h"
+#include "common/store/store_writer.h"
+
+namespace trace {
+
+using lmdb::Val;
+using lmdb::View;
+
+namespace {
+
+// Appends "seq" to a compact JSON object without re-serializing it; the
+// result goes straight into the batch's text. Empty when body does not end
+// like an object.
+std::string_view SpliceSeq(std::string_view body, uint64_t seq, TextArena* text) {
+  size_t end = body.find_last_not_of(" \t\r\n");
+  if (end == std::string_view::npos || body[end] != '}') return {};
+  size_t prev = body.find_last_not_of(" \t\r\n", end - 1);
+  if (prev == std::string_view::npos) return {};
+  char digits[24];
+  size_t n = static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, seq).ptr - digits);
+  constexpr std::string_view kKey = "\"seq\":";
+  bool comma = body[prev] != '{';
+  size_t size = end + comma + kKey.size() + n + 1;
+  char* out = text->Allocate(size);
+  char* at = std::copy_n(body.data(), end, out);
+  if (comma) *at++ = ',';
+  at = std::copy(kKey.begin(), kKey.end(), at);
+  at = std::copy_n(digits, n, at);
+  *at = '}';
+  return {out, size};
+}
+
+}  // namespace
+
+char* TextArena::Allocate(size_t n) {
+  for (; current_ < blocks_.size(); ++current_) {
+    Block& b = blocks_[current_];
+    if (b.size - b.used >= n) break;
+  }
+  if (current_ == blocks_.size()) {
+    size_t size = std::max(kBlockBytes, n);
+    blocks_.push_back({std::make_unique_for_overwrite<char[]>(size), size, 0});
+  }
+  Block& b = blocks_[current_];
+  char* at = b.data.get() + b.used;
+  b.used += n;
+  return at;
+}
+
+std::string_view TextArena::Add(std::string_view s) {
+  char* at = Allocate(s.size());
+  if (!s.empty()) std::memcpy(at, s.data(), s.size());
+  return {at, s.size()};
+}
+
+void SpanIdSet::Clear() {
+  ids_.clear();
+  std::fill(slots_.begin(), slots_.end(), 0);
+}
+
+bool SpanIdSet::Contains(std::string_view id, size_t hash) const {
+  if (slots_.empty()) return false;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    uint32_t slot = slots_[i];
+    if (slot == 0) return false;
+    if (ids_[slot - 1] == id) return true;
+  }
+}
+
+void SpanIdSet::Insert(std::string_view id, size_t hash) {
+  if ((ids_.size() + 1) * 2 > slots_.size()) Grow();
+  ids_.push_back(id);
+  size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = static_cast<uint32_t>(ids_.size());
+}
+
+void SpanIdSet::Grow() {
+  slots_.assign(std::max<size_t>(1024, slots_.size() * 2), 0);
+  size_t mask = slots_.size() - 1;
+  for (size_t n = 0; n < ids_.size(); ++n) {
+    size_t i = std::hash<std::string_view>()(ids_[n]) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<uint32_t>(n + 1);
+  }
+}
+
+void TextArena::Clear() {
+  // Blocks made for one huge string are not kept, nor more than a typical
+  // batch needs (a batch of big lines may take hundreds of MB once).
+  std::erase_if(blocks_, [](const Block& b) { return b.size > kBlockBytes; });
+  if (blocks_.size() > kKeepBlocks) blocks_.resize(kKeepBlocks);
+  for (Block& b : blocks_) b.used = 0;
+  current_ = 0;
+}
+
+PreparedBatch::PreparedBatch() {
+  for (int i = 0; i < kEventIndexes; ++i) indexes.emplace_back(i == kIndexTime ? 8 : kIndexEntrySize);
+}
+
+void PreparedBatch::Clear() {
+  id = 0;
+  events.clear();
+  by_span_id.clear();
+  for (IndexRuns& index : indexes) index.Clear();
+  aggregates.clear();
+  activity.clear();
+  sources.clear();
+  publishers.clear();
+  last_seq = duplicates = 0;
+  stats = {};
+  text.Clear();
+}
+
+BatchBuilder::BatchBuilder(StoreWriter& writer, size_t cache_entries)
+    : writer_(writer),
+      cache_entries_(cache_entries),
+      last_seq_(writer.last_seq()),
+      duplicates_(writer.duplicates()),
+      sources_(writer.sources()),
+      state_([this](AggTable t, std::string_view key) { return LoadValue(t, key); }) {}
+
+BatchBuilder::~BatchBuilder() = default;
+
+void BatchBuilder::Retire(uint64_t committed_id) {
+  while (!in_flight_.empty() && in_flight_.front().first <= committed_id) {
+    spare_sets_.push_back(std::move(in_flight_.front().second));
+    in_flight_.pop_front();
+  }
+  if (over_cap_ && in_flight_.empty()) {  // nothing uncommitted lives only here
+    state_.Clear();
+    over_cap_ = false;
+  }
+}
+
+Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
+                           const std::map<std::string, PublisherPosition>& publishers,
+                           PreparedBatch* batch) {
+  if (!broken_) return broken_;
+  batch->id = next_id_;
+  batch->events.reserve(lines.size());
+  in_flight_.emplace_back(batch->id, SpanIdSet());
+  if (!spare_sets_.empty()) {
+    in_flight_.back().second = std::move(spare_sets_.back());
+    in_flight_.back().second.Clear();
+    spare_sets_.pop_back();
+  }
+  {
+    // The writer grows the map only while no read txn of this process is open.
+    std::shared_lock map_lock(writer_.map_mutex());
+    lmdb::Txn read;
+    if (int rc = read.Begin(writer_.env(), MDB_RDONLY); rc != 0) {
+      return broken_ = lmdb::FromMdb("begin read", rc);
+    }
+    read_ = read.get();
+    LineParser::Batch parsing(parser_, lines);
+    Status st;
+    for (size_t i = 0; st && i < lines.size(); ++i) st = ApplyLine(lines[i], parsing.Get(i), batch);
+    read_ = nullptr;
+    if (!st) return broken_ = st;
+  }
+  batch->by_span_id.resize(batch->events.size());
+  std::iota(batch->by_span_id.begin(), batch->by_span_id.end(), 0);
+  SortByKey(&batch->by_span_id, [&](uint32_t i) { return batch->events[i].span_id; });
+  for (IndexRuns& index : batch->indexes) index.Finish();
+  state_.ForEachDirty([&](AggTable t, const std::string& key, const std::string& value) {
+    batch->aggregates.push_back({t, batch->text.Add(key), batch->text.Add(value)});
+  });
+  // In key order per table, so the writer's cursor moves forward through
+  // each table's leaves instead of descending from the root for every key.
+  std::sort(batch->aggregates.begin(), batch->aggregates.end(), [](const auto& a, const auto& b) {
+    return a.table != b.table ? a.table < b.table : a.key < b.key;
+  });
+  batch->activity = state_.ActivityMoves();
+  state_.MarkClean();
+  if (state_.size() > cache_entries_) over_cap_ = true;
+  for (const auto& [id, o] : batch->sources) sources_[id] = o;
+  batch->publishers = publishers;
+  batch->last_seq = last_seq_;
+  duplicates_ += batch->stats.duplicates;
+  batch->duplicates = duplicates_;
+  ++next_id_;
+  return Status::Ok();
+}
+
+bool BatchBuilder::Stored(const std::string& span_id, size_t hash) {
+  for (const auto& [id, set] : in_flight_) {
+    if (set.Contains(span_id, hash)) return true;
+  }
+  MDB_val k = Val(span_id), v;
+  return mdb_get(read_, writer_.dbs().ids, &k, &v) == 0;
+}
+
+Result<std::optional<std::string>> BatchBuilder::LoadValue(AggTable table, std::string_view key) {
+  MDB_val k = Val(key), v;
+  int rc = mdb_get(read_, writer_.TableDbi(table), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string>();
+  if (rc != 0) return lmdb::FromMdb(std::string("read ") + AggTableName(table), rc);
+  return std::optional<std::string>(std::string(View(v)));
+}
+
+Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, PreparedBatch* batch) {
+  if (!parsed.error) return parsed.error;
+  EventKeys& keys = parsed.keys;
+  if (!parsed.raw.empty()) ++batch->stats.invalid;
+  size_t hash = std::hash<std::string_view>()(keys.span_id);
+  bool duplicate = Stored(keys.span_id, hash);
+  AdvanceSource(keys, line.trust_new_source, batch);
+  if (duplicate) {
+    ++batch->stats.duplicates;
+    return Status::Ok();
+  }
+  uint64_t seq = ++last_seq_;
+  keys.seq = seq;
+  auto fill = state_.Apply(*parsed.facts);
+  if (!fill) return fill.status();
+  std::string_view body = parsed.Body(line.body);
+  std::string_view json;
+  if (!*fill && !parsed.has_seq) json = SpliceSeq(body, seq, &batch->text);
+  if (json.empty()) json = batch->text.Add(Restamp(body, seq, *fill));
+  AddEvent(keys, json, hash, batch);
+  return Status::Ok();
+}
+
+// The stored form when splicing will not do: "seq" (and a filled-in
+// duration_ms) set by re-serializing. Rare: the body was valid JSON once.
+std::string BatchBuilder::Restamp(std::string_view body, uint64_t seq, std::optional<int64_t> duration_ms) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (duration_ms) {
+    doc.RemoveMember("duration_ms");
+    doc.AddMember("duration_ms", rapidjson::Value(static_cast<int64_t>(*duration_ms)), doc.GetAllocator());
+  }
+  doc.RemoveMember("seq");
+  doc.AddMember("seq", rapidjson::Value(seq), doc.GetAllocator());
+  return json::Serialize(doc);
+}
+
+void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t hash,
+                            PreparedBatch* batch) {
+  TextArena& text = batch->text;
+  PreparedEvent e;
+  e.seq = keys.seq;
+  e.span_id = text.Add(keys.span_id);
+  e.topic = text.Add(EventTopic(keys));
+  e.json = json;
+  // Index keys are views into the batch's text, like everything it writes.
+  char entry[kIndexEntrySize];
+  PutIndexEntry(entry, keys.seq, keys.timestamp_ms);
+  const auto fields = IndexedFields(keys);
+  std::string_view session;
+  for (int i = 0; i < kKeyedIndexes; ++i) {
+    const std::string& key = *fields[i];
+    if (key.empty()) continue;  // no session, task, ...: not indexed
+    std::string_view stored = i == kIndexTrace && key == keys.session_id ? session : text.Add(key);
+    if (i == kIndexSession) session = stored;
+    batch->indexes[i].Add(stored, entry);
+  }
+  char* ts = text.Allocate(8);
+  std::memcpy(ts, entry + 8, 8);
+  batch->indexes[kIndexTime].Add({ts, 8}, entry);  // key: ts, entry: seq
+  in_flight_.back().second.Insert(e.span_id, hash);
+  batch->events.push_back(e);
+  ++batch->stats.stored;
+}
+
+// Committed offsets only advance over contiguous lines, so a REWIND from
+// them never skips a line that was lost in between (proto/storage.md "sources").
+void BatchBuilder::AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch) {
+  if (!keys.source || keys.source->length == 0) return;
+  const SourceRef& src = *keys.source;
+  uint64_t end = src.offset + src.length;
+  // Consecutive lines mostly come from one file: its entry in this batch is
+  // kept at hand (map nodes stay put), skipping the identity and lookups.
+  if (last_source_.batch == batch->id && (src.dev || src.ino) && src.dev == last_source_.dev &&
+      src.ino == last_source_.ino && src.path == last_source_.entry->path) {
+    SourceOffset& cur = *last_source_.entry;
+    if (src.offset > cur.offset) {
+      ++batch->stats.holes;
+    } else if (end > cur.offset) {
+      cur.offset = end;
+    }
+    return;
+  }
+  std::string id = src.Identity();
+  if (id.empty()) return;
+  auto staged = batch->sources.find(id);
+  const SourceOffset* cur = staged != batch->sources.end() ? &staged->second : nullptr;
+  if (!cur) {
+    auto it = sources_.find(id);
+    if (it != sources_.end()) cur = &it->second;
+  }
+  bool contiguous = cur ? src.offset <= cur->offset : (trust || src.offset == 0);
+  if (!contiguous) {
+    ++batch->stats.holes;
+    return;
+  }
+  if (cur && end <= cur->offset) return;
+  SourceOffset& entry = batch->sources[id];
+  entry = SourceOffset{src.path, end};
+  last_source_ = {batch->id, src.dev, src.ino, &entry};
+}
+
+}  // namespace trace

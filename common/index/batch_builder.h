@@ -1,0 +1,169 @@
+// The first half of trace-index's write path: turns received lines into a
+// PreparedBatch, every key and value one transaction will write, without
+// writing anything. Lines are parsed (line_parser.h: invalid ones become
+// raw events), duplicates are dropped by span_id, seqs assigned, aggregates
+// applied and committed source offsets advanced. StoreWriter::Commit (store_writer.h)
+// writes a batch in one transaction; the Indexer runs the two on different
+// threads, so building the next batch overlaps the commit and fsync of the
+// previous one.
+//
+// What the builder reads comes from the committed store, through a read txn
+// begun per batch. What batches built but not yet committed changed is held
+// in memory: their span_ids (in-flight set, views into those batches) and
+// their aggregate entries (never dropped while a batch is in flight).
+// Batches are committed in the order they were built, and a batch is
+// retired (Retire) before it is cleared or destroyed.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/event/aggregator.h"
+#include "common/event/event.h"
+#include "common/store/index_runs.h"
+#include "common/index/line_parser.h"
+#include "common/base/status.h"
+#include "common/store/store_schema.h"
+
+namespace trace {
+
+class StoreWriter;
+
+struct PublisherPosition {
+  uint64_t epoch = 0, pub_seq = 0;
+};
+
+struct SourceOffset {
+  std::string path;
+  uint64_t offset = 0;  // just past the last stored line of the source
+};
+
+struct BatchStats {
+  uint64_t stored = 0, duplicates = 0, invalid = 0, holes = 0;
+};
+
+// Storage for a batch's strings. What is added never moves, so views of it
+// stay valid while the batch lives; Clear keeps the memory for the next
+// batch (a batch is built, committed and recycled without malloc per event).
+class TextArena {
+ public:
+  std::string_view Add(std::string_view s);
+  // n bytes to write into, which stay put like added text.
+  char* Allocate(size_t n);
+  void Clear();
+
+ private:
+  static constexpr size_t kBlockBytes = 1 << 20;
+  static constexpr size_t kKeepBlocks = 16;
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size = 0, used = 0;
+  };
+  std::vector<Block> blocks_;
+  size_t current_ = 0;
+};
+
+// An event to store; the strings are views into its batch's text.
+struct PreparedEvent {
+  uint64_t seq = 0;
+  std::string_view span_id;
+  std::string_view topic;  // for republishing
+  std::string_view json;   // the stored form, with "seq"
+};
+
+// An aggregate entry to write; views into its batch's text.
+struct PreparedAggregate {
+  AggTable table;
+  std::string_view key, value;
+};
+
+struct PreparedBatch {
+  PreparedBatch();
+  uint64_t id = 0;  // 1, 2, ... in build order
+  std::vector<PreparedEvent> events;
+  std::vector<uint32_t> by_span_id;  // events in span_id order (ids neighbours are written together)
+  std::vector<IndexRuns> indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
+  std::vector<PreparedAggregate> aggregates;
+  std::vector<AggregateState::ActivityMove> activity;
+  std::map<std::string, SourceOffset> sources;  // offsets this batch advances
+  std::map<std::string, PublisherPosition> publishers;
+  uint64_t last_seq = 0, duplicates = 0;  // store totals once committed
+  BatchStats stats;
+  TextArena text;
+
+  // Empties the batch for reuse (keeps its memory).
+  void Clear();
+};
+
+// The span_ids of one batch: an open-addressing table of views into the
+// batch's text (no allocation per id; cleared for reuse, memory kept).
+class SpanIdSet {
+ public:
+  void Clear();
+  bool Contains(std::string_view id, size_t hash) const;
+  void Insert(std::string_view id, size_t hash);
+
+ private:
+  void Grow();
+  std::vector<std::string_view> ids_;
+  std::vector<uint32_t> slots_;  // 0: empty, else index into ids_ + 1
+};
+
+class BatchBuilder {
+ public:
+  // Starts from what writer has committed. cache_entries bounds the
+  // aggregate entries kept parsed between batches (soft: see WantsDrain).
+  BatchBuilder(StoreWriter& writer, size_t cache_entries);
+  ~BatchBuilder();
+
+  // Fills *batch (empty) with the next batch. An error (a store read
+  // failing, a stored aggregate that does not decode) leaves the builder
+  // unusable: every later call returns it too.
+  Status Build(const std::vector<IncomingLine>& lines,
+               const std::map<std::string, PublisherPosition>& publishers, PreparedBatch* batch);
+  // The batches up to committed_id are committed: their span_ids leave the
+  // in-flight set (the store has them now). Call before clearing them.
+  void Retire(uint64_t committed_id);
+
+  // The aggregate cache is over its bound: it is dropped when the last
+  // batch in flight retires, so the caller should wait for the commits.
+  bool WantsDrain() const { return over_cap_; }
+  // Committed offsets as of every built batch.
+  const std::map<std::string, SourceOffset>& sources() const { return sources_; }
+
+ private:
+  Status ApplyLine(const IncomingLine& line, ParsedLine& parsed, PreparedBatch* batch);
+  static std::string Restamp(std::string_view body, uint64_t seq, std::optional<int64_t> duration_ms);
+  // json: already in the batch's text.
+  void AddEvent(const EventKeys& keys, std::string_view json, size_t hash, PreparedBatch* batch);
+  // In the store or a batch in flight; hash: of span_id.
+  bool Stored(const std::string& span_id, size_t hash);
+  void AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch);
+  Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
+
+  StoreWriter& writer_;
+  size_t cache_entries_;
+  MDB_txn* read_ = nullptr;  // during Build
+  Status broken_;
+  bool over_cap_ = false;
+  uint64_t next_id_ = 1, last_seq_ = 0, duplicates_ = 0;
+  std::map<std::string, SourceOffset> sources_;
+  struct LastSource {  // the source of the last line, staged in batch
+    uint64_t batch = 0, dev = 0, ino = 0;
+    SourceOffset* entry = nullptr;
+  } last_source_;
+  AggregateState state_;
+  // span_ids of built batches not known to be committed (the last one:
+  // the batch being built), by batch id; and cleared sets for reuse.
+  std::deque<std::pair<uint64_t, SpanIdSet>> in_flight_;
+  std::vector<SpanIdSet> spare_sets_;
+  LineParser parser_;
+};
+
+}  // namespace trace

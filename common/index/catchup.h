@@ -1,0 +1,82 @@
+// Lossless catch-up between trace-index and its trace-tails (proto/wire.md
+// "Control exchange"): tracks each publisher's (epoch, pub_seq), detects new
+// epochs, gaps and silent loss, and drives HELLO/STATE and REWIND/REWOUND on
+// one DEALER per tail control endpoint. Owned by the index's loop thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/base/status.h"
+#include "common/store/store_writer.h"
+#include "common/wire/wire.h"
+
+namespace trace {
+
+// What the index knows of one publisher's stream.
+struct PublisherTrack {
+  uint64_t epoch = 0, last_pub_seq = 0;
+  bool known = false;
+  // True after a REWOUND for this epoch: every message since was seen, so a
+  // new source's first line may start its committed offset.
+  bool synced = false;
+};
+
+class CatchUp {
+ public:
+  struct Options {
+    int silence_ms = 1000;        // HELLO after this long without messages
+    int reply_timeout_ms = 3000;  // a request without reply is considered lost
+  };
+  // Called before a REWIND: commits the pending batch and returns the
+  // committed source offsets to send.
+  using CommitFn = std::function<Result<std::map<std::string, SourceOffset>>()>;
+
+  CatchUp(zmq::context_t& ctx, std::vector<std::string> control_endpoints, Options options,
+          CommitFn commit);
+  ~CatchUp();
+  Status Connect();
+
+  // Accounts one received message; returns whether its new sources may be
+  // trusted (see IncomingLine). May schedule a rewind.
+  bool Observe(const wire::Header& h);
+  // Schedules a rewind of every tail (stored lines past a hole).
+  void RequestRewindAll();
+  // Sends due requests (start, gaps, silence, timeouts). Call every loop turn.
+  Status Tick(int64_t now_ms);
+  // Handles replies waiting on the control sockets.
+  Status HandleReplies(int64_t now_ms);
+  // Sockets to poll for replies.
+  std::vector<zmq::socket_t*> sockets();
+  // Positions to persist with the next batch, by publisher id (hex).
+  std::map<std::string, PublisherPosition> Positions() const;
+  uint64_t rewinds() const { return rewinds_; }
+
+ private:
+  struct Link;
+  bool Linked(uint64_t publisher_id) const;
+  // Marks the links of publisher_id (and links not yet identified) for a rewind.
+  void Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last);
+  Status HandleReply(Link& link, const std::vector<std::string>& frames, int64_t now_ms);
+  Status SendRewind(Link& link, int64_t now_ms);
+  // False when the tail is not connected (nothing sent; retry later).
+  Result<bool> Send(Link& link, const std::string& cmd, const std::string& body, int64_t now_ms);
+
+  zmq::context_t& ctx_;
+  Options options_;
+  CommitFn commit_;
+  std::vector<std::unique_ptr<Link>> links_;
+  std::map<uint64_t, PublisherTrack> tracks_;
+  std::map<uint64_t, int64_t> last_message_ms_;
+  uint64_t rewinds_ = 0;
+};
+
+std::string HexId(uint64_t v);
+
+}  // namespace trace

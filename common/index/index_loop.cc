@@ -1,0 +1,188 @@
+// See index_loop.h.
+#include "common/index/index_loop.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <vector>
+
+#include "common/index/catchup.h"
+#include "common/json/json.h"
+#include "common/base/log.h"
+#include "common/base/shutdown.h"
+
+namespace trace {
+
+namespace {
+
+constexpr size_t kReadChunk = 1 << 20;
+// A pipe is often empty for a moment under bulk load (the producer is not
+// scheduled yet); committing then makes tiny batches, each with its fsyncs.
+// Only a pause this long ends a batch early (--batch-ms still bounds a
+// steady trickle).
+constexpr int kIdleGapMs = 5;
+// How often a subscriber with pending lines checks their age.
+constexpr long kPendingPollMs = 5;
+
+bool Blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
+
+// Adds the complete lines of buf[*start, end) to the indexer; *start moves
+// to the unfinished tail.
+void TakeLines(const std::vector<char>& buf, size_t* start, size_t end, Indexer& indexer,
+               int64_t now_ms) {
+  std::string_view text(buf.data() + *start, end - *start);
+  size_t at = 0;
+  for (size_t nl; (nl = text.find('\n', at)) != std::string_view::npos; at = nl + 1) {
+    std::string_view line = text.substr(at, nl - at);
+    if (!Blank(line)) indexer.Add(line, true, now_ms);
+  }
+  *start += at;
+}
+
+Status FlushAndSync(Indexer& indexer, const std::map<std::string, PublisherPosition>& positions = {}) {
+  if (Status st = indexer.Flush(positions); !st) return st;
+  return indexer.Sync();
+}
+
+}  // namespace
+
+Status RunStdinLoop(int fd, Indexer& indexer) {
+  // buf[start, end): read, not yet added (an unfinished line). Reads go
+  // straight to the free space after it.
+  std::vector<char> buf(2 * kReadChunk);
+  size_t start = 0, end = 0;
+  for (;;) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {shutdown::Fd(), POLLIN, 0}};
+    int timeout = indexer.pending() ? kIdleGapMs : -1;
+    int n = ::poll(fds, 2, timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::Errno("poll stdin");
+    if (shutdown::Requested()) return FlushAndSync(indexer);
+    if (n == 0) {  // input paused: commit what we have
+      if (Status st = indexer.Flush({}); !st) return st;
+      continue;
+    }
+    if (buf.size() - end < kReadChunk) {  // make room: move the tail to the front, or grow
+      std::copy(buf.begin() + static_cast<ptrdiff_t>(start), buf.begin() + static_cast<ptrdiff_t>(end),
+                buf.begin());
+      end -= start;
+      start = 0;
+      if (buf.size() - end < kReadChunk) buf.resize(end + 2 * kReadChunk);
+    }
+    ssize_t got = ::read(fd, buf.data() + end, kReadChunk);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return Status::Errno("read stdin");
+    if (got == 0) {
+      std::string_view last(buf.data() + start, end - start);
+      if (!Blank(last)) indexer.Add(last, true, json::NowMs());
+      return FlushAndSync(indexer);
+    }
+    end += static_cast<size_t>(got);
+    int64_t now = json::NowMs();
+    TakeLines(buf, &start, end, indexer, now);
+    if (indexer.Due(now)) {
+      if (Status st = indexer.Flush({}); !st) return st;
+    }
+  }
+}
+
+namespace {
+
+// The subscribe loop's state, one object so each step is a small method.
+class SubscribeLoop {
+ public:
+  SubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& o, Indexer& indexer)
+      : o_(o),
+        indexer_(indexer),
+        sub_(ctx),
+        catchup_(ctx, o.control_endpoints, {o.silence_ms, 3000}, [this] { return CommitForRewind(); }) {}
+
+  Status Run() {
+    for (const auto& ep : o_.sub_endpoints) {
+      if (Status st = sub_.Connect(ep); !st) return st;
+    }
+    sub_.SubscribeTo("");
+    if (Status st = catchup_.Connect(); !st) return st;
+    while (!shutdown::Requested()) {
+      if (Status st = Turn(); !st) return st;
+    }
+    return FlushAndSync(indexer_, catchup_.Positions());
+  }
+
+ private:
+  Result<std::map<std::string, SourceOffset>> CommitForRewind() {
+    if (Status st = FlushAndSync(indexer_, catchup_.Positions()); !st) return st;
+    return indexer_.sources();
+  }
+
+  Status Turn() {
+    int64_t now = json::NowMs();
+    if (!o_.control_endpoints.empty()) {
+      if (Status st = catchup_.Tick(now); !st) return st;
+    }
+    if (Status st = Wait(); !st) return st;
+    bool drained = Drain();
+    now = json::NowMs();
+    if (indexer_.ShouldFlush(now, drained)) {
+      if (Status st = indexer_.Flush(catchup_.Positions()); !st) return st;
+    }
+    // Holes are taken only when a rewind may go out: ones seen during the
+    // pause stay counted (a burst of them may be the last input for a while).
+    if (now - last_hole_rewind_ms_ >= o_.hole_rewind_interval_ms && indexer_.TakeHoles()) {
+      last_hole_rewind_ms_ = now;
+      catchup_.RequestRewindAll();
+    }
+    return catchup_.HandleReplies(now);
+  }
+
+  Status Wait() {
+    std::vector<zmq::pollitem_t> items;
+    items.push_back({sub_.socket().handle(), 0, ZMQ_POLLIN, 0});
+    for (zmq::socket_t* s : catchup_.sockets()) items.push_back({s->handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, shutdown::Fd(), ZMQ_POLLIN, 0});
+    items.push_back({nullptr, indexer_.wake_fd(), ZMQ_POLLIN, 0});
+    // Pending lines wait for the commit thread (wake_fd) or their age limit.
+    long timeout = indexer_.pending() ? kPendingPollMs : 100;
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) return wire::FromZmq("poll", e);
+    }
+    if (items.back().revents & ZMQ_POLLIN) indexer_.ClearWake();
+    return Status::Ok();
+  }
+
+  // Receives what is waiting, up to a batch; true when the queue ran dry.
+  bool Drain() {
+    while (!indexer_.Full()) {
+      wire::Message msg;
+      auto got = sub_.Receive(&msg, 0);
+      if (!got) {
+        log::Warn("dropped malformed message", {{"error", got.status().message()}});
+        continue;
+      }
+      if (!*got) return true;
+      bool trust = o_.control_endpoints.empty() || catchup_.Observe(msg.header);
+      indexer_.Add(msg.body, trust, json::NowMs());
+    }
+    return false;
+  }
+
+  const SubscribeOptions& o_;
+  Indexer& indexer_;
+  wire::Subscriber sub_;
+  CatchUp catchup_;
+  int64_t last_hole_rewind_ms_ = 0;
+};
+
+}  // namespace
+
+Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, Indexer& indexer) {
+  SubscribeLoop loop(ctx, options, indexer);
+  return loop.Run();
+}
+
+}  // namespace trace

@@ -1,0 +1,32 @@
+// The two ways trace-index receives lines: a pipe (--stdin: JSONL until
+// EOF) and ZeroMQ SUB sockets with the catch-up control links. Both group
+// commit through an Indexer and stop cleanly on SIGINT/SIGTERM after
+// committing what they hold.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/index/indexer.h"
+#include "common/base/status.h"
+
+namespace trace {
+
+// Reads JSONL from fd until EOF (a final line without newline included),
+// committing as it goes; returns once everything is committed.
+Status RunStdinLoop(int fd, Indexer& indexer);
+
+struct SubscribeOptions {
+  std::vector<std::string> sub_endpoints;
+  std::vector<std::string> control_endpoints;  // empty: no catch-up
+  int silence_ms = 1000;
+  int hole_rewind_interval_ms = 5000;
+};
+
+// Receives until shutdown is requested; returns once everything received
+// is committed.
+Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, Indexer& indexer);
+
+}  // namespace trace

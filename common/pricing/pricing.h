@@ -1,0 +1,98 @@
+// Token prices and cost. The table is deploy/prices.json (USD per million
+// tokens per model, with long-context rates for models that have them),
+// compiled into every binary and overridable by --prices FILE / TRACE_PRICES.
+// Unknown models have no cost (nullopt) and are listed, never priced at zero.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+
+namespace trace {
+
+struct TokenRates {
+  double input = 0, output = 0, cache_write = 0, cache_read = 0;  // USD per 1M tokens
+};
+
+struct ModelPrice {
+  std::string id;
+  std::vector<std::string> aliases;
+  TokenRates standard;
+  std::optional<TokenRates> long_context;  // above the threshold, when offered
+};
+
+struct TokenUsage {
+  uint64_t input = 0, output = 0, cache_creation = 0, cache_read = 0;
+};
+
+class PriceTable {
+ public:
+  // Parses and validates the prices.json format (every rate a number >= 0,
+  // ids unique). origin names the text in errors ("prices 'x.json'").
+  static Result<PriceTable> Parse(std::string_view json, std::string_view origin);
+  static Result<PriceTable> Load(const std::string& path);
+  // The table compiled from deploy/prices.json at build time.
+  static const PriceTable& Embedded();
+  // path if not empty, else $TRACE_PRICES if set, else Embedded().
+  static Result<PriceTable> Resolve(const std::string& path);
+
+  // The price of a model id as Claude Code writes it ("claude-sonnet-4-5-
+  // 20250929", "us.anthropic.claude-3-5-haiku-20241022-v1:0"), or nullptr.
+  const ModelPrice* Find(std::string_view model) const;
+  // USD for tokens of a model in a tier ("standard" | "long"); nullopt when
+  // the model is unknown. "long" falls back to standard rates for models
+  // without long-context rates.
+  std::optional<double> Cost(std::string_view model, std::string_view tier,
+                             const TokenUsage& tokens) const;
+
+  const std::vector<ModelPrice>& models() const { return models_; }
+  const std::string& origin() const { return origin_; }
+
+ private:
+  std::vector<ModelPrice> models_;
+  std::string origin_;
+};
+
+// Strips a date suffix, a Bedrock/Vertex prefix and a version suffix:
+// "us.anthropic.claude-opus-4-1-20250805-v1:0" -> "claude-opus-4-1".
+std::string NormalizeModelId(std::string_view model);
+
+// Cost of many (model, tier, tokens) buckets, totalled per model. Buckets of
+// unknown models make their model's cost and the grand total null (a partial
+// sum would understate); the priced part stays visible as known_total.
+class CostSummary {
+ public:
+  explicit CostSummary(const PriceTable& prices) : prices_(prices) {}
+  void Add(const std::string& model, std::string_view tier, const TokenUsage& tokens);
+  std::optional<double> Total() const;
+  double KnownTotal() const { return known_total_; }
+  // nullopt for an unknown model.
+  std::optional<double> ModelCost(const std::string& model) const;
+  const std::set<std::string>& UnknownModels() const { return unknown_; }
+  // {"total": x|null, "known_total": x, "by_model": {...}, "unknown_models": [...]}
+  std::string ToJson() const;
+
+ private:
+  const PriceTable& prices_;
+  std::map<std::string, double> known_;  // model -> USD
+  std::set<std::string> unknown_;
+  double known_total_ = 0;
+};
+
+// USD rounded to a millionth (what reports show; keeps JSON free of
+// 0.30000000000000004 noise).
+double RoundUsd(double usd);
+
+// Adds "cost_usd" to a session or task aggregate (proto/storage.md: its
+// "usage_buckets" of model x tier token counts):
+// the CostSummary JSON above. Returns the aggregate JSON with that member
+// appended (replacing an existing one).
+Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const PriceTable& prices);
+
+}  // namespace trace

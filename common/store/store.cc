@@ -1,0 +1,276 @@
+// See store.h. Opening read-only, the MDB_MAP_RESIZED dance, and the point
+// reads (events, aggregates, usage buckets). Event queries: store_query.cc.
+#include "common/store/store.h"
+
+#include <mutex>
+
+#include "common/event/aggregate.h"
+#include "common/store/lmdb.h"
+#include "common/store/store_schema.h"
+
+namespace trace {
+
+using lmdb::Val;
+using lmdb::View;
+
+bool EventFilter::Empty() const {
+  return session_id.empty() && task_id.empty() && tool_name.empty() && trace_id.empty() &&
+         event_type.empty() && !from_ms && !to_ms;
+}
+
+Result<std::unique_ptr<Store>> Store::OpenReadOnly(const Options& options) {
+  EnvOptions eo;
+  eo.dir = options.dir;
+  eo.max_readers = options.max_readers;
+  auto env = OpenEnv(eo);
+  if (!env) return env.status();
+  std::unique_ptr<Store> s(new Store());
+  s->dir_ = options.dir;
+  s->env_ = *env;
+  s->dbs_ = std::make_unique<StoreDbs>();
+  lmdb::Txn txn;
+  int rc = txn.Begin(s->env_, MDB_RDONLY);
+  if (rc == MDB_MAP_RESIZED) {
+    mdb_env_set_mapsize(s->env_, 0);
+    rc = txn.Begin(s->env_, MDB_RDONLY);
+  }
+  std::string what = "open db '" + options.dir + "'";
+  if (rc != 0) return lmdb::FromMdb(what, rc);
+  if (Status st = OpenDbs(txn.get(), false, s->dbs_.get()); !st) return st.Wrap(what);
+  if (Status st = CheckSchema(txn.get(), *s->dbs_, false); !st) return st.Wrap(what);
+  if (Status st = txn.Commit(); !st) return st.Wrap(what);  // keeps the dbi handles
+  return s;
+}
+
+Store::~Store() {
+  if (env_) mdb_env_close(env_);
+}
+
+Status Store::Read(const std::function<Status(MDB_txn*, const StoreDbs&)>& fn) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    {
+      std::shared_lock lock(resize_mu_);
+      lmdb::Txn txn;
+      int rc = txn.Begin(env_, MDB_RDONLY);
+      if (rc == 0) return fn(txn.get(), *dbs_);
+      if (rc != MDB_MAP_RESIZED) return lmdb::FromMdb("read txn", rc);
+    }
+    // The writer grew the map: adopt its size with no txn of ours active.
+    std::unique_lock lock(resize_mu_);
+    int rc = mdb_env_set_mapsize(env_, 0);
+    if (rc != 0) return lmdb::FromMdb("adopt map size", rc);
+  }
+  return Status::Error("read txn: map keeps being resized");
+}
+
+namespace {
+
+// Reads key from dbi into *out; false (ok) when absent.
+Result<bool> GetString(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string* out) {
+  MDB_val k = Val(key), v;
+  int rc = mdb_get(txn, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return lmdb::FromMdb("get", rc);
+  out->assign(View(v));
+  return true;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> Store::GetValue(MDB_dbi StoreDbs::*db, std::string_view key) {
+  std::optional<std::string> out;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    std::string v;
+    auto r = GetString(txn, d.*db, key, &v);
+    if (!r) return r.status();
+    if (*r) out = std::move(v);
+    return Status::Ok();
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Store::ScanPrefix(
+    MDB_dbi StoreDbs::*db, std::string_view prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, d.*db); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k = Val(prefix), v;
+    int rc = c.Get(&k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+    for (; rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
+      std::string_view key = View(k);
+      if (key.substr(0, prefix.size()) != prefix) break;
+      out.emplace_back(std::string(key), std::string(View(v)));
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("scan", rc);
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<std::optional<std::string>> Store::GetEvent(uint64_t seq) {
+  return GetValue(&StoreDbs::events, lmdb::Be64(seq));
+}
+
+Result<std::optional<std::string>> Store::GetEventBySpanId(const std::string& span_id) {
+  std::optional<std::string> out;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    std::string seq, v;
+    auto r = GetString(txn, d.ids, span_id, &seq);
+    if (!r || !*r) return r.status();
+    r = GetString(txn, d.events, seq, &v);
+    if (!r) return r.status();
+    if (*r) out = std::move(v);
+    return Status::Ok();
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<uint64_t> Store::LastSeq() {
+  uint64_t seq = 0;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, d.events); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k, v;
+    int rc = c.Get(&k, &v, MDB_LAST);
+    if (rc == 0 && k.mv_size == 8) seq = lmdb::GetBe64(k.mv_data);
+    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("last seq", rc);
+  });
+  if (!st) return st;
+  return seq;
+}
+
+Result<std::optional<std::string>> Store::GetSession(const std::string& id) {
+  return GetValue(&StoreDbs::sessions, id);
+}
+
+Result<std::optional<std::string>> Store::GetTask(const std::string& id) {
+  return GetValue(&StoreDbs::tasks, id);
+}
+
+Result<SessionPage> Store::ListSessions(size_t limit, size_t offset) {
+  SessionPage page;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    MDB_stat stat;
+    mdb_stat(txn, d.sessions_by_activity, &stat);
+    page.total = stat.ms_entries;
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, d.sessions_by_activity); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k, v;
+    size_t skipped = 0;
+    for (int rc = c.Get(&k, &v, MDB_LAST); rc == 0 && page.sessions.size() < limit;
+         rc = c.Get(&k, &v, MDB_PREV)) {
+      if (skipped++ < offset || k.mv_size < 8) continue;
+      std::string value;
+      auto r = GetString(txn, d.sessions, View(k).substr(8), &value);
+      if (!r) return r.status();
+      if (*r) page.sessions.push_back(std::move(value));
+    }
+    return Status::Ok();
+  });
+  if (!st) return st;
+  return page;
+}
+
+Result<std::vector<std::string>> Store::ListTools() {
+  auto all = ScanPrefix(&StoreDbs::tools, "");
+  if (!all) return all.status();
+  std::vector<std::string> out;
+  for (auto& [k, v] : *all) out.push_back(std::move(v));
+  return out;
+}
+
+namespace {
+
+UsageBucket BucketFrom(const TokenCounts& c) {
+  UsageBucket b;
+  b.input_tokens = c.input;
+  b.output_tokens = c.output;
+  b.cache_creation_input_tokens = c.cache_creation;
+  b.cache_read_input_tokens = c.cache_read;
+  b.messages = c.messages;
+  return b;
+}
+
+// Splits "a\0b\0c" into its parts.
+std::vector<std::string> SplitNul(std::string_view s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == '\0') {
+      parts.emplace_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+}  // namespace
+
+Result<std::vector<UsageBucket>> Store::SessionUsage(const std::string& session_id) {
+  std::vector<UsageBucket> out;
+  auto add = [&](const std::string& json) -> Status {
+    auto a = Aggregate::FromJson(json, "session_id");
+    if (!a) return a.status();
+    for (const auto& [key, c] : a->usage) {
+      UsageBucket b = BucketFrom(c);
+      b.session_id = a->id;
+      b.model = key.first;
+      b.tier = key.second;
+      out.push_back(std::move(b));
+    }
+    return Status::Ok();
+  };
+  if (!session_id.empty()) {
+    auto one = GetSession(session_id);
+    if (!one) return one.status();
+    if (*one) {
+      if (Status st = add(**one); !st) return st;
+    }
+    return out;
+  }
+  auto all = ScanPrefix(&StoreDbs::sessions, "");
+  if (!all) return all.status();
+  for (const auto& [k, v] : *all) {
+    if (Status st = add(v); !st) return st;
+  }
+  return out;
+}
+
+namespace {
+
+Result<std::vector<UsageBucket>> BucketsOf(
+    const Result<std::vector<std::pair<std::string, std::string>>>& rows, bool with_session) {
+  if (!rows) return rows.status();
+  std::vector<UsageBucket> out;
+  for (const auto& [k, v] : *rows) {
+    auto c = TokenCountsFromJson(v);
+    if (!c) return c.status();
+    std::vector<std::string> parts = SplitNul(k);
+    size_t n = with_session ? 4 : 3;
+    if (parts.size() != n) return Status::Error("corrupt usage bucket key");
+    UsageBucket b = BucketFrom(*c);
+    size_t i = 0;
+    if (with_session) b.session_id = parts[i++];
+    b.day = parts[i++];
+    b.model = parts[i++];
+    b.tier = parts[i++];
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<UsageBucket>> Store::DailyUsage() {
+  return BucketsOf(ScanPrefix(&StoreDbs::usage_by_day, ""), false);
+}
+
+Result<std::vector<UsageBucket>> Store::SessionDailyUsage(const std::string& session_id) {
+  std::string prefix = session_id.empty() ? std::string() : session_id + std::string(1, '\0');
+  return BucketsOf(ScanPrefix(&StoreDbs::usage_by_session_day, prefix), true);
+}
+
+}  // namespace trace

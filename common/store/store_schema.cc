@@ -1,0 +1,119 @@
+// See store_schema.h.
+#include "common/store/store_schema.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "common/store/store.h"
+
+namespace trace {
+
+std::array<const std::string*, kKeyedIndexes> IndexedFields(const EventKeys& k) {
+  return {&k.session_id, &k.task_id, &k.tool_name, &k.trace_id, &k.event_type};
+}
+
+void PutIndexEntry(char* out, uint64_t seq, int64_t ts_ms) {
+  lmdb::PutBe64(out, seq);
+  lmdb::PutBe64(out + 8, lmdb::BiasTs(ts_ms));
+}
+
+std::string IndexEntry(uint64_t seq, int64_t ts_ms) {
+  std::string s(kIndexEntrySize, '\0');
+  PutIndexEntry(s.data(), seq, ts_ms);
+  return s;
+}
+
+Result<MDB_env*> OpenEnv(const EnvOptions& o) {
+  std::string what = "open db '" + o.dir + "'";
+  std::error_code ec;
+  if (o.writer) {
+    std::filesystem::create_directories(o.dir, ec);
+    if (ec) return Status::Error(what + ": " + ec.message());
+  } else if (!std::filesystem::exists(o.dir + "/data.mdb", ec)) {
+    return Status::Error(what + ": no store there (is trace-index running with this --db?)");
+  }
+  MDB_env* env = nullptr;
+  int rc = mdb_env_create(&env);
+  if (rc != 0) return lmdb::FromMdb(what, rc);
+  mdb_env_set_maxdbs(env, 32);
+  mdb_env_set_maxreaders(env, o.max_readers);
+  if (o.writer) mdb_env_set_mapsize(env, o.map_size ? o.map_size : (size_t{1} << 30));
+  unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+  if (!o.writer) flags |= MDB_RDONLY;
+  // Durable: a commit fdatasyncs the data pages (and the meta pages written
+  // before); its own meta page is synced by the next commit or
+  // mdb_env_sync (StoreWriter::SyncToDisk), one fsync per commit instead of two.
+  if (o.writer) flags |= o.durable ? MDB_NOMETASYNC : MDB_NOSYNC;
+  rc = mdb_env_open(env, o.dir.c_str(), flags, 0644);
+  if (rc != 0) {
+    mdb_env_close(env);
+    return lmdb::FromMdb(what, rc);
+  }
+  return env;
+}
+
+namespace {
+
+Status OpenOne(MDB_txn* txn, const char* name, unsigned flags, bool create, MDB_dbi* dbi) {
+  int rc = mdb_dbi_open(txn, name, flags | (create ? MDB_CREATE : 0), dbi);
+  if (rc == MDB_NOTFOUND) return Status::Error(std::string("database '") + name + "' missing");
+  return rc == 0 ? Status::Ok() : lmdb::FromMdb(std::string("open database '") + name + "'", rc);
+}
+
+}  // namespace
+
+Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* d) {
+  const unsigned kDup = MDB_DUPSORT | MDB_DUPFIXED;
+  struct Spec {
+    const char* name;
+    unsigned flags;
+    MDB_dbi* dbi;
+  } specs[] = {
+      {"meta", 0, &d->meta},
+      {"events", 0, &d->events},
+      {"ids", 0, &d->ids},
+      {"by_session", kDup, &d->by_session},
+      {"by_task", kDup, &d->by_task},
+      {"by_tool", kDup, &d->by_tool},
+      {"by_trace", kDup, &d->by_trace},
+      {"by_type", kDup, &d->by_type},
+      {"by_time", kDup, &d->by_time},
+      {"sessions", 0, &d->sessions},
+      {"sessions_by_activity", 0, &d->sessions_by_activity},
+      {"tasks", 0, &d->tasks},
+      {"tools", 0, &d->tools},
+      {"tool_calls", 0, &d->tool_calls},
+      {"messages", 0, &d->messages},
+      {"usage_by_day", 0, &d->usage_by_day},
+      {"usage_by_session_day", 0, &d->usage_by_session_day},
+      {"sources", 0, &d->sources},
+      {"publishers", 0, &d->publishers},
+  };
+  for (const Spec& s : specs) {
+    if (Status st = OpenOne(txn, s.name, s.flags, create, s.dbi); !st) return st;
+  }
+  return Status::Ok();
+}
+
+Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init) {
+  MDB_val k = lmdb::Val(kMetaSchemaVersion), v;
+  int rc = mdb_get(txn, dbs.meta, &k, &v);
+  std::string want = std::to_string(kSchemaVersion);
+  if (rc == MDB_NOTFOUND && init) {
+    MDB_val nv = lmdb::Val(want);
+    rc = mdb_put(txn, dbs.meta, &k, &nv, 0);
+    return rc == 0 ? Status::Ok() : lmdb::FromMdb("write schema version", rc);
+  }
+  if (rc == MDB_NOTFOUND) return Status::Error("store has no schema version (not a claude-trace store)");
+  if (rc != 0) return lmdb::FromMdb("read schema version", rc);
+  if (lmdb::View(v) != want) {
+    return Status::Error("store schema version " + std::string(lmdb::View(v)) +
+                         " is not the supported version " + want +
+                         " (rebuild it: move the db away and re-index)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace trace

@@ -1,0 +1,478 @@
+// Unit tests of the store: append, dedupe, raw events, every index and
+// query path, and the aggregates (tool calls counted once across hook and
+// transcript channels, token usage once per API message, map growth).
+#include "common/store/store.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+
+#include "common/json/json.h"
+#include "common/store/store_verify.h"
+#include "common/store/store_writer.h"
+
+namespace trace {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    OpenWriter(0);
+  }
+  void TearDown() override {
+    builder_.reset();
+    writer_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void OpenWriter(size_t map_size) {
+    builder_.reset();
+    writer_.reset();
+    StoreWriter::Options o;
+    o.dir = dir_.string();
+    o.durable = false;
+    o.map_size = map_size;
+    auto w = StoreWriter::Open(o);
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    writer_ = std::move(*w);
+    builder_ = std::make_unique<BatchBuilder>(*writer_, 1000);
+  }
+  std::unique_ptr<Store> Reader() {
+    auto r = Store::OpenReadOnly({dir_.string()});
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r ? std::move(*r) : nullptr;
+  }
+  BatchStats Append(const std::vector<std::string>& lines) {
+    std::vector<IncomingLine> in;
+    for (const auto& l : lines) in.push_back({l, true});
+    PreparedBatch batch;
+    Status st = builder_->Build(in, {}, &batch);
+    EXPECT_TRUE(st.ok()) << st.message();
+    if (st) st = writer_->Commit(batch);
+    EXPECT_TRUE(st.ok()) << st.message();
+    builder_->Retire(batch.id);
+    return batch.stats;
+  }
+  // Writes key = value into a named database behind the writer's back (the
+  // writer must be closed).
+  void Tamper(const char* db, std::string_view key, std::string_view value, unsigned db_flags = 0) {
+    EnvOptions eo;
+    eo.dir = dir_.string();
+    eo.writer = true;
+    auto env = OpenEnv(eo);
+    ASSERT_TRUE(env.ok()) << env.status().message();
+    MDB_txn* txn;
+    ASSERT_EQ(mdb_txn_begin(*env, nullptr, 0, &txn), 0);
+    MDB_dbi dbi;
+    ASSERT_EQ(mdb_dbi_open(txn, db, db_flags, &dbi), 0);
+    MDB_val k = lmdb::Val(key), v = lmdb::Val(value);
+    ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(*env);
+  }
+  static rapidjson::Document Parse(const std::string& s) {
+    rapidjson::Document d;
+    d.Parse(s.c_str());
+    EXPECT_FALSE(d.HasParseError()) << s;
+    return d;
+  }
+  rapidjson::Document Session(const std::string& id) {
+    auto s = Reader()->GetSession(id);
+    EXPECT_TRUE(s.ok() && s->has_value()) << id;
+    return Parse(s.ok() && s->has_value() ? **s : "{}");
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<BatchBuilder> builder_;
+};
+
+std::string Hook(const std::string& span, const std::string& type, int64_t ts,
+                 const std::string& session = "s1", const std::string& tool = "",
+                 const std::string& tool_use_id = "", const std::string& extra = "") {
+  std::string s = R"({"span_id":")" + span + R"(","kind":"hook","event_type":")" + type +
+                  R"(","session_id":")" + session + R"(","timestamp":)" + std::to_string(ts);
+  if (!tool.empty()) s += R"(,"tool_name":")" + tool + "\"";
+  if (!tool_use_id.empty()) s += R"(,"tool_use_id":")" + tool_use_id + "\"";
+  return s + extra + "}";
+}
+
+std::string Assistant(const std::string& span, int64_t ts, const std::string& msg_id,
+                      int64_t input, int64_t output, const std::string& content = "[]",
+                      const std::string& model = "claude-opus-4-6") {
+  return R"({"span_id":")" + span +
+         R"(","kind":"transcript","event_type":"assistant","session_id":"s1","timestamp":)" +
+         std::to_string(ts) + R"(,"data":{"type":"assistant","requestId":"req_1","message":{"id":")" +
+         msg_id + R"(","model":")" + model + R"(","content":)" + content +
+         R"(,"usage":{"input_tokens":)" + std::to_string(input) +
+         R"(,"cache_creation_input_tokens":10,"cache_read_input_tokens":20,"output_tokens":)" +
+         std::to_string(output) + "}}}}";
+}
+
+std::string ToolResult(const std::string& span, int64_t ts, const std::string& id, bool error) {
+  return R"({"span_id":")" + span +
+         R"(","kind":"transcript","event_type":"user","session_id":"s1","timestamp":)" +
+         std::to_string(ts) +
+         R"(,"data":{"type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":")" +
+         id + R"(","content":"x","is_error":)" + (error ? "true" : "false") + "}]}}}";
+}
+
+TEST_F(StoreTest, AppendsAndReadsBySeqAndSpanId) {
+  BatchStats st = Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000)});
+  EXPECT_EQ(st.stored, 2u);
+  auto r = Reader();
+  EXPECT_EQ(*r->LastSeq(), 2u);
+  auto e = r->GetEvent(2);
+  ASSERT_TRUE(e.ok() && e->has_value());
+  auto d = Parse(**e);
+  EXPECT_EQ(d["seq"].GetInt(), 2);
+  EXPECT_STREQ(d["span_id"].GetString(), "b");
+  auto by_span = r->GetEventBySpanId("a");
+  ASSERT_TRUE(by_span.ok() && by_span->has_value());
+  EXPECT_EQ(Parse(**by_span)["seq"].GetInt(), 1);
+  EXPECT_FALSE(r->GetEvent(3)->has_value());
+  EXPECT_FALSE(r->GetEventBySpanId("zzz")->has_value());
+}
+
+TEST_F(StoreTest, DropsDuplicateSpanIdsAcrossAndWithinBatches) {
+  Append({Hook("a", "SessionStart", 1000)});
+  BatchStats st = Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000),
+                           Hook("b", "Stop", 2000)});
+  EXPECT_EQ(st.stored, 1u);
+  EXPECT_EQ(st.duplicates, 2u);
+  EXPECT_EQ(*Reader()->LastSeq(), 2u);
+  EXPECT_EQ(Session("s1")["events"].GetInt(), 2);
+  EXPECT_EQ(writer_->duplicates(), 2u);
+}
+
+// The Indexer builds a batch while the previous one is still being
+// committed: the builder must see what the uncommitted batch holds.
+TEST_F(StoreTest, BuildsOnBatchesNotCommittedYet) {
+  const std::string p = Hook("p", "PreToolUse", 1000, "s1", "Bash", "tu1"),
+                    a = Hook("a", "Notification", 1001),
+                    q = Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1");
+  PreparedBatch first, second;
+  ASSERT_TRUE(builder_->Build({{p, true}, {a, true}}, {}, &first).ok());
+  ASSERT_TRUE(builder_->Build({{a, true}, {q, true}}, {}, &second).ok());
+  EXPECT_EQ(second.stats.duplicates, 1u);  // "a" is only in the uncommitted batch
+  EXPECT_EQ(second.stats.stored, 1u);
+  ASSERT_TRUE(writer_->Commit(first).ok());
+  builder_->Retire(first.id);
+  ASSERT_TRUE(writer_->Commit(second).ok());
+  builder_->Retire(second.id);
+  EXPECT_EQ(*Reader()->LastSeq(), 3u);
+  auto post = Parse(**Reader()->GetEventBySpanId("q"));
+  EXPECT_EQ(post["seq"].GetInt(), 3);
+  EXPECT_EQ(post["duration_ms"].GetInt(), 400);  // paired with the uncommitted Pre
+  auto s = Session("s1");
+  EXPECT_EQ(s["events"].GetInt(), 3);
+  EXPECT_EQ(s["open_tool_calls"].GetInt(), 0);
+  EXPECT_EQ(writer_->duplicates(), 1u);
+  // Retired: a resend of "a" is found in the store itself.
+  EXPECT_EQ(Append({Hook("a", "Notification", 1001)}).duplicates, 1u);
+}
+
+TEST_F(StoreTest, RefusesASecondWriter) {
+  StoreWriter::Options o;
+  o.dir = dir_.string();
+  auto second = StoreWriter::Open(o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("another trace-index is writing this store"),
+            std::string::npos)
+      << second.status().message();
+  builder_.reset();
+  writer_.reset();  // the lock goes with the writer
+  EXPECT_TRUE(StoreWriter::Open(o).ok());
+}
+
+TEST_F(StoreTest, StoresInvalidLinesAsRawEvents) {
+  BatchStats st = Append({"this is not json", R"({"kind":"hook"})", "{\"x\":\"\xff\"}"});
+  EXPECT_EQ(st.stored, 3u);
+  EXPECT_EQ(st.invalid, 3u);
+  auto d = Parse(**Reader()->GetEvent(1));
+  EXPECT_STREQ(d["event_type"].GetString(), "raw");
+  EXPECT_STREQ(d["raw"].GetString(), "this is not json");
+  EXPECT_TRUE(d.HasMember("parse_error"));
+  EXPECT_TRUE(json::IsValidUtf8(**Reader()->GetEvent(3)));
+  // The same bad line again is a duplicate, not a second event.
+  EXPECT_EQ(Append({"this is not json"}).duplicates, 1u);
+}
+
+class QueryTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    // seq 1..40: sessions s0..s3 round robin, tools Bash/Read alternating,
+    // timestamps 1000, 2000, ...; event types PreToolUse except every 5th Stop.
+    std::vector<std::string> lines;
+    for (int i = 1; i <= 40; ++i) {
+      std::string type = i % 5 == 0 ? "Stop" : "PreToolUse";
+      lines.push_back(Hook("e" + std::to_string(i), type, i * 1000, "s" + std::to_string(i % 4),
+                           i % 2 ? "Bash" : "Read", "", R"(,"trace_id":"t)" + std::to_string(i % 3) + "\""));
+    }
+    Append(lines);
+    reader_ = Reader();
+  }
+  std::vector<int> Seqs(const EventQuery& q, uint64_t* total = nullptr) {
+    auto page = reader_->QueryEvents(q);
+    EXPECT_TRUE(page.ok()) << page.status().message();
+    std::vector<int> out;
+    for (const auto& e : page->events) out.push_back(Parse(e)["seq"].GetInt());
+    if (total) *total = page->total;
+    // The response-body form of every query: the same events, verbatim and
+    // comma-joined after what was already in the buffer, and the same total.
+    std::string joined = "[", body = "[";
+    for (size_t i = 0; i < page->events.size(); ++i) joined += (i ? "," : "") + page->events[i];
+    auto appended = reader_->AppendEventsJson(q, &body);
+    EXPECT_TRUE(appended.ok()) << appended.status().message();
+    EXPECT_EQ(body, joined);
+    if (appended.ok()) {
+      EXPECT_EQ(*appended, page->total);
+    }
+    return out;
+  }
+  std::unique_ptr<Store> reader_;
+};
+
+TEST_F(QueryTest, NoFilterIsNewestFirstWithTotalOffsetAndCursor) {
+  EventQuery q;
+  q.limit = 3;
+  uint64_t total = 0;
+  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{40, 39, 38}));
+  EXPECT_EQ(total, 40u);
+  q.offset = 2;
+  EXPECT_EQ(Seqs(q), (std::vector<int>{38, 37, 36}));
+  q.offset = 0;
+  q.before_seq = 10;
+  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{9, 8, 7}));
+  EXPECT_EQ(total, 40u);
+}
+
+TEST_F(QueryTest, SingleIndexFilters) {
+  EventQuery q;
+  q.filter.session_id = "s1";
+  uint64_t total = 0;
+  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{37, 33, 29, 25, 21, 17, 13, 9, 5, 1}));
+  EXPECT_EQ(total, 10u);
+  q.before_seq = 20;
+  q.limit = 2;
+  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{17, 13}));
+  EXPECT_EQ(total, 10u);
+  EventQuery t;
+  t.filter.trace_id = "t0";
+  t.limit = 2;
+  t.offset = 1;
+  EXPECT_EQ(Seqs(t), (std::vector<int>{36, 33}));
+  EventQuery none;
+  none.filter.tool_name = "Nope";
+  EXPECT_TRUE(Seqs(none, &total).empty());
+  EXPECT_EQ(total, 0u);
+}
+
+TEST_F(QueryTest, CombinedFiltersAndTimeRange) {
+  EventQuery q;
+  q.filter.session_id = "s1";
+  q.filter.event_type = "Stop";
+  uint64_t total = 0;
+  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{25, 5}));
+  EXPECT_EQ(total, 2u);
+  q.filter.from_ms = 6000;
+  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{25}));
+  EventQuery t;
+  t.filter.from_ms = 3000;
+  t.filter.to_ms = 6000;
+  EXPECT_EQ(Seqs(t, &total), (std::vector<int>{6, 5, 4, 3}));
+  EXPECT_EQ(total, 4u);
+  t.filter.tool_name = "Bash";
+  EXPECT_EQ(Seqs(t, &total), (std::vector<int>{5, 3}));
+}
+
+TEST_F(QueryTest, EventsAfterIsOldestFirst) {
+  EventFilter f;
+  f.tool_name = "Read";
+  auto r = reader_->EventsAfter(30, f, 3);
+  ASSERT_TRUE(r.ok());
+  std::vector<int> seqs;
+  for (const auto& e : *r) seqs.push_back(Parse(e)["seq"].GetInt());
+  EXPECT_EQ(seqs, (std::vector<int>{32, 34, 36}));
+  auto all = reader_->EventsAfter(38, EventFilter{}, 10);
+  ASSERT_EQ(all->size(), 2u);
+}
+
+TEST_F(QueryTest, SessionsByMostRecentActivity) {
+  Append({Hook("late", "Stop", 100000, "s2")});
+  auto page = Reader()->ListSessions(10, 0);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->total, 4u);
+  std::vector<std::string> ids;
+  for (const auto& s : page->sessions) ids.push_back(Parse(s)["session_id"].GetString());
+  EXPECT_EQ(ids, (std::vector<std::string>{"s2", "s0", "s3", "s1"}));
+  auto second = Reader()->ListSessions(2, 1);
+  EXPECT_EQ(Parse(second->sessions[0])["session_id"].GetString(), std::string("s0"));
+}
+
+TEST_F(StoreTest, PairsPreAndPostAndFillsDuration) {
+  Append({Hook("p1", "PreToolUse", 1000, "s1", "Bash", "tu1"),
+          Hook("q1", "PostToolUse", 1250, "s1", "Bash", "tu1"),
+          Hook("p2", "PreToolUse", 2000, "s1", "Read", "tu2")});
+  auto post = Parse(**Reader()->GetEventBySpanId("q1"));
+  EXPECT_EQ(post["duration_ms"].GetInt(), 250);
+  auto s = Session("s1");
+  EXPECT_EQ(s["tool_calls"].GetInt(), 2);
+  EXPECT_EQ(s["open_tool_calls"].GetInt(), 1);
+  EXPECT_EQ(s["tools"]["Bash"]["duration"]["count"].GetInt(), 1);
+  EXPECT_EQ(s["tools"]["Bash"]["duration"]["max_ms"].GetInt(), 250);
+  EXPECT_EQ(s["tools"]["Read"]["open"].GetInt(), 1);
+}
+
+TEST_F(StoreTest, PostWithoutPreAndFailures) {
+  Append({Hook("q1", "PostToolUse", 1250, "s1", "Bash", "tu1", R"(,"duration_ms":40)"),
+          Hook("q2", "PostToolUseFailure", 1300, "s1", "Bash", "tu2"),
+          Hook("q3", "PostToolUse", 1400, "s1", "Edit", "", R"(,"duration_ms":7)")});
+  auto s = Session("s1");
+  EXPECT_EQ(s["tool_calls"].GetInt(), 3);
+  EXPECT_EQ(s["tool_failures"].GetInt(), 1);
+  EXPECT_EQ(s["open_tool_calls"].GetInt(), 0);
+  EXPECT_EQ(s["tools"]["Bash"]["duration"]["count"].GetInt(), 1);  // tu2 has no duration
+  EXPECT_EQ(s["tools"]["Edit"]["calls"].GetInt(), 1);
+  auto tools = Reader()->ListTools();
+  ASSERT_EQ(tools->size(), 2u);
+  EXPECT_EQ(Parse((*tools)[0])["failures"].GetInt(), 1);
+}
+
+TEST_F(StoreTest, HookAndTranscriptMentionsCountOneCall) {
+  std::string use = R"([{"type":"tool_use","id":"tu9","name":"Bash","input":{}}])";
+  // Out of order: the result line and the Post arrive before the tool_use.
+  Append({ToolResult("r", 1600, "tu9", true),
+          Hook("q", "PostToolUse", 1500, "s1", "Bash", "tu9", R"(,"duration_ms":500)"),
+          Hook("p", "PreToolUse", 1000, "s1", "Bash", "tu9"),
+          Assistant("a", 1001, "msg1", 5, 3, use)});
+  auto s = Session("s1");
+  EXPECT_EQ(s["tool_calls"].GetInt(), 1);
+  EXPECT_EQ(s["tool_failures"].GetInt(), 1);  // the transcript said is_error
+  EXPECT_EQ(s["open_tool_calls"].GetInt(), 0);
+  EXPECT_EQ(s["tools"]["Bash"]["duration"]["count"].GetInt(), 1);
+  EXPECT_EQ(s["tools"]["Bash"]["duration"]["sum_ms"].GetInt(), 500);
+  EXPECT_EQ(s["first_ts"].GetInt(), 1000);
+  EXPECT_EQ(s["last_ts"].GetInt(), 1600);
+}
+
+TEST_F(StoreTest, MeasuredDurationWinsWhateverTheReadOrder) {
+  std::string use = R"([{"type":"tool_use","id":"tu7","name":"Bash","input":{}}])";
+  // The transcript's tool_use/tool_result pair (600 ms apart) is read before
+  // the hook's PostToolUse with Claude Code's measured duration_ms.
+  Append({Assistant("a", 1000, "msg7", 5, 3, use), ToolResult("r", 1600, "tu7", false)});
+  EXPECT_EQ(Session("s1")["tools"]["Bash"]["duration"]["max_ms"].GetInt(), 600);
+  Append({Hook("p", "PreToolUse", 1010, "s1", "Bash", "tu7"),
+          Hook("q", "PostToolUse", 1510, "s1", "Bash", "tu7", R"(,"duration_ms":480)")});
+  rapidjson::Document session = Session("s1");
+  auto d = session["tools"]["Bash"]["duration"].GetObject();
+  EXPECT_EQ(d["count"].GetInt(), 1);
+  EXPECT_EQ(d["sum_ms"].GetInt(), 480);
+  EXPECT_EQ(d["min_ms"].GetInt(), 480);
+  EXPECT_EQ(d["max_ms"].GetInt(), 480);
+  // A later derived end never replaces the measured value.
+  Append({ToolResult("r2", 9000, "tu7", false)});
+  EXPECT_EQ(Session("s1")["tools"]["Bash"]["duration"]["sum_ms"].GetInt(), 480);
+}
+
+TEST_F(StoreTest, CountsTokensOncePerMessageWithMaxOutput) {
+  Append({Assistant("a1", 1000, "m1", 100, 5), Assistant("a2", 1001, "m1", 100, 40)});
+  Append({Assistant("a3", 1002, "m1", 100, 12), Assistant("a4", 1003, "m2", 7, 1),
+          Assistant("a5", 1004, "m3", 9, 9, "[]", "<synthetic>")});
+  auto s = Session("s1");
+  EXPECT_EQ(s["assistant_turns"].GetInt(), 2);
+  EXPECT_EQ(s["usage"]["input_tokens"].GetInt(), 107);
+  EXPECT_EQ(s["usage"]["output_tokens"].GetInt(), 41);
+  EXPECT_EQ(s["usage"]["cache_read_input_tokens"].GetInt(), 40);
+  EXPECT_EQ(s["usage"]["messages"].GetInt(), 2);
+  auto days = Reader()->DailyUsage();
+  ASSERT_EQ(days->size(), 1u);
+  EXPECT_EQ((*days)[0].day, "1970-01-01");
+  EXPECT_EQ((*days)[0].output_tokens, 41u);
+  auto sd = Reader()->SessionDailyUsage("s1");
+  ASSERT_EQ(sd->size(), 1u);
+  EXPECT_EQ((*sd)[0].session_id, "s1");
+}
+
+TEST_F(StoreTest, LongContextMessagesMoveToTheLongTier) {
+  Append({Assistant("a1", 1000, "m1", 150000, 5), Assistant("a2", 1001, "m1", 250000, 6)});
+  auto buckets = Reader()->SessionUsage("s1");
+  ASSERT_EQ(buckets->size(), 2u);
+  for (const auto& b : *buckets) {
+    if (b.tier == "long") {
+      EXPECT_EQ(b.input_tokens, 250000u);
+      EXPECT_EQ(b.messages, 1u);
+    } else {
+      EXPECT_EQ(b.tier, "standard");
+      EXPECT_EQ(b.input_tokens, 0u);
+      EXPECT_EQ(b.messages, 0u);
+    }
+  }
+}
+
+TEST_F(StoreTest, GrowsATinyMapAndReadersFollow) {
+  OpenWriter(64 * 1024);
+  auto reader = Reader();
+  ASSERT_EQ(*reader->LastSeq(), 0u);
+  size_t before = writer_->map_size();
+  std::string pad(900, 'x');
+  for (int b = 0; b < 20; ++b) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 100; ++i) {
+      std::string id = std::to_string(b * 100 + i);
+      lines.push_back(Hook("g" + id, "Notification", 1000 + b * 100 + i, "s" + id, "", "",
+                           R"(,"data":{"pad":")" + pad + "\"}"));
+    }
+    Append(lines);
+  }
+  EXPECT_GT(writer_->map_size(), before);
+  auto last = reader->LastSeq();
+  ASSERT_TRUE(last.ok()) << last.status().message();
+  EXPECT_EQ(*last, 2000u);
+  EXPECT_EQ(reader->ListSessions(5, 0)->total, 2000u);
+}
+
+TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
+  builder_.reset();
+  writer_.reset();
+  Tamper("meta", kMetaSchemaVersion, "999");
+  auto r = Store::OpenReadOnly({dir_.string()});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("schema version 999"), std::string::npos);
+  StoreWriter::Options o;
+  o.dir = dir_.string();
+  EXPECT_FALSE(StoreWriter::Open(o).ok());
+  EXPECT_FALSE(Store::OpenReadOnly({(dir_ / "missing").string()}).ok());
+}
+
+TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
+  std::string use = R"([{"type":"tool_use","id":"tu1","name":"Bash","input":{}}])";
+  Append({Assistant("a1", 1000, "m1", 100, 5, use), Hook("p", "PreToolUse", 1001, "s1", "Bash", "tu1")});
+  Append({Assistant("a2", 1002, "m1", 100, 50), Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1"),
+          ToolResult("r", 1500, "tu1", false), "garbage"});
+  builder_.reset();
+  writer_.reset();
+  auto clean = VerifyStore(dir_.string());
+  ASSERT_TRUE(clean.ok()) << clean.status().message();
+  EXPECT_EQ(clean->events, 6u);
+  EXPECT_TRUE(clean->ok()) << (clean->differences.empty() ? "" : clean->differences[0]);
+  Tamper("tools", "Bash", R"({"tool_name":"Bash","calls":7})");
+  auto tampered = VerifyStore(dir_.string());
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(tampered->difference_count, 1u);
+  EXPECT_NE(tampered->differences[0].find("tools 'Bash'"), std::string::npos);
+  // An index entry no event calls for (a seq that is not s1's).
+  Tamper("by_session", "s1", IndexEntry(99, 1001), MDB_DUPSORT | MDB_DUPFIXED);
+  tampered = VerifyStore(dir_.string());
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(tampered->difference_count, 2u);
+  EXPECT_NE(tampered->differences[1].find("by_session: 6 entries stored, 5 expected"), std::string::npos)
+      << tampered->differences[1];
+}
+
+}  // namespace
+}  // namespace trace

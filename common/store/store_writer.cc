@@ -1,0 +1,322 @@
+// See store_writer.h. One batch = one write txn; any MDB error aborts the
+// whole batch (LMDB guarantees the store stays at the previous commit) and,
+// for MDB_MAP_FULL, the map is doubled and the batch retried.
+#include "common/store/store_writer.h"
+
+#include <optional>
+
+#include <fcntl.h>
+#include <rapidjson/document.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+
+#include "common/json/json.h"
+#include "common/store/lmdb.h"
+#include "common/base/log.h"
+
+namespace trace {
+
+using lmdb::Val;
+using lmdb::View;
+
+namespace {
+
+constexpr int kMaxGrowRetries = 16;
+
+// One writer per store: a second trace-index on the same --db would assign
+// the same seqs. flock is released by the kernel when the process dies.
+Result<int> LockWriter(const std::string& dir) {
+  std::string path = dir + "/writer.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Errno("open '" + path + "'");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return Status::Error("another trace-index is writing this store");
+    return Status::Errno("lock '" + path + "'", err);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
+  EnvOptions eo;
+  eo.dir = options.dir;
+  eo.writer = true;
+  eo.durable = options.durable;
+  eo.map_size = options.map_size;
+  auto env = OpenEnv(eo);  // creates the directory
+  if (!env) return env.status();
+  std::unique_ptr<StoreWriter> w(new StoreWriter());
+  w->env_ = *env;
+  w->durable_ = options.durable;
+  w->dir_ = options.dir;
+  auto lock = LockWriter(options.dir);
+  if (!lock) return lock.status().Wrap("open db '" + options.dir + "'");
+  w->lock_fd_ = *lock;
+  int dead = 0;
+  mdb_reader_check(w->env_, &dead);  // slots of killed readers
+  if (Status st = w->Load(); !st) return st.Wrap("open db '" + options.dir + "'");
+  return w;
+}
+
+StoreWriter::~StoreWriter() {
+  if (env_) {
+    if (Status st = SyncToDisk(); !st) {  // the last commit's meta page
+      log::Warn("final sync failed: the last commit may not survive a power cut",
+                {{"db", dir_}, {"error", st.message()}});
+    }
+    mdb_env_close(env_);
+  }
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+size_t StoreWriter::map_size() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+Status StoreWriter::Load() {
+  lmdb::Txn txn;
+  if (int rc = txn.Begin(env_, 0); rc != 0) return lmdb::FromMdb("begin", rc);
+  if (Status st = OpenDbs(txn.get(), true, &dbs_); !st) return st;
+  if (Status st = CheckSchema(txn.get(), dbs_, true); !st) return st;
+  if (Status st = ReadState(txn.get()); !st) return st;
+  return txn.Commit();
+}
+
+// Its cursors close on return, before the txn ends (LMDB frees a write
+// txn's cursors at commit: closing one after that is a double free).
+Status StoreWriter::ReadState(MDB_txn* txn) {
+  lmdb::Cursor c;
+  MDB_val k, v;
+  c.Open(txn, dbs_.events);
+  if (c.Get(&k, &v, MDB_LAST) == 0 && k.mv_size == 8) last_seq_ = lmdb::GetBe64(k.mv_data);
+  k = Val(kMetaDuplicates);
+  if (mdb_get(txn, dbs_.meta, &k, &v) == 0 && v.mv_size == 8) duplicates_ = lmdb::GetBe64(v.mv_data);
+  lmdb::Cursor s;
+  s.Open(txn, dbs_.sources);
+  for (int rc = s.Get(&k, &v, MDB_FIRST); rc == 0; rc = s.Get(&k, &v, MDB_NEXT)) {
+    rapidjson::Document d;
+    d.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
+    if (d.HasParseError() || !d.IsObject()) return Status::Error("corrupt sources entry");
+    SourceOffset o{std::string(json::GetString(d, "path").value_or("")),
+                   static_cast<uint64_t>(json::GetInt(d, "offset").value_or(0))};
+    sources_[std::string(View(k))] = o;
+  }
+  lmdb::Cursor p;
+  p.Open(txn, dbs_.publishers);
+  for (int rc = p.Get(&k, &v, MDB_FIRST); rc == 0; rc = p.Get(&k, &v, MDB_NEXT)) {
+    rapidjson::Document d;
+    d.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
+    if (d.HasParseError() || !d.IsObject()) return Status::Error("corrupt publishers entry");
+    std::string epoch(json::GetString(d, "epoch").value_or("0"));
+    publishers_[std::string(View(k))] = {std::stoull(epoch, nullptr, 16),
+                                         static_cast<uint64_t>(json::GetInt(d, "pub_seq").value_or(0))};
+  }
+  return Status::Ok();
+}
+
+MDB_dbi StoreWriter::TableDbi(AggTable t) const {
+  switch (t) {
+    case AggTable::kSessions: return dbs_.sessions;
+    case AggTable::kTasks: return dbs_.tasks;
+    case AggTable::kTools: return dbs_.tools;
+    case AggTable::kToolCalls: return dbs_.tool_calls;
+    case AggTable::kMessages: return dbs_.messages;
+    case AggTable::kUsageByDay: return dbs_.usage_by_day;
+    case AggTable::kUsageBySessionDay: return dbs_.usage_by_session_day;
+  }
+  return dbs_.sessions;
+}
+
+Status StoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = Val(key), v = Val(value);
+  int rc = mdb_put(txn_, dbi, &k, &v, flags);
+  if (rc == 0) return Status::Ok();
+  last_rc_ = rc;
+  return lmdb::FromMdb("put", rc);
+}
+
+Status StoreWriter::OpenEventCursors() {
+  const MDB_dbi dbis[kEventTables] = {dbs_.events,  dbs_.ids,      dbs_.by_session, dbs_.by_task,
+                                      dbs_.by_tool, dbs_.by_trace, dbs_.by_type,    dbs_.by_time};
+  for (int t = 0; t < kEventTables; ++t) {
+    if (int rc = mdb_cursor_open(txn_, dbis[t], &cursors_[t]); rc != 0) {
+      last_rc_ = rc;
+      return lmdb::FromMdb("open cursor", rc);
+    }
+  }
+  return Status::Ok();
+}
+
+void StoreWriter::CloseEventCursors() {
+  for (MDB_cursor*& c : cursors_) {
+    if (c) mdb_cursor_close(c);
+    c = nullptr;
+  }
+}
+
+Status StoreWriter::PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = Val(key), v = Val(value);
+  int rc = mdb_cursor_put(cursors_[t], &k, &v, flags);
+  if (rc == 0) return Status::Ok();
+  last_rc_ = rc;
+  return lmdb::FromMdb("put", rc);
+}
+
+// A key's index entries in one put. Entries start with the big-endian
+// seq, which only grows: they follow every stored duplicate of the key, so
+// LMDB appends them (MDB_APPENDDUP: no search in the duplicates, full
+// pages). Should LMDB ever refuse, the rest go in with plain puts.
+Status StoreWriter::PutRun(EventTable t, const IndexRuns::Run& run, size_t entry_bytes) {
+  MDB_val k = Val(run.key);
+  MDB_val items[2] = {{entry_bytes, const_cast<char*>(run.entries)}, {run.count, nullptr}};
+  int rc = mdb_cursor_put(cursors_[t], &k, items, MDB_MULTIPLE | MDB_APPENDDUP);
+  for (size_t i = rc == MDB_KEYEXIST ? items[1].mv_size : run.count; i < run.count; ++i) {
+    MDB_val v = {entry_bytes, const_cast<char*>(run.entries + i * entry_bytes)};
+    if ((rc = mdb_cursor_put(cursors_[t], &k, &v, 0)) != 0) break;
+  }
+  if (rc == 0) return Status::Ok();
+  last_rc_ = rc;
+  return lmdb::FromMdb("put", rc);
+}
+
+Status StoreWriter::Commit(const PreparedBatch& batch) {
+  for (int attempt = 0;; ++attempt) {
+    last_rc_ = 0;
+    Status st = TryCommit(batch);
+    if (st) {
+      last_seq_ = batch.last_seq;
+      duplicates_ = batch.duplicates;
+      for (const auto& [id, o] : batch.sources) sources_[id] = o;
+      for (const auto& [id, p] : batch.publishers) publishers_[id] = p;
+      return st;
+    }
+    if (last_rc_ != MDB_MAP_FULL || attempt >= kMaxGrowRetries) return st;
+    std::unique_lock lock(map_mu_);  // no read txn of this process is open
+    size_t grown = map_size() * 2;
+    if (int rc = mdb_env_set_mapsize(env_, grown); rc != 0) return lmdb::FromMdb("grow map", rc);
+    log::Info("store map grown", {{"map_size", static_cast<uint64_t>(grown)}});
+  }
+}
+
+Status StoreWriter::SyncToDisk() {
+  if (!durable_) return Status::Ok();
+  int rc = mdb_env_sync(env_, 1);
+  return rc == 0 ? Status::Ok() : lmdb::FromMdb("sync", rc);
+}
+
+Status StoreWriter::TryCommit(const PreparedBatch& batch) {
+  lmdb::Txn txn;
+  if (int rc = txn.Begin(env_, 0); rc != 0) {
+    last_rc_ = rc;
+    return lmdb::FromMdb("begin write", rc);
+  }
+  txn_ = txn.get();
+  Status st = OpenEventCursors();
+  if (st) st = PutEvents(batch);
+  if (st) st = PutIndexes(batch);
+  CloseEventCursors();
+  if (st) st = WriteState(batch);
+  // The commit can hit MDB_MAP_FULL too (freelist pages); a failed write
+  // (ENOSPC, EIO) is not a reason to grow the map.
+  if (st) st = txn.Commit(&last_rc_);
+  if (!st && (last_rc_ == EIO || last_rc_ == ENOSPC || last_rc_ == EFBIG || last_rc_ == EDQUOT)) {
+    st = st.Wrap("write to " + dir_ + " (disk full?)");
+  }
+  txn_ = nullptr;
+  return st;
+}
+
+// Events go in by seq (appended); their ids entries in span_id order, so
+// each lands next to the one before (the cursor is mostly on its leaf
+// already). The builder found each span_id absent from the store and from
+// the batches in flight; MDB_NOOVERWRITE makes a broken promise an error,
+// not a second copy.
+Status StoreWriter::PutEvents(const PreparedBatch& batch) {
+  char seq_key[8];
+  for (const PreparedEvent& e : batch.events) {
+    lmdb::PutBe64(seq_key, e.seq);
+    if (Status st = PutAt(kEvents, {seq_key, 8}, e.json, MDB_APPEND); !st) return st;
+  }
+  for (uint32_t i : batch.by_span_id) {
+    const PreparedEvent& e = batch.events[i];
+    lmdb::PutBe64(seq_key, e.seq);
+    if (Status st = PutAt(kIds, e.span_id, {seq_key, 8}, MDB_NOOVERWRITE); !st) {
+      return st.Wrap("span_id '" + std::string(e.span_id) + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status StoreWriter::PutIndexes(const PreparedBatch& batch) {
+  static_assert(kByTime - kBySession == kIndexTime - kIndexSession, "index tables in EventIndex order");
+  for (int i = 0; i < kEventIndexes; ++i) {
+    const IndexRuns& index = batch.indexes[i];
+    auto table = static_cast<EventTable>(kBySession + i);
+    for (const IndexRuns::Run& run : index.runs()) {
+      if (Status st = PutRun(table, run, index.entry_bytes()); !st) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+Status StoreWriter::WriteState(const PreparedBatch& batch) {
+  lmdb::Cursor cursor;  // batch.aggregates is in (table, key) order
+  std::optional<AggTable> table;
+  for (const PreparedAggregate& a : batch.aggregates) {
+    if (a.table != table) {
+      cursor.Close();
+      if (int rc = cursor.Open(txn_, TableDbi(a.table)); rc != 0) return lmdb::FromMdb("cursor", last_rc_ = rc);
+      table = a.table;
+    }
+    MDB_val k = Val(a.key), v = Val(a.value);
+    if (int rc = mdb_cursor_put(cursor.get(), &k, &v, 0); rc != 0) return lmdb::FromMdb("put", last_rc_ = rc);
+  }
+  cursor.Close();  // before the txn ends
+  for (const auto& move : batch.activity) {
+    if (move.old_ts) {
+      std::string old_key = lmdb::Be64(lmdb::BiasTs(*move.old_ts)) + move.session_id;
+      MDB_val k = Val(old_key);
+      int rc = mdb_del(txn_, dbs_.sessions_by_activity, &k, nullptr);
+      if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("activity index", last_rc_ = rc);
+    }
+    if (Status s = Put(dbs_.sessions_by_activity,
+                       lmdb::Be64(lmdb::BiasTs(move.new_ts)) + move.session_id, "");
+        !s) {
+      return s;
+    }
+  }
+  for (const auto& [id, o] : batch.sources) {
+    json::StringWriter w;
+    w.StartObject();
+    w.Key("path");
+    w.String(o.path);
+    w.Key("offset");
+    w.Uint64(o.offset);
+    w.EndObject();
+    if (Status s = Put(dbs_.sources, id, w.View()); !s) return s;
+  }
+  for (const auto& [id, p] : batch.publishers) {
+    char epoch[17];
+    snprintf(epoch, sizeof epoch, "%016llx", static_cast<unsigned long long>(p.epoch));
+    json::StringWriter w;
+    w.StartObject();
+    w.Key("epoch");
+    w.String(epoch);
+    w.Key("pub_seq");
+    w.Uint64(p.pub_seq);
+    w.EndObject();
+    if (Status s = Put(dbs_.publishers, id, w.View()); !s) return s;
+  }
+  if (Status s = Put(dbs_.meta, kMetaDuplicates, lmdb::Be64(batch.duplicates)); !s) return s;
+  return Put(dbs_.meta, kMetaLastSeq, lmdb::Be64(batch.last_seq));
+}
+
+}  // namespace trace

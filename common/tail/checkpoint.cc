@@ -1,0 +1,79 @@
+// See checkpoint.h. Format (JSON, one object):
+// {"version":1,"sources":[{"id":"2049:1311","path":"/x.jsonl","offset":10,"origin":0}]}
+#include "common/tail/checkpoint.h"
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "common/base/file_util.h"
+#include "common/json/json.h"
+
+namespace trace {
+
+namespace {
+
+std::string Serialize(const Checkpoint& c) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("version");
+  w.Int64(1);
+  w.Key("sources");
+  WritePositions(w, c.sources, true);
+  w.EndObject();
+  return w.Take() + "\n";
+}
+
+}  // namespace
+
+void WritePositions(json::StringWriter& w, const std::vector<SourcePosition>& positions,
+                    bool with_origin) {
+  w.StartArray();
+  for (const SourcePosition& s : positions) {
+    w.StartObject();
+    w.Key("id");
+    w.String(s.id);
+    w.Key("path");
+    w.String(json::SanitizeUtf8(s.path));
+    w.Key("offset");
+    w.Uint64(s.offset);
+    if (with_origin) {
+      w.Key("origin");
+      w.Uint64(s.origin);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return std::optional<Checkpoint>();
+    return Status::Errno("open state file '" + path + "'");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(ss.str().c_str());
+  const rapidjson::Value* sources = doc.HasParseError() ? nullptr : json::Find(doc, "sources");
+  if (!sources || !sources->IsArray()) {
+    return Status::Error("state file '" + path + "' is not a trace-tail checkpoint");
+  }
+  Checkpoint c;
+  for (const rapidjson::Value& s : sources->GetArray()) {
+    SourcePosition p;
+    p.id = std::string(json::GetString(s, "id").value_or(""));
+    p.path = std::string(json::GetString(s, "path").value_or(""));
+    p.offset = static_cast<uint64_t>(json::GetInt(s, "offset").value_or(0));
+    p.origin = static_cast<uint64_t>(json::GetInt(s, "origin").value_or(0));
+    c.sources.push_back(std::move(p));
+  }
+  return std::optional<Checkpoint>(std::move(c));
+}
+
+Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
+  return file::WriteFileAtomic(path, Serialize(checkpoint)).Wrap("save state");
+}
+
+}  // namespace trace

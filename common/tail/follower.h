@@ -1,0 +1,114 @@
+// TailFollower: follows the files matching a set of paths and globs (and
+// optionally a stream such as stdin), and hands every complete line to a
+// LineSink with its source identity and offsets. Survives what real files
+// do: appends in pieces, truncation, rotation, delete/recreate, directories
+// that appear later, thousands of files (few descriptors held open).
+// Single-threaded: one owner calls every method. Filesystem notifications
+// (DirWatcher) only make it faster; Poll(full=true) finds everything alone.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/tail/checkpoint.h"
+#include "common/tail/dir_watcher.h"
+#include "common/event/event.h"
+#include "common/tail/line_splitter.h"
+#include "common/event/normalize.h"
+#include "common/base/status.h"
+
+namespace trace {
+
+// What to follow: a file path, a glob ("dir/*.jsonl", "a/*/b.jsonl") or a
+// tree ("projects/**/*.jsonl": the last component matched at any depth).
+struct WatchSpec {
+  std::string pattern;
+  InputKind kind = InputKind::kAuto;
+};
+
+struct FollowerOptions {
+  bool from_end = false;                     // files present at the first start: skip what exists
+  size_t max_line_bytes = 16u << 20;         // longer lines become one oversized line
+  size_t read_chunk_bytes = 1u << 20;        // one read(2)
+  size_t step_budget_bytes = 32u << 20;      // per file per Poll, so the loop stays responsive
+  size_t max_open_files = 256;               // descriptors kept open between reads
+};
+
+class LineSink {
+ public:
+  virtual ~LineSink() = default;
+  // A complete line (oversized: a prefix of a line over the cap).
+  virtual void OnLine(const SourceRef& source, const Line& line, InputKind kind) = 0;
+  // Something happened to a source: "truncated", "replaced", "deleted".
+  virtual void OnNotice(const SourceRef& source, std::string_view what,
+                        std::string_view detail) = 0;
+};
+
+class TailFollower {
+ public:
+  // watcher may be null (then only Poll(full=true) finds changes).
+  TailFollower(std::vector<WatchSpec> specs, FollowerOptions options, DirWatcher* watcher,
+               LineSink* sink);
+  ~TailFollower();
+
+  // Starting positions from a previous run (--state). Call before the first Poll.
+  void Restore(const Checkpoint& checkpoint);
+  // Adds a non-seekable stream (stdin: path "-"), read until EOF.
+  void AddStream(int fd, std::string path, InputKind kind);
+
+  // One step: takes the watcher's notices, rescans directories when the
+  // file set may have changed (always when full), reads what was appended.
+  // Returns true when a file still has unread bytes (budget reached).
+  bool Poll(bool full);
+  // End of input (--once): emits every held partial last line.
+  void FlushPartials();
+
+  // Positions of every source, for STATE and the checkpoint.
+  std::vector<SourcePosition> Positions() const;
+  // REWIND (proto/wire.md): named sources go to their offset (0 if the file
+  // is now shorter), all others to their origin. Returns how many moved.
+  int Rewind(const std::vector<SourcePosition>& targets);
+
+  bool streams_done() const;  // every stream reached EOF
+  size_t source_count() const { return sources_.size(); }
+
+ private:
+  struct Source;
+  struct Root;
+
+  void Rescan();
+  void ScanRoot(const Root& root);
+  void ScanDir(const Root& root, const std::string& dir, int depth);
+  void Discover(const std::string& path, InputKind kind);
+  bool ReadSource(Source& s);
+  bool ReadFile(Source& s);
+  bool ReadStream(Source& s);
+  bool CheckIdentity(Source& s);
+  bool Drain(Source& s);
+  void FlushHeld(Source& s);
+  void Feed(Source& s, std::string_view data);
+  bool OpenFd(Source& s);
+  void CloseFd(Source& s);
+  void EnforceFdLimit();
+  void ApplyNotices();
+  uint64_t StartOffset(const SourceRef& ref, uint64_t size, uint64_t* origin);
+
+  std::vector<Root> roots_;
+  FollowerOptions options_;
+  DirWatcher* watcher_;
+  LineSink* sink_;
+  std::unordered_map<std::string, std::unique_ptr<Source>> sources_;  // by path
+  std::optional<Checkpoint> restored_;
+  bool first_scan_ = true;
+  bool rescan_needed_ = true;
+  uint64_t tick_ = 0;
+  size_t open_fds_ = 0;
+  std::vector<char> buffer_;
+  std::vector<WatchNotice> notices_;
+};
+
+}  // namespace trace

@@ -1,0 +1,68 @@
+// See tail_output.h. stdout is written in ~1 MiB blocks (and at every Flush,
+// i.e. after each follower step) so bursts are cheap and idle latency low.
+#include "common/tail/tail_output.h"
+
+#include <unistd.h>
+
+#include "common/json/json.h"
+#include "common/base/log.h"
+
+namespace trace {
+
+namespace {
+constexpr size_t kStdoutBlock = 1u << 20;
+}
+
+TailOutput::TailOutput(wire::Publisher* publisher, int stdout_fd)
+    : publisher_(publisher), stdout_fd_(stdout_fd) {
+  stdout_buffer_.reserve(kStdoutBlock * 2);
+}
+
+void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kind) {
+  event_.clear();
+  LineInput in{&source, line.text, kind, json::NowMs()};
+  line.oversized ? normalizer_.NormalizeOversized(in, &event_) : normalizer_.Normalize(in, &event_);
+  Emit();
+}
+
+void TailOutput::OnNotice(const SourceRef& source, std::string_view what,
+                          std::string_view detail) {
+  log::Warn("source " + std::string(what), {{"path", source.path}, {"detail", detail}});
+  event_.clear();
+  normalizer_.Notice(source, what, detail, json::NowMs(), &event_);
+  Emit();
+}
+
+void TailOutput::Emit() {
+  ++events_;
+  if (publisher_) {
+    if (Status st = publisher_->Send(normalizer_.topic(), event_); !st.ok() && status_.ok()) {
+      status_ = st;
+    }
+  }
+  if (stdout_fd_ < 0) return;
+  stdout_buffer_.append(event_);
+  stdout_buffer_.push_back('\n');
+  if (stdout_buffer_.size() >= kStdoutBlock) (void)Flush();
+}
+
+Status TailOutput::Flush() {
+  std::string_view data = stdout_buffer_;
+  while (!data.empty() && status_.ok()) {
+    ssize_t n = write(stdout_fd_, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status_ = Status::Errno("write stdout");
+      break;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  stdout_buffer_.clear();
+  return status_;
+}
+
+uint64_t TailOutput::pub_seq() const {
+  return publisher_ ? publisher_->last_header().pub_seq : events_;
+}
+
+}  // namespace trace

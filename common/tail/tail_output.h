@@ -1,0 +1,44 @@
+// Where trace-tail's events go: every line the follower hands over is
+// normalized once and written as one JSONL line to stdout (buffered) and/or
+// published as a three-frame message (proto/wire.md). One thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/tail/follower.h"
+#include "common/event/normalize.h"
+#include "common/base/status.h"
+#include "common/wire/wire.h"
+
+namespace trace {
+
+class TailOutput : public LineSink {
+ public:
+  // publisher may be null; stdout_fd is -1 when not writing to stdout.
+  TailOutput(wire::Publisher* publisher, int stdout_fd);
+
+  void OnLine(const SourceRef& source, const Line& line, InputKind kind) override;
+  void OnNotice(const SourceRef& source, std::string_view what, std::string_view detail) override;
+
+  // Writes what is buffered for stdout. An error (e.g. the reader of the
+  // pipe went away) is sticky: see status().
+  Status Flush();
+  const Status& status() const { return status_; }
+  uint64_t events() const { return events_; }
+  // The last pub_seq published (events written when there is no publisher).
+  uint64_t pub_seq() const;
+
+ private:
+  void Emit();
+
+  wire::Publisher* publisher_;
+  int stdout_fd_;
+  Normalizer normalizer_;
+  std::string event_;
+  std::string stdout_buffer_;
+  uint64_t events_ = 0;
+  Status status_;
+};
+
+}  // namespace trace
