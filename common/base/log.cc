@@ -1,4 +1,5 @@
 // JSON-lines logger on stderr; see log.h.
+#include "common/base/clock.h"
 #include "common/base/log.h"
 
 #include <unistd.h>
@@ -7,7 +8,9 @@
 #include <chrono>
 #include <ctime>
 
-#include "common/json/json.h"
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 
 namespace trace::log {
 namespace {
@@ -49,20 +52,23 @@ bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load()
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   if (!Enabled(level)) return;
-  json::StringWriter w;
+  // RapidJSON's writer directly (header-only): base depends on no library of ours.
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  auto text = [&w](std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
   w.StartObject();
   w.Key("ts");
-  w.String(json::FormatRfc3339Ms(json::NowMs()));
+  text(FormatRfc3339Ms(NowMs()));
   w.Key("level");
-  w.String(LevelName(level));
+  text(LevelName(level));
   w.Key("tool");
-  w.String(g_tool);
+  text(g_tool);
   w.Key("msg");
-  w.String(msg);
+  text(msg);
   for (const Field& f : fields) {
-    w.Key(f.key);
+    w.Key(f.key.data(), static_cast<rapidjson::SizeType>(f.key.size()));
     if (auto* s = std::get_if<std::string>(&f.value)) {
-      w.String(*s);
+      text(*s);
     } else if (auto* i = std::get_if<int64_t>(&f.value)) {
       w.Int64(*i);
     } else {
@@ -70,7 +76,7 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     }
   }
   w.EndObject();
-  std::string line = w.Take();
+  std::string line(buffer.GetString(), buffer.GetSize());
   line.push_back('\n');
   // One write per line keeps lines whole across threads and processes.
   ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());

@@ -1,4 +1,5 @@
 // See cli.h.
+#include "common/base/paths.h"
 #include "common/cli/cli.h"
 
 #include <pwd.h>
@@ -69,26 +70,19 @@ int Fail(const std::string& tool, const std::string& what, const std::string& wh
   return code;
 }
 
-std::string HomeDir() {
-  if (const char* h = std::getenv("HOME"); h && *h) return h;
-  if (struct passwd* pw = getpwuid(getuid()); pw && pw->pw_dir) return pw->pw_dir;
-  return "/";
+int RunMain(const std::string& tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return Fail(tool, "run", e.what());
+  } catch (...) {
+    return Fail(tool, "run", "unknown exception");
+  }
 }
 
 std::string DataDir(const po::variables_map& vm) {
   if (vm.count("data-dir")) return vm["data-dir"].as<std::string>();
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/claude-trace";
-  return HomeDir() + "/.local/share/claude-trace";
-}
-
-std::string ClaudeHome() {
-  if (const char* c = std::getenv("CLAUDE_CONFIG_DIR"); c && *c) return c;
-  return HomeDir() + "/.claude";
-}
-
-std::string TracesDir() {
-  if (const char* t = std::getenv("CLAUDE_TRACE_DIR"); t && *t) return t;
-  return ClaudeHome() + "/traces";
+  return paths::DefaultDataDir();
 }
 
 }  // namespace trace::cli

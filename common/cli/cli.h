@@ -3,6 +3,7 @@
 // --data-dir; the default paths; typed exit codes; the one-line fatal error.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,17 +34,16 @@ struct Spec {
 // tool should exit now (help printed: 0; bad flags: one line on stderr, 2).
 bool Parse(Spec& spec, int argc, char** argv, po::variables_map* vm, int* exit_code);
 
+// Runs a tool's body: what escapes it (an exception, which is our bug or
+// out-of-memory) becomes one line "<tool>: run failed: <what>" and
+// kExitFailure instead of std::terminate's abort.
+int RunMain(const std::string& tool, const std::function<int()>& body);
+
 // Prints "<tool>: <what> failed: <why>" on stderr and returns code.
 int Fail(const std::string& tool, const std::string& what, const std::string& why,
          int code = kExitFailure);
 
-// Default locations (all overridable by flags).
-std::string HomeDir();
-// --data-dir if given, else ${XDG_DATA_HOME:-~/.local/share}/claude-trace.
+// --data-dir if given, else paths::DefaultDataDir() (common/base/paths.h).
 std::string DataDir(const po::variables_map& vm);
-// $CLAUDE_CONFIG_DIR or ~/.claude.
-std::string ClaudeHome();
-// $CLAUDE_TRACE_DIR or <claude home>/traces.
-std::string TracesDir();
 
 }  // namespace trace::cli

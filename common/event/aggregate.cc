@@ -182,15 +182,6 @@ int64_t DurationStats::Percentile(double q) const {
   return max_ms;
 }
 
-void TokenCounts::Add(const TokenCounts& o, int sign) {
-  auto add = [sign](uint64_t& a, uint64_t b) { a = sign > 0 ? a + b : (a > b ? a - b : 0); };
-  add(input, o.input);
-  add(output, o.output);
-  add(cache_creation, o.cache_creation);
-  add(cache_read, o.cache_read);
-  add(messages, o.messages);
-}
-
 uint64_t Aggregate::Prompts() const {
   return *std::max_element(prompts_by_source.begin(), prompts_by_source.end());
 }

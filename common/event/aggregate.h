@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/base/status.h"
+#include "common/event/tokens.h"
 
 namespace trace {
 
@@ -42,12 +43,6 @@ struct ToolStats {
   DurationStats duration;
 };
 
-struct TokenCounts {
-  uint64_t input = 0, output = 0, cache_creation = 0, cache_read = 0;
-  uint64_t messages = 0;
-  void Add(const TokenCounts& o, int sign);
-  bool operator==(const TokenCounts&) const = default;
-};
 
 // Prompt channels; a session's prompt count is the max over channels
 // (each channel sees every prompt once; proto/storage.md "Prompts").

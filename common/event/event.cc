@@ -128,25 +128,29 @@ std::string WithSeq(std::string_view event_json, uint64_t seq) {
   return json::Serialize(doc);
 }
 
-std::string StableHashHex(std::string_view data) {
-  // Two independent 64-bit FNV-1a lanes (different offset bases and a
-  // per-lane mix) give a 128-bit id; collisions are not a practical concern
-  // at trace volumes and the function is stable forever (ids are stored).
-  uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
-  for (unsigned char c : data) {
-    a = (a ^ c) * 0x100000001b3ULL;
-    b = (b ^ (c + 0x9e)) * 0x100000001b3ULL;
-    b ^= b >> 29;
+bool ParseInputKind(std::string_view name, InputKind* out) {
+  static constexpr std::pair<std::string_view, InputKind> kNames[] = {
+      {"auto", InputKind::kAuto},           {"span", InputKind::kSpan},
+      {"transcript", InputKind::kTranscript}, {"history", InputKind::kHistory},
+      {"ingest", InputKind::kIngest}};
+  for (const auto& [n, k] : kNames) {
+    if (n == name) {
+      *out = k;
+      return true;
+    }
   }
-  auto mix = [](uint64_t x) {
-    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL; x ^= x >> 33;
-    return x;
-  };
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(mix(a)),
-                static_cast<unsigned long long>(mix(b ^ a)));
-  return buf;
+  return false;
+}
+
+std::string_view InputKindName(InputKind kind) {
+  switch (kind) {
+    case InputKind::kSpan: return "span";
+    case InputKind::kTranscript: return "transcript";
+    case InputKind::kHistory: return "history";
+    case InputKind::kIngest: return "ingest";
+    case InputKind::kAuto: break;
+  }
+  return "auto";
 }
 
 }  // namespace trace

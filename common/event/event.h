@@ -27,6 +27,13 @@ inline constexpr std::string_view kKindRaw = "raw";
 // Notices from the tail itself (truncation, rotation): event_type "tail.notice".
 inline constexpr std::string_view kKindNotice = "notice";
 
+// What the source of a line is expected to hold. kAuto detects per line.
+enum class InputKind { kAuto, kSpan, kTranscript, kHistory, kIngest };
+
+// "auto", "span", "transcript", "history", "ingest" <-> InputKind.
+bool ParseInputKind(std::string_view name, InputKind* out);
+std::string_view InputKindName(InputKind kind);
+
 // Where a line came from: the file's identity and the byte range of the line.
 // dev/ino are 0 for sources without a file (stdin, ingest via pipe).
 struct SourceRef {
@@ -71,9 +78,5 @@ std::string EventTopic(const EventKeys& keys);
 
 // Returns event_json with "seq":<seq> set (replacing any existing seq member).
 std::string WithSeq(std::string_view event_json, uint64_t seq);
-
-// 128-bit FNV-1a style hash as 32 lowercase hex chars; deterministic across
-// runs and machines. Used for derived span_ids.
-std::string StableHashHex(std::string_view data);
 
 }  // namespace trace

@@ -1,6 +1,7 @@
 // The normalizer entry point: parse the line once (in situ), pick the input
 // shape (the source's hint, else per-line detection), let that shape's
 // normalizer fill the fields, write the event. Non-JSON becomes "raw".
+#include "common/base/ids.h"
 #include "common/event/normalize.h"
 
 #include <cstring>
@@ -75,31 +76,6 @@ FillFn Choose(const rapidjson::Value& rec, InputKind hint) {
 }
 
 }  // namespace
-
-bool ParseInputKind(std::string_view name, InputKind* out) {
-  static constexpr std::pair<std::string_view, InputKind> kNames[] = {
-      {"auto", InputKind::kAuto},           {"span", InputKind::kSpan},
-      {"transcript", InputKind::kTranscript}, {"history", InputKind::kHistory},
-      {"ingest", InputKind::kIngest}};
-  for (const auto& [n, k] : kNames) {
-    if (n == name) {
-      *out = k;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string_view InputKindName(InputKind kind) {
-  switch (kind) {
-    case InputKind::kSpan: return "span";
-    case InputKind::kTranscript: return "transcript";
-    case InputKind::kHistory: return "history";
-    case InputKind::kIngest: return "ingest";
-    case InputKind::kAuto: break;
-  }
-  return "auto";
-}
 
 Normalizer::Normalizer()
     : value_allocator_(value_buffer_, sizeof value_buffer_),

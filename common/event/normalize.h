@@ -23,13 +23,6 @@ struct EventFields;
 // Kind of event for JSON that matches no known input shape and has no hint.
 inline constexpr std::string_view kKindGeneric = "generic";
 
-// What the source of a line is expected to hold. kAuto detects per line.
-enum class InputKind { kAuto, kSpan, kTranscript, kHistory, kIngest };
-
-// "auto", "span", "transcript", "history", "ingest" <-> InputKind.
-bool ParseInputKind(std::string_view name, InputKind* out);
-std::string_view InputKindName(InputKind kind);
-
 // One line to normalize: where it came from, its text (without the newline
 // and a trailing CR), the hint of its source and when it was read.
 struct LineInput {

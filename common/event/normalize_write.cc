@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/base/ids.h"
 #include "common/json/json.h"
 #include "common/event/normalize_fields.h"
 

@@ -1,4 +1,5 @@
 // Ingest validation and the durable append.
+#include "common/base/ids.h"
 #include "common/gateway/ingest_spool.h"
 
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 
 #include "common/event/event.h"
 #include "common/json/json.h"
-#include "common/wire/wire.h"
 
 namespace trace {
 
@@ -35,8 +35,8 @@ namespace {
 std::string NewSpanId() {
   char buf[40];
   std::snprintf(buf, sizeof buf, "ing-%016llx%016llx",
-                static_cast<unsigned long long>(wire::RandomId()),
-                static_cast<unsigned long long>(wire::RandomId()));
+                static_cast<unsigned long long>(RandomId()),
+                static_cast<unsigned long long>(RandomId()));
   return buf;
 }
 

@@ -1,12 +1,14 @@
-// Live feed loop: zmq poll over the SUB socket and its monitor, with a
-// one-second tick that catches up from the store when the feed is silent.
+// Live feed loop: one poll over the SUB socket and its connection monitor,
+// with a 500 ms tick that catches up from the store when the feed is silent.
+#include "common/base/clock.h"
 #include "common/gateway/live_feed.h"
 
 #include <cstring>
+#include <exception>
 
 #include "common/json/json.h"
 #include "common/base/log.h"
-#include "common/wire/wire.h"
+#include "common/base/shutdown.h"
 
 namespace trace {
 
@@ -15,7 +17,7 @@ constexpr int kTickMs = 500;
 constexpr size_t kFillPage = 1000;
 }  // namespace
 
-LiveFeed::LiveFeed(zmq::context_t& ctx, std::string endpoint, StoreView store, SseHub* hub)
+LiveFeed::LiveFeed(wire::Context& ctx, std::string endpoint, StoreView store, SseHub* hub)
     : ctx_(ctx), endpoint_(std::move(endpoint)), store_(std::move(store)), hub_(hub) {}
 
 LiveFeed::~LiveFeed() { Stop(); }
@@ -35,31 +37,41 @@ void LiveFeed::Stop() {
 }
 
 void LiveFeed::Run() {
+  Status st;
+  try {
+    st = Loop();
+  } catch (const std::exception& e) {
+    st = Status::Error(std::string("exception: ") + e.what());
+  } catch (...) {
+    st = Status::Error("unknown exception");
+  }
+  if (st.ok()) return;
+  failed_ = true;
+  connected_ = false;
+  log::Error("live feed stopped", {{"endpoint", endpoint_}, {"error", st.message()}});
+  shutdown::Request();
+}
+
+Status LiveFeed::Loop() {
   wire::Subscriber sub(ctx_);
   sub.SubscribeTo("");
-  monitor_endpoint_ = "inproc://gateway-feed-monitor-" + std::to_string(wire::RandomId());
-  zmq_socket_monitor(sub.socket().handle(), monitor_endpoint_.c_str(),
-                     ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED);
-  monitor_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
-  monitor_->set(zmq::sockopt::linger, 0);
-  monitor_->connect(monitor_endpoint_);
-  Status s = sub.Connect(endpoint_);
-  if (!s.ok()) {
-    log::Error("live feed connect failed", {{"endpoint", endpoint_}, {"error", s.message()}});
-  }
-  int64_t next_tick = json::NowMs() + kTickMs;
+  wire::ConnectionMonitor monitor(ctx_, sub);
+  if (Status s = sub.Connect(endpoint_); !s.ok()) return s;
+  int64_t next_tick = NowMs() + kTickMs;
   while (!stop_) {
-    zmq::pollitem_t items[] = {{sub.socket().handle(), 0, ZMQ_POLLIN, 0},
-                               {monitor_->handle(), 0, ZMQ_POLLIN, 0}};
-    try {
-      zmq::poll(items, 2, std::chrono::milliseconds(100));
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;
-      log::Error("live feed poll failed", {{"error", e.what()}});
-      break;
+    wire::Poller poller;
+    size_t feed = poller.Add(sub), events = poller.Add(monitor);
+    if (Status st = poller.Wait(100); !st) return st;
+    if (poller.Ready(events)) {
+      auto connected = monitor.Next();
+      if (!connected) return connected.status();
+      if (*connected) {
+        connected_ = **connected;
+        log::Info(connected_ ? "live feed connected" : "live feed disconnected",
+                  {{"endpoint", endpoint_}});
+      }
     }
-    if (items[1].revents & ZMQ_POLLIN) OnMonitor();
-    for (int i = 0; i < 1000 && (items[0].revents & ZMQ_POLLIN); ++i) {
+    for (int i = 0; i < 1000 && poller.Ready(feed); ++i) {
       wire::Message m;
       Result<bool> got = sub.Receive(&m, 0);
       if (!got.ok()) {
@@ -69,25 +81,12 @@ void LiveFeed::Run() {
       if (!*got) break;
       OnMessage(m.body);
     }
-    if (json::NowMs() >= next_tick) {
+    if (NowMs() >= next_tick) {
       CatchUpIfSilent();
-      next_tick = json::NowMs() + kTickMs;
+      next_tick = NowMs() + kTickMs;
     }
   }
-  zmq_socket_monitor(sub.socket().handle(), nullptr, 0);
-  monitor_.reset();
-}
-
-void LiveFeed::OnMonitor() {
-  zmq::message_t event_frame, address_frame;
-  if (!monitor_->recv(event_frame, zmq::recv_flags::dontwait)) return;
-  if (event_frame.more()) (void)monitor_->recv(address_frame, zmq::recv_flags::dontwait);
-  if (event_frame.size() < 2) return;
-  uint16_t event;
-  std::memcpy(&event, event_frame.data(), sizeof event);
-  connected_ = event == ZMQ_EVENT_CONNECTED;
-  log::Info(connected_ ? "live feed connected" : "live feed disconnected",
-            {{"endpoint", endpoint_}});
+  return Status::Ok();
 }
 
 void LiveFeed::OnMessage(const std::string& body) {
@@ -108,7 +107,7 @@ void LiveFeed::OnMessage(const std::string& body) {
 
 void LiveFeed::Emit(LiveEventPtr e) {
   last_seq_ = e->seq;
-  last_event_ms_ = json::NowMs();
+  last_event_ms_ = NowMs();
   hub_->Publish(std::move(e));
 }
 
@@ -143,7 +142,7 @@ void LiveFeed::CatchUpIfSilent() {
   // The index commits before it publishes, so a stored seq we have not seen
   // after a quiet tick was dropped on the way (or is about to arrive: the
   // dedupe by seq makes either order safe).
-  if (*stored > last_seq_.load() && json::NowMs() - last_event_ms_.load() >= kTickMs) {
+  if (*stored > last_seq_.load() && NowMs() - last_event_ms_.load() >= kTickMs) {
     FillFromStore(*stored);
   }
 }

@@ -13,10 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include <zmq.hpp>
-
 #include "common/gateway/sse_hub.h"
 #include "common/base/status.h"
+#include "common/wire/wire.h"
 
 namespace trace {
 
@@ -29,12 +28,15 @@ class LiveFeed {
     std::function<Result<std::vector<std::string>>(uint64_t after, size_t max)> events_after;
   };
 
-  LiveFeed(zmq::context_t& ctx, std::string endpoint, StoreView store, SseHub* hub);
+  LiveFeed(wire::Context& ctx, std::string endpoint, StoreView store, SseHub* hub);
   ~LiveFeed();
   Status Start();
   void Stop();
 
   bool connected() const { return connected_.load(); }
+  // False once the feed's thread has stopped on an error (it requested
+  // shutdown; /health reports the stream as not ready).
+  bool running() const { return !failed_.load(); }
   uint64_t last_seq() const { return last_seq_.load(); }
   uint64_t received() const { return received_.load(); }
   uint64_t filled() const { return filled_.load(); }
@@ -42,22 +44,23 @@ class LiveFeed {
   int64_t last_event_ms() const { return last_event_ms_.load(); }
 
  private:
+  // The thread's entry: runs Loop; an error or exception ends the feed
+  // with one log line and a shutdown request (the gateway cannot serve a
+  // live stream without it).
   void Run();
+  Status Loop();
   void OnMessage(const std::string& body);
-  void OnMonitor();
   // Publishes stored events after last_seq_ up to and including upto.
   void FillFromStore(uint64_t upto);
   void CatchUpIfSilent();
   void Emit(LiveEventPtr e);
 
-  zmq::context_t& ctx_;
+  wire::Context& ctx_;
   const std::string endpoint_;
   StoreView store_;
   SseHub* hub_;
   std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::unique_ptr<zmq::socket_t> monitor_;
-  std::string monitor_endpoint_;
+  std::atomic<bool> stop_{false}, failed_{false};
 
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> last_seq_{0};

@@ -2,6 +2,7 @@
 // stats, and event ingest.
 #include <rapidjson/document.h>
 
+#include "common/base/clock.h"
 #include "common/http/api_params.h"
 #include "common/gateway/ingest_spool.h"
 #include "common/json/json.h"
@@ -39,19 +40,31 @@ void WriteUpstream(GatewayContext* ctx, json::StringWriter& w) {
   w.Uint64(ctx->feed ? ctx->feed->last_seq() : 0);
   int64_t last_ms = ctx->feed ? ctx->feed->last_event_ms() : 0;
   w.Key("last_event_age_ms");
-  last_ms ? w.Int64(json::NowMs() - last_ms) : w.Null();
+  last_ms ? w.Int64(NowMs() - last_ms) : w.Null();
   w.EndObject();
+}
+
+// The live stream works: the hub thread and the live feed are running.
+bool StreamRunning(GatewayContext* ctx) {
+  return ctx->hub->running() && (!ctx->feed || ctx->feed->running());
 }
 
 http::Response Health(GatewayContext* ctx, const http::Request&) {
   std::shared_ptr<Store> store = ctx->store->Get();
   uint64_t last = StoreLastSeq(ctx);
+  bool stream = StreamRunning(ctx);
+  bool ready = store != nullptr && stream;
   json::StringWriter w;
   w.StartObject();
   w.Key("status");
-  w.String(store ? "ok" : "unavailable");
+  w.String(ready ? "ok" : "unavailable");
   w.Key("ready");
-  w.Bool(store != nullptr);
+  w.Bool(ready);
+  w.Key("stream");
+  w.StartObject();
+  w.Key("running");
+  w.Bool(stream);
+  w.EndObject();
   w.Key("store");
   w.StartObject();
   w.Key("open");
@@ -71,7 +84,7 @@ http::Response Health(GatewayContext* ctx, const http::Request&) {
   w.Key("stream_clients");
   w.Uint64(ctx->hub->clients());
   w.EndObject();
-  return http::Json(w.Take(), store ? 200 : 503);
+  return http::Json(w.Take(), ready ? 200 : 503);
 }
 
 http::Response MetricsText(GatewayContext* ctx, const http::Request&) {

@@ -3,7 +3,7 @@
 // unlocked (two threads may price the same value; both results are equal).
 #include "common/gateway/priced_cache.h"
 
-#include "common/gateway/rest_handlers.h"
+#include "common/pricing/pricing.h"
 
 namespace trace {
 

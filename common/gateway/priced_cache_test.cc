@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "common/pricing/pricing.h"
-#include "common/gateway/rest_handlers.h"
 
 namespace trace {
 namespace {

@@ -174,12 +174,6 @@ http::Response ListTools(GatewayContext* ctx, const http::Request&) {
 
 }  // namespace
 
-std::string AddCost(std::string aggregate_json, const PriceTable* prices) {
-  if (prices == nullptr) return aggregate_json;
-  Result<std::string> priced = AddCostToAggregate(aggregate_json, *prices);
-  return priced.ok() ? std::move(*priced) : std::move(aggregate_json);
-}
-
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {
   if (!ctx->priced) ctx->priced = std::make_shared<PricedCache>(ctx->prices);
   router->Add("GET", "/api/traces", Bind(ctx, ListTraces));

@@ -49,8 +49,4 @@ void AddOpsRoutes(http::Router* router, GatewayContext* ctx);
 // Registers the gateway's gauges and counters in ctx->metrics.
 void RegisterGatewayMetrics(GatewayContext* ctx);
 
-// Adds "cost_usd" (common/pricing) to a session or task aggregate before it
-// is served; unchanged when prices is null or the aggregate is not an object.
-std::string AddCost(std::string aggregate_json, const PriceTable* prices);
-
 }  // namespace trace

@@ -1,7 +1,10 @@
 // The epoll fan-out loop. Events arrive as ops under mu_; the hub thread
 // swaps the op list out, appends each event to the matching clients' queues
 // and then flushes every client it touched with one writev.
+#include "common/base/clock.h"
 #include "common/gateway/sse_hub.h"
+
+#include <exception>
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -16,6 +19,7 @@
 #include "common/event/event.h"
 #include "common/json/json.h"
 #include "common/base/log.h"
+#include "common/base/shutdown.h"
 
 namespace trace {
 
@@ -210,18 +214,35 @@ SseHub::Stats SseHub::GetStats() const {
 }
 
 void SseHub::Run() {
-  int64_t next_heartbeat = json::NowMs() + options_.heartbeat_ms;
+  Status st;
+  try {
+    st = Loop();
+  } catch (const std::exception& e) {
+    st = Status::Error(std::string("exception: ") + e.what());
+  } catch (...) {
+    st = Status::Error("unknown exception");
+  }
+  if (st.ok()) return;
+  failed_ = true;
+  log::Error("sse hub stopped", {{"error", st.message()}});
+  try {
+    CloseAll();
+  } catch (...) {
+    // The streams' sockets are closed by the OS at exit, which shutdown brings.
+  }
+  shutdown::Request();
+}
+
+Status SseHub::Loop() {
+  int64_t next_heartbeat = NowMs() + options_.heartbeat_ms;
   std::vector<epoll_event> events(256);
   for (;;) {
     int timeout = -1;
     if (options_.heartbeat_ms > 0) {
-      timeout = static_cast<int>(std::max<int64_t>(0, next_heartbeat - json::NowMs()));
+      timeout = static_cast<int>(std::max<int64_t>(0, next_heartbeat - NowMs()));
     }
     int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
-    if (n < 0 && errno != EINTR) {
-      log::Error("sse hub epoll_wait failed", {{"error", std::strerror(errno)}});
-      break;
-    }
+    if (n < 0 && errno != EINTR) return Status::Errno("epoll_wait");
     for (int i = 0; i < n; ++i) {
       auto* c = static_cast<Client*>(events[i].data.ptr);
       if (c == nullptr) {
@@ -238,9 +259,9 @@ void SseHub::Run() {
       if (stopped_) break;
     }
     ProcessOps();
-    if (options_.heartbeat_ms > 0 && json::NowMs() >= next_heartbeat) {
+    if (options_.heartbeat_ms > 0 && NowMs() >= next_heartbeat) {
       Heartbeat();
-      next_heartbeat = json::NowMs() + options_.heartbeat_ms;
+      next_heartbeat = NowMs() + options_.heartbeat_ms;
     }
     // Closed clients are removed only here, after every pointer in this
     // round's epoll events has been looked at.
@@ -256,6 +277,7 @@ void SseHub::Run() {
   }
   ProcessOps();
   CloseAll();
+  return Status::Ok();
 }
 
 void SseHub::ProcessOps() {
@@ -406,7 +428,7 @@ void SseHub::CloseClient(Client* c, bool slow) {
 
 void SseHub::Heartbeat() {
   auto hb = std::make_shared<LiveEvent>();
-  hb->frame = "event: heartbeat\ndata: {\"ts\":" + std::to_string(json::NowMs()) + "}\n\n";
+  hb->frame = "event: heartbeat\ndata: {\"ts\":" + std::to_string(NowMs()) + "}\n\n";
   LiveEventPtr shared = std::move(hb);
   for (auto& c : clients_) {
     if (!c->closed) Enqueue(c.get(), shared);
@@ -423,7 +445,7 @@ void SseHub::CloseAll() {
     if (c->closed) continue;
     Flush(c.get());
     if (c->closed) continue;
-    shutdown(c->fd, SHUT_WR);
+    ::shutdown(c->fd, SHUT_WR);
     CloseClient(c.get(), false);
   }
   clients_.clear();

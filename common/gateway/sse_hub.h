@@ -82,11 +82,17 @@ class SseHub {
 
   Stats GetStats() const;
   uint64_t clients() const { return reserved_.load(); }
+  // False once the hub thread has stopped on an error (it closed every
+  // stream and requested shutdown; /health reports not ready).
+  bool running() const { return !failed_.load(); }
 
  private:
   struct Client;
   struct Op;
+  // The thread's entry: Loop, and on an error or exception one log line,
+  // every stream closed, and a shutdown request.
   void Run();
+  Status Loop();
   void ProcessOps();
   void AddClient(Op& op);
   void Deliver(const LiveEventPtr& e);
@@ -103,6 +109,7 @@ class SseHub {
   int wake_fd_ = -1;
   std::thread thread_;
   std::atomic<size_t> reserved_{0};
+  std::atomic<bool> failed_{false};
 
   mutable std::mutex mu_;  // guards ops_, pendings_, stopped_, stats_ by_session
   std::vector<Op> ops_;

@@ -31,6 +31,10 @@ bool WriteAll(int fd, std::string_view data) {
 SseStreamer::SseStreamer(SseHub* hub, Replay replay, Options options)
     : hub_(hub), replay_(std::move(replay)), options_(options) {}
 
+bool SseStreamer::Reserve() { return hub_->Reserve(); }
+
+void SseStreamer::Unreserve() { hub_->Unreserve(); }
+
 void SseStreamer::Run(int fd, const http::StreamStart& start, const http::Params& headers) {
   int flags = fcntl(fd, F_GETFL);
   fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);

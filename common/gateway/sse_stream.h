@@ -18,7 +18,7 @@
 
 namespace trace {
 
-class SseStreamer {
+class SseStreamer : public http::StreamSink {
  public:
   // Up to max stored events with seq > after matching filter, oldest first.
   using Replay = std::function<Result<std::vector<std::string>>(
@@ -30,10 +30,13 @@ class SseStreamer {
   };
 
   SseStreamer(SseHub* hub, Replay replay, Options options);
+  // A slot in the hub (its connection cap).
+  bool Reserve() override;
+  void Unreserve() override;
   // Takes ownership of fd (connected, slot reserved in the hub). headers are
   // extra response headers (CORS). Returns when the stream is live in the
   // hub or the client is gone.
-  void Run(int fd, const http::StreamStart& start, const http::Params& headers);
+  void Run(int fd, const http::StreamStart& start, const http::Params& headers) override;
   uint64_t replayed() const { return replayed_; }
 
  private:

@@ -1,5 +1,7 @@
 // See hook_io.h. Plain syscalls only: trace-hook runs once per hook event and
 // its whole budget is about two milliseconds including process start.
+#include "common/base/paths.h"
+#include "common/base/clock.h"
 #include "common/hook/hook_io.h"
 
 #include <fcntl.h>
@@ -18,7 +20,6 @@
 #include <cstring>
 #include <ctime>
 
-#include "common/cli/cli.h"
 #include "common/base/file_util.h"
 #include "common/json/json.h"
 
@@ -79,7 +80,7 @@ std::string StateDir() {
   if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) {
     return std::string(x) + "/claude-trace";
   }
-  return cli::HomeDir() + "/.local/state/claude-trace";
+  return paths::HomeDir() + "/.local/state/claude-trace";
 }
 
 // Bytes already waiting on fd (a pipe's FIONREAD, a file's size) plus room
@@ -158,7 +159,7 @@ std::string NewSpanId() {
   unsigned char b[16];
   if (getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) {
     // Without entropy, time + pid + address still differ between processes.
-    uint64_t x = static_cast<uint64_t>(json::NowMs()) * 1000003u ^ static_cast<uint64_t>(getpid());
+    uint64_t x = static_cast<uint64_t>(NowMs()) * 1000003u ^ static_cast<uint64_t>(getpid());
     x ^= reinterpret_cast<uintptr_t>(&x);
     for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>((x >> ((i % 8) * 8)) ^ (i * 37));
   }
@@ -172,11 +173,9 @@ std::string NewSpanId() {
   return out;
 }
 
-Status MakeDirs(const std::string& dir) { return file::MakeDirs(dir, 0700); }
-
 Status AppendLine(const std::string& dir, const std::string& file_name, std::string_view line,
                   int lock_timeout_ms) {
-  if (Status s = MakeDirs(dir); !s.ok()) return s;
+  if (Status s = file::MakeDirs(dir, 0700); !s.ok()) return s;
   std::string path = dir + "/" + file_name;
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Errno("open '" + path + "'");
@@ -198,7 +197,7 @@ void LogHookError(const std::string& traces_dir, std::string_view message) {
   json::StringWriter w;
   w.StartObject();
   w.Key("ts");
-  w.String(json::FormatRfc3339Ms(json::NowMs()));
+  w.String(FormatRfc3339Ms(NowMs()));
   w.Key("level");
   w.String("error");
   w.Key("tool");
@@ -209,7 +208,7 @@ void LogHookError(const std::string& traces_dir, std::string_view message) {
   std::string line = w.Take() + "\n";
   if (!traces_dir.empty() && AppendToFile(traces_dir + "/hook-errors.log", line)) return;
   std::string state = StateDir();
-  if (MakeDirs(state).ok() && AppendToFile(state + "/hook-errors.log", line)) return;
+  if (file::MakeDirs(state, 0700).ok() && AppendToFile(state + "/hook-errors.log", line)) return;
   (void)!::write(STDERR_FILENO, line.data(), line.size());
 }
 

@@ -24,8 +24,6 @@ Input ReadInput(int fd, size_t cap, int timeout_ms);
 // A random UUID (version 4), e.g. "0b6c6d3e-8a0f-4a57-9d6c-2f1e0c3b7a21".
 std::string NewSpanId();
 
-// Creates dir and its parents (mode 0700: traces hold prompts and tool output).
-Status MakeDirs(const std::string& dir);
 
 // Appends line + '\n' to dir/<file_name> (created 0600) with one O_APPEND write
 // under flock(LOCK_EX), waiting at most lock_timeout_ms for the lock (then it

@@ -10,7 +10,6 @@
 #include <cstdlib>
 
 #include "common/base/file_util.h"
-#include "common/hook/hook_io.h"
 
 namespace trace {
 namespace {
@@ -54,7 +53,7 @@ Result<TextFile> LoadTextFile(const std::string& path) {
 Status ReplaceTextFile(const TextFile& file, std::string_view new_text,
                        const std::string& backup_path) {
   // A missing Claude home is created private, like Claude Code does.
-  if (Status s = hook::MakeDirs(DirName(file.path)); !s.ok()) return s;
+  if (Status s = file::MakeDirs(DirName(file.path), 0700); !s.ok()) return s;
   if (file.exists) {
     if (Status s = file::WriteFileAtomic(backup_path, file.text, file.mode); !s.ok()) {
       return s.Wrap("backup");

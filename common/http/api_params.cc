@@ -1,4 +1,5 @@
 // Query parameter parsing for the REST handlers.
+#include "common/base/clock.h"
 #include "common/http/api_params.h"
 
 #include <string>
@@ -40,7 +41,7 @@ std::optional<http::Response> TimeParam(const http::Request& req, std::string_vi
     *out = static_cast<int64_t>(*ms);
     return std::nullopt;
   }
-  if (std::optional<int64_t> ms = json::ParseRfc3339Ms(*raw)) {
+  if (std::optional<int64_t> ms = ParseRfc3339Ms(*raw)) {
     *out = *ms;
     return std::nullopt;
   }

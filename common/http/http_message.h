@@ -53,6 +53,21 @@ struct Response {
   std::unique_ptr<StreamStart> stream;  // non-null: become an SSE stream
 };
 
+// Where a streaming response goes (the gateway's SSE streamer): the server
+// detaches the socket from Poco and hands it over, so a stream holds no
+// handler thread. Called from handler threads.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Claims a stream slot; false when every slot is taken (the client gets 429).
+  virtual bool Reserve() = 0;
+  // Gives back a slot claimed by Reserve that no stream will use.
+  virtual void Unreserve() = 0;
+  // Takes fd (connected, slot reserved) with the extra response headers
+  // (CORS); returns when the stream runs elsewhere or the client is gone.
+  virtual void Run(int fd, const StreamStart& start, const Params& headers) = 0;
+};
+
 // {"error":{"code":...,"message":...}} with the given status.
 Response Error(int status, std::string_view code, std::string_view message);
 // 200 (or status) with a JSON body.

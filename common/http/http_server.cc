@@ -1,6 +1,7 @@
 // Poco adapter: converts Poco requests into http::Request, applies the
 // cross-cutting policies, and writes http::Response back (or detaches the
 // socket for SSE). Every exception stops here and becomes a JSON 500.
+#include "common/base/clock.h"
 #include "common/http/http_server.h"
 
 #include <sys/socket.h>
@@ -164,7 +165,7 @@ http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Reque
     return r;
   }
   in->remote = req.clientAddress().host().toString();
-  if (!s_->limiter_.Allow(in->remote, json::NowMs())) {
+  if (!s_->limiter_.Allow(in->remote, NowMs())) {
     http::Response r = http::Error(429, "rate_limited", "too many requests from " + in->remote);
     r.headers.emplace_back("Retry-After", "1");
     return r;
@@ -250,7 +251,7 @@ http::Response GatewayRequestHandler::Dispatch(const http::Request& in) {
 }
 
 bool GatewayRequestHandler::StartStream(HTTPServerRequest& req, const http::Response& r) {
-  if (!s_->hub_->Reserve()) return false;
+  if (!s_->streams_->Reserve()) return false;
   auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(req);
   int fd = -1;
   {
@@ -258,10 +259,10 @@ bool GatewayRequestHandler::StartStream(HTTPServerRequest& req, const http::Resp
     fd = dup(socket.impl()->sockfd());
   }  // Poco closes its descriptor; the dup keeps the connection open.
   if (fd < 0) {
-    s_->hub_->Unreserve();
+    s_->streams_->Unreserve();
     throw std::runtime_error("dup of the stream socket failed");
   }
-  s_->streamer_->Run(fd, *r.stream, cors_);
+  s_->streams_->Run(fd, *r.stream, cors_);
   return true;
 }
 
@@ -297,12 +298,11 @@ class GatewayHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, const http::Router* router, Metrics* metrics,
-                       SseHub* hub, SseStreamer* streamer, const StaticFiles* files)
+                       http::StreamSink* streams, const StaticFiles* files)
     : options_(std::move(options)),
       router_(router),
       metrics_(metrics),
-      hub_(hub),
-      streamer_(streamer),
+      streams_(streams),
       files_(files),
       limiter_(options_.rate_limit,
                options_.rate_burst > 0 ? options_.rate_burst : 2 * options_.rate_limit) {}

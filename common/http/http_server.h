@@ -3,7 +3,7 @@
 // per-client rate limit and the body cap, then routes (http_router.h). JSON
 // errors for everything that fails; static files for unknown non-API GETs.
 // A handler that returns Response::stream gets its socket detached from Poco
-// and handed to the SseStreamer, so streams cost no thread.
+// and handed to the StreamSink (http_message.h), so streams cost no thread.
 // Handlers run on Poco's thread pool (max_threads); they must be thread-safe.
 #pragma once
 
@@ -15,8 +15,6 @@
 #include "common/http/http_router.h"
 #include "common/http/metrics.h"
 #include "common/http/rate_limit.h"
-#include "common/gateway/sse_hub.h"
-#include "common/gateway/sse_stream.h"
 #include "common/http/static_files.h"
 #include "common/base/status.h"
 
@@ -45,9 +43,9 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  // router, metrics, hub, streamer and files must outlive the server.
+  // router, metrics, streams and files must outlive the server.
   HttpServer(HttpServerOptions options, const http::Router* router, Metrics* metrics,
-             SseHub* hub, SseStreamer* streamer, const StaticFiles* files);
+             http::StreamSink* streams, const StaticFiles* files);
   ~HttpServer();
   Status Start();
   // Stops accepting and waits for in-flight requests.
@@ -62,8 +60,7 @@ class HttpServer {
   HttpServerOptions options_;
   const http::Router* router_;
   Metrics* metrics_;
-  SseHub* hub_;
-  SseStreamer* streamer_;
+  http::StreamSink* streams_;
   const StaticFiles* files_;
   RateLimiter limiter_;
   std::unique_ptr<Poco::ThreadPool> pool_;  // outlives server_

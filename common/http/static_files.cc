@@ -1,11 +1,11 @@
 // Static file lookup, content types and ETags.
+#include "common/base/ids.h"
 #include "common/http/static_files.h"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "common/event/event.h"
 
 namespace trace {
 

@@ -6,17 +6,12 @@
 #include <cstring>
 #include <mutex>
 #include <numeric>
-#include <shared_mutex>
 
 #include "common/event/event_facts.h"
 #include "common/json/json.h"
-#include "common/store/lmdb.h"
 #include "common/store/store_writer.h"
 
 namespace trace {
-
-using lmdb::Val;
-using lmdb::View;
 
 namespace {
 
@@ -43,27 +38,6 @@ std::string_view SpliceSeq(std::string_view body, uint64_t seq, TextArena* text)
 }
 
 }  // namespace
-
-char* TextArena::Allocate(size_t n) {
-  for (; current_ < blocks_.size(); ++current_) {
-    Block& b = blocks_[current_];
-    if (b.size - b.used >= n) break;
-  }
-  if (current_ == blocks_.size()) {
-    size_t size = std::max(kBlockBytes, n);
-    blocks_.push_back({std::make_unique_for_overwrite<char[]>(size), size, 0});
-  }
-  Block& b = blocks_[current_];
-  char* at = b.data.get() + b.used;
-  b.used += n;
-  return at;
-}
-
-std::string_view TextArena::Add(std::string_view s) {
-  char* at = Allocate(s.size());
-  if (!s.empty()) std::memcpy(at, s.data(), s.size());
-  return {at, s.size()};
-}
 
 void SpanIdSet::Clear() {
   ids_.clear();
@@ -99,32 +73,6 @@ void SpanIdSet::Grow() {
   }
 }
 
-void TextArena::Clear() {
-  // Blocks made for one huge string are not kept, nor more than a typical
-  // batch needs (a batch of big lines may take hundreds of MB once).
-  std::erase_if(blocks_, [](const Block& b) { return b.size > kBlockBytes; });
-  if (blocks_.size() > kKeepBlocks) blocks_.resize(kKeepBlocks);
-  for (Block& b : blocks_) b.used = 0;
-  current_ = 0;
-}
-
-PreparedBatch::PreparedBatch() {
-  for (int i = 0; i < kEventIndexes; ++i) indexes.emplace_back(i == kIndexTime ? 8 : kIndexEntrySize);
-}
-
-void PreparedBatch::Clear() {
-  id = 0;
-  events.clear();
-  by_span_id.clear();
-  for (IndexRuns& index : indexes) index.Clear();
-  aggregates.clear();
-  activity.clear();
-  sources.clear();
-  publishers.clear();
-  last_seq = duplicates = 0;
-  stats = {};
-  text.Clear();
-}
 
 BatchBuilder::BatchBuilder(StoreWriter& writer, size_t cache_entries)
     : writer_(writer),
@@ -160,17 +108,13 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
     spare_sets_.pop_back();
   }
   {
-    // The writer grows the map only while no read txn of this process is open.
-    std::shared_lock map_lock(writer_.map_mutex());
-    lmdb::Txn read;
-    if (int rc = read.Begin(writer_.env(), MDB_RDONLY); rc != 0) {
-      return broken_ = lmdb::FromMdb("begin read", rc);
-    }
-    read_ = read.get();
+    auto snapshot = writer_.Snapshot();
+    if (!snapshot) return broken_ = snapshot.status();
+    snapshot_ = snapshot->get();
     LineParser::Batch parsing(parser_, lines);
     Status st;
     for (size_t i = 0; st && i < lines.size(); ++i) st = ApplyLine(lines[i], parsing.Get(i), batch);
-    read_ = nullptr;
+    snapshot_ = nullptr;
     if (!st) return broken_ = st;
   }
   batch->by_span_id.resize(batch->events.size());
@@ -197,20 +141,15 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   return Status::Ok();
 }
 
-bool BatchBuilder::Stored(const std::string& span_id, size_t hash) {
+Result<bool> BatchBuilder::Stored(const std::string& span_id, size_t hash) {
   for (const auto& [id, set] : in_flight_) {
     if (set.Contains(span_id, hash)) return true;
   }
-  MDB_val k = Val(span_id), v;
-  return mdb_get(read_, writer_.dbs().ids, &k, &v) == 0;
+  return snapshot_->HasSpanId(span_id);
 }
 
 Result<std::optional<std::string>> BatchBuilder::LoadValue(AggTable table, std::string_view key) {
-  MDB_val k = Val(key), v;
-  int rc = mdb_get(read_, writer_.TableDbi(table), &k, &v);
-  if (rc == MDB_NOTFOUND) return std::optional<std::string>();
-  if (rc != 0) return lmdb::FromMdb(std::string("read ") + AggTableName(table), rc);
-  return std::optional<std::string>(std::string(View(v)));
+  return snapshot_->GetAggregate(table, key);
 }
 
 Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, PreparedBatch* batch) {
@@ -218,9 +157,10 @@ Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, Pre
   EventKeys& keys = parsed.keys;
   if (!parsed.raw.empty()) ++batch->stats.invalid;
   size_t hash = std::hash<std::string_view>()(keys.span_id);
-  bool duplicate = Stored(keys.span_id, hash);
+  Result<bool> duplicate = Stored(keys.span_id, hash);
+  if (!duplicate) return duplicate.status();
   AdvanceSource(keys, line.trust_new_source, batch);
-  if (duplicate) {
+  if (*duplicate) {
     ++batch->stats.duplicates;
     return Status::Ok();
   }

@@ -15,8 +15,6 @@
 // retired (Retire) before it is cleared or destroyed.
 #pragma once
 
-#include <lmdb.h>
-
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -26,80 +24,14 @@
 
 #include "common/event/aggregator.h"
 #include "common/event/event.h"
-#include "common/store/index_runs.h"
 #include "common/index/line_parser.h"
 #include "common/base/status.h"
-#include "common/store/store_schema.h"
+#include "common/store/prepared_batch.h"
 
 namespace trace {
 
 class StoreWriter;
-
-struct PublisherPosition {
-  uint64_t epoch = 0, pub_seq = 0;
-};
-
-struct SourceOffset {
-  std::string path;
-  uint64_t offset = 0;  // just past the last stored line of the source
-};
-
-struct BatchStats {
-  uint64_t stored = 0, duplicates = 0, invalid = 0, holes = 0;
-};
-
-// Storage for a batch's strings. What is added never moves, so views of it
-// stay valid while the batch lives; Clear keeps the memory for the next
-// batch (a batch is built, committed and recycled without malloc per event).
-class TextArena {
- public:
-  std::string_view Add(std::string_view s);
-  // n bytes to write into, which stay put like added text.
-  char* Allocate(size_t n);
-  void Clear();
-
- private:
-  static constexpr size_t kBlockBytes = 1 << 20;
-  static constexpr size_t kKeepBlocks = 16;
-  struct Block {
-    std::unique_ptr<char[]> data;
-    size_t size = 0, used = 0;
-  };
-  std::vector<Block> blocks_;
-  size_t current_ = 0;
-};
-
-// An event to store; the strings are views into its batch's text.
-struct PreparedEvent {
-  uint64_t seq = 0;
-  std::string_view span_id;
-  std::string_view topic;  // for republishing
-  std::string_view json;   // the stored form, with "seq"
-};
-
-// An aggregate entry to write; views into its batch's text.
-struct PreparedAggregate {
-  AggTable table;
-  std::string_view key, value;
-};
-
-struct PreparedBatch {
-  PreparedBatch();
-  uint64_t id = 0;  // 1, 2, ... in build order
-  std::vector<PreparedEvent> events;
-  std::vector<uint32_t> by_span_id;  // events in span_id order (ids neighbours are written together)
-  std::vector<IndexRuns> indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
-  std::vector<PreparedAggregate> aggregates;
-  std::vector<AggregateState::ActivityMove> activity;
-  std::map<std::string, SourceOffset> sources;  // offsets this batch advances
-  std::map<std::string, PublisherPosition> publishers;
-  uint64_t last_seq = 0, duplicates = 0;  // store totals once committed
-  BatchStats stats;
-  TextArena text;
-
-  // Empties the batch for reuse (keeps its memory).
-  void Clear();
-};
+class StoreSnapshot;
 
 // The span_ids of one batch: an open-addressing table of views into the
 // batch's text (no allocation per id; cleared for reuse, memory kept).
@@ -143,13 +75,13 @@ class BatchBuilder {
   // json: already in the batch's text.
   void AddEvent(const EventKeys& keys, std::string_view json, size_t hash, PreparedBatch* batch);
   // In the store or a batch in flight; hash: of span_id.
-  bool Stored(const std::string& span_id, size_t hash);
+  Result<bool> Stored(const std::string& span_id, size_t hash);
   void AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch);
   Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
 
   StoreWriter& writer_;
   size_t cache_entries_;
-  MDB_txn* read_ = nullptr;  // during Build
+  StoreSnapshot* snapshot_ = nullptr;  // during Build
   Status broken_;
   bool over_cap_ = false;
   uint64_t next_id_ = 1, last_seq_ = 0, duplicates_ = 0;

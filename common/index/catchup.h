@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include <zmq.hpp>
-
 #include "common/base/status.h"
-#include "common/store/store_writer.h"
+#include "common/base/clock.h"
+#include "common/store/prepared_batch.h"
+#include "common/wire/control.h"
 #include "common/wire/wire.h"
 
 namespace trace {
@@ -33,12 +33,13 @@ class CatchUp {
   struct Options {
     int silence_ms = 1000;        // HELLO after this long without messages
     int reply_timeout_ms = 3000;  // a request without reply is considered lost
+    NowFn now = NowMs;            // when a message was seen (tests drive it by hand)
   };
   // Called before a REWIND: commits the pending batch and returns the
   // committed source offsets to send.
   using CommitFn = std::function<Result<std::map<std::string, SourceOffset>>()>;
 
-  CatchUp(zmq::context_t& ctx, std::vector<std::string> control_endpoints, Options options,
+  CatchUp(wire::Context& ctx, std::vector<std::string> control_endpoints, Options options,
           CommitFn commit);
   ~CatchUp();
   Status Connect();
@@ -53,7 +54,7 @@ class CatchUp {
   // Handles replies waiting on the control sockets.
   Status HandleReplies(int64_t now_ms);
   // Sockets to poll for replies.
-  std::vector<zmq::socket_t*> sockets();
+  std::vector<wire::Socket*> sockets();
   // Positions to persist with the next batch, by publisher id (hex).
   std::map<std::string, PublisherPosition> Positions() const;
   uint64_t rewinds() const { return rewinds_; }
@@ -63,12 +64,12 @@ class CatchUp {
   bool Linked(uint64_t publisher_id) const;
   // Marks the links of publisher_id (and links not yet identified) for a rewind.
   void Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last);
-  Status HandleReply(Link& link, const std::vector<std::string>& frames, int64_t now_ms);
+  Status HandleReply(Link& link, const wire::ControlMessage& reply, int64_t now_ms);
   Status SendRewind(Link& link, int64_t now_ms);
   // False when the tail is not connected (nothing sent; retry later).
-  Result<bool> Send(Link& link, const std::string& cmd, const std::string& body, int64_t now_ms);
+  Result<bool> Send(Link& link, std::string_view cmd, std::string body, int64_t now_ms);
 
-  zmq::context_t& ctx_;
+  wire::Context& ctx_;
   Options options_;
   CommitFn commit_;
   std::vector<std::unique_ptr<Link>> links_;
@@ -77,6 +78,5 @@ class CatchUp {
   uint64_t rewinds_ = 0;
 };
 
-std::string HexId(uint64_t v);
 
 }  // namespace trace

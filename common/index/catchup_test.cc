@@ -1,69 +1,98 @@
-// Unit tests of the catch-up logic against an in-process ROUTER playing
+// Unit tests of the catch-up logic against a real ControlServer playing
 // trace-tail's control socket: start-up HELLO/REWIND, trust after REWOUND,
-// and a REWIND on a pub_seq gap, a new epoch, and a silent loss.
+// and a REWIND on a pub_seq gap, a new epoch, and a silent loss. Time is a
+// fake clock the tests advance; the sockets are waited on, never slept for.
 #include "common/index/catchup.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <chrono>
-#include <thread>
+#include <deque>
 
-#include "common/json/json.h"
+#include "common/wire/control.h"
+#include "common/wire/wire.h"
 
 namespace trace {
 namespace {
 
+// The tail's side: answers each request from a script, records what came.
+class FakeTail {
+ public:
+  explicit FakeTail(wire::Context& ctx) : server_(ctx) {}
+  Status Bind(const std::string& ep) { return server_.Bind(ep); }
+  std::string endpoint() const { return server_.LastEndpoint(); }
+  // The reply for the next request with this command.
+  void Script(const std::string& command, wire::ControlMessage reply) {
+    script_[command].push_back(std::move(reply));
+  }
+  // Answers what is waiting (up to wait_ms for the first request).
+  void Serve(int wait_ms) {
+    wire::Poller p;
+    p.Add(server_);
+    ASSERT_TRUE(p.Wait(wait_ms).ok());
+    ASSERT_TRUE(server_.Serve([this](const wire::ControlMessage& m) {
+      requests.push_back(m);
+      auto& q = script_[m.command];
+      if (q.empty()) return wire::ControlMessage{"ERROR", wire::EncodeError("unscripted")};
+      wire::ControlMessage r = q.front();
+      q.pop_front();
+      return r;
+    }).ok());
+  }
+  std::vector<wire::ControlMessage> requests;
+
+ private:
+  wire::ControlServer server_;
+  std::map<std::string, std::deque<wire::ControlMessage>> script_;
+};
+
+wire::ControlMessage State(uint64_t pub_seq) {
+  return {"STATE", wire::EncodeState({1, 0xa, pub_seq, {}})};
+}
+wire::ControlMessage Rewound(uint64_t pub_seq) {
+  return {"REWOUND", wire::EncodeRewound({pub_seq, 1})};
+}
+
 class CatchUpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.bind("inproc://ctl");
+    ASSERT_TRUE(tail_.Bind("inproc://ctl").ok());
     sources_["2049:7"] = {"/x/a.jsonl", 120};
+    CatchUp::Options o{50, 1000, [this] { return now_; }};
     catchup_ = std::make_unique<CatchUp>(
-        ctx_, std::vector<std::string>{"inproc://ctl"}, CatchUp::Options{50, 1000},
+        ctx_, std::vector<std::string>{"inproc://ctl"}, o,
         [this]() -> Result<std::map<std::string, SourceOffset>> {
           ++commits_;
           return sources_;
         });
     ASSERT_TRUE(catchup_->Connect().ok());
   }
-  // Ticks until the tail side receives a request; returns {command, body}.
-  std::pair<std::string, std::string> NextRequest() {
-    for (int i = 0; i < 200; ++i) {
-      EXPECT_TRUE(catchup_->Tick(json::NowMs()).ok());
-      std::vector<std::string> frames;
-      auto got = wire::ReceiveFrames(router_, &frames, 10);
-      if (got.ok() && *got) {
-        identity_ = frames[0];
-        return {frames[1], frames[2]};
-      }
-    }
-    ADD_FAILURE() << "no request";
-    return {};
-  }
-  void Reply(const std::string& cmd, const std::string& body) {
-    ASSERT_TRUE(wire::SendFrames(router_, {identity_, cmd, body}).ok());
-    for (int i = 0; i < 100; ++i) {  // the reply crosses an inproc pipe
-      ASSERT_TRUE(catchup_->HandleReplies(json::NowMs()).ok());
-      zmq::pollitem_t item{catchup_->sockets()[0]->handle(), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, std::chrono::milliseconds(5)) == 0) break;
-    }
+  // One loop turn of the index: tick, let the tail answer, read the replies.
+  // Returns the command the tail received ("" when none).
+  std::string Turn(int advance_ms = 0) {
+    now_ += advance_ms;
+    EXPECT_TRUE(catchup_->Tick(now_).ok());
+    size_t before = tail_.requests.size();
+    tail_.Serve(100);
+    wire::Poller p;
+    for (wire::Socket* s : catchup_->sockets()) p.Add(*s);
+    if (tail_.requests.size() > before) EXPECT_TRUE(p.Wait(1000).ok());  // the reply's trip
+    EXPECT_TRUE(catchup_->HandleReplies(now_).ok());
+    return tail_.requests.size() > before ? tail_.requests.back().command : "";
   }
   void SyncAt(uint64_t pub_seq) {
-    auto hello = NextRequest();
-    ASSERT_EQ(hello.first, "HELLO");
-    Reply("STATE", R"({"publisher_id":"0000000000000001","epoch":"000000000000000a","pub_seq":)" +
-                       std::to_string(pub_seq) + R"(,"sources":[]})");
-    auto rewind = NextRequest();
-    ASSERT_EQ(rewind.first, "REWIND");
-    rewind_body_ = rewind.second;
-    Reply("REWOUND", R"({"pub_seq":)" + std::to_string(pub_seq) + R"(,"rewound":1})");
+    tail_.Script("HELLO", State(pub_seq));
+    tail_.Script("REWIND", Rewound(pub_seq));
+    ASSERT_EQ(Turn(), "HELLO");
+    ASSERT_EQ(Turn(), "REWIND");
+    rewind_body_ = tail_.requests.back().body;
   }
   wire::Header H(uint64_t epoch, uint64_t seq) { return {1, epoch, seq}; }
 
-  zmq::context_t ctx_{1};
-  zmq::socket_t router_{ctx_, zmq::socket_type::router};
-  std::string identity_, rewind_body_;
+  wire::Context ctx_;
+  FakeTail tail_{ctx_};
+  int64_t now_ = 1'000'000;
+  std::string rewind_body_;
   std::map<std::string, SourceOffset> sources_;
   int commits_ = 0;
   std::unique_ptr<CatchUp> catchup_;
@@ -80,75 +109,113 @@ TEST_F(CatchUpTest, RewindsOnStartWithCommittedOffsetsThenTrusts) {
   EXPECT_TRUE(catchup_->Observe(H(0xa, 6)));
   EXPECT_TRUE(catchup_->Observe(H(0xa, 7)));
   EXPECT_EQ(catchup_->Positions()["0000000000000001"].pub_seq, 7u);
+  EXPECT_EQ(catchup_->rewinds(), 1u);
 }
 
 TEST_F(CatchUpTest, RewindsOnAGap) {
   SyncAt(5);
   EXPECT_TRUE(catchup_->Observe(H(0xa, 6)));
   EXPECT_FALSE(catchup_->Observe(H(0xa, 9)));  // 7 and 8 were dropped
-  EXPECT_EQ(NextRequest().first, "REWIND");
+  tail_.Script("REWIND", Rewound(9));
+  EXPECT_EQ(Turn(), "REWIND");
 }
 
 TEST_F(CatchUpTest, RewindsOnANewEpoch) {
   SyncAt(5);
   EXPECT_FALSE(catchup_->Observe(H(0xb, 1)));  // the tail restarted
-  EXPECT_EQ(NextRequest().first, "REWIND");
+  tail_.Script("REWIND", Rewound(1));
+  EXPECT_EQ(Turn(), "REWIND");
+}
+
+TEST_F(CatchUpTest, NoProbeBeforeTheSilencePeriod) {
+  SyncAt(5);
+  EXPECT_TRUE(catchup_->Observe(H(0xa, 6)));
+  EXPECT_EQ(Turn(49), "");  // 49 ms of a 50 ms silence period: nothing sent
 }
 
 TEST_F(CatchUpTest, SilenceWithUnseenMessagesRewinds) {
   SyncAt(5);
-  auto hello = NextRequest();  // nothing arrived for 50 ms: probe
-  ASSERT_EQ(hello.first, "HELLO");
-  Reply("STATE", R"({"publisher_id":"0000000000000001","epoch":"000000000000000a","pub_seq":9})");
-  EXPECT_EQ(NextRequest().first, "REWIND");
+  tail_.Script("HELLO", State(9));  // the tail published 6..9; none arrived
+  EXPECT_EQ(Turn(50), "HELLO");     // silent for the whole period: probe
+  tail_.Script("REWIND", Rewound(9));
+  EXPECT_EQ(Turn(), "REWIND");
+}
+
+TEST_F(CatchUpTest, SilenceWithNothingLostDoesNotRewind) {
+  SyncAt(5);
+  tail_.Script("HELLO", State(5));
+  EXPECT_EQ(Turn(50), "HELLO");
+  EXPECT_EQ(Turn(), "");
+  EXPECT_EQ(catchup_->rewinds(), 1u);
 }
 
 // The tail restarts: its control socket is gone for a moment, so the REWIND
 // for the new epoch cannot go out. It must be retried once the tail is back
 // (a dropped REWIND loses the lines between the committed offsets and the
-// new tail's own checkpoint). TCP, as in production: the DEALER reconnects.
+// new tail's own checkpoint). TCP, as in production: the DEALER reconnects,
+// which takes real time: the loops below wait for it, bounded.
 TEST(CatchUpRestart, RetriesARewindTheTailWasNotThereFor) {
-  zmq::context_t ctx(1);
-  auto router = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::router);
-  router->bind("tcp://127.0.0.1:*");
-  std::string endpoint = router->get(zmq::sockopt::last_endpoint);
+  wire::Context ctx;
+  auto tail = std::make_unique<FakeTail>(ctx);
+  ASSERT_TRUE(tail->Bind("tcp://127.0.0.1:*").ok());
+  std::string endpoint = tail->endpoint();
   std::map<std::string, SourceOffset> sources{{"2049:7", {"/x/a.jsonl", 120}}};
-  CatchUp catchup(ctx, {endpoint}, CatchUp::Options{50, 60000},
+  int64_t now = 1'000'000;
+  CatchUp catchup(ctx, {endpoint}, CatchUp::Options{50, 60000, [&] { return now; }},
                   [&]() -> Result<std::map<std::string, SourceOffset>> { return sources; });
   ASSERT_TRUE(catchup.Connect().ok());
-  std::string identity;
-  // Ticks until the tail side receives a request (or gives up); answers it.
-  auto serve = [&](const std::string& want, const std::string& cmd, const std::string& body) {
+  // Turns until the tail has received want and its reply is handled (or
+  // gives up).
+  auto until = [&](FakeTail& t, const std::string& want) {
     for (int i = 0; i < 300; ++i) {
-      EXPECT_TRUE(catchup.Tick(json::NowMs()).ok());
-      std::vector<std::string> frames;
-      auto got = wire::ReceiveFrames(*router, &frames, 10);
-      if (!got.ok() || !*got) continue;
-      if (frames[1] != want) continue;  // e.g. a HELLO while a REWIND is due
-      EXPECT_TRUE(wire::SendFrames(*router, {frames[0], cmd, body}).ok());
-      for (int j = 0; j < 20; ++j) {
-        EXPECT_TRUE(catchup.HandleReplies(json::NowMs()).ok());
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      now += 20;
+      EXPECT_TRUE(catchup.Tick(now).ok());
+      t.Serve(10);
+      bool got = false;
+      for (const auto& r : t.requests) got = got || r.command == want;
+      for (int j = 0; j < (got ? 100 : 1); ++j) {  // the reply's trip over TCP
+        wire::Poller p;
+        size_t reply = p.Add(*catchup.sockets()[0]);
+        EXPECT_TRUE(p.Wait(10).ok());
+        EXPECT_TRUE(catchup.HandleReplies(now).ok());
+        if (p.Ready(reply)) break;
       }
-      return true;
+      if (got) return true;
     }
     return false;
   };
-  ASSERT_TRUE(serve("HELLO", "STATE", R"({"publisher_id":"0000000000000001","epoch":"000000000000000a","pub_seq":5})"));
-  ASSERT_TRUE(serve("REWIND", "REWOUND", R"({"pub_seq":5,"rewound":1})"));
+  tail->Script("HELLO", State(5));
+  tail->Script("REWIND", Rewound(5));
+  ASSERT_TRUE(until(*tail, "REWIND"));
   EXPECT_EQ(catchup.rewinds(), 1u);
 
-  router.reset();  // the tail is down...
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // ...and the DEALER knows it
-  EXPECT_FALSE(catchup.Observe({1, 0xb, 1}));  // its next instance publishes
-  for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(catchup.Tick(json::NowMs()).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  wire::ConnectionMonitor monitor(ctx, *catchup.sockets()[0]);
+  tail.reset();  // the tail is down...
+  bool noticed = false;  // ...and the DEALER knows it
+  for (int i = 0; i < 100 && !noticed; ++i) {
+    wire::Poller p;
+    p.Add(monitor);
+    ASSERT_TRUE(p.Wait(50).ok());
+    auto event = monitor.Next();
+    ASSERT_TRUE(event.ok());
+    noticed = event->has_value() && !**event;
   }
+  ASSERT_TRUE(noticed) << "no disconnect seen";
+  // ZeroMQ tells the socket itself (its pipe to the peer ends) apart from the
+  // monitor's event; waiting on the socket lets it take that in.
+  for (int i = 0; i < 5; ++i) {
+    wire::Poller p;
+    p.Add(*catchup.sockets()[0]);
+    ASSERT_TRUE(p.Wait(20).ok());
+  }
+  EXPECT_FALSE(catchup.Observe({1, 0xb, 1}));  // its next instance publishes
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(catchup.Tick(now += 20).ok());
   EXPECT_EQ(catchup.rewinds(), 1u);  // nothing could go out
-  router = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::router);
-  router->bind(endpoint);  // the tail is back on its port
-  EXPECT_TRUE(serve("REWIND", "REWOUND", R"({"pub_seq":1,"rewound":1})")) << "REWIND never retried";
+  tail = std::make_unique<FakeTail>(ctx);
+  ASSERT_TRUE(tail->Bind(endpoint).ok());  // the tail is back on its port
+  tail->Script("HELLO", {"STATE", wire::EncodeState({1, 0xb, 1, {}})});
+  tail->Script("REWIND", Rewound(1));
+  EXPECT_TRUE(until(*tail, "REWIND")) << "REWIND never retried";
   EXPECT_EQ(catchup.rewinds(), 2u);
 }
 

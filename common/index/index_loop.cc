@@ -1,4 +1,5 @@
 // See index_loop.h.
+#include "common/base/clock.h"
 #include "common/index/index_loop.h"
 
 #include <poll.h>
@@ -77,11 +78,11 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
     if (got < 0) return Status::Errno("read stdin");
     if (got == 0) {
       std::string_view last(buf.data() + start, end - start);
-      if (!Blank(last)) indexer.Add(last, true, json::NowMs());
+      if (!Blank(last)) indexer.Add(last, true, NowMs());
       return FlushAndSync(indexer);
     }
     end += static_cast<size_t>(got);
-    int64_t now = json::NowMs();
+    int64_t now = NowMs();
     TakeLines(buf, &start, end, indexer, now);
     if (indexer.Due(now)) {
       if (Status st = indexer.Flush({}); !st) return st;
@@ -94,7 +95,7 @@ namespace {
 // The subscribe loop's state, one object so each step is a small method.
 class SubscribeLoop {
  public:
-  SubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& o, Indexer& indexer)
+  SubscribeLoop(wire::Context& ctx, const SubscribeOptions& o, Indexer& indexer)
       : o_(o),
         indexer_(indexer),
         sub_(ctx),
@@ -119,13 +120,13 @@ class SubscribeLoop {
   }
 
   Status Turn() {
-    int64_t now = json::NowMs();
+    int64_t now = NowMs();
     if (!o_.control_endpoints.empty()) {
       if (Status st = catchup_.Tick(now); !st) return st;
     }
     if (Status st = Wait(); !st) return st;
     bool drained = Drain();
-    now = json::NowMs();
+    now = NowMs();
     if (indexer_.ShouldFlush(now, drained)) {
       if (Status st = indexer_.Flush(catchup_.Positions()); !st) return st;
     }
@@ -139,19 +140,15 @@ class SubscribeLoop {
   }
 
   Status Wait() {
-    std::vector<zmq::pollitem_t> items;
-    items.push_back({sub_.socket().handle(), 0, ZMQ_POLLIN, 0});
-    for (zmq::socket_t* s : catchup_.sockets()) items.push_back({s->handle(), 0, ZMQ_POLLIN, 0});
-    items.push_back({nullptr, shutdown::Fd(), ZMQ_POLLIN, 0});
-    items.push_back({nullptr, indexer_.wake_fd(), ZMQ_POLLIN, 0});
+    wire::Poller poller;
+    poller.Add(sub_);
+    for (wire::Socket* s : catchup_.sockets()) poller.Add(*s);
+    poller.AddFd(shutdown::Fd());
+    size_t wake = poller.AddFd(indexer_.wake_fd());
     // Pending lines wait for the commit thread (wake_fd) or their age limit.
-    long timeout = indexer_.pending() ? kPendingPollMs : 100;
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) return wire::FromZmq("poll", e);
-    }
-    if (items.back().revents & ZMQ_POLLIN) indexer_.ClearWake();
+    int timeout = indexer_.pending() ? kPendingPollMs : 100;
+    if (Status st = poller.Wait(timeout); !st) return st;
+    if (poller.Ready(wake)) indexer_.ClearWake();
     return Status::Ok();
   }
 
@@ -166,7 +163,7 @@ class SubscribeLoop {
       }
       if (!*got) return true;
       bool trust = o_.control_endpoints.empty() || catchup_.Observe(msg.header);
-      indexer_.Add(msg.body, trust, json::NowMs());
+      indexer_.Add(msg.body, trust, NowMs());
     }
     return false;
   }
@@ -180,7 +177,7 @@ class SubscribeLoop {
 
 }  // namespace
 
-Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, Indexer& indexer) {
+Status RunSubscribeLoop(wire::Context& ctx, const SubscribeOptions& options, Indexer& indexer) {
   SubscribeLoop loop(ctx, options, indexer);
   return loop.Run();
 }

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <zmq.hpp>
 
 #include "common/index/indexer.h"
+#include "common/wire/wire.h"
 #include "common/base/status.h"
 
 namespace trace {
@@ -27,6 +27,6 @@ struct SubscribeOptions {
 
 // Receives until shutdown is requested; returns once everything received
 // is committed.
-Status RunSubscribeLoop(zmq::context_t& ctx, const SubscribeOptions& options, Indexer& indexer);
+Status RunSubscribeLoop(wire::Context& ctx, const SubscribeOptions& options, Indexer& indexer);
 
 }  // namespace trace

@@ -1,4 +1,6 @@
 // See line_parser.h.
+#include "common/base/ids.h"
+#include "common/base/clock.h"
 #include "common/index/line_parser.h"
 
 #include <cstring>
@@ -30,7 +32,7 @@ std::string RawEvent(std::string_view body, const std::string& error,
   w.Key("event_type");
   w.String("raw");
   w.Key("timestamp");
-  w.Int64(json::NowMs());
+  w.Int64(NowMs());
   w.Key("raw");
   w.String(json::SanitizeUtf8(body));
   w.Key("parse_error");

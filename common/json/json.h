@@ -65,8 +65,6 @@ const rapidjson::Value* Find(const rapidjson::Value& obj, std::string_view key);
 std::optional<std::string_view> GetString(const rapidjson::Value& obj, std::string_view key);
 std::optional<int64_t> GetInt(const rapidjson::Value& obj, std::string_view key);
 std::optional<bool> GetBool(const rapidjson::Value& obj, std::string_view key);
-// Walks a dotted path of object keys: GetPath(v, {"message", "usage"}).
-const rapidjson::Value* GetPath(const rapidjson::Value& v, std::initializer_list<std::string_view> path);
 
 // Several members picked out of an object in one pass, for hot paths that
 // read many fields of every event: a member's name is matched by its length
@@ -86,16 +84,9 @@ class MemberSet {
   std::vector<uint8_t> by_length_[kMaxLength + 1];  // indices into names_
 };
 
-// Milliseconds since the Unix epoch, now (system clock).
-int64_t NowMs();
-// Parses RFC 3339 / ISO 8601 ("2026-02-12T16:02:25.284Z", "+01:00" offsets,
-// no fraction, space instead of T) into ms epoch. nullopt if it is not one.
-std::optional<int64_t> ParseRfc3339Ms(std::string_view s);
 // A timestamp field as ms: integer (ms; values below 1e11 are taken as
 // seconds), floating seconds/ms likewise, or an RFC 3339 string.
 std::optional<int64_t> TimestampMs(const rapidjson::Value& v);
-// "2026-02-12T16:02:25.284Z".
-std::string FormatRfc3339Ms(int64_t ms);
 
 // True if s is valid UTF-8.
 bool IsValidUtf8(std::string_view s);

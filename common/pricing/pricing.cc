@@ -161,7 +161,7 @@ const ModelPrice* PriceTable::Find(std::string_view model) const {
 }
 
 std::optional<double> PriceTable::Cost(std::string_view model, std::string_view tier,
-                                       const TokenUsage& t) const {
+                                       const TokenCounts& t) const {
   const ModelPrice* p = Find(model);
   if (!p) return std::nullopt;
   const TokenRates& r = tier == "long" && p->long_context ? *p->long_context : p->standard;
@@ -178,7 +178,7 @@ namespace trace {
 
 double RoundUsd(double usd) { return std::round(usd * 1e6) / 1e6; }
 
-void CostSummary::Add(const std::string& model, std::string_view tier, const TokenUsage& tokens) {
+void CostSummary::Add(const std::string& model, std::string_view tier, const TokenCounts& tokens) {
   std::optional<double> cost = prices_.Cost(model, tier, tokens);
   if (!cost) {
     unknown_.insert(model);
@@ -191,12 +191,6 @@ void CostSummary::Add(const std::string& model, std::string_view tier, const Tok
 std::optional<double> CostSummary::Total() const {
   if (!unknown_.empty()) return std::nullopt;
   return RoundUsd(known_total_);
-}
-
-std::optional<double> CostSummary::ModelCost(const std::string& model) const {
-  if (unknown_.count(model)) return std::nullopt;
-  auto it = known_.find(model);
-  return RoundUsd(it == known_.end() ? 0.0 : it->second);
 }
 
 std::string CostSummary::ToJson() const {
@@ -241,7 +235,7 @@ Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const Pr
       buckets && buckets->IsArray()) {
     for (const auto& b : buckets->GetArray()) {
       if (!b.IsObject()) continue;
-      TokenUsage t;
+      TokenCounts t;
       t.input = static_cast<uint64_t>(json::GetInt(b, "input_tokens").value_or(0));
       t.output = static_cast<uint64_t>(json::GetInt(b, "output_tokens").value_or(0));
       t.cache_creation =
@@ -256,6 +250,12 @@ Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const Pr
   cost.Parse(summary.ToJson());
   doc.AddMember("cost_usd", rapidjson::Value(cost, doc.GetAllocator()), doc.GetAllocator());
   return json::Serialize(doc);
+}
+
+std::string AddCost(std::string aggregate_json, const PriceTable* prices) {
+  if (prices == nullptr) return aggregate_json;
+  Result<std::string> priced = AddCostToAggregate(aggregate_json, *prices);
+  return priced.ok() ? std::move(*priced) : std::move(aggregate_json);
 }
 
 }  // namespace trace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/event/tokens.h"
 
 namespace trace {
 
@@ -25,10 +26,6 @@ struct ModelPrice {
   std::vector<std::string> aliases;
   TokenRates standard;
   std::optional<TokenRates> long_context;  // above the threshold, when offered
-};
-
-struct TokenUsage {
-  uint64_t input = 0, output = 0, cache_creation = 0, cache_read = 0;
 };
 
 class PriceTable {
@@ -49,7 +46,7 @@ class PriceTable {
   // the model is unknown. "long" falls back to standard rates for models
   // without long-context rates.
   std::optional<double> Cost(std::string_view model, std::string_view tier,
-                             const TokenUsage& tokens) const;
+                             const TokenCounts& tokens) const;
 
   const std::vector<ModelPrice>& models() const { return models_; }
   const std::string& origin() const { return origin_; }
@@ -69,12 +66,8 @@ std::string NormalizeModelId(std::string_view model);
 class CostSummary {
  public:
   explicit CostSummary(const PriceTable& prices) : prices_(prices) {}
-  void Add(const std::string& model, std::string_view tier, const TokenUsage& tokens);
+  void Add(const std::string& model, std::string_view tier, const TokenCounts& tokens);
   std::optional<double> Total() const;
-  double KnownTotal() const { return known_total_; }
-  // nullopt for an unknown model.
-  std::optional<double> ModelCost(const std::string& model) const;
-  const std::set<std::string>& UnknownModels() const { return unknown_; }
   // {"total": x|null, "known_total": x, "by_model": {...}, "unknown_models": [...]}
   std::string ToJson() const;
 
@@ -94,5 +87,9 @@ double RoundUsd(double usd);
 // the CostSummary JSON above. Returns the aggregate JSON with that member
 // appended (replacing an existing one).
 Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const PriceTable& prices);
+
+// AddCostToAggregate for serving: the aggregate unchanged when prices is
+// null or the aggregate is not an object (it is served as stored).
+std::string AddCost(std::string aggregate_json, const PriceTable* prices);
 
 }  // namespace trace

@@ -39,7 +39,7 @@ TEST(Pricing, FindsDatedBedrockAndVertexIds) {
 
 TEST(Pricing, CostPerTier) {
   const PriceTable& t = PriceTable::Embedded();
-  TokenUsage u{1000000, 1000000, 1000000, 1000000};
+  TokenCounts u{1000000, 1000000, 1000000, 1000000};
   // Sonnet 4.5 standard: 3 + 15 + 3.75 + 0.30 = 22.05 USD.
   EXPECT_NEAR(*t.Cost("claude-sonnet-4-5-20250929", "standard", u), 22.05, 1e-9);
   // Long context: 6 + 22.5 + 7.5 + 0.6 = 36.6 USD.

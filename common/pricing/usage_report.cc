@@ -1,5 +1,6 @@
 // See usage_report.h. Cost is computed per (model, tier) bucket before any
 // summing, so a long-context bucket is priced at its own rates.
+#include "common/base/clock.h"
 #include "common/pricing/usage_report.h"
 
 #include <algorithm>
@@ -13,11 +14,7 @@ namespace trace {
 namespace {
 
 void AddBucket(UsageTotals& t, const UsageBucket& b, std::optional<double> cost) {
-  t.tokens.input += b.input_tokens;
-  t.tokens.output += b.output_tokens;
-  t.tokens.cache_creation += b.cache_creation_input_tokens;
-  t.tokens.cache_read += b.cache_read_input_tokens;
-  t.messages += b.messages;
+  t.tokens.Add(b.tokens);
   if (cost) {
     t.known_cost += *cost;
   } else if (std::find(t.unknown_models.begin(), t.unknown_models.end(), b.model) ==
@@ -56,7 +53,7 @@ void WriteTotals(json::StringWriter& w, const UsageTotals& t) {
   w.Key("total_tokens");
   w.Uint64(t.TotalTokens());
   w.Key("messages");
-  w.Uint64(t.messages);
+  w.Uint64(t.tokens.messages);
   w.Key("cost_usd");
   if (auto c = t.Cost()) {
     w.Double(*c);
@@ -142,7 +139,7 @@ std::optional<std::string> ParseUsageDay(std::string_view s) {
   if (d.size() == 8 && d.find_first_not_of("0123456789") == std::string::npos) {
     d = d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2);
   }
-  if (d.size() != 10 || !json::ParseRfc3339Ms(d + "T00:00:00Z")) return std::nullopt;
+  if (d.size() != 10 || !ParseRfc3339Ms(d + "T00:00:00Z")) return std::nullopt;
   return d;
 }
 
@@ -157,9 +154,7 @@ UsageReport BuildUsageReport(const std::vector<UsageBucket>& buckets, UsageBy by
   std::map<std::string, std::map<std::string, UsageTotals>> grouped;  // key -> model -> totals
   for (const UsageBucket& b : buckets) {
     if (!InRange(b.day, since, until)) continue;
-    TokenUsage t{b.input_tokens, b.output_tokens, b.cache_creation_input_tokens,
-                 b.cache_read_input_tokens};
-    std::optional<double> cost = prices.Cost(b.model, b.tier, t);
+    std::optional<double> cost = prices.Cost(b.model, b.tier, b.tokens);
     AddBucket(grouped[KeyOf(b, by)][b.model], b, cost);
     AddBucket(report.totals, b, cost);
   }
@@ -168,11 +163,7 @@ UsageReport BuildUsageReport(const std::vector<UsageBucket>& buckets, UsageBy by
     row.key = key;
     for (auto& [model, totals] : models) {
       UsageTotals& r = row.totals;
-      r.tokens.input += totals.tokens.input;
-      r.tokens.output += totals.tokens.output;
-      r.tokens.cache_creation += totals.tokens.cache_creation;
-      r.tokens.cache_read += totals.tokens.cache_read;
-      r.messages += totals.messages;
+      r.tokens.Add(totals.tokens);
       r.known_cost += totals.known_cost;
       for (const auto& u : totals.unknown_models) r.unknown_models.push_back(u);
       if (by != UsageBy::kModel) row.models.push_back({model, totals});

@@ -13,7 +13,7 @@
 
 #include "common/pricing/pricing.h"
 #include "common/base/status.h"
-#include "common/store/store.h"
+#include "common/event/tokens.h"
 
 namespace trace {
 
@@ -25,8 +25,7 @@ std::optional<UsageBy> ParseUsageBy(std::string_view s);
 std::optional<std::string> ParseUsageDay(std::string_view s);
 
 struct UsageTotals {
-  TokenUsage tokens;
-  uint64_t messages = 0;
+  TokenCounts tokens;  // with the number of messages
   double known_cost = 0;                    // USD of the priced models
   std::vector<std::string> unknown_models;  // sorted; any makes cost() null
   uint64_t TotalTokens() const;

@@ -16,8 +16,7 @@ UsageBucket Bucket(std::string session, std::string day, std::string model, std:
   b.day = std::move(day);
   b.model = std::move(model);
   b.tier = std::move(tier);
-  b.input_tokens = in, b.output_tokens = out, b.cache_creation_input_tokens = cc;
-  b.cache_read_input_tokens = cr, b.messages = 1;
+  b.tokens = {in, out, cc, cr, 1};
   return b;
 }
 
@@ -35,7 +34,7 @@ TEST(UsageReport, PricesEachTierThenSums) {
   EXPECT_NEAR(*r.rows[1].totals.Cost(), 5.0, 1e-9);
   EXPECT_NEAR(*r.totals.Cost(), 14.0, 1e-9);
   EXPECT_EQ(r.totals.TotalTokens(), 3000000u);
-  EXPECT_EQ(r.totals.messages, 3u);
+  EXPECT_EQ(r.totals.tokens.messages, 3u);
 }
 
 TEST(UsageReport, FiltersDaysAndGroupsByModel) {

@@ -1,4 +1,5 @@
 // See query_commands.h: sessions, session ID, events.
+#include "common/base/clock.h"
 #include "common/query/query_commands.h"
 
 #include <rapidjson/document.h>
@@ -141,7 +142,7 @@ bool ParseTime(const std::string& s, std::optional<int64_t>* out) {
     *out = std::stoll(s);
     return true;
   }
-  *out = json::ParseRfc3339Ms(s);
+  *out = ParseRfc3339Ms(s);
   return out->has_value();
 }
 
@@ -209,7 +210,7 @@ const QueryCommand* FindQueryCommand(const std::string& name) {
 }
 
 std::string ShortTime(int64_t ms) {
-  std::string s = json::FormatRfc3339Ms(ms);  // 2026-02-12T16:02:25.284Z
+  std::string s = FormatRfc3339Ms(ms);  // 2026-02-12T16:02:25.284Z
   if (s.size() >= 19) s = s.substr(0, 10) + " " + s.substr(11, 8);
   return s;
 }

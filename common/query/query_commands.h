@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
+#include "common/cli/cli.h"
 
 #include "common/store/store.h"
 
@@ -18,7 +18,7 @@ namespace trace {
 
 struct QueryContext {
   Store& store;
-  const boost::program_options::variables_map& vm;  // every command's flags
+  const cli::po::variables_map& vm;  // every command's flags
   std::vector<std::string> args;                    // positional words after the command
   bool json = false;
   std::ostream& out;
@@ -29,7 +29,7 @@ struct QueryCommand {
   std::string synopsis;  // "sessions [--limit N]"
   std::string help;      // one line
   // Adds the command's flags (may be null). Names must not clash across commands.
-  std::function<void(boost::program_options::options_description&)> add_options;
+  std::function<void(cli::po::options_description&)> add_options;
   // Returns a process exit code; prints one-line errors itself on stderr.
   std::function<int(QueryContext&)> run;
 };

@@ -3,14 +3,14 @@
 // commands use to add cost_usd to session summaries.
 #pragma once
 
-#include <boost/program_options.hpp>
+#include "common/cli/cli.h"
 
 #include "common/pricing/pricing.h"
 #include "common/query/query_commands.h"
 
 namespace trace {
 
-void AddUsageOptions(boost::program_options::options_description& options);
+void AddUsageOptions(cli::po::options_description& options);
 int RunUsage(QueryContext& c);
 // --prices FILE, else $TRACE_PRICES, else the embedded table.
 Result<PriceTable> QueryPrices(const QueryContext& c);

@@ -1,6 +1,6 @@
 // See store.h. Opening read-only, the MDB_MAP_RESIZED dance, and the point
 // reads (events, aggregates, usage buckets). Event queries: store_query.cc.
-#include "common/store/store.h"
+#include "common/store/lmdb_store.h"
 
 #include <mutex>
 
@@ -19,12 +19,16 @@ bool EventFilter::Empty() const {
 }
 
 Result<std::unique_ptr<Store>> Store::OpenReadOnly(const Options& options) {
+  return LmdbStore::Open(options);
+}
+
+Result<std::unique_ptr<Store>> LmdbStore::Open(const Options& options) {
   EnvOptions eo;
   eo.dir = options.dir;
   eo.max_readers = options.max_readers;
   auto env = OpenEnv(eo);
   if (!env) return env.status();
-  std::unique_ptr<Store> s(new Store());
+  std::unique_ptr<LmdbStore> s(new LmdbStore());
   s->dir_ = options.dir;
   s->env_ = *env;
   s->dbs_ = std::make_unique<StoreDbs>();
@@ -39,14 +43,14 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const Options& options) {
   if (Status st = OpenDbs(txn.get(), false, s->dbs_.get()); !st) return st.Wrap(what);
   if (Status st = CheckSchema(txn.get(), *s->dbs_, false); !st) return st.Wrap(what);
   if (Status st = txn.Commit(); !st) return st.Wrap(what);  // keeps the dbi handles
-  return s;
+  return std::unique_ptr<Store>(std::move(s));
 }
 
-Store::~Store() {
+LmdbStore::~LmdbStore() {
   if (env_) mdb_env_close(env_);
 }
 
-Status Store::Read(const std::function<Status(MDB_txn*, const StoreDbs&)>& fn) {
+Status LmdbStore::Read(const std::function<Status(MDB_txn*, const StoreDbs&)>& fn) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     {
       std::shared_lock lock(resize_mu_);
@@ -77,7 +81,7 @@ Result<bool> GetString(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::str
 
 }  // namespace
 
-Result<std::optional<std::string>> Store::GetValue(MDB_dbi StoreDbs::*db, std::string_view key) {
+Result<std::optional<std::string>> LmdbStore::GetValue(MDB_dbi StoreDbs::*db, std::string_view key) {
   std::optional<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
     std::string v;
@@ -90,7 +94,7 @@ Result<std::optional<std::string>> Store::GetValue(MDB_dbi StoreDbs::*db, std::s
   return out;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> Store::ScanPrefix(
+Result<std::vector<std::pair<std::string, std::string>>> LmdbStore::ScanPrefix(
     MDB_dbi StoreDbs::*db, std::string_view prefix) {
   std::vector<std::pair<std::string, std::string>> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
@@ -109,11 +113,11 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::ScanPrefix(
   return out;
 }
 
-Result<std::optional<std::string>> Store::GetEvent(uint64_t seq) {
+Result<std::optional<std::string>> LmdbStore::GetEvent(uint64_t seq) {
   return GetValue(&StoreDbs::events, lmdb::Be64(seq));
 }
 
-Result<std::optional<std::string>> Store::GetEventBySpanId(const std::string& span_id) {
+Result<std::optional<std::string>> LmdbStore::GetEventBySpanId(const std::string& span_id) {
   std::optional<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
     std::string seq, v;
@@ -128,7 +132,7 @@ Result<std::optional<std::string>> Store::GetEventBySpanId(const std::string& sp
   return out;
 }
 
-Result<uint64_t> Store::LastSeq() {
+Result<uint64_t> LmdbStore::LastSeq() {
   uint64_t seq = 0;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
     lmdb::Cursor c;
@@ -142,15 +146,15 @@ Result<uint64_t> Store::LastSeq() {
   return seq;
 }
 
-Result<std::optional<std::string>> Store::GetSession(const std::string& id) {
+Result<std::optional<std::string>> LmdbStore::GetSession(const std::string& id) {
   return GetValue(&StoreDbs::sessions, id);
 }
 
-Result<std::optional<std::string>> Store::GetTask(const std::string& id) {
+Result<std::optional<std::string>> LmdbStore::GetTask(const std::string& id) {
   return GetValue(&StoreDbs::tasks, id);
 }
 
-Result<SessionPage> Store::ListSessions(size_t limit, size_t offset) {
+Result<SessionPage> LmdbStore::ListSessions(size_t limit, size_t offset) {
   SessionPage page;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
     MDB_stat stat;
@@ -174,7 +178,7 @@ Result<SessionPage> Store::ListSessions(size_t limit, size_t offset) {
   return page;
 }
 
-Result<std::vector<std::string>> Store::ListTools() {
+Result<std::vector<std::string>> LmdbStore::ListTools() {
   auto all = ScanPrefix(&StoreDbs::tools, "");
   if (!all) return all.status();
   std::vector<std::string> out;
@@ -186,11 +190,7 @@ namespace {
 
 UsageBucket BucketFrom(const TokenCounts& c) {
   UsageBucket b;
-  b.input_tokens = c.input;
-  b.output_tokens = c.output;
-  b.cache_creation_input_tokens = c.cache_creation;
-  b.cache_read_input_tokens = c.cache_read;
-  b.messages = c.messages;
+  b.tokens = c;
   return b;
 }
 
@@ -209,7 +209,7 @@ std::vector<std::string> SplitNul(std::string_view s) {
 
 }  // namespace
 
-Result<std::vector<UsageBucket>> Store::SessionUsage(const std::string& session_id) {
+Result<std::vector<UsageBucket>> LmdbStore::SessionUsage(const std::string& session_id) {
   std::vector<UsageBucket> out;
   auto add = [&](const std::string& json) -> Status {
     auto a = Aggregate::FromJson(json, "session_id");
@@ -264,11 +264,11 @@ Result<std::vector<UsageBucket>> BucketsOf(
 
 }  // namespace
 
-Result<std::vector<UsageBucket>> Store::DailyUsage() {
+Result<std::vector<UsageBucket>> LmdbStore::DailyUsage() {
   return BucketsOf(ScanPrefix(&StoreDbs::usage_by_day, ""), false);
 }
 
-Result<std::vector<UsageBucket>> Store::SessionDailyUsage(const std::string& session_id) {
+Result<std::vector<UsageBucket>> LmdbStore::SessionDailyUsage(const std::string& session_id) {
   std::string prefix = session_id.empty() ? std::string() : session_id + std::string(1, '\0');
   return BucketsOf(ScanPrefix(&StoreDbs::usage_by_session_day, prefix), true);
 }

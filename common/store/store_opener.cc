@@ -1,4 +1,5 @@
 // Lazy, rate-limited opening of the read-only store.
+#include "common/base/clock.h"
 #include "common/store/store_opener.h"
 
 #include "common/json/json.h"
@@ -15,7 +16,7 @@ StoreOpener::StoreOpener(std::string dir) : dir_(std::move(dir)) {}
 std::shared_ptr<Store> StoreOpener::Get() {
   std::lock_guard lock(mu_);
   if (store_) return store_;
-  int64_t now = json::NowMs();
+  int64_t now = NowMs();
   if (now < next_try_ms_) return nullptr;
   next_try_ms_ = now + kRetryMs;
   Store::Options options;

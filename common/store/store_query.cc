@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "common/store/lmdb.h"
-#include "common/store/store.h"
+#include "common/store/lmdb_store.h"
 #include "common/store/store_schema.h"
 
 namespace trace {
@@ -295,7 +295,7 @@ Status PlanPage(MDB_txn* txn, const StoreDbs& d, const EventQuery& q, std::vecto
 
 }  // namespace
 
-Result<EventPage> Store::QueryEvents(const EventQuery& q) {
+Result<EventPage> LmdbStore::QueryEvents(const EventQuery& q) {
   EventPage page;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
@@ -306,7 +306,7 @@ Result<EventPage> Store::QueryEvents(const EventQuery& q) {
   return page;
 }
 
-Result<uint64_t> Store::AppendEventsJson(const EventQuery& q, std::string* out) {
+Result<uint64_t> LmdbStore::AppendEventsJson(const EventQuery& q, std::string* out) {
   uint64_t total = 0;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
@@ -317,7 +317,7 @@ Result<uint64_t> Store::AppendEventsJson(const EventQuery& q, std::string* out) 
   return total;
 }
 
-Result<std::vector<std::string>> Store::EventsAfter(uint64_t after_seq, const EventFilter& filter,
+Result<std::vector<std::string>> LmdbStore::EventsAfter(uint64_t after_seq, const EventFilter& filter,
                                                     size_t max) {
   std::vector<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
@@ -342,7 +342,7 @@ Result<std::vector<std::string>> Store::EventsAfter(uint64_t after_seq, const Ev
   return out;
 }
 
-Result<std::vector<std::string>> Store::TaskEvents(const std::string& task_id, size_t max) {
+Result<std::vector<std::string>> LmdbStore::TaskEvents(const std::string& task_id, size_t max) {
   EventFilter f;
   f.task_id = task_id;
   return EventsAfter(0, f, max);

@@ -10,21 +10,6 @@
 
 namespace trace {
 
-std::array<const std::string*, kKeyedIndexes> IndexedFields(const EventKeys& k) {
-  return {&k.session_id, &k.task_id, &k.tool_name, &k.trace_id, &k.event_type};
-}
-
-void PutIndexEntry(char* out, uint64_t seq, int64_t ts_ms) {
-  lmdb::PutBe64(out, seq);
-  lmdb::PutBe64(out + 8, lmdb::BiasTs(ts_ms));
-}
-
-std::string IndexEntry(uint64_t seq, int64_t ts_ms) {
-  std::string s(kIndexEntrySize, '\0');
-  PutIndexEntry(s.data(), seq, ts_ms);
-  return s;
-}
-
 Result<MDB_env*> OpenEnv(const EnvOptions& o) {
   std::string what = "open db '" + o.dir + "'";
   std::error_code ec;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/event/event.h"
+#include "common/store/prepared_batch.h"
 #include "common/store/lmdb.h"
 #include "common/base/status.h"
 
@@ -24,19 +25,6 @@ struct StoreDbs {
   MDB_dbi sources, publishers;
 };
 
-// The secondary indexes, in this order wherever they are listed: five keyed
-// by an event field (value: an index entry), then by_time (key: the biased
-// timestamp, value: seq).
-enum EventIndex { kIndexSession, kIndexTask, kIndexTool, kIndexTrace, kIndexType, kIndexTime, kEventIndexes };
-inline constexpr int kKeyedIndexes = kIndexTime;
-// The field of the event each keyed index files it under (empty: not indexed).
-std::array<const std::string*, kKeyedIndexes> IndexedFields(const EventKeys& k);
-
-// Index entries of by_session/by_task/by_tool/by_trace/by_type: 16 bytes,
-// big-endian seq then biased timestamp (sorted by seq within a key).
-inline constexpr size_t kIndexEntrySize = 16;
-void PutIndexEntry(char* out, uint64_t seq, int64_t ts_ms);  // kIndexEntrySize bytes
-std::string IndexEntry(uint64_t seq, int64_t ts_ms);
 inline uint64_t IndexEntrySeq(const MDB_val& v) { return lmdb::GetBe64(v.mv_data); }
 inline int64_t IndexEntryTs(const MDB_val& v) {
   return lmdb::UnbiasTs(lmdb::GetBe64(static_cast<const char*>(v.mv_data) + 8));

@@ -1,7 +1,7 @@
 // See store_writer.h. One batch = one write txn; any MDB error aborts the
 // whole batch (LMDB guarantees the store stays at the previous commit) and,
 // for MDB_MAP_FULL, the map is doubled and the batch retried.
-#include "common/store/store_writer.h"
+#include "common/store/lmdb_store_writer.h"
 
 #include <optional>
 
@@ -44,6 +44,10 @@ Result<int> LockWriter(const std::string& dir) {
 }  // namespace
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
+  return LmdbStoreWriter::Open(options);
+}
+
+Result<std::unique_ptr<StoreWriter>> LmdbStoreWriter::Open(const Options& options) {
   EnvOptions eo;
   eo.dir = options.dir;
   eo.writer = true;
@@ -51,7 +55,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
   eo.map_size = options.map_size;
   auto env = OpenEnv(eo);  // creates the directory
   if (!env) return env.status();
-  std::unique_ptr<StoreWriter> w(new StoreWriter());
+  std::unique_ptr<LmdbStoreWriter> w(new LmdbStoreWriter());
   w->env_ = *env;
   w->durable_ = options.durable;
   w->dir_ = options.dir;
@@ -61,10 +65,10 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
   int dead = 0;
   mdb_reader_check(w->env_, &dead);  // slots of killed readers
   if (Status st = w->Load(); !st) return st.Wrap("open db '" + options.dir + "'");
-  return w;
+  return std::unique_ptr<StoreWriter>(std::move(w));
 }
 
-StoreWriter::~StoreWriter() {
+LmdbStoreWriter::~LmdbStoreWriter() {
   if (env_) {
     if (Status st = SyncToDisk(); !st) {  // the last commit's meta page
       log::Warn("final sync failed: the last commit may not survive a power cut",
@@ -75,13 +79,13 @@ StoreWriter::~StoreWriter() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-size_t StoreWriter::map_size() const {
+size_t LmdbStoreWriter::map_size() const {
   MDB_envinfo info;
   mdb_env_info(env_, &info);
   return info.me_mapsize;
 }
 
-Status StoreWriter::Load() {
+Status LmdbStoreWriter::Load() {
   lmdb::Txn txn;
   if (int rc = txn.Begin(env_, 0); rc != 0) return lmdb::FromMdb("begin", rc);
   if (Status st = OpenDbs(txn.get(), true, &dbs_); !st) return st;
@@ -92,7 +96,7 @@ Status StoreWriter::Load() {
 
 // Its cursors close on return, before the txn ends (LMDB frees a write
 // txn's cursors at commit: closing one after that is a double free).
-Status StoreWriter::ReadState(MDB_txn* txn) {
+Status LmdbStoreWriter::ReadState(MDB_txn* txn) {
   lmdb::Cursor c;
   MDB_val k, v;
   c.Open(txn, dbs_.events);
@@ -122,7 +126,42 @@ Status StoreWriter::ReadState(MDB_txn* txn) {
   return Status::Ok();
 }
 
-MDB_dbi StoreWriter::TableDbi(AggTable t) const {
+// Holds the map lock shared for its life: the writer grows the map only
+// while no read txn of this process is open.
+class LmdbStoreWriter::LmdbSnapshot final : public StoreSnapshot {
+ public:
+  explicit LmdbSnapshot(LmdbStoreWriter& w) : writer_(w), map_lock_(w.map_mu_) {}
+  int Begin() { return txn_.Begin(writer_.env_, MDB_RDONLY); }
+
+  Result<bool> HasSpanId(std::string_view span_id) override {
+    MDB_val k = Val(span_id), v;
+    int rc = mdb_get(txn_.get(), writer_.dbs_.ids, &k, &v);
+    if (rc == MDB_NOTFOUND) return false;
+    if (rc != 0) return lmdb::FromMdb("read ids", rc);
+    return true;
+  }
+
+  Result<std::optional<std::string>> GetAggregate(AggTable table, std::string_view key) override {
+    MDB_val k = Val(key), v;
+    int rc = mdb_get(txn_.get(), writer_.TableDbi(table), &k, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<std::string>();
+    if (rc != 0) return lmdb::FromMdb(std::string("read ") + AggTableName(table), rc);
+    return std::optional<std::string>(std::string(View(v)));
+  }
+
+ private:
+  LmdbStoreWriter& writer_;
+  std::shared_lock<std::shared_mutex> map_lock_;
+  lmdb::Txn txn_;  // ends before the lock is released (declared after it)
+};
+
+Result<std::unique_ptr<StoreSnapshot>> LmdbStoreWriter::Snapshot() {
+  auto snap = std::make_unique<LmdbSnapshot>(*this);
+  if (int rc = snap->Begin(); rc != 0) return lmdb::FromMdb("begin read", rc);
+  return std::unique_ptr<StoreSnapshot>(std::move(snap));
+}
+
+MDB_dbi LmdbStoreWriter::TableDbi(AggTable t) const {
   switch (t) {
     case AggTable::kSessions: return dbs_.sessions;
     case AggTable::kTasks: return dbs_.tasks;
@@ -135,7 +174,7 @@ MDB_dbi StoreWriter::TableDbi(AggTable t) const {
   return dbs_.sessions;
 }
 
-Status StoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+Status LmdbStoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
   MDB_val k = Val(key), v = Val(value);
   int rc = mdb_put(txn_, dbi, &k, &v, flags);
   if (rc == 0) return Status::Ok();
@@ -143,7 +182,7 @@ Status StoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view valu
   return lmdb::FromMdb("put", rc);
 }
 
-Status StoreWriter::OpenEventCursors() {
+Status LmdbStoreWriter::OpenEventCursors() {
   const MDB_dbi dbis[kEventTables] = {dbs_.events,  dbs_.ids,      dbs_.by_session, dbs_.by_task,
                                       dbs_.by_tool, dbs_.by_trace, dbs_.by_type,    dbs_.by_time};
   for (int t = 0; t < kEventTables; ++t) {
@@ -155,14 +194,14 @@ Status StoreWriter::OpenEventCursors() {
   return Status::Ok();
 }
 
-void StoreWriter::CloseEventCursors() {
+void LmdbStoreWriter::CloseEventCursors() {
   for (MDB_cursor*& c : cursors_) {
     if (c) mdb_cursor_close(c);
     c = nullptr;
   }
 }
 
-Status StoreWriter::PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags) {
+Status LmdbStoreWriter::PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags) {
   MDB_val k = Val(key), v = Val(value);
   int rc = mdb_cursor_put(cursors_[t], &k, &v, flags);
   if (rc == 0) return Status::Ok();
@@ -174,7 +213,7 @@ Status StoreWriter::PutAt(EventTable t, std::string_view key, std::string_view v
 // seq, which only grows: they follow every stored duplicate of the key, so
 // LMDB appends them (MDB_APPENDDUP: no search in the duplicates, full
 // pages). Should LMDB ever refuse, the rest go in with plain puts.
-Status StoreWriter::PutRun(EventTable t, const IndexRuns::Run& run, size_t entry_bytes) {
+Status LmdbStoreWriter::PutRun(EventTable t, const IndexRuns::Run& run, size_t entry_bytes) {
   MDB_val k = Val(run.key);
   MDB_val items[2] = {{entry_bytes, const_cast<char*>(run.entries)}, {run.count, nullptr}};
   int rc = mdb_cursor_put(cursors_[t], &k, items, MDB_MULTIPLE | MDB_APPENDDUP);
@@ -187,7 +226,7 @@ Status StoreWriter::PutRun(EventTable t, const IndexRuns::Run& run, size_t entry
   return lmdb::FromMdb("put", rc);
 }
 
-Status StoreWriter::Commit(const PreparedBatch& batch) {
+Status LmdbStoreWriter::Commit(const PreparedBatch& batch) {
   for (int attempt = 0;; ++attempt) {
     last_rc_ = 0;
     Status st = TryCommit(batch);
@@ -206,13 +245,13 @@ Status StoreWriter::Commit(const PreparedBatch& batch) {
   }
 }
 
-Status StoreWriter::SyncToDisk() {
+Status LmdbStoreWriter::SyncToDisk() {
   if (!durable_) return Status::Ok();
   int rc = mdb_env_sync(env_, 1);
   return rc == 0 ? Status::Ok() : lmdb::FromMdb("sync", rc);
 }
 
-Status StoreWriter::TryCommit(const PreparedBatch& batch) {
+Status LmdbStoreWriter::TryCommit(const PreparedBatch& batch) {
   lmdb::Txn txn;
   if (int rc = txn.Begin(env_, 0); rc != 0) {
     last_rc_ = rc;
@@ -239,7 +278,7 @@ Status StoreWriter::TryCommit(const PreparedBatch& batch) {
 // already). The builder found each span_id absent from the store and from
 // the batches in flight; MDB_NOOVERWRITE makes a broken promise an error,
 // not a second copy.
-Status StoreWriter::PutEvents(const PreparedBatch& batch) {
+Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
   char seq_key[8];
   for (const PreparedEvent& e : batch.events) {
     lmdb::PutBe64(seq_key, e.seq);
@@ -255,7 +294,7 @@ Status StoreWriter::PutEvents(const PreparedBatch& batch) {
   return Status::Ok();
 }
 
-Status StoreWriter::PutIndexes(const PreparedBatch& batch) {
+Status LmdbStoreWriter::PutIndexes(const PreparedBatch& batch) {
   static_assert(kByTime - kBySession == kIndexTime - kIndexSession, "index tables in EventIndex order");
   for (int i = 0; i < kEventIndexes; ++i) {
     const IndexRuns& index = batch.indexes[i];
@@ -267,7 +306,7 @@ Status StoreWriter::PutIndexes(const PreparedBatch& batch) {
   return Status::Ok();
 }
 
-Status StoreWriter::WriteState(const PreparedBatch& batch) {
+Status LmdbStoreWriter::WriteState(const PreparedBatch& batch) {
   lmdb::Cursor cursor;  // batch.aggregates is in (table, key) order
   std::optional<AggTable> table;
   for (const PreparedAggregate& a : batch.aggregates) {

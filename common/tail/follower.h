@@ -18,7 +18,6 @@
 #include "common/tail/dir_watcher.h"
 #include "common/event/event.h"
 #include "common/tail/line_splitter.h"
-#include "common/event/normalize.h"
 #include "common/base/status.h"
 
 namespace trace {

@@ -1,127 +1,50 @@
-// See tail_control.h. A DEALER request arrives at the ROUTER as
-// [peer identity, (empty delimiter, if the peer sent one), command, body];
-// the reply goes back with the same envelope.
+// See tail_control.h.
 #include "common/tail/tail_control.h"
 
-#include <cstdio>
-
-#include "common/json/json.h"
 #include "common/base/log.h"
-#include "common/wire/wire.h"
+#include "common/json/json.h"
 
 namespace trace {
 
-std::string Hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-TailControl::TailControl(zmq::context_t& ctx, TailFollower* follower,
-                         std::function<uint64_t()> pub_seq, uint64_t publisher_id,
-                         uint64_t epoch)
-    : socket_(ctx, zmq::socket_type::router),
+TailControl::TailControl(wire::Context& ctx, TailFollower* follower,
+                         std::function<uint64_t()> pub_seq, uint64_t publisher_id, uint64_t epoch)
+    : server_(ctx),
       follower_(follower),
       pub_seq_(std::move(pub_seq)),
       publisher_id_(publisher_id),
-      epoch_(epoch) {
-  socket_.set(zmq::sockopt::linger, 0);
-}
+      epoch_(epoch) {}
 
 Status TailControl::Bind(const std::string& endpoint) {
-  try {
-    socket_.bind(endpoint);
-  } catch (const zmq::error_t& e) {
-    return wire::FromZmq("bind control '" + endpoint + "'", e);
-  }
+  if (Status st = server_.Bind(endpoint); !st) return st.Wrap("control");
   return Status::Ok();
 }
 
 Status TailControl::HandleWaiting() {
-  for (;;) {
-    std::vector<std::string> frames;
-    Result<bool> got = wire::ReceiveFrames(socket_, &frames, 0);
-    if (!got.ok()) return got.status();
-    if (!*got) return Status::Ok();
-    size_t envelope = frames.size() >= 2 && frames[1].empty() ? 2 : 1;
-    if (frames.size() < envelope + 1) continue;  // nothing but an envelope: no reply possible
-    std::string command = frames[envelope];
-    std::string body = frames.size() > envelope + 1 ? frames[envelope + 1] : "{}";
-    std::vector<std::string> reply(frames.begin(), frames.begin() + envelope);
-    reply.resize(envelope + 2);
-    Answer(command, body, &reply[envelope], &reply[envelope + 1]);
-    if (Status st = wire::SendFrames(socket_, reply); !st.ok()) return st;
-  }
+  return server_.Serve([this](const wire::ControlMessage& m) { return Answer(m); });
 }
 
-void TailControl::Answer(std::string_view command, std::string_view body,
-                         std::string* reply_command, std::string* reply_body) {
-  std::string error;
-  if (command == "HELLO") {
-    *reply_command = "STATE";
-    *reply_body = State();
-    return;
-  }
-  if (command == "REWIND") {
-    *reply_body = Rewind(body, &error);
-    if (error.empty()) {
-      *reply_command = "REWOUND";
-      return;
-    }
-  } else {
-    error = "unknown command '" + json::SanitizeUtf8(command) + "'";
-  }
-  *reply_command = "ERROR";
-  json::StringWriter w;
-  w.StartObject();
-  w.Key("message");
-  w.String(error);
-  w.EndObject();
-  *reply_body = w.Take();
+wire::ControlMessage TailControl::Answer(const wire::ControlMessage& request) {
+  if (request.command == wire::kHello) return State();
+  if (request.command == wire::kRewind) return Rewind(request.body);
+  return {std::string(wire::kError),
+          wire::EncodeError("unknown command '" + json::SanitizeUtf8(request.command) + "'")};
 }
 
-std::string TailControl::State() const {
-  json::StringWriter w;
-  w.StartObject();
-  w.Key("publisher_id");
-  w.String(Hex16(publisher_id_));
-  w.Key("epoch");
-  w.String(Hex16(epoch_));
-  w.Key("pub_seq");
-  w.Uint64(pub_seq_());
-  w.Key("sources");
-  WritePositions(w, follower_->Positions(), false);
-  w.EndObject();
-  return w.Take();
+wire::ControlMessage TailControl::State() const {
+  wire::StateReply s{publisher_id_, epoch_, pub_seq_(), {}};
+  for (const SourcePosition& p : follower_->Positions()) s.sources.push_back({p.id, p.path, p.offset});
+  return {std::string(wire::kState), wire::EncodeState(s)};
 }
 
-std::string TailControl::Rewind(std::string_view body, std::string* error) {
-  rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  const rapidjson::Value* sources = doc.HasParseError() ? nullptr : json::Find(doc, "sources");
-  if (!sources || !sources->IsArray()) {
-    *error = "REWIND needs {\"sources\":[{\"id\",\"path\",\"offset\"},...]}";
-    return "";
-  }
+wire::ControlMessage TailControl::Rewind(std::string_view body) {
+  auto points = wire::DecodeRewind(body);
+  if (!points) return {std::string(wire::kError), wire::EncodeError(points.status().message())};
   std::vector<SourcePosition> targets;
-  for (const rapidjson::Value& s : sources->GetArray()) {
-    SourcePosition p;
-    p.id = std::string(json::GetString(s, "id").value_or(""));
-    p.path = std::string(json::GetString(s, "path").value_or(""));
-    p.offset = static_cast<uint64_t>(std::max<int64_t>(0, json::GetInt(s, "offset").value_or(0)));
-    targets.push_back(std::move(p));
-  }
+  for (const wire::SourcePoint& p : *points) targets.push_back({p.id, p.path, p.offset, 0});
   uint64_t before = pub_seq_();
   int rewound = follower_->Rewind(targets);
   log::Info("rewind", {{"sources", targets.size()}, {"rewound", rewound}, {"pub_seq", before}});
-  json::StringWriter w;
-  w.StartObject();
-  w.Key("pub_seq");
-  w.Uint64(before);
-  w.Key("rewound");
-  w.Int64(rewound);
-  w.EndObject();
-  return w.Take();
+  return {std::string(wire::kRewound), wire::EncodeRewound({before, rewound})};
 }
 
 }  // namespace trace

@@ -1,48 +1,41 @@
-// trace-tail's side of the control exchange (proto/wire.md): a ROUTER
-// socket answering HELLO with STATE (ids, pub_seq, positions) and REWIND
-// with REWOUND after moving the follower's read positions. Called from the
-// tail's event loop only.
+// trace-tail's side of the control exchange (proto/wire.md): answers HELLO
+// with STATE (ids, pub_seq, positions) and REWIND with REWOUND after moving
+// the follower's read positions, on the wire's ControlServer. Called from
+// the tail's event loop only.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <vector>
 
-#include <zmq.hpp>
-
-#include "common/tail/follower.h"
 #include "common/base/status.h"
+#include "common/tail/follower.h"
+#include "common/wire/control.h"
 
 namespace trace {
 
 class TailControl {
  public:
   // pub_seq reports the last sequence number published.
-  TailControl(zmq::context_t& ctx, TailFollower* follower, std::function<uint64_t()> pub_seq,
+  TailControl(wire::Context& ctx, TailFollower* follower, std::function<uint64_t()> pub_seq,
               uint64_t publisher_id, uint64_t epoch);
   Status Bind(const std::string& endpoint);
-  zmq::socket_t& socket() { return socket_; }
+  wire::Socket& socket() { return server_; }
   // Answers every request already waiting; never blocks.
   Status HandleWaiting();
 
-  // The request/reply logic without sockets (unit-testable): command word
-  // and JSON body in, reply word and JSON body out.
-  void Answer(std::string_view command, std::string_view body, std::string* reply_command,
-              std::string* reply_body);
+  // The request/reply logic without sockets (unit-testable).
+  wire::ControlMessage Answer(const wire::ControlMessage& request);
 
  private:
-  std::string State() const;
-  std::string Rewind(std::string_view body, std::string* error);
+  wire::ControlMessage State() const;
+  wire::ControlMessage Rewind(std::string_view body);
 
-  zmq::socket_t socket_;
+  wire::ControlServer server_;
   TailFollower* follower_;
   std::function<uint64_t()> pub_seq_;
   uint64_t publisher_id_;
   uint64_t epoch_;
 };
-
-// 16 lowercase hex digits, as publisher_id and epoch travel in JSON.
-std::string Hex16(uint64_t v);
 
 }  // namespace trace

@@ -1,5 +1,6 @@
 // See tail_output.h. stdout is written in ~1 MiB blocks (and at every Flush,
 // i.e. after each follower step) so bursts are cheap and idle latency low.
+#include "common/base/clock.h"
 #include "common/tail/tail_output.h"
 
 #include <unistd.h>
@@ -20,7 +21,7 @@ TailOutput::TailOutput(wire::Publisher* publisher, int stdout_fd)
 
 void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kind) {
   event_.clear();
-  LineInput in{&source, line.text, kind, json::NowMs()};
+  LineInput in{&source, line.text, kind, NowMs()};
   line.oversized ? normalizer_.NormalizeOversized(in, &event_) : normalizer_.Normalize(in, &event_);
   Emit();
 }
@@ -29,7 +30,7 @@ void TailOutput::OnNotice(const SourceRef& source, std::string_view what,
                           std::string_view detail) {
   log::Warn("source " + std::string(what), {{"path", source.path}, {"detail", detail}});
   event_.clear();
-  normalizer_.Notice(source, what, detail, json::NowMs(), &event_);
+  normalizer_.Notice(source, what, detail, NowMs(), &event_);
   Emit();
 }
 

@@ -1,7 +1,15 @@
-// See wire.h and proto/wire.md.
+// See wire.h and proto/wire.md. The ZeroMQ adapter: sockets, poll and every
+// zmq::error_t turned into a Status here.
 #include "common/wire/wire.h"
 
-#include <random>
+#include "common/wire/control.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <zmq.hpp>
+
+#include "common/base/ids.h"
 
 namespace trace::wire {
 namespace {
@@ -14,6 +22,10 @@ uint64_t GetU64(std::string_view s, size_t pos) {
   uint64_t v = 0;
   for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[pos + i]);
   return v;
+}
+
+Status FromZmq(const std::string& what, const zmq::error_t& e) {
+  return Status::Error(what + ": " + e.what());
 }
 
 }  // namespace
@@ -45,78 +57,66 @@ Result<Header> DecodeHeader(std::string_view frame) {
   return h;
 }
 
-Status FromZmq(const std::string& what, const zmq::error_t& e) {
-  return Status::Error(what + ": " + e.what());
-}
+struct Context::Impl {
+  zmq::context_t ctx{1};
+};
 
-Publisher::Publisher(zmq::context_t& ctx, uint64_t publisher_id, uint64_t epoch)
-    : socket_(ctx, zmq::socket_type::pub) {
-  header_.publisher_id = publisher_id;
-  header_.epoch = epoch;
-  socket_.set(zmq::sockopt::sndhwm, 1'000'000);
-  socket_.set(zmq::sockopt::linger, 2000);
-}
+Context::Context() : impl_(std::make_unique<Impl>()) {}
+Context::~Context() = default;
 
-Status Publisher::Bind(const std::string& endpoint) {
+struct Socket::Impl {
+  Impl(zmq::context_t& ctx, int type) : socket(ctx, type) {}
+  zmq::socket_t socket;
+};
+
+Socket::Socket(Context& ctx, int type) : impl_(std::make_unique<Impl>(ctx.impl_->ctx, type)) {}
+Socket::~Socket() = default;
+
+Status Socket::Bind(const std::string& endpoint) {
   try {
-    socket_.bind(endpoint);
+    impl_->socket.bind(endpoint);
   } catch (const zmq::error_t& e) {
     return FromZmq("bind '" + endpoint + "'", e);
   }
   return Status::Ok();
 }
 
-Status Publisher::Connect(const std::string& endpoint) {
+Status Socket::Connect(const std::string& endpoint) {
   try {
-    socket_.connect(endpoint);
+    impl_->socket.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return FromZmq("connect '" + endpoint + "'", e);
   }
   return Status::Ok();
 }
 
-Status Publisher::Send(std::string_view topic, std::string_view body) {
-  ++header_.pub_seq;
-  std::string header = EncodeHeader(header_);
+std::string Socket::LastEndpoint() const {
   try {
-    socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(header), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(body), zmq::send_flags::none);
-  } catch (const zmq::error_t& e) {
-    return FromZmq("publish", e);
+    return impl_->socket.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t&) {
+    return "";
   }
-  return Status::Ok();
 }
 
-Subscriber::Subscriber(zmq::context_t& ctx) : socket_(ctx, zmq::socket_type::sub) {
-  socket_.set(zmq::sockopt::rcvhwm, 1'000'000);
-  socket_.set(zmq::sockopt::linger, 0);
-}
-
-Status Subscriber::Connect(const std::string& endpoint) {
+Result<bool> Socket::SendFrames(const std::vector<std::string_view>& frames, bool dont_wait) {
   try {
-    socket_.connect(endpoint);
+    for (size_t i = 0; i < frames.size(); ++i) {
+      auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+      if (dont_wait && i == 0) flags = flags | zmq::send_flags::dontwait;
+      // Once the first frame is queued the rest of the message always is.
+      if (!impl_->socket.send(zmq::buffer(frames[i].data(), frames[i].size()), flags)) {
+        return false;
+      }
+    }
   } catch (const zmq::error_t& e) {
-    return FromZmq("connect '" + endpoint + "'", e);
+    return FromZmq("send", e);
   }
-  return Status::Ok();
+  return true;
 }
 
-Status Subscriber::Bind(const std::string& endpoint) {
-  try {
-    socket_.bind(endpoint);
-  } catch (const zmq::error_t& e) {
-    return FromZmq("bind '" + endpoint + "'", e);
-  }
-  return Status::Ok();
-}
-
-void Subscriber::SubscribeTo(std::string_view prefix) {
-  socket_.set(zmq::sockopt::subscribe, prefix);
-}
-
-Result<bool> ReceiveFrames(zmq::socket_t& s, std::vector<std::string>* frames, int timeout_ms) {
+Result<bool> Socket::ReceiveFrames(std::vector<std::string>* frames, int timeout_ms) {
   frames->clear();
+  zmq::socket_t& s = impl_->socket;
   try {
     if (timeout_ms >= 0) {
       zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
@@ -128,14 +128,40 @@ Result<bool> ReceiveFrames(zmq::socket_t& s, std::vector<std::string>* frames, i
       frames->emplace_back(static_cast<const char*>(part.data()), part.size());
     } while (s.get(zmq::sockopt::rcvmore));
   } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR && frames->empty()) return false;  // a signal: nothing taken
     return FromZmq("receive", e);
   }
   return true;
 }
 
+Publisher::Publisher(Context& ctx, uint64_t publisher_id, uint64_t epoch)
+    : Socket(ctx, ZMQ_PUB) {
+  header_.publisher_id = publisher_id;
+  header_.epoch = epoch;
+  impl_->socket.set(zmq::sockopt::sndhwm, 1'000'000);
+  impl_->socket.set(zmq::sockopt::linger, 2000);
+}
+
+Status Publisher::Send(std::string_view topic, std::string_view body) {
+  ++header_.pub_seq;
+  std::string header = EncodeHeader(header_);
+  Result<bool> sent = SendFrames({topic, header, body}, false);
+  if (!sent) return sent.status().Wrap("publish");
+  return Status::Ok();
+}
+
+Subscriber::Subscriber(Context& ctx) : Socket(ctx, ZMQ_SUB) {
+  impl_->socket.set(zmq::sockopt::rcvhwm, 1'000'000);
+  impl_->socket.set(zmq::sockopt::linger, 0);
+}
+
+void Subscriber::SubscribeTo(std::string_view prefix) {
+  impl_->socket.set(zmq::sockopt::subscribe, prefix);
+}
+
 Result<bool> Subscriber::Receive(Message* out, int timeout_ms) {
   std::vector<std::string> frames;
-  Result<bool> got = ReceiveFrames(socket_, &frames, timeout_ms);
+  Result<bool> got = ReceiveFrames(&frames, timeout_ms);
   if (!got.ok() || !*got) return got;
   if (frames.size() != 3) {
     return Status::Error("malformed event message: " + std::to_string(frames.size()) + " frames");
@@ -148,23 +174,111 @@ Result<bool> Subscriber::Receive(Message* out, int timeout_ms) {
   return true;
 }
 
-Status SendFrames(zmq::socket_t& s, const std::vector<std::string>& frames) {
+ConnectionMonitor::ConnectionMonitor(Context& ctx, Socket& watched)
+    : Socket(ctx, ZMQ_PAIR), watched_(watched) {
+  std::string endpoint = "inproc://connection-monitor-" + Hex16(RandomId());
+  zmq_socket_monitor(watched_.impl_->socket.handle(), endpoint.c_str(),
+                     ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED);
   try {
-    for (size_t i = 0; i < frames.size(); ++i) {
-      auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
-      s.send(zmq::buffer(frames[i]), flags);
-    }
-  } catch (const zmq::error_t& e) {
-    return FromZmq("send", e);
+    impl_->socket.set(zmq::sockopt::linger, 0);
+    impl_->socket.connect(endpoint);
+  } catch (const zmq::error_t&) {
+    // inproc connect fails only without memory; the monitor then reports nothing.
   }
-  return Status::Ok();
 }
 
-uint64_t RandomId() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t v;
-  do v = rng(); while (v == 0);
-  return v;
+ConnectionMonitor::~ConnectionMonitor() {
+  zmq_socket_monitor(watched_.impl_->socket.handle(), nullptr, 0);
+}
+
+Result<std::optional<bool>> ConnectionMonitor::Next() {
+  // Each event is two frames: 16-bit event id + 32-bit value, then the address.
+  std::vector<std::string> frames;
+  Result<bool> got = ReceiveFrames(&frames, 0);
+  if (!got) return got.status();
+  if (!*got || frames.empty() || frames[0].size() < 2) return std::optional<bool>();
+  uint16_t event;
+  std::memcpy(&event, frames[0].data(), sizeof event);
+  return std::optional<bool>(event == ZMQ_EVENT_CONNECTED);
+}
+
+ControlClient::ControlClient(Context& ctx) : Socket(ctx, ZMQ_DEALER) {
+  impl_->socket.set(zmq::sockopt::linger, 0);
+  // Queue requests only on live connections: a request to a tail that is
+  // down fails now (and is retried) instead of reaching its next instance late.
+  impl_->socket.set(zmq::sockopt::immediate, 1);
+}
+
+Result<bool> ControlClient::Send(const ControlMessage& m) {
+  Result<bool> sent = SendFrames({m.command, m.body}, true);
+  if (!sent) return sent.status().Wrap(m.command);
+  return sent;
+}
+
+Result<bool> ControlClient::Receive(ControlMessage* out) {
+  std::vector<std::string> frames;
+  Result<bool> got = ReceiveFrames(&frames, 0);
+  if (!got || !*got) return got;
+  if (frames.size() != 2) return Status::Error("control reply of " + std::to_string(frames.size()) + " frames, expected 2");
+  out->command = std::move(frames[0]);
+  out->body = std::move(frames[1]);
+  return true;
+}
+
+ControlServer::ControlServer(Context& ctx) : Socket(ctx, ZMQ_ROUTER) {
+  impl_->socket.set(zmq::sockopt::linger, 0);
+}
+
+// A DEALER request arrives at the ROUTER as [peer identity, (empty
+// delimiter, if the peer sent one), command, body]; the reply goes back
+// with the same envelope.
+Status ControlServer::Serve(const Answer& answer) {
+  for (;;) {
+    std::vector<std::string> frames;
+    Result<bool> got = ReceiveFrames(&frames, 0);
+    if (!got.ok()) return got.status();
+    if (!*got) return Status::Ok();
+    size_t envelope = frames.size() >= 2 && frames[1].empty() ? 2 : 1;
+    if (frames.size() < envelope + 1) continue;  // nothing but an envelope: no reply possible
+    ControlMessage request{frames[envelope], frames.size() > envelope + 1 ? frames[envelope + 1] : "{}"};
+    ControlMessage reply = answer(request);
+    std::vector<std::string_view> out(frames.begin(), frames.begin() + envelope);
+    out.push_back(reply.command);
+    out.push_back(reply.body);
+    Result<bool> sent = SendFrames(out, false);
+    if (!sent) return sent.status().Wrap("control reply");
+  }
+}
+
+size_t Poller::Add(Socket& socket) {
+  items_.push_back({&socket, -1, false});
+  return items_.size() - 1;
+}
+
+size_t Poller::AddFd(int fd) {
+  items_.push_back({nullptr, fd, false});
+  return items_.size() - 1;
+}
+
+void Poller::Clear() { items_.clear(); }
+
+bool Poller::Ready(size_t index) const { return index < items_.size() && items_[index].ready; }
+
+Status Poller::Wait(int timeout_ms) {
+  std::vector<zmq::pollitem_t> raw;
+  raw.reserve(items_.size());
+  for (Item& it : items_) {
+    it.ready = false;
+    raw.push_back({it.socket ? it.socket->impl_->socket.handle() : nullptr, it.fd, ZMQ_POLLIN, 0});
+  }
+  try {
+    zmq::poll(raw.data(), raw.size(), std::chrono::milliseconds(timeout_ms));
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return Status::Ok();
+    return FromZmq("poll", e);
+  }
+  for (size_t i = 0; i < raw.size(); ++i) items_[i].ready = (raw[i].revents & ZMQ_POLLIN) != 0;
+  return Status::Ok();
 }
 
 }  // namespace trace::wire

@@ -1,15 +1,16 @@
-// ZeroMQ wire format between the tools (proto/wire.md): event messages on
-// PUB/SUB and the control exchange between trace-index and trace-tail.
-// The only file that includes zmq.hpp; every zmq error becomes a Status here.
+// The ZeroMQ wire between the tools (proto/wire.md): event messages on
+// PUB/SUB, the control exchange (control.h), and one poll over sockets and
+// file descriptors. The only code that includes zmq.hpp is wire.cc: every
+// ZeroMQ error becomes a Status there, and no ZeroMQ type leaves it.
+// Each socket is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <zmq.hpp>
 
 #include "common/base/status.h"
 
@@ -37,51 +38,104 @@ struct Message {
   std::string body;  // the event JSON
 };
 
-// A PUB socket bound (or connected) to endpoints, numbering what it sends.
-// One thread uses it. Endpoint strings are ZeroMQ's ("tcp://127.0.0.1:5556").
-class Publisher {
+// The process's ZeroMQ context: made once in main, outlives its sockets.
+class Context {
  public:
-  Publisher(zmq::context_t& ctx, uint64_t publisher_id, uint64_t epoch);
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+ private:
+  friend class Socket;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// What every socket shares: endpoints are ZeroMQ's ("tcp://127.0.0.1:5556").
+class Socket {
+ public:
+  virtual ~Socket();
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
   Status Bind(const std::string& endpoint);
   Status Connect(const std::string& endpoint);
+  // The endpoint actually bound ("tcp://127.0.0.1:41234" for a ":*" bind).
+  std::string LastEndpoint() const;
+
+ protected:
+  Socket(Context& ctx, int type);
+  // Sends frames as one message. dont_wait: false (ok) when it cannot go out now.
+  Result<bool> SendFrames(const std::vector<std::string_view>& frames, bool dont_wait);
+  // Receives one whole message if one is waiting within timeout_ms (-1 blocks).
+  Result<bool> ReceiveFrames(std::vector<std::string>* frames, int timeout_ms);
+
+  // The ZeroMQ socket (wire.cc only: the derived sockets live there too).
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+
+ private:
+  friend class Poller;
+  friend class ConnectionMonitor;
+};
+
+// A PUB socket numbering what it sends.
+class Publisher : public Socket {
+ public:
+  Publisher(Context& ctx, uint64_t publisher_id, uint64_t epoch);
   // Sends topic/header/body; pub_seq is assigned here. Blocks only if the
   // high-water mark is reached on a connected peer (the HWM is set high; PUB
   // drops at HWM, which the index's gap detection repairs).
   Status Send(std::string_view topic, std::string_view body);
   const Header& last_header() const { return header_; }
-  zmq::socket_t& socket() { return socket_; }
 
  private:
-  zmq::socket_t socket_;
   Header header_;
 };
 
 // A SUB socket with prefix subscriptions.
-class Subscriber {
+class Subscriber : public Socket {
  public:
-  explicit Subscriber(zmq::context_t& ctx);
-  Status Connect(const std::string& endpoint);
-  Status Bind(const std::string& endpoint);
+  explicit Subscriber(Context& ctx);
   void SubscribeTo(std::string_view prefix);
   // Receives one message if one is waiting within timeout_ms (-1 = block).
   // Returns false with ok status on timeout; an error for malformed messages
   // (the bad message is consumed).
   Result<bool> Receive(Message* out, int timeout_ms);
-  zmq::socket_t& socket() { return socket_; }
-
- private:
-  zmq::socket_t socket_;
 };
 
-// A random 64-bit id (for epochs and generated publisher ids).
-uint64_t RandomId();
+// Connection events of another socket (ZeroMQ's socket monitor): pollable;
+// Next reports whether the watched socket is now connected.
+class ConnectionMonitor : public Socket {
+ public:
+  ConnectionMonitor(Context& ctx, Socket& watched);
+  ~ConnectionMonitor() override;
+  // The next event if one is waiting: true connected, false disconnected.
+  Result<std::optional<bool>> Next();
 
-// Multipart helpers for the control exchange (ROUTER/DEALER; proto/wire.md).
-Status SendFrames(zmq::socket_t& s, const std::vector<std::string>& frames);
-// Receives all frames of one message; false on timeout.
-Result<bool> ReceiveFrames(zmq::socket_t& s, std::vector<std::string>* frames, int timeout_ms);
+ private:
+  Socket& watched_;
+};
 
-// zmq::error_t -> Status("<what>: <zmq message>").
-Status FromZmq(const std::string& what, const zmq::error_t& e);
+// One poll over sockets and file descriptors, for a thread's event loop.
+class Poller {
+ public:
+  // Returns the item's index for Ready.
+  size_t Add(Socket& socket);
+  size_t AddFd(int fd);
+  // Waits up to timeout_ms (-1: forever) for input on any item. A signal
+  // (EINTR) returns ok with nothing ready, so the loop checks its stop flag.
+  Status Wait(int timeout_ms);
+  bool Ready(size_t index) const;
+  void Clear();
+
+ private:
+  struct Item {
+    Socket* socket = nullptr;
+    int fd = -1;
+    bool ready = false;
+  };
+  std::vector<Item> items_;
+};
 
 }  // namespace trace::wire

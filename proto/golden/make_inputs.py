@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Writes the golden *.in.jsonl inputs and their *.meta.json (source path,
 # hint, dev/ino, read time). The expected *.out.jsonl are checked by
-# common/event/normalize_test.cc (regenerate: GOLDEN_UPDATE=1 build/common/trace_common_test).
+# common/event/normalize_test.cc (regenerate: GOLDEN_UPDATE=1 build/common/trace_event_test).
 import json
 S="4d5611e5-241a-462a-8d15-5122611a9569"
 def w(name, lines, meta):

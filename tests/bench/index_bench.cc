@@ -21,6 +21,8 @@
 
 #include <rapidjson/document.h>
 
+#include "common/base/ids.h"
+#include "common/base/clock.h"
 #include "common/json/json.h"
 #include "common/wire/wire.h"
 
@@ -255,8 +257,8 @@ int64_t NowUs() {
 // Publishes RATE events/s for SECONDS on PUB (as a tail would) and times each
 // event until trace-index republishes it on SUB.
 int Latency(const std::string& pub_ep, const std::string& sub_ep, int rate, int seconds) {
-  zmq::context_t ctx(1);
-  wire::Publisher pub(ctx, wire::RandomId(), wire::RandomId());
+  wire::Context ctx;
+  wire::Publisher pub(ctx, RandomId(), RandomId());
   if (Status st = pub.Bind(pub_ep); !st) return std::cerr << st.message() << "\n", 1;
   wire::Subscriber sub(ctx);
   if (Status st = sub.Connect(sub_ep); !st) return std::cerr << st.message() << "\n", 1;
@@ -264,14 +266,14 @@ int Latency(const std::string& pub_ep, const std::string& sub_ep, int rate, int 
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // index connects to us
   std::vector<int64_t> sent, lat;
   int total = rate * seconds;
-  int64_t start = NowUs(), run = wire::RandomId() % 1000000;
+  int64_t start = NowUs(), run = RandomId() % 1000000;
   int received = 0;
   for (int i = 0; i < total || (received < total && NowUs() - start < (seconds + 5) * 1000000LL);) {
     int64_t now = NowUs();
     if (i < total && now >= start + i * 1000000LL / rate) {
       std::string body = "{\"span_id\":\"lat-" + std::to_string(run) + "-" + std::to_string(i) +
                          "\",\"kind\":\"hook\",\"event_type\":\"Notification\",\"session_id\":\"lat\","
-                         "\"timestamp\":" + std::to_string(json::NowMs()) + ",\"i\":" + std::to_string(i) + "}";
+                         "\"timestamp\":" + std::to_string(NowMs()) + ",\"i\":" + std::to_string(i) + "}";
       sent.push_back(NowUs());
       (void)pub.Send("hook.lat", body);
       ++i;

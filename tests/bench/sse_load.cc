@@ -24,8 +24,8 @@
 #include <thread>
 #include <vector>
 
-#include <zmq.hpp>
 
+#include "common/base/ids.h"
 #include "common/wire/wire.h"
 
 namespace {
@@ -109,8 +109,8 @@ uint64_t Paced(const Args& a, std::atomic<bool>* go,
 
 // Publishes rate events/s for duration seconds; returns how many were sent.
 uint64_t PublishZmq(const Args& a, std::atomic<bool>* go) {
-  zmq::context_t ctx(1);
-  trace::wire::Publisher pub(ctx, 42, trace::wire::RandomId());
+  trace::wire::Context ctx;
+  trace::wire::Publisher pub(ctx, 42, trace::RandomId());
   if (!pub.Bind(a.zmq_bind).ok()) std::exit(2);
   uint64_t seq = Paced(a, go, [&](uint64_t n, const std::string& pad) {
     (void)pub.Send("bench.bench", EventJson(n, NowNs(), pad));

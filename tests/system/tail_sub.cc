@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   trace::shutdown::Install();
-  zmq::context_t ctx(1);
+  trace::wire::Context ctx;
   trace::wire::Subscriber sub(ctx);
   if (auto st = sub.Connect(argv[1]); !st.ok()) {
     std::fprintf(stderr, "tail_sub: %s\n", st.message().c_str());

@@ -9,12 +9,12 @@
 #include <cstdlib>
 #include <iostream>
 
-#include <zmq.hpp>
 
 #include "common/cli/cli.h"
 #include "common/http/http_server.h"
 #include "common/gateway/ingest_spool.h"
 #include "common/gateway/live_feed.h"
+#include "common/wire/wire.h"
 #include "common/base/log.h"
 #include "common/http/metrics.h"
 #include "common/pricing/pricing.h"
@@ -129,7 +129,7 @@ void WaitForShutdown() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   cli::Spec spec{kTool, "trace-gateway [options]",
                  "Serves the claude-trace store: REST API (/api/traces, /api/sessions, ...),\n"
                  "a live SSE stream (/api/stream, resumable with Last-Event-ID), ingest\n"
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
   SseHub hub(hub_options);
   if (Status s = hub.Start(); !s.ok()) return cli::Fail(kTool, "start SSE hub", s.message());
 
-  zmq::context_t zmq_ctx(1);
+  wire::Context zmq_ctx;
   std::string sub = vm["sub"].as<std::string>();
   std::unique_ptr<LiveFeed> feed;
   if (!sub.empty()) {
@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
   AddOpsRoutes(&router, &ctx);
   RegisterGatewayMetrics(&ctx);
 
-  HttpServer server(http_options, &router, &metrics, &hub, &streamer, &files);
+  HttpServer server(http_options, &router, &metrics, &streamer, &files);
   if (Status s = server.Start(); !s.ok()) return cli::Fail(kTool, "start HTTP server", s.message());
   log::Info("listening", {{"url", "http://" + http_options.host + ":" + std::to_string(server.port()) + "/"},
                           {"port", static_cast<int>(server.port())}, {"db", db}, {"sub", sub},
@@ -210,4 +210,8 @@ int main(int argc, char** argv) {
   hub.Stop();     // flush and close every stream
   log::Info("stopped");
   return cli::kExitOk;
+}
+
+int main(int argc, char** argv) {
+  return cli::RunMain(kTool, [&] { return Main(argc, argv); });
 }

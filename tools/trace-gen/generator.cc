@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "common/base/clock.h"
 #include "common/json/json.h"
 
 namespace trace::gen {
@@ -85,7 +86,7 @@ class Session {
  private:
   int64_t Tick(int max_ms) {
     now_ += 1 + static_cast<int64_t>(rng_() % max_ms);
-    if (o_.live) now_ = std::max(now_, json::NowMs());
+    if (o_.live) now_ = std::max(now_, NowMs());
     return now_;
   }
   std::string Words(size_t bytes);
@@ -209,7 +210,7 @@ bool Session::UserLine(Sink& sink, const std::string& path, const std::string& a
   w.Key("message");
   w.StartObject(); w.Key("role"); w.String("user"); w.Key("content"); w.Raw(content_json); w.EndObject();
   w.Key("uuid"); w.String(uuid);
-  w.Key("timestamp"); w.String(json::FormatRfc3339Ms(Tick(3000)));
+  w.Key("timestamp"); w.String(FormatRfc3339Ms(Tick(3000)));
   if (!tool_result_json.empty()) { w.Key("toolUseResult"); w.Raw(tool_result_json); }
   w.EndObject();
   last_uuid_ = uuid;
@@ -263,7 +264,7 @@ bool Session::Assistant(Sink& sink, const std::string& path, const std::string& 
     w.Key("requestId"); w.String(req);
     w.Key("type"); w.String("assistant");
     w.Key("uuid"); w.String(uuid);
-    w.Key("timestamp"); w.String(json::FormatRfc3339Ms(Tick(800)));
+    w.Key("timestamp"); w.String(FormatRfc3339Ms(Tick(800)));
     w.EndObject();
     last_uuid_ = uuid;
     if (!sink.Append(path, w.Take())) return false;

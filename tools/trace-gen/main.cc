@@ -44,7 +44,7 @@ int RunLive(gen::Generator& g, gen::Sink& sink, double rate, double duration_s) 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   gen::Options o;
   uint64_t lines = 10000;
   double live = 0, duration = 0;
@@ -79,4 +79,8 @@ int main(int argc, char** argv) {
   std::printf("{\"lines\":%llu,\"bytes\":%llu}\n", static_cast<unsigned long long>(sink.lines()),
               static_cast<unsigned long long>(sink.bytes()));
   return code;
+}
+
+int main(int argc, char** argv) {
+  return cli::RunMain(kTool, [&] { return Main(argc, argv); });
 }

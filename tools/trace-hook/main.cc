@@ -9,6 +9,8 @@
 #include <iostream>
 #include <string>
 
+#include "common/base/paths.h"
+#include "common/base/clock.h"
 #include "common/cli/cli.h"
 #include "common/event/event.h"
 #include "common/hook/hook_git.h"
@@ -43,7 +45,7 @@ long EnvNumber(const char* name, long fallback) {
 
 hook::HookContext ContextFromEnv() {
   hook::HookContext ctx;
-  ctx.now_ms = json::NowMs();
+  ctx.now_ms = NowMs();
   ctx.span_id = hook::NewSpanId();
   ctx.task_id = Env("CLAUDE_TRACE_TASK_ID");
   ctx.task_status = Env("CLAUDE_TRACE_TASK_STATUS");
@@ -57,7 +59,7 @@ hook::HookContext ContextFromEnv() {
 
 // The hot path: no option parsing, no stdout, exit 0 whatever happens.
 int RunHook() {
-  std::string dir = cli::TracesDir();
+  std::string dir = paths::TracesDir();
   try {
     hook::HookContext ctx = ContextFromEnv();
     hook::Input in =
@@ -72,6 +74,8 @@ int RunHook() {
     }
   } catch (const std::exception& e) {
     hook::LogHookError(dir, std::string("record span failed: ") + e.what());
+  } catch (...) {
+    hook::LogHookError(dir, "record span failed: unknown exception");
   }
   return 0;
 }
@@ -165,7 +169,7 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   args.uninstall = uninstall;
   args.dry_run = vm["dry-run"].as<bool>();
   args.settings = vm.count("settings") ? vm["settings"].as<std::string>()
-                                       : cli::ClaudeHome() + "/settings.json";
+                                       : paths::ClaudeHome() + "/settings.json";
   args.spec.command =
       vm.count("command") ? vm["command"].as<std::string>() : hook::ShellQuote(SelfPath());
   args.spec.timeout_s = vm["timeout"].as<int>();
@@ -200,10 +204,12 @@ int RunTopLevel(int argc, char** argv) {
 }  // namespace trace
 
 int main(int argc, char** argv) {
-  if (argc == 1) return trace::RunHook();
-  std::string sub = argv[1];
-  if (sub == "install" || sub == "uninstall") {
-    return trace::RunInstaller(argc - 1, argv + 1, sub == "uninstall");
-  }
-  return trace::RunTopLevel(argc, argv);
+  if (argc == 1) return trace::RunHook();  // catches everything itself: a hook exits 0
+  return trace::cli::RunMain(trace::kTool, [&] {
+    std::string sub = argv[1];
+    if (sub == "install" || sub == "uninstall") {
+      return trace::RunInstaller(argc - 1, argv + 1, sub == "uninstall");
+    }
+    return trace::RunTopLevel(argc, argv);
+  });
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "common/base/ids.h"
 #include "common/cli/cli.h"
 #include "common/index/index_loop.h"
 #include "common/index/indexer.h"
@@ -80,12 +81,12 @@ int Run(const po::variables_map& vm, const std::string& db) {
   wo.map_size = vm["map-size-mb"].as<size_t>() << 20;
   auto writer = StoreWriter::Open(wo);
   if (!writer) return cli::Fail(kTool, "open store", writer.status().message(), cli::kExitInput);
-  zmq::context_t ctx(1);
+  wire::Context ctx;
   std::unique_ptr<wire::Publisher> pub;
   bool stdin_mode = vm["stdin"].as<bool>();
   if (vm.count("pub") || !stdin_mode) {
     std::string ep = vm.count("pub") ? vm["pub"].as<std::string>() : "tcp://127.0.0.1:5557";
-    pub = std::make_unique<wire::Publisher>(ctx, wire::RandomId(), wire::RandomId());
+    pub = std::make_unique<wire::Publisher>(ctx, RandomId(), RandomId());
     if (Status st = pub->Bind(ep); !st) return cli::Fail(kTool, "bind --pub " + ep, st.message());
   }
   Indexer::Options io;
@@ -114,7 +115,7 @@ int Run(const po::variables_map& vm, const std::string& db) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   cli::Spec spec{kTool, "trace-index [options]", "", po::options_description("Options"), {}};
   Describe(spec);
   po::variables_map vm;
@@ -123,9 +124,9 @@ int main(int argc, char** argv) {
   std::string db = vm.count("db") ? vm["db"].as<std::string>() : cli::DataDir(vm) + "/db";
   if (vm["verify"].as<bool>()) return Verify(db);
   shutdown::Install();
-  try {
-    return Run(vm, db);
-  } catch (const std::exception& e) {
-    return cli::Fail(kTool, "index", e.what());
-  }
+  return Run(vm, db);
+}
+
+int main(int argc, char** argv) {
+  return cli::RunMain(kTool, [&] { return Main(argc, argv); });
 }

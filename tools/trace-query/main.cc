@@ -27,7 +27,7 @@ std::string About() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   cli::Spec spec{kTool, "trace-query [options] COMMAND [ARGS]", About(),
                  po::options_description("Options"), {}};
   spec.options.add_options()
@@ -52,9 +52,9 @@ int main(int argc, char** argv) {
   if (!store) return cli::Fail(kTool, "open store", store.status().message(), cli::kExitInput);
   QueryContext ctx{**store, vm, std::vector<std::string>(words.begin() + 1, words.end()),
                    vm["json"].as<bool>(), std::cout};
-  try {
-    return cmd->run(ctx);
-  } catch (const std::exception& e) {
-    return cli::Fail(kTool, words[0], e.what());
-  }
+  return cmd->run(ctx);
+}
+
+int main(int argc, char** argv) {
+  return cli::RunMain(kTool, [&] { return Main(argc, argv); });
 }

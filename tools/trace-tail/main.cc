@@ -10,6 +10,9 @@
 #include <chrono>
 #include <memory>
 
+#include "common/base/paths.h"
+#include "common/base/ids.h"
+#include "common/base/clock.h"
 #include "common/tail/checkpoint.h"
 #include "common/cli/cli.h"
 #include "common/event/event.h"
@@ -76,8 +79,8 @@ void DefineFlags(cli::Spec& spec, Flags& f) {
 }
 
 std::vector<WatchSpec> DefaultSpecs(const po::variables_map& vm) {
-  std::string home = cli::ClaudeHome();
-  return {{cli::TracesDir() + "/*.jsonl", InputKind::kSpan},
+  std::string home = paths::ClaudeHome();
+  return {{paths::TracesDir() + "/*.jsonl", InputKind::kSpan},
           {home + "/projects/**/*.jsonl", InputKind::kTranscript},
           {home + "/history.jsonl", InputKind::kHistory},
           {cli::DataDir(vm) + "/spool/*.jsonl", InputKind::kIngest}};
@@ -111,7 +114,7 @@ void RaiseFdLimit() {
   }
 }
 
-int64_t Now() { return json::NowMs(); }
+int64_t Now() { return NowMs(); }
 
 struct Loop {
   Flags& flags;
@@ -134,17 +137,14 @@ struct Loop {
   }
 
   // Waits for the control socket, inotify, stdin or a stop, at most timeout_ms.
-  void Wait(int timeout_ms) {
-    std::vector<zmq::pollitem_t> items;
-    if (control) items.push_back({control->socket().handle(), 0, ZMQ_POLLIN, 0});
-    items.push_back({nullptr, shutdown::Fd(), ZMQ_POLLIN, 0});
-    if (watcher && watcher->fd() >= 0) items.push_back({nullptr, watcher->fd(), ZMQ_POLLIN, 0});
-    if (flags.stdin_source && !follower.streams_done()) items.push_back({nullptr, 0, ZMQ_POLLIN, 0});
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout_ms));
-    } catch (const zmq::error_t&) {
-      // EINTR from a signal: the caller checks shutdown::Requested().
-    }
+  // A signal ends the wait early; the caller checks shutdown::Requested().
+  Status Wait(int timeout_ms) {
+    wire::Poller poller;
+    if (control) poller.Add(control->socket());
+    poller.AddFd(shutdown::Fd());
+    if (watcher && watcher->fd() >= 0) poller.AddFd(watcher->fd());
+    if (flags.stdin_source && !follower.streams_done()) poller.AddFd(STDIN_FILENO);
+    return poller.Wait(timeout_ms);
   }
 
   Status Run() {
@@ -165,7 +165,10 @@ struct Loop {
         if (Status st = SaveState(); !st.ok()) log::Error("checkpoint", {{"error", st.message()}});
         last_save = Now();
       }
-      if (!more) Wait(flags.once ? 100 : static_cast<int>(std::min<int64_t>(flags.poll_ms, flags.checkpoint_ms)));
+      if (!more) {
+        int timeout = flags.once ? 100 : static_cast<int>(std::min<int64_t>(flags.poll_ms, flags.checkpoint_ms));
+        if (Status st = Wait(timeout); !st.ok()) return st;
+      }
     }
     if (flags.once && !shutdown::Requested()) follower.FlushPartials();
     if (Status st = output.Flush(); !st.ok()) return st;
@@ -174,7 +177,7 @@ struct Loop {
 };
 
 uint64_t PublisherId(const std::string& state) {
-  if (state.empty()) return wire::RandomId();
+  if (state.empty()) return RandomId();
   char* abs = realpath(state.c_str(), nullptr);
   std::string key = abs ? abs : AbsolutePath(state);
   free(abs);
@@ -183,7 +186,7 @@ uint64_t PublisherId(const std::string& state) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   Flags flags;
   cli::Spec spec;
   spec.tool = kTool;
@@ -216,8 +219,8 @@ int main(int argc, char** argv) {
   for (const std::string& f : flags.files) specs.push_back({AbsolutePath(f), kind});
   if (defaults) specs = DefaultSpecs(vm);
 
-  zmq::context_t ctx(1);
-  uint64_t publisher_id = PublisherId(flags.state), epoch = wire::RandomId();
+  wire::Context ctx;
+  uint64_t publisher_id = PublisherId(flags.state), epoch = RandomId();
   std::unique_ptr<wire::Publisher> publisher;
   if (!flags.pubs.empty()) {
     publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
@@ -255,4 +258,8 @@ int main(int argc, char** argv) {
   log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
   if (!st.ok()) return cli::Fail(kTool, "run", st.message());
   return cli::kExitOk;
+}
+
+int main(int argc, char** argv) {
+  return cli::RunMain(kTool, [&] { return Run(argc, argv); });
 }

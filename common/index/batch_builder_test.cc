@@ -1,7 +1,11 @@
-// Unit tests of the store: append, dedupe, raw events, every index and
-// query path, and the aggregates (tool calls counted once across hook and
+// Unit tests of the batch builder with the real store behind it, as
+// trace-index writes: append, dedupe, raw events, every index and query
+// path, and the aggregates (tool calls counted once across hook and
 // transcript channels, token usage once per API message, map growth).
-#include "common/store/store.h"
+// Tampering goes behind the store's back with raw LMDB, as a bad disk would.
+#include "common/index/batch_builder.h"
+
+#include <lmdb.h>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -9,6 +13,9 @@
 #include <filesystem>
 
 #include "common/json/json.h"
+#include "common/store/lmdb.h"
+#include "common/store/store.h"
+#include "common/store/store_schema.h"
 #include "common/store/store_verify.h"
 #include "common/store/store_writer.h"
 
@@ -392,7 +399,7 @@ TEST_F(StoreTest, CountsTokensOncePerMessageWithMaxOutput) {
   auto days = Reader()->DailyUsage();
   ASSERT_EQ(days->size(), 1u);
   EXPECT_EQ((*days)[0].day, "1970-01-01");
-  EXPECT_EQ((*days)[0].output_tokens, 41u);
+  EXPECT_EQ((*days)[0].tokens.output, 41u);
   auto sd = Reader()->SessionDailyUsage("s1");
   ASSERT_EQ(sd->size(), 1u);
   EXPECT_EQ((*sd)[0].session_id, "s1");
@@ -404,12 +411,12 @@ TEST_F(StoreTest, LongContextMessagesMoveToTheLongTier) {
   ASSERT_EQ(buckets->size(), 2u);
   for (const auto& b : *buckets) {
     if (b.tier == "long") {
-      EXPECT_EQ(b.input_tokens, 250000u);
-      EXPECT_EQ(b.messages, 1u);
+      EXPECT_EQ(b.tokens.input, 250000u);
+      EXPECT_EQ(b.tokens.messages, 1u);
     } else {
       EXPECT_EQ(b.tier, "standard");
-      EXPECT_EQ(b.input_tokens, 0u);
-      EXPECT_EQ(b.messages, 0u);
+      EXPECT_EQ(b.tokens.input, 0u);
+      EXPECT_EQ(b.tokens.messages, 0u);
     }
   }
 }

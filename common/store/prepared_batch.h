@@ -1,0 +1,102 @@
+// What one write transaction stores (proto/storage.md), prepared without the
+// store: the events with their seqs, every index entry grouped by key, the
+// aggregate entries, committed source offsets and publisher positions. The
+// index builds it (common/index/batch_builder.h); StoreWriter::Commit writes
+// it. No LMDB here: this is the contract between the two.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/event/aggregator.h"
+#include "common/event/event.h"
+#include "common/store/index_runs.h"
+
+namespace trace {
+
+// The secondary indexes, in this order wherever they are listed: five keyed
+// by an event field (value: an index entry), then by_time (key: the biased
+// timestamp, value: seq).
+enum EventIndex { kIndexSession, kIndexTask, kIndexTool, kIndexTrace, kIndexType, kIndexTime, kEventIndexes };
+inline constexpr int kKeyedIndexes = kIndexTime;
+// The field of the event each keyed index files it under (empty: not indexed).
+std::array<const std::string*, kKeyedIndexes> IndexedFields(const EventKeys& k);
+
+// Index entries of by_session/by_task/by_tool/by_trace/by_type: 16 bytes,
+// big-endian seq then biased timestamp (sorted by seq within a key).
+inline constexpr size_t kIndexEntrySize = 16;
+void PutIndexEntry(char* out, uint64_t seq, int64_t ts_ms);  // kIndexEntrySize bytes
+std::string IndexEntry(uint64_t seq, int64_t ts_ms);
+
+struct PublisherPosition {
+  uint64_t epoch = 0, pub_seq = 0;
+};
+
+struct SourceOffset {
+  std::string path;
+  uint64_t offset = 0;  // just past the last stored line of the source
+};
+
+struct BatchStats {
+  uint64_t stored = 0, duplicates = 0, invalid = 0, holes = 0;
+};
+
+// Storage for a batch's strings. What is added never moves, so views of it
+// stay valid while the batch lives; Clear keeps the memory for the next
+// batch (a batch is built, committed and recycled without malloc per event).
+class TextArena {
+ public:
+  std::string_view Add(std::string_view s);
+  // n bytes to write into, which stay put like added text.
+  char* Allocate(size_t n);
+  void Clear();
+
+ private:
+  static constexpr size_t kBlockBytes = 1 << 20;
+  static constexpr size_t kKeepBlocks = 16;
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size = 0, used = 0;
+  };
+  std::vector<Block> blocks_;
+  size_t current_ = 0;
+};
+
+// An event to store; the strings are views into its batch's text.
+struct PreparedEvent {
+  uint64_t seq = 0;
+  std::string_view span_id;
+  std::string_view topic;  // for republishing
+  std::string_view json;   // the stored form, with "seq"
+};
+
+// An aggregate entry to write; views into its batch's text.
+struct PreparedAggregate {
+  AggTable table;
+  std::string_view key, value;
+};
+
+struct PreparedBatch {
+  PreparedBatch();
+  uint64_t id = 0;  // 1, 2, ... in build order
+  std::vector<PreparedEvent> events;
+  std::vector<uint32_t> by_span_id;  // events in span_id order (ids neighbours are written together)
+  std::vector<IndexRuns> indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
+  std::vector<PreparedAggregate> aggregates;
+  std::vector<AggregateState::ActivityMove> activity;
+  std::map<std::string, SourceOffset> sources;  // offsets this batch advances
+  std::map<std::string, PublisherPosition> publishers;
+  uint64_t last_seq = 0, duplicates = 0;  // store totals once committed
+  BatchStats stats;
+  TextArena text;
+
+  // Empties the batch for reuse (keeps its memory).
+  void Clear();
+};
+
+}  // namespace trace

@@ -1,0 +1,151 @@
+// The control-message codec of control.h (proto/wire.md "Control exchange").
+// Ids travel as 16 lowercase hex digits; paths are sanitized to UTF-8 so
+// every body is valid JSON.
+#include "common/wire/control.h"
+
+#include <rapidjson/document.h>
+
+#include <charconv>
+
+#include "common/base/ids.h"
+#include "common/json/json.h"
+
+namespace trace::wire {
+namespace {
+
+Result<rapidjson::Document> ParseObject(std::string_view body, std::string_view what) {
+  rapidjson::Document d;
+  d.Parse(body.data(), body.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    return Status::Error(std::string(what) + " body is not a JSON object");
+  }
+  return d;
+}
+
+std::optional<uint64_t> HexField(const rapidjson::Value& obj, std::string_view key) {
+  auto s = json::GetString(obj, key);
+  if (!s || s->empty() || s->size() > 16) return std::nullopt;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v, 16);
+  if (ec != std::errc() || end != s->data() + s->size()) return std::nullopt;
+  return v;
+}
+
+uint64_t CountField(const rapidjson::Value& obj, std::string_view key) {
+  return static_cast<uint64_t>(std::max<int64_t>(0, json::GetInt(obj, key).value_or(0)));
+}
+
+void WriteSources(json::StringWriter& w, const std::vector<SourcePoint>& sources) {
+  w.StartArray();
+  for (const SourcePoint& s : sources) {
+    w.StartObject();
+    w.Key("id");
+    w.String(json::SanitizeUtf8(s.id));
+    w.Key("path");
+    w.String(json::SanitizeUtf8(s.path));
+    w.Key("offset");
+    w.Uint64(s.offset);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+Result<std::vector<SourcePoint>> ReadSources(const rapidjson::Value& obj, std::string_view what) {
+  const rapidjson::Value* sources = json::Find(obj, "sources");
+  if (!sources || !sources->IsArray()) {
+    return Status::Error(std::string(what) + " needs {\"sources\":[{\"id\",\"path\",\"offset\"},...]}");
+  }
+  std::vector<SourcePoint> out;
+  for (const rapidjson::Value& s : sources->GetArray()) {
+    SourcePoint p;
+    p.id = std::string(json::GetString(s, "id").value_or(""));
+    p.path = std::string(json::GetString(s, "path").value_or(""));
+    p.offset = CountField(s, "offset");
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeState(const StateReply& s) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("publisher_id");
+  w.String(Hex16(s.publisher_id));
+  w.Key("epoch");
+  w.String(Hex16(s.epoch));
+  w.Key("pub_seq");
+  w.Uint64(s.pub_seq);
+  w.Key("sources");
+  WriteSources(w, s.sources);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<StateReply> DecodeState(std::string_view body) {
+  auto d = ParseObject(body, kState);
+  if (!d) return d.status();
+  StateReply s;
+  auto pid = HexField(*d, "publisher_id");
+  auto epoch = HexField(*d, "epoch");
+  if (!pid || !epoch) return Status::Error("STATE without hex publisher_id/epoch");
+  s.publisher_id = *pid;
+  s.epoch = *epoch;
+  s.pub_seq = CountField(*d, "pub_seq");
+  if (json::Find(*d, "sources")) {
+    auto sources = ReadSources(*d, kState);
+    if (!sources) return sources.status();
+    s.sources = std::move(*sources);
+  }
+  return s;
+}
+
+std::string EncodeRewind(const std::vector<SourcePoint>& sources) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("sources");
+  WriteSources(w, sources);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<std::vector<SourcePoint>> DecodeRewind(std::string_view body) {
+  auto d = ParseObject(body, kRewind);
+  if (!d) return Status::Error("REWIND needs {\"sources\":[{\"id\",\"path\",\"offset\"},...]}");
+  return ReadSources(*d, kRewind);
+}
+
+std::string EncodeRewound(const RewoundReply& r) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("pub_seq");
+  w.Uint64(r.pub_seq);
+  w.Key("rewound");
+  w.Int64(r.rewound);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<RewoundReply> DecodeRewound(std::string_view body) {
+  auto d = ParseObject(body, kRewound);
+  if (!d) return d.status();
+  return RewoundReply{CountField(*d, "pub_seq"), json::GetInt(*d, "rewound").value_or(0)};
+}
+
+std::string EncodeError(std::string_view message) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("message");
+  w.String(json::SanitizeUtf8(message));
+  w.EndObject();
+  return w.Take();
+}
+
+std::string DecodeError(std::string_view body) {
+  auto d = ParseObject(body, kError);
+  if (!d) return "unknown error";
+  return std::string(json::GetString(*d, "message").value_or("unknown error"));
+}
+
+}  // namespace trace::wire

@@ -1,0 +1,76 @@
+// The control exchange between trace-index and trace-tail (proto/wire.md
+// "Control exchange"): the tail's ROUTER (ControlServer) answers requests of
+// two frames, a command word and a JSON body, sent by the index's DEALERs
+// (ControlClient). The codec below is the one place both sides read and
+// write those bodies. The sockets are implemented in wire.cc, the ZeroMQ
+// adapter; the codec in control.cc.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+#include "common/wire/wire.h"
+
+namespace trace::wire {
+
+inline constexpr std::string_view kHello = "HELLO", kState = "STATE";
+inline constexpr std::string_view kRewind = "REWIND", kRewound = "REWOUND";
+inline constexpr std::string_view kError = "ERROR";
+
+struct ControlMessage {
+  std::string command;
+  std::string body;  // a JSON object
+};
+
+// The index's end: one DEALER per tail. Requests go out only on a live
+// connection, so one sent while the tail is down is not delivered late to
+// its next instance.
+class ControlClient : public Socket {
+ public:
+  explicit ControlClient(Context& ctx);
+  // False (ok) when the tail is not connected: nothing was sent.
+  Result<bool> Send(const ControlMessage& m);
+  // A reply if one is waiting; false when none is.
+  Result<bool> Receive(ControlMessage* out);
+};
+
+// The tail's end: a ROUTER answering every waiting request, never blocking.
+class ControlServer : public Socket {
+ public:
+  using Answer = std::function<ControlMessage(const ControlMessage& request)>;
+  explicit ControlServer(Context& ctx);
+  Status Serve(const Answer& answer);
+};
+
+// A source's read position as the two sides exchange it.
+struct SourcePoint {
+  std::string id;  // "<st_dev>:<st_ino>", or "-" for stdin; may be empty (match by path)
+  std::string path;
+  uint64_t offset = 0;
+};
+
+struct StateReply {
+  uint64_t publisher_id = 0, epoch = 0, pub_seq = 0;
+  std::vector<SourcePoint> sources;
+};
+struct RewoundReply {
+  uint64_t pub_seq = 0;  // the last published before the resend
+  int64_t rewound = 0;   // sources whose position changed
+};
+
+std::string EncodeState(const StateReply& s);
+Result<StateReply> DecodeState(std::string_view body);
+// REWIND's body: {"sources":[{"id","path","offset"},...]}.
+std::string EncodeRewind(const std::vector<SourcePoint>& sources);
+Result<std::vector<SourcePoint>> DecodeRewind(std::string_view body);
+std::string EncodeRewound(const RewoundReply& r);
+Result<RewoundReply> DecodeRewound(std::string_view body);
+std::string EncodeError(std::string_view message);
+// The message of an ERROR body ("unknown error" when it has none).
+std::string DecodeError(std::string_view body);
+
+}  // namespace trace::wire
