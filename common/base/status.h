@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <optional>
 #include <string>
 #include <utility>
@@ -63,5 +64,18 @@ class [[nodiscard]] Result {
  private:
   std::variant<T, Status> v_;
 };
+
+// Runs fn, turning an exception that escapes it into an error Status: for a
+// thread's entry point, from which nothing may escape (std::terminate).
+template <typename Fn>
+Status StatusOfCall(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return Status::Error(std::string("exception: ") + e.what());
+  } catch (...) {
+    return Status::Error("unknown exception");
+  }
+}
 
 }  // namespace trace

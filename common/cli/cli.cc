@@ -70,16 +70,6 @@ int Fail(const std::string& tool, const std::string& what, const std::string& wh
   return code;
 }
 
-int RunMain(const std::string& tool, const std::function<int()>& body) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    return Fail(tool, "run", e.what());
-  } catch (...) {
-    return Fail(tool, "run", "unknown exception");
-  }
-}
-
 std::string DataDir(const po::variables_map& vm) {
   if (vm.count("data-dir")) return vm["data-dir"].as<std::string>();
   return paths::DefaultDataDir();

@@ -3,7 +3,7 @@
 // --data-dir; the default paths; typed exit codes; the one-line fatal error.
 #pragma once
 
-#include <functional>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -37,7 +37,8 @@ bool Parse(Spec& spec, int argc, char** argv, po::variables_map* vm, int* exit_c
 // Runs a tool's body: what escapes it (an exception, which is our bug or
 // out-of-memory) becomes one line "<tool>: run failed: <what>" and
 // kExitFailure instead of std::terminate's abort.
-int RunMain(const std::string& tool, const std::function<int()>& body);
+template <typename Body>
+int RunMain(const char* tool, Body&& body) noexcept;
 
 // Prints "<tool>: <what> failed: <why>" on stderr and returns code.
 int Fail(const std::string& tool, const std::string& what, const std::string& why,
@@ -45,5 +46,16 @@ int Fail(const std::string& tool, const std::string& what, const std::string& wh
 
 // --data-dir if given, else paths::DefaultDataDir() (common/base/paths.h).
 std::string DataDir(const po::variables_map& vm);
+
+template <typename Body>
+int RunMain(const char* tool, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return Fail(tool, "run", e.what());
+  } catch (...) {
+    return Fail(tool, "run", "unknown exception");
+  }
+}
 
 }  // namespace trace::cli

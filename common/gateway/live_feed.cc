@@ -4,7 +4,6 @@
 #include "common/gateway/live_feed.h"
 
 #include <cstring>
-#include <exception>
 
 #include "common/json/json.h"
 #include "common/base/log.h"
@@ -37,14 +36,7 @@ void LiveFeed::Stop() {
 }
 
 void LiveFeed::Run() {
-  Status st;
-  try {
-    st = Loop();
-  } catch (const std::exception& e) {
-    st = Status::Error(std::string("exception: ") + e.what());
-  } catch (...) {
-    st = Status::Error("unknown exception");
-  }
+  Status st = StatusOfCall([this] { return Loop(); });
   if (st.ok()) return;
   failed_ = true;
   connected_ = false;

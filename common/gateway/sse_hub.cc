@@ -4,7 +4,6 @@
 #include "common/base/clock.h"
 #include "common/gateway/sse_hub.h"
 
-#include <exception>
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -214,14 +213,7 @@ SseHub::Stats SseHub::GetStats() const {
 }
 
 void SseHub::Run() {
-  Status st;
-  try {
-    st = Loop();
-  } catch (const std::exception& e) {
-    st = Status::Error(std::string("exception: ") + e.what());
-  } catch (...) {
-    st = Status::Error("unknown exception");
-  }
+  Status st = StatusOfCall([this] { return Loop(); });
   if (st.ok()) return;
   failed_ = true;
   log::Error("sse hub stopped", {{"error", st.message()}});
