@@ -1,8 +1,9 @@
 // Session detail: header, totals and the per-tool table from the server's
-// aggregate (GET /api/sessions/{id}/summary), then from the session's
-// events (GET /api/traces?session_id=…): a timeline of turns with one bar
-// per tool call, token and cost over time, and the parent/child tree. New
-// events for the session arrive from the stream and are folded in,
+// aggregate (GET /api/sessions/{id}/summary; every count a user reads comes
+// from there, so the page never shows two numbers for one thing), then from
+// the session's events (GET /api/traces?session_id=…): a timeline of turns
+// with one bar per tool call, token and cost over time, and the parent/child
+// tree. New events for the session arrive from the stream and are folded in,
 // re-rendering at most every REFRESH_MS.
 
 import { h, mount } from './dom.js';
@@ -114,7 +115,7 @@ export class SessionView {
       h('div.two',
         h('div.panel', h('h2', 'Tokens and cost over time'), this.chart(s, events)),
         h('div.panel', h('h2', 'Tools in this session'), this.toolTable(s))),
-      h('div.panel', h('h2', 'Timeline', h('span.muted.h-note', ` ${turns.length} turn${turns.length === 1 ? '' : 's'} · ${calls.length} tool call${calls.length === 1 ? '' : 's'}`)),
+      h('div.panel', h('h2', 'Timeline', this.timelineNote(s, turns)),
         this.truncated ? h('p.muted', `Showing the most recent ${MAX_EVENTS} events.`) : null,
         this.timeline(turns)),
       h('div.panel', h('h2', 'Event tree', h('span.muted.h-note', ' nested by parent_id; straight chains are flattened')), this.tree(events)));
@@ -146,11 +147,19 @@ export class SessionView {
       card('Started', fmt.dateTime(agg.firstTs(s)).replace(/^today /, '')),
       card('Duration', fmt.duration(agg.durationMs(s))),
       card('Prompts', fmt.count(agg.prompts(s))),
-      card('Tool calls', fmt.count(agg.toolCalls(s))),
+      card('Tool calls', fmt.count(agg.toolCalls(s)), '', '', 'card-tool-calls'),
       card('Errors', fmt.count(errs), errs ? 'bad' : ''),
       card('Tokens', fmt.tokens(tok?.total), '', agg.tokenTitle(tok)),
       card('Cost', agg.costText(s), '', agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : ''),
       card('Events', fmt.count(agg.events(s))));
+  }
+
+  // "N turns · M tool calls": turns are the timeline's own, the call count is
+  // the server's (the same number as the Tool calls card).
+  timelineNote(s, turns) {
+    const n = agg.toolCalls(s);
+    const calls = n === undefined ? `${fmt.DASH} tool calls` : `${fmt.count(n)} tool call${n === 1 ? '' : 's'}`;
+    return h('span.muted.h-note#timeline-note', ` ${turns.length} turn${turns.length === 1 ? '' : 's'} · ${calls}`);
   }
 
   chart(s, events) {
@@ -265,6 +274,6 @@ function meta(label, value, mono) {
   return h('span.m', h('span.muted', label + ' '), h(mono ? 'span.mono' : 'span', value));
 }
 
-function card(label, value, cls = '', title = '') {
-  return h(`div.card${cls ? '.' + cls : ''}`, { title }, h('div.v', value), h('div.l', label));
+function card(label, value, cls = '', title = '', id = '') {
+  return h(`div.card${cls ? '.' + cls : ''}${id ? '#' + id : ''}`, { title }, h('div.v', value), h('div.l', label));
 }
