@@ -1,8 +1,10 @@
 // The web UI's pure logic (tools/trace-gateway/web/{format,events,timeline,
 // aggregates}.js) run in Node on real event shapes: summaries, tool-call
 // pairing across hook and transcript records, prompt dedupe across channels,
-// token counting once per API message, defensive aggregate readers.
+// token counting once per API message; and the aggregate readers on the
+// bodies the real gateway serves (proto/golden/aggregates).
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -61,31 +63,80 @@ const turns = tl.turns(all, calls);
 eq(turns.map((t) => [evt.summary(t.prompt), t.calls.length]), [['Fix checkout', 1], ['Now the tests', 1]], 'one turn per prompt across hook, transcript and history');
 eq(tl.tokenSeries(all).map((p) => p.a), [3 + 25 + 100 + 1000], 'tokens counted once per message id, largest output');
 
-const stats = tl.toolStats(calls);
-eq(stats.map((s) => [s.name, s.calls, s.failures, s.duration.p50]), [['Bash', 1, 1, 480], ['Read', 1, 0, 30]], 'per-tool stats');
-eq([tl.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5), tl.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)], [5, 10], 'percentiles');
-
 // The parent/child tree: roots are events whose parent is unknown.
 const a = { span_id: 'a', parent_id: null }, b = { span_id: 'b', parent_id: 'a' }, c = { span_id: 'c', parent_id: 'a' }, d = { span_id: 'd', parent_id: 'zz' };
 const tree = tl.tree([a, b, c, d]);
 eq([tree.roots.map((r) => r.span_id), tree.kids.get('a').map((k) => k.span_id)], [['a', 'd'], ['b', 'c']], 'tree by parent_id');
 
-// Aggregates: the index's session shape, and missing fields.
-const session = { session_id: S, first_ts: 1000, last_ts: 61000, tool_calls: 4, errors: 1, prompts: 2, cwd: '/w', git_branch: 'main',
-  usage: { input_tokens: 10, output_tokens: 20, cache_creation_input_tokens: 30, cache_read_input_tokens: 40 },
-  usage_buckets: [{ model: 'm', cost_usd: 0.25 }, { model: 'n', cost_usd: 0.5 }],
-  tools: { Bash: { calls: 3, failures: 1, duration: { p50_ms: 100, p95_ms: 900 } } } };
-eq([agg.durationMs(session), agg.tokenTotals(session).total, agg.costUsd(session), agg.prompts(session)], [60000, 100, 0.75, 2], 'session aggregate readers');
-eq(agg.sessionTools(session).map((t) => [t.name, t.calls, t.failures, t.duration.p95]), [['Bash', 3, 1, 900]], 'session tools');
-eq([agg.durationMs({}), agg.tokenTotals({}), agg.costUsd({}), fmt.count(agg.errors({}))], [undefined, undefined, undefined, '–'], 'empty aggregate reads as missing');
-eq(agg.listOf({ tools: { Read: { calls: 1 } } }, 'tools').map(agg.toolRow).map((t) => t.name), ['Read'], 'tools as object or list');
+// Aggregates: the bodies the real gateway serves for a fixed input
+// (proto/golden/aggregates, written by tests/system/aggregates_golden_test.sh).
+// Expected values are worked out from the input lines, not copied from the
+// files, so a changed count fails here as well as in the golden test.
+const GOLDEN = path.join(SRC, 'proto/golden/aggregates');
+const golden = (name) => JSON.parse(fs.readFileSync(path.join(GOLDEN, `${name}.json`), 'utf8'));
+const A = 'aaaa1111-2222-4333-8444-555566667777';  // tests/fixtures/claude-home, fully priced
+const B = 'bbbb2222-3333-4444-8555-666677778888';  // same, with an unpriced model
+const list = golden('sessions').sessions;
+const byId = new Map(list.map((x) => [agg.sessionId(x), x]));
 
-// The gateway's shape (common/pricing): cost_usd {total|null, known_total, by_model, unknown_models}.
-eq([agg.costText({ cost_usd: { total: 1.5, known_total: 1.5, by_model: { m: 1.5 }, unknown_models: [] } }),
-  agg.costText({ cost_usd: { total: null, known_total: 0.42, by_model: { m: 0.42 }, unknown_models: ['x'] } }),
-  agg.costText({ cost_usd: { total: 0, known_total: 0, by_model: {}, unknown_models: [] } }),
-  agg.costText({ cost_usd: { total: null, known_total: null } })],
-  ['$1.50', '≥ $0.42', '$0', '–'], 'cost: total, lower bound when a model is unpriced, zero, unknown');
+// What the sessions table shows per row (sessions.js row()).
+const row = (x) => [fmt.count(agg.prompts(x)), fmt.count(agg.toolCalls(x)), fmt.count(agg.errors(x)),
+  fmt.tokens(agg.tokenTotals(x)?.total), agg.costText(x), fmt.duration(agg.durationMs(x))];
+// A: prompts 2 (transcript); tool calls toolu_A1 Bash (is_error), A2 Read, A3 Task, S1 Grep;
+// tokens 367 + 880 + 9200 + 83300 = 93,747; cost sonnet 0.040986 + opus 0.037525 +
+// haiku 0.00343 = 0.081941; first line 16:02:25.284 on 02-12, last: the summary line
+// without timestamp, read at 2026-02-14T00:00Z: 115,054,716 ms.
+eq(row(byId.get(A)), ['2', '4', '1', '94k', '$0.08', '31h 57m'], 'session row: fully priced session');
+eq(agg.tokenTitle(agg.tokenTotals(byId.get(A))), 'input 367 · output 880 · cache write 9,200 · cache read 83,300', 'session row: token breakdown');
+// B: 3 prompts, no tools; tokens 151,100 + 1,510 + 60,000; claude-experimental-x has no
+// price: known part 3-5-haiku 0.0028 + sonnet long tier 0.9585 = 0.9613, a lower bound;
+// 09:00:00 to 09:03:30.
+eq(row(byId.get(B)), ['3', '0', '0', '213k', '≥ $0.96', '3m 30s'], 'session row: unpriced model is a lower bound');
+eq(agg.costIsLowerBound(byId.get(B)), true, 'lower bound flagged');
+eq(row(byId.get('abc123')), ['0', '2', '2', '0', '$0', '0 ms'], 'session row: hook-only session, no tokens');
+eq([list.length, golden('sessions').total, list.slice(0, 3).map(agg.sessionId)], [10, 10, ['4d5611e5-241a-462a-8d15-5122611a9569', A, B]],
+  'sessions list, most recent activity first');
+// The totals strip (sessions.js renderTotals) over all ten sessions.
+const sum = (f) => list.reduce((a, x) => a + (f(x) ?? 0), 0);
+eq([sum(agg.toolCalls), sum(agg.errors), agg.totalCostText(list)], [11, 3, '≥ $1.14'], 'sessions totals: calls, errors, cost lower bound');
+
+// Every reader finds its field in every session the server wrote: a renamed
+// field reads as undefined here. Strings never seen are null (cwd, git_branch),
+// so for those the member itself must be there.
+const missing = list.flatMap((x) => Object.entries({
+  session_id: agg.sessionId(x), first_ts: agg.firstTs(x), last_ts: agg.lastTs(x), prompts: agg.prompts(x),
+  tool_calls: agg.toolCalls(x), errors: agg.errors(x), events: agg.events(x), usage: agg.tokenTotals(x),
+  cost_usd: agg.costUsd(x), tools: x.tools, cwd: 'cwd' in x || undefined, git_branch: 'git_branch' in x || undefined,
+}).filter(([, v]) => v === undefined).map(([k]) => `${agg.sessionId(x)}.${k}`));
+eq(missing, [], 'every UI reader finds its field in every golden session');
+
+// The session page reads /summary: the same aggregate as the list entry.
+const summary = golden(`session.${A}`);
+eq([row(summary), agg.project(summary), agg.branch(summary)], [row(byId.get(A)), '/home/dev/shop', 'feature/SHOP-42-checkout'],
+  'session summary equals its list entry');
+// Per-tool table: durations from tool_use to tool_result timestamps (no hook here).
+eq(agg.sessionTools(summary).map((t) => [t.name, t.calls, t.failures, fmt.percent(t.failureRate), fmt.duration(t.duration.p50)]),
+  [['Bash', 1, 1, '100%', '4.39 s'], ['Grep', 1, 0, '0%', '1.00 s'], ['Read', 1, 0, '0%', '500 ms'], ['Task', 1, 0, '0%', '34.6 s']],
+  'session tools: calls, failures, failure rate, p50');
+
+// A task (span records task-7: PreToolUse at …149000, PostToolUse at …149812).
+const task = golden('task.task-7').task;
+eq([fmt.count(agg.toolCalls(task)), agg.costText(task), fmt.duration(agg.durationMs(task)),
+  agg.sessionTools(task).map((t) => [t.name, t.calls, fmt.duration(t.duration.max)])],
+['1', '$0', '812 ms', [['Bash', 1, '812 ms']]], 'task aggregate: calls, cost, duration, tools');
+
+// The tools view: Grep is the sub-agent's toolu_sub1 and the fixture's toolu_S1, 1 s each;
+// Glob (transcript tool_use without a result) is still open: no duration, a dash.
+const tools = new Map(golden('tools').tools.map(agg.toolRow).map((t) => [t.name, t]));
+eq([...tools.keys()], ['Bash', 'Glob', 'Grep', 'Read', 'Task'], 'tools view: every tool, by name');
+eq([tools.get('Grep').calls, tools.get('Grep').failures, fmt.duration(tools.get('Grep').duration.p95), fmt.duration(tools.get('Grep').duration.avg)],
+  [2, 0, '1.00 s', '1.00 s'], 'tools view: Grep');
+eq([tools.get('Glob').calls, tools.get('Glob').open, fmt.duration(tools.get('Glob').duration.p50), fmt.duration(tools.get('Glob').duration.max)],
+  [1, 1, '–', '–'], 'tools view: an open call has no duration (count 0), not 0 ms');
+
+// No summary yet (404): every card is a dash, nothing throws.
+eq([fmt.count(agg.toolCalls(null)), fmt.tokens(agg.tokenTotals(null)?.total), agg.costText(null), fmt.duration(agg.durationMs(null)), agg.sessionTools(null)],
+  ['–', '–', '–', '–', []], 'missing aggregate reads as dashes');
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

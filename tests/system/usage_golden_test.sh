@@ -21,14 +21,9 @@ for by in day session model; do
 done
 "$TRACE_BIN/trace-query" --db "$DB" usage --by day --since 20260213 --until 2026-02-13 --json > "$T/day13.json"
 "$TRACE_BIN/trace-query" --db "$DB" session aaaa1111-2222-4333-8444-555566667777 --json > "$T/sessionA.json"
-cat > "$T/prices.json" <<'JSON'
-{"models":[{"id":"claude-experimental-x","input":10,"output":100,"cache_write":0,"cache_read":0},
- {"id":"claude-sonnet-4-5","input":3,"output":15,"cache_write":3.75,"cache_read":0.3,
-  "long_context":{"input":6,"output":22.5,"cache_write":7.5,"cache_read":0.6}},
- {"id":"claude-opus-4-6","input":5,"output":25,"cache_write":6.25,"cache_read":0.5},
- {"id":"claude-haiku-4-5","input":1,"output":5,"cache_write":1.25,"cache_read":0.1},
- {"id":"claude-3-5-haiku","input":0.8,"output":4,"cache_write":1,"cache_read":0.08}]}
-JSON
+# The fixture price table plus a price for the model it leaves unpriced.
+jq -c '.models += [{"id":"claude-experimental-x","input":10,"output":100,"cache_write":0,"cache_read":0}]' \
+  "$TRACE_SOURCE_DIR/tests/fixtures/prices.json" > "$T/prices.json"
 TRACE_PRICES="$T/prices.json" "$TRACE_BIN/trace-query" --db "$DB" usage --by model --json > "$T/model-priced.json"
 "$TRACE_BIN/trace-query" --db "$DB" usage --by day > "$T/table.txt"
 

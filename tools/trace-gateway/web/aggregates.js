@@ -1,70 +1,62 @@
 // Readers for the aggregate JSON the gateway serves (proto/storage.md
-// "Aggregates": session, task and tool aggregates; cost from the pricing
-// table). Each accessor accepts a few spellings so a renamed or missing field
-// shows as "–" instead of breaking the page.
+// "Aggregates" and "REST responses"): session, task and tool aggregates, with
+// the cost_usd summary the gateway adds. Each reader takes exactly the field
+// proto/ names; a missing value reads as undefined and renders as "–".
 
-import { pick, num, DASH, cost as fmtCost } from './format.js';
+import { num, count, DASH, cost as fmtCost } from './format.js';
 
-export function sessionId(s) {
-  return pick(s, 'session_id', 'id');
-}
+export function sessionId(s) { return s?.session_id ?? undefined; }
+export function firstTs(s) { return num(s?.first_ts); }
+export function lastTs(s) { return num(s?.last_ts); }
 
-export function firstTs(s) { return pick(s, 'first_ts', 'started_at', 'start_ts', 'first_timestamp'); }
-export function lastTs(s) { return pick(s, 'last_ts', 'last_activity', 'end_ts', 'last_timestamp'); }
-
+// Wall-clock span of the session: last_ts − first_ts (both null until an
+// event with a timestamp arrives).
 export function durationMs(s) {
-  const a = num(firstTs(s)), b = num(lastTs(s));
+  const a = firstTs(s), b = lastTs(s);
   return a !== undefined && b !== undefined ? b - a : undefined;
 }
 
-export function project(s) { return pick(s, 'cwd', 'project', 'metadata.cwd'); }
-export function branch(s) { return pick(s, 'git_branch', 'branch', 'gitBranch'); }
-export function prompts(s) { return num(pick(s, 'prompts', 'prompt_count', 'event_types.UserPromptSubmit')); }
-export function toolCalls(s) { return num(pick(s, 'tool_calls', 'tool_call_count', 'calls')); }
-export function errors(s) { return num(pick(s, 'errors', 'tool_failures', 'failures')); }
-export function events(s) { return num(pick(s, 'events', 'event_count', 'count')); }
+export function project(s) { return s?.cwd ?? undefined; }
+export function branch(s) { return s?.git_branch ?? undefined; }
+export function prompts(s) { return num(s?.prompts); }
+export function toolCalls(s) { return num(s?.tool_calls); }
+// errors = tool_failures + parse_errors (proto/storage.md); not the same as
+// tool_failures, so there is no fallback from one to the other.
+export function errors(s) { return num(s?.errors); }
+export function events(s) { return num(s?.events); }
 
-// Token totals {input, output, cacheWrite, cacheRead, total} or undefined.
+// Token totals {input, output, cacheWrite, cacheRead, total} from the
+// aggregate's "usage", or undefined without one.
 export function tokenTotals(s) {
-  const u = pick(s, 'usage', 'tokens', 'token_usage');
-  if (!u || typeof u !== 'object') {
-    const t = num(pick(s, 'total_tokens'));
-    return t === undefined ? undefined : { total: t };
-  }
-  const n = (...k) => num(pick(u, ...k)) ?? 0;
+  const u = s?.usage;
+  if (!u || typeof u !== 'object') return undefined;
+  const n = (k) => num(u[k]) ?? 0;
   const r = {
-    input: n('input_tokens', 'input'), output: n('output_tokens', 'output'),
-    cacheWrite: n('cache_creation_input_tokens', 'cache_creation'),
-    cacheRead: n('cache_read_input_tokens', 'cache_read'),
+    input: n('input_tokens'), output: n('output_tokens'),
+    cacheWrite: n('cache_creation_input_tokens'), cacheRead: n('cache_read_input_tokens'),
   };
   r.total = r.input + r.output + r.cacheWrite + r.cacheRead;
   return r;
 }
 
-// Total cost in USD. The gateway's cost_usd (common/pricing) is {"total": x|null,
-// "known_total": x, "by_model": {...}, "unknown_models": [...]}: total is null
-// when a model has no price, and then only the priced part is known (shown as
-// a lower bound, see costText).
+// The tooltip of a token total: its four parts.
+export function tokenTitle(t) {
+  if (!t) return '';
+  return `input ${count(t.input)} · output ${count(t.output)} · cache write ${count(t.cacheWrite)} · cache read ${count(t.cacheRead)}`;
+}
+
+// Total cost in USD from the gateway's cost_usd (common/pricing):
+// {"total": x|null, "known_total": x, "by_model": {...}, "unknown_models": [...]}.
+// total is null when a model has no price; then only the priced part,
+// known_total, is known (shown as a lower bound, see costText).
 export function costUsd(s) {
-  for (const p of ['cost_usd.total', 'cost_usd', 'cost.total', 'cost']) {
-    const v = num(pick(s, p));
-    if (v !== undefined) return v;
-  }
-  const known = num(pick(s, 'cost_usd.known_total', 'cost.known_total'));
-  if (known !== undefined) return known;
-  const buckets = pick(s, 'usage_buckets');
-  if (!Array.isArray(buckets)) return undefined;
-  let sum, any = false;
-  for (const b of buckets) {
-    const c = num(pick(b, 'cost_usd', 'cost'));
-    if (c !== undefined) { sum = (sum ?? 0) + c; any = true; }
-  }
-  return any ? sum : undefined;
+  const c = s?.cost_usd;
+  return num(c?.total) ?? num(c?.known_total);
 }
 
 export function costIsLowerBound(s) {
-  return num(pick(s, 'cost_usd.total', 'cost.total', 'cost_usd')) === undefined &&
-    num(pick(s, 'cost_usd.known_total', 'cost.known_total')) !== undefined;
+  const c = s?.cost_usd;
+  return num(c?.total) === undefined && num(c?.known_total) !== undefined;
 }
 
 export function costText(s) {
@@ -73,42 +65,41 @@ export function costText(s) {
   return (costIsLowerBound(s) ? '≥ ' : '') + fmtCost(c);
 }
 
-// Duration statistics object of a tool (or a session's tool_duration).
-export function durationStats(t) {
-  const d = pick(t, 'duration', 'tool_duration', 'durations') ?? t;
-  const n = (...k) => num(pick(d, ...k));
+// Cost over many sessions (the sessions view's total): a lower bound as soon
+// as one of them is.
+export function totalCostText(list) {
+  const costs = list.map(costUsd).filter((c) => c !== undefined);
+  if (costs.length === 0) return DASH;
+  const sum = costs.reduce((a, b) => a + b, 0);
+  return (list.some(costIsLowerBound) ? '≥ ' : '') + fmtCost(sum);
+}
+
+// A duration statistics object (a tool's "duration", a session's
+// "tool_duration"). With no measured call the server writes zeros; those
+// read as missing so the page shows "–", not "0 ms".
+export function durationStats(d) {
+  const n = (k) => (num(d?.count) ? num(d[k]) : undefined);
   return {
-    count: n('count'), min: n('min_ms', 'min'), max: n('max_ms', 'max'),
-    avg: n('avg_ms', 'mean_ms', 'avg'), p50: n('p50_ms', 'p50'),
-    p95: n('p95_ms', 'p95'), p99: n('p99_ms', 'p99'),
+    count: num(d?.count), min: n('min_ms'), max: n('max_ms'), avg: n('avg_ms'),
+    p50: n('p50_ms'), p95: n('p95_ms'), p99: n('p99_ms'),
   };
 }
 
-// Per-tool rows from a session aggregate's "tools" (object or array).
+// Per-tool rows from a session or task aggregate's "tools" object
+// ({"Bash": {calls, failures, open, duration}, ...}).
 export function sessionTools(s) {
-  const t = pick(s, 'tools');
+  const t = s?.tools;
   if (!t || typeof t !== 'object') return [];
-  const list = Array.isArray(t) ? t : Object.entries(t).map(([name, v]) => ({ tool_name: name, ...v }));
-  return list.map(toolRow);
+  return Object.entries(t).map(([name, v]) => toolRow({ tool_name: name, ...v }));
 }
 
+// One tool aggregate (GET /api/tools "tools" items, or a session's tools entry).
 export function toolRow(t) {
-  const calls = num(pick(t, 'calls', 'count', 'total'));
-  const failures = num(pick(t, 'failures', 'errors', 'failed'));
+  const calls = num(t.calls), failures = num(t.failures);
   return {
-    name: pick(t, 'tool_name', 'name', 'tool') ?? '?',
-    calls, failures, open: num(pick(t, 'open')),
+    name: t.tool_name,
+    calls, failures, open: num(t.open),
     failureRate: calls ? (failures ?? 0) / calls : undefined,
-    duration: durationStats(t),
-    sessions: num(pick(t, 'sessions', 'session_count')),
+    duration: durationStats(t.duration),
   };
-}
-
-// The list inside a response that may be wrapped ({"sessions":[...]}) or bare.
-export function listOf(body, key) {
-  if (Array.isArray(body)) return body;
-  const v = body?.[key];
-  if (Array.isArray(v)) return v;
-  if (v && typeof v === 'object') return Object.entries(v).map(([name, x]) => ({ tool_name: name, ...x }));
-  return [];
 }

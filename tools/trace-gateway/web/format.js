@@ -1,6 +1,7 @@
-// Formatting and defensive field access. The gateway's aggregate shapes may
-// grow or differ by version, so every reader here tolerates missing fields and
-// renders them as an en dash rather than "undefined" or NaN.
+// Formatting, and field access into the original records an event carries
+// (its "data", whose shape Claude Code changes between versions). A missing
+// value renders as an en dash rather than "undefined" or NaN. Aggregates are
+// read by their proto/ names in aggregates.js, not through pick's fallbacks.
 
 export const DASH = '–';
 

@@ -1,8 +1,10 @@
-// Session detail: header and totals (GET /api/sessions/{id}/summary), then
-// from the session's events (GET /api/traces?session_id=…): a timeline of
-// turns with one bar per tool call, token and cost over time, a per-tool
-// table, and the parent/child tree. New events for the session arrive from
-// the stream and are folded in, re-rendering at most every REFRESH_MS.
+// Session detail: header, totals and the per-tool table from the server's
+// aggregate (GET /api/sessions/{id}/summary; every count a user reads comes
+// from there, so the page never shows two numbers for one thing), then from
+// the session's events (GET /api/traces?session_id=…): a timeline of turns
+// with one bar per tool call, token and cost over time, and the parent/child
+// tree. New events for the session arrive from the stream and are folded in,
+// re-rendering at most every REFRESH_MS.
 
 import { h, mount } from './dom.js';
 import * as fmt from './format.js';
@@ -12,7 +14,6 @@ import * as tl from './timeline.js';
 import { cumulativeChart, ratioBar } from './charts.js';
 import { jsonView } from './json_view.js';
 import { getJson, HttpError } from './api.js';
-import { tokenTitle } from './sessions.js';
 
 const MAX_EVENTS = 5000;
 const PAGE = 1000;
@@ -77,10 +78,10 @@ export class SessionView {
     if (this.id) this.render();
   }
 
+  // The summary is the session aggregate itself, not wrapped (proto/storage.md).
   async fetchSummary(id) {
     try {
-      const body = await getJson(`api/sessions/${encodeURIComponent(id)}/summary`);
-      return body?.session ?? body?.summary ?? body;
+      return await getJson(`api/sessions/${encodeURIComponent(id)}/summary`);
     } catch (e) {
       if (e instanceof HttpError && e.status === 404) return null;
       throw e;
@@ -109,22 +110,21 @@ export class SessionView {
     const s = this.summary ?? {};
     const scroll = window.scrollY;
     mount(this.root,
-      this.header(s, events),
-      this.cards(s, events, calls),
+      this.header(s),
+      this.cards(s),
       h('div.two',
         h('div.panel', h('h2', 'Tokens and cost over time'), this.chart(s, events)),
-        h('div.panel', h('h2', 'Tools in this session'), this.toolTable(s, calls))),
-      h('div.panel', h('h2', 'Timeline', h('span.muted.h-note', ` ${turns.length} turn${turns.length === 1 ? '' : 's'} · ${calls.length} tool call${calls.length === 1 ? '' : 's'}`)),
+        h('div.panel', h('h2', 'Tools in this session'), this.toolTable(s))),
+      h('div.panel', h('h2', 'Timeline', this.timelineNote(s, turns)),
         this.truncated ? h('p.muted', `Showing the most recent ${MAX_EVENTS} events.`) : null,
         this.timeline(turns)),
       h('div.panel', h('h2', 'Event tree', h('span.muted.h-note', ' nested by parent_id; straight chains are flattened')), this.tree(events)));
     window.scrollTo(0, scroll);
   }
 
-  header(s, events) {
-    const first = events[0] ?? {};
-    const cwd = agg.project(s) ?? fmt.pick(first, 'data.cwd');
-    const branch = agg.branch(s) ?? fmt.pick(first, 'data.gitBranch');
+  header(s) {
+    const cwd = agg.project(s);
+    const branch = agg.branch(s);
     const models = s.models?.length ? s.models.join(', ') : s.model;
     const agents = Array.isArray(s.agents) && s.agents.length ? s.agents.join(', ') : null;
     return h('div.detail-head',
@@ -138,20 +138,28 @@ export class SessionView {
         h('a.btn.small', { href: `#/live?session=${encodeURIComponent(this.id)}` }, 'Live events →')));
   }
 
-  cards(s, events, calls) {
-    const first = agg.firstTs(s) ?? events[0]?.timestamp;
-    const last = agg.lastTs(s) ?? events[events.length - 1]?.timestamp;
+  // The session's totals, all from the server's aggregate: the events loaded
+  // here are capped at MAX_EVENTS, the aggregate counts every stored event.
+  cards(s) {
     const tok = agg.tokenTotals(s);
-    const errs = agg.errors(s) ?? calls.filter((c) => c.error).length;
+    const errs = agg.errors(s);
     return h('div.cards',
-      card('Started', fmt.dateTime(first).replace(/^today /, '')),
-      card('Duration', fmt.duration(fmt.num(last) - fmt.num(first))),
+      card('Started', fmt.dateTime(agg.firstTs(s)).replace(/^today /, '')),
+      card('Duration', fmt.duration(agg.durationMs(s))),
       card('Prompts', fmt.count(agg.prompts(s))),
-      card('Tool calls', fmt.count(agg.toolCalls(s) ?? calls.length)),
+      card('Tool calls', fmt.count(agg.toolCalls(s)), '', '', 'card-tool-calls'),
       card('Errors', fmt.count(errs), errs ? 'bad' : ''),
-      card('Tokens', fmt.tokens(tok?.total), '', tokenTitle(tok)),
+      card('Tokens', fmt.tokens(tok?.total), '', agg.tokenTitle(tok)),
       card('Cost', agg.costText(s), '', agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : ''),
-      card('Events', fmt.count(agg.events(s) ?? events.length)));
+      card('Events', fmt.count(agg.events(s))));
+  }
+
+  // "N turns · M tool calls": turns are the timeline's own, the call count is
+  // the server's (the same number as the Tool calls card).
+  timelineNote(s, turns) {
+    const n = agg.toolCalls(s);
+    const calls = n === undefined ? `${fmt.DASH} tool calls` : `${fmt.count(n)} tool call${n === 1 ? '' : 's'}`;
+    return h('span.muted.h-note#timeline-note', ` ${turns.length} turn${turns.length === 1 ? '' : 's'} · ${calls}`);
   }
 
   chart(s, events) {
@@ -162,10 +170,8 @@ export class SessionView {
     return cumulativeChart(pts, { aLabel: 'tokens (cumulative)', bLabel: 'cost (USD)', aFmt: fmt.tokens, bFmt: fmt.cost });
   }
 
-  toolTable(s, calls) {
-    const server = agg.sessionTools(s);
-    const local = tl.toolStats(calls);
-    const rows = server.length ? server.sort((a, b) => (b.calls ?? 0) - (a.calls ?? 0)) : local;
+  toolTable(s) {
+    const rows = agg.sessionTools(s).sort((a, b) => (b.calls ?? 0) - (a.calls ?? 0));
     if (rows.length === 0) return h('p.muted.empty', 'No tool calls.');
     return h('table.grid.compact#session-tools',
       h('thead', h('tr', h('th', 'Tool'), h('th.num', 'Calls'), h('th.num', 'Failed'), h('th', 'Failure rate'),
@@ -268,6 +274,6 @@ function meta(label, value, mono) {
   return h('span.m', h('span.muted', label + ' '), h(mono ? 'span.mono' : 'span', value));
 }
 
-function card(label, value, cls = '', title = '') {
-  return h(`div.card${cls ? '.' + cls : ''}`, { title }, h('div.v', value), h('div.l', label));
+function card(label, value, cls = '', title = '', id = '') {
+  return h(`div.card${cls ? '.' + cls : ''}${id ? '#' + id : ''}`, { title }, h('div.v', value), h('div.l', label));
 }

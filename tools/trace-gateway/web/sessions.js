@@ -55,7 +55,7 @@ export class SessionsView {
     this.dirty = false;
     try {
       const body = await getJson('api/sessions', { limit: 500 });
-      this.sessions = agg.listOf(body, 'sessions');
+      this.sessions = body?.sessions ?? [];
       this.total = body?.total;
       this.render();
     } catch (e) {
@@ -101,7 +101,7 @@ export class SessionsView {
       h('td.num', fmt.count(agg.prompts(s))),
       h('td.num', fmt.count(agg.toolCalls(s))),
       h(`td.num${errs ? '.bad' : ''}`, fmt.count(errs)),
-      h('td.num', { title: tokenTitle(tok) }, fmt.tokens(tok?.total)),
+      h('td.num', { title: agg.tokenTitle(tok) }, fmt.tokens(tok?.total)),
       h('td.num', { title: agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : '' }, agg.costText(s)),
       h('td.ago', { dataset: { ts: last ?? '' } }, fmt.ago(last)));
   }
@@ -109,8 +109,7 @@ export class SessionsView {
   // Totals over the sessions shown (after the filter).
   renderTotals(list) {
     const sum = (f) => list.reduce((a, s) => a + (f(s) ?? 0), 0);
-    const active = list.filter((s) => Date.now() - (fmt.num(agg.lastTs(s)) ?? 0) < ACTIVE_MS).length;
-    const costs = list.map(agg.costUsd).filter((c) => c !== undefined);
+    const active = list.filter((s) => Date.now() - (agg.lastTs(s) ?? 0) < ACTIVE_MS).length;
     const stat = (label, value, cls = '') => h(`div.card.small${cls ? '.' + cls : ''}`, h('div.v', value), h('div.l', label));
     const errs = sum(agg.errors);
     mount(this.totals,
@@ -120,15 +119,10 @@ export class SessionsView {
       stat('Tool calls', fmt.count(sum(agg.toolCalls))),
       stat('Errors', fmt.count(errs), errs ? 'bad' : ''),
       stat('Tokens', fmt.tokens(sum((s) => agg.tokenTotals(s)?.total))),
-      stat('Cost', costs.length ? fmt.cost(costs.reduce((a, b) => a + b, 0)) : fmt.DASH));
+      stat('Cost', agg.totalCostText(list)));
   }
 
   renderAges() {
     for (const td of this.tbody.querySelectorAll('td.ago')) td.textContent = fmt.ago(fmt.num(td.dataset.ts));
   }
-}
-
-export function tokenTitle(t) {
-  if (!t || t.input === undefined) return '';
-  return `input ${fmt.count(t.input)} · output ${fmt.count(t.output)} · cache write ${fmt.count(t.cacheWrite)} · cache read ${fmt.count(t.cacheRead)}`;
 }

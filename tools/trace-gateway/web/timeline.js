@@ -1,8 +1,9 @@
 // Turns a session's events into what a person reads: turns (a prompt and
 // everything until the next one), the tool calls in each (paired by
 // tool_use_id across hook and transcript records, so one call is one bar
-// however many channels reported it), per-tool statistics and cumulative
-// token usage (counted once per API message id).
+// however many channels reported it) and cumulative token usage (counted
+// once per API message id). Counts and per-tool statistics are the server's
+// (aggregates.js), not recomputed here.
 
 import * as evt from './events.js';
 import { toMs } from './format.js';
@@ -83,32 +84,6 @@ function samePrompt(turn, ev) {
   if (dt > SAME_PROMPT_MS) return false;
   const a = evt.summary(turn.prompt), b = evt.summary(ev);
   return !a || !b || a.slice(0, 60) === b.slice(0, 60);
-}
-
-export function percentile(sorted, q) {
-  if (sorted.length === 0) return undefined;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i];
-}
-
-// Per-tool stats computed from the calls themselves.
-export function toolStats(calls) {
-  const by = new Map();
-  for (const c of calls) {
-    const s = by.get(c.name) ?? { name: c.name, calls: 0, failures: 0, durations: [] };
-    by.set(c.name, s);
-    s.calls++;
-    if (c.error) s.failures++;
-    if (!c.open && c.duration != null) s.durations.push(c.duration);
-  }
-  return [...by.values()].map((s) => {
-    const d = s.durations.sort((a, b) => a - b);
-    return {
-      name: s.name, calls: s.calls, failures: s.failures, failureRate: s.failures / s.calls,
-      duration: { count: d.length, p50: percentile(d, 0.5), p95: percentile(d, 0.95), max: d[d.length - 1],
-        total: d.reduce((x, y) => x + y, 0) },
-    };
-  }).sort((a, b) => b.calls - a.calls);
 }
 
 // Relative list prices per token type (Anthropic: output 5x input, cache

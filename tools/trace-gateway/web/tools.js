@@ -42,7 +42,7 @@ export class ToolsView {
     this.dirty = false;
     try {
       const body = await getJson('api/tools');
-      this.rows = agg.listOf(body, 'tools').map(agg.toolRow);
+      this.rows = (body?.tools ?? []).map(agg.toolRow);
       this.render();
     } catch (e) { this.dirty = true; this.onError(e); }
   }
