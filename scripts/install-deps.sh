@@ -6,7 +6,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 want=(
-  build-essential cmake pkg-config git
+  build-essential cmake git
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils rapidjson-dev libpoco-dev
   libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
   supervisor curl jq python3 python3-zmq python3-jsonschema chromium
