@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages claude-trace needs to build, run, test, check
-# (clang-format: .ci/run) and benchmark, and the npm packages its
+# (clang-format, clang-tidy: .ci/run) and benchmark, and the npm packages its
 # browser/EventSource tests use.
 # Idempotent and quiet when everything is present. Usage: install-deps.sh [--bench]
 set -euo pipefail
@@ -11,7 +11,7 @@ want=(
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils rapidjson-dev libpoco-dev
   libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
   supervisor curl jq python3 python3-zmq python3-jsonschema chromium
-  clang-format
+  clang-format clang-tidy
 )
 # Node.js and npm may come from outside Debian (the machine image ships them);
 # ask apt for them only when they are missing.
