@@ -4,15 +4,33 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test unit-test system-test bench run demo stop clean asan tsan
+# What BUILD is configured with. CMake runs only when BUILD has no cache yet or
+# these arguments differ from the ones it was configured with (each build
+# directory remembers its own, so `make asan` and `make test` do not undo each
+# other); otherwise `cmake --build` re-runs CMake itself when a CMakeLists.txt
+# changed. A change configures afresh: a flag left out is reset, not kept.
+CONFIGURE_ARGS := $(strip -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS))
+shell_quote = '$(subst ','\'',$(1))'
+
+.PHONY: all deps configure build test unit-test system-test bench run demo stop clean asan tsan FORCE
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+$(BUILD)/configure-args: FORCE
+	@mkdir -p $(BUILD)
+	@printf '%s\n' $(call shell_quote,$(CONFIGURE_ARGS)) > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(BUILD)/CMakeCache.txt: $(BUILD)/configure-args | deps
+	@rm -f $@
+	@cmake -S . -B $(BUILD) $(CONFIGURE_ARGS) >/dev/null || { rm -f $<; exit 1; }
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test: build

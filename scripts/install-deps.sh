@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages claude-trace needs to build, run, test and
-# benchmark, and the npm packages its browser/EventSource tests use.
+# Installs the Debian packages claude-trace needs to build, run, test, check
+# (clang-format, clang-tidy: .ci/run) and benchmark, and the npm packages its
+# browser/EventSource tests use.
 # Idempotent and quiet when everything is present. Usage: install-deps.sh [--bench]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 want=(
-  build-essential cmake pkg-config git
+  build-essential cmake git
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils rapidjson-dev libpoco-dev
   libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
   supervisor curl jq python3 python3-zmq python3-jsonschema chromium
+  clang-format clang-tidy
 )
 # Node.js and npm may come from outside Debian (the machine image ships them);
 # ask apt for them only when they are missing.

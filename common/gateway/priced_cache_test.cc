@@ -1,9 +1,12 @@
 // PricedCache: a hit is byte-identical to pricing afresh, a changed
-// aggregate under the same key is re-priced, and the byte bound empties the
-// cache without changing any answer.
+// aggregate under the same key is re-priced, and the byte bound evicts the
+// oldest entries (seen by re-pricing) without changing any answer.
 #include "common/gateway/priced_cache.h"
 
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "common/pricing/pricing.h"
 
@@ -34,15 +37,59 @@ TEST(PricedCacheTest, HitsEqualFreshPricingAndChangesArePriced) {
   EXPECT_EQ(cache.Priced("session:s", "not json"), "not json");  // as AddCost
 }
 
-TEST(PricedCacheTest, ByteBoundEvictsWithoutChangingAnswers) {
-  const PriceTable* prices = &PriceTable::Embedded();
-  PricedCache cache(prices, 2000);  // room for about two entries
+// A table pricing only Haiku 4.5, at input_rate USD per million input tokens.
+Result<PriceTable> HaikuTable(int input_rate) {
+  return PriceTable::Parse(R"({"models":[{"id":"claude-haiku-4-5","input":)" +
+                               std::to_string(input_rate) +
+                               R"(,"output":5,"cache_write":1,"cache_read":1}]})",
+                           "test prices");
+}
+
+// A hit serves the value priced when it was cached; a miss prices afresh. So
+// once the table the cache prices with changes, a key answered at the old
+// price was still cached and one answered at the new price had been evicted:
+// the one way a caller can tell what the cache holds.
+TEST(PricedCacheTest, ByteBoundEvictsOldestWithoutChangingAnswers) {
+  Result<PriceTable> old_prices = HaikuTable(1), new_prices = HaikuTable(2);
+  ASSERT_TRUE(old_prices.ok()) << old_prices.status().message();
+  ASSERT_TRUE(new_prices.ok()) << new_prices.status().message();
+  PriceTable prices = *old_prices;
+  const size_t kMaxBytes = 2000;  // room for about three entries
+  PricedCache cache(&prices, kMaxBytes);
+  std::vector<std::string> keys, aggregates;
+  for (int i = 0; i < 10; ++i) {
+    keys.push_back("session:s" + std::to_string(i));
+    aggregates.push_back(Aggregate("s" + std::to_string(i), 100 * i + 1));
+  }
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 10; ++i) {
-      std::string agg = Aggregate("s" + std::to_string(i), 100 * i + 1);
-      EXPECT_EQ(cache.Priced("session:s" + std::to_string(i), agg), AddCost(agg, prices));
+      EXPECT_EQ(cache.Priced(keys[i], aggregates[i]), AddCost(aggregates[i], &prices));
     }
   }
+
+  prices = *new_prices;
+  // Newest first: a miss inserts (and may empty the cache), so the entries
+  // still cached are asked before any evicted one.
+  size_t cached = 0, cached_bytes = 0;
+  std::vector<bool> hit(10);
+  for (int i = 9; i >= 0; --i) {
+    std::string at_old = AddCost(aggregates[i], &*old_prices);
+    std::string at_new = AddCost(aggregates[i], &*new_prices);
+    ASSERT_NE(at_old, at_new);
+    std::string got = cache.Priced(keys[i], aggregates[i]);
+    hit[i] = got == at_old;
+    if (hit[i]) {
+      ++cached;
+      cached_bytes += aggregates[i].size() + at_old.size();
+    } else {
+      EXPECT_EQ(got, at_new) << keys[i];
+    }
+  }
+  EXPECT_TRUE(hit[9]) << "the newest entry is cached";
+  EXPECT_FALSE(hit[0]) << "the oldest entry was evicted";
+  EXPECT_LT(cached, 10u);
+  // Whatever the cache counts per entry, it holds at least both strings.
+  EXPECT_LE(cached_bytes, kMaxBytes) << cached << " entries cached";
 }
 
 TEST(PricedCacheTest, NoPricesServesTheAggregateUnchanged) {
