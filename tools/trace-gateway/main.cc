@@ -161,8 +161,9 @@ int Main(int argc, char** argv) {
   // Response bodies (a 100-event page is ~200 KB) come from the heap, not a
   // fresh mmap each time, and freed memory stays for the next request:
   // otherwise every page pays mmap/munmap and a page fault per 4 KB.
-  mallopt(M_MMAP_THRESHOLD, 16 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  // Before any thread starts, so mallopt's lack of thread safety cannot matter.
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);  // NOLINT(concurrency-mt-unsafe)
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);  // NOLINT(concurrency-mt-unsafe)
   StaticFiles files = vm.count("web-root")
                           ? StaticFiles::FromDisk(vm["web-root"].as<std::string>())
                           : StaticFiles::FromEmbedded(web::kFiles, web::kFileCount);

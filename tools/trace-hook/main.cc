@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -64,7 +66,9 @@ int RunHook() {
     hook::HookContext ctx = ContextFromEnv();
     hook::Input in =
         hook::ReadInput(STDIN_FILENO, EnvNumber("CLAUDE_TRACE_MAX_BYTES", kDefaultMaxBytes),
-                        EnvNumber("CLAUDE_TRACE_READ_TIMEOUT_MS", kDefaultReadTimeoutMs));
+                        static_cast<int>(std::min<long>(
+                            EnvNumber("CLAUDE_TRACE_READ_TIMEOUT_MS", kDefaultReadTimeoutMs),
+                            std::numeric_limits<int>::max())));
     ctx.input_note = in.note;
     json::StringWriter line;
     std::string session = hook::BuildSpanInto(in.data, ctx, &line);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <system_error>
 
 #include "common/base/paths.h"
 #include "common/base/ids.h"
@@ -92,7 +93,7 @@ bool CheckNamedFiles(const std::vector<std::string>& files, std::string* bad, st
     if (f.find_first_of("*?[") != std::string::npos) continue;
     if (access(f.c_str(), R_OK) != 0) {
       *bad = f;
-      *why = std::strerror(errno);
+      *why = std::error_code(errno, std::generic_category()).message();  // strerror is not thread-safe
       return false;
     }
   }
