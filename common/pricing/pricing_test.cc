@@ -46,6 +46,14 @@ TEST(Pricing, FindsCurrentModelsAndLatestAliases) {
   EXPECT_EQ(t.Find("claude-opus-4-6-20260205")->id, "claude-opus-4-6");
   EXPECT_EQ(t.Find("claude-opus-4-8")->id, "claude-opus-4-8");
   EXPECT_EQ(t.Find("claude-fable-5-1")->id, "claude-fable-5-1");
+  EXPECT_EQ(t.Find("claude-opus-5-5[1m]")->id, "claude-opus-5-5");
+  EXPECT_EQ(t.Find("claude-sonnet-5-5")->id, "claude-sonnet-5-5");
+  EXPECT_EQ(t.Find("claude-haiku-5-5"), nullptr);  // its 100k prompt tier is not expressible
+  // Opus 5.5, the real 2.1.97 line's counts: (3*4 + 80*20 + 4673*8 + 11367*0.2)/1e6
+  // = (12 + 1600 + 37384 + 2273.4)/1e6 = 0.0412694.
+  TokenCounts line{3, 80, 4673, 11367, 1};
+  line.cache_creation_1h = 4673;
+  EXPECT_NEAR(*t.Cost("claude-opus-5-5", "standard", line), 0.0412694, 1e-12);
   EXPECT_EQ(t.Find("claude-3-5-haiku-latest")->id, "claude-3-5-haiku");
   EXPECT_EQ(NormalizeModelId("claude-3-7-sonnet-latest"), "claude-3-7-sonnet");
 }
