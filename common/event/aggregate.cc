@@ -106,6 +106,8 @@ void WriteTokenFields(StringWriter& w, const TokenCounts& c) {
   KU(w, "input_tokens", c.input);
   KU(w, "output_tokens", c.output);
   KU(w, "cache_creation_input_tokens", c.cache_creation);
+  KU(w, "cache_creation_5m_input_tokens", c.cache_creation_5m);
+  KU(w, "cache_creation_1h_input_tokens", c.cache_creation_1h);
   KU(w, "cache_read_input_tokens", c.cache_read);
   KU(w, "messages", c.messages);
 }
@@ -115,6 +117,11 @@ TokenCounts ReadTokens(const Value& v) {
   c.input = U(v, "input_tokens");
   c.output = U(v, "output_tokens");
   c.cache_creation = U(v, "cache_creation_input_tokens");
+  // Stores written before the split have only the total: all 5-minute.
+  c.cache_creation_1h = std::min(U(v, "cache_creation_1h_input_tokens"), c.cache_creation);
+  c.cache_creation_5m = json::Find(v, "cache_creation_5m_input_tokens")
+                            ? U(v, "cache_creation_5m_input_tokens")
+                            : c.cache_creation - c.cache_creation_1h;
   c.cache_read = U(v, "cache_read_input_tokens");
   c.messages = U(v, "messages");
   return c;

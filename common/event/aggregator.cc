@@ -57,6 +57,8 @@ TokenCounts Max(const TokenCounts& a, const TokenCounts& b) {
   m.input = std::max(a.input, b.input);
   m.output = std::max(a.output, b.output);
   m.cache_creation = std::max(a.cache_creation, b.cache_creation);
+  m.cache_creation_5m = std::max(a.cache_creation_5m, b.cache_creation_5m);
+  m.cache_creation_1h = std::max(a.cache_creation_1h, b.cache_creation_1h);
   m.cache_read = std::max(a.cache_read, b.cache_read);
   return m;
 }
@@ -261,7 +263,7 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
 
 // Tokens once per API message: a later line of the same message applies only
 // the growth (max per field); a message whose total input crosses 200k moves
-// from the "standard" to the "long" bucket.
+// from the "standard" to the "long" bucket ("fast" to "long-fast").
 Status AggregateState::ApplyUsage(const EventFacts& f) {
   if (!f.usage) return Status::Ok();
   const UsageFact& u = *f.usage;
@@ -274,7 +276,7 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
     m.model = u.model;
     m.day = UtcDay(f.keys.timestamp_ms);
     m.counts = u.counts;
-    m.tier = UsageTier(u.counts);
+    m.tier = UsageTier(u.counts, u.fast);
     if (!m.session_id.empty()) {
       auto s = Get(sessions_, AggTable::kSessions, m.session_id);
       if (!s) return s.status();
@@ -284,7 +286,8 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
   }
   TokenCounts grown = Max(m.counts, u.counts);
   if (grown == m.counts) return Status::Ok();
-  std::string tier = UsageTier(grown);
+  // Every line of a message carries the same speed; the first one decided.
+  std::string tier = UsageTier(grown, u.fast || IsFastTier(m.tier));
   if (tier != m.tier) {
     if (Status st = AddTokens(m, WithMessages(m.counts, 1), -1); !st) return st;
     m.tier = tier;

@@ -2,6 +2,7 @@
 // "Counting rules"); the store and --verify both apply them.
 #include "common/event/event_facts.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "common/json/json.h"
@@ -110,6 +111,23 @@ uint64_t Count(const Value& usage, std::string_view k) {
   return v && *v > 0 ? static_cast<uint64_t>(*v) : 0;
 }
 
+// The cache-write total and its tiers. Claude Code writes both
+// cache_creation_input_tokens and cache_creation.{ephemeral_5m,_1h}_input_tokens;
+// older records and other senders only the total, which counts as 5-minute.
+// The total is never below the tiers' sum, and whatever the tiers leave of it
+// is 5-minute, so 5m + 1h == total always holds.
+void CacheWrites(const Value& usage, TokenCounts* c) {
+  uint64_t total = Count(usage, "cache_creation_input_tokens");
+  uint64_t five = 0, hour = 0;
+  if (const Value* tiers = json::Find(usage, "cache_creation"); tiers && tiers->IsObject()) {
+    five = Count(*tiers, "ephemeral_5m_input_tokens");
+    hour = Count(*tiers, "ephemeral_1h_input_tokens");
+  }
+  c->cache_creation = std::max(total, five + hour);
+  c->cache_creation_1h = hour;
+  c->cache_creation_5m = c->cache_creation - hour;
+}
+
 void Usage(const Fields& in, EventFacts* f) {
   if (f->model == "<synthetic>") return;  // client-side placeholder, no API call
   const Value* usage = in.event[kUsage];
@@ -125,8 +143,9 @@ void Usage(const Fields& in, EventFacts* f) {
   if (usage && usage->IsObject()) {
     u.counts.input = Count(*usage, "input_tokens");
     u.counts.output = Count(*usage, "output_tokens");
-    u.counts.cache_creation = Count(*usage, "cache_creation_input_tokens");
     u.counts.cache_read = Count(*usage, "cache_read_input_tokens");
+    CacheWrites(*usage, &u.counts);
+    u.fast = json::GetString(*usage, "speed").value_or("") == "fast";
   }
   f->usage = std::move(u);
 }
@@ -179,9 +198,13 @@ EventFacts ExtractFacts(const Value& event, const EventKeys& keys) {
   return f;
 }
 
-const char* UsageTier(const TokenCounts& c) {
-  return c.input + c.cache_creation + c.cache_read > 200000 ? "long" : "standard";
+const char* UsageTier(const TokenCounts& c, bool fast) {
+  bool long_context = c.input + c.cache_creation + c.cache_read > 200000;
+  if (fast) return long_context ? "long-fast" : "fast";
+  return long_context ? "long" : "standard";
 }
+
+bool IsFastTier(std::string_view tier) { return tier == "fast" || tier == "long-fast"; }
 
 std::string UtcDay(int64_t ts_ms) {
   time_t secs = static_cast<time_t>(ts_ms >= 0 ? ts_ms / 1000 : (ts_ms - 999) / 1000);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/event/aggregate.h"
@@ -31,6 +32,7 @@ struct UsageFact {
   std::string message_key;  // message_id "\0" request_id | message_id | "line:" span_id
   std::string model;
   TokenCounts counts;  // messages unused
+  bool fast = false;   // usage.speed == "fast": served in fast mode
 };
 
 struct EventFacts {
@@ -50,8 +52,11 @@ struct EventFacts {
 // outlive the result).
 EventFacts ExtractFacts(const rapidjson::Value& event, const EventKeys& keys);
 
-// "long" when input + cache creation + cache read tokens exceed 200k, else "standard".
-const char* UsageTier(const TokenCounts& c);
+// "long" when input + cache creation + cache read tokens exceed 200k, else
+// "standard"; served in fast mode: "long-fast" or "fast".
+const char* UsageTier(const TokenCounts& c, bool fast = false);
+// True for the fast-mode tiers of UsageTier.
+bool IsFastTier(std::string_view tier);
 // "YYYY-MM-DD" (UTC) of a ms timestamp.
 std::string UtcDay(int64_t ts_ms);
 

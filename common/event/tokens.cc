@@ -8,6 +8,8 @@ void TokenCounts::Add(const TokenCounts& o, int sign) {
   add(input, o.input);
   add(output, o.output);
   add(cache_creation, o.cache_creation);
+  add(cache_creation_5m, o.cache_creation_5m);
+  add(cache_creation_1h, o.cache_creation_1h);
   add(cache_read, o.cache_read);
   add(messages, o.messages);
 }

@@ -1,5 +1,6 @@
-// Token counts: the four counters of Claude's usage record plus the number of
-// API messages they came from. One type for the aggregates, the store's usage
+// Token counts: the four counters of Claude's usage record, the cache-write
+// total split into its 5-minute and 1-hour tiers, and the number of API
+// messages they came from. One type for the aggregates, the store's usage
 // buckets and the price table (common/pricing), so a counter added here
 // reaches every report.
 #pragma once
@@ -12,6 +13,12 @@ namespace trace {
 struct TokenCounts {
   uint64_t input = 0, output = 0, cache_creation = 0, cache_read = 0;
   uint64_t messages = 0;
+  // cache_creation split by cache lifetime (usage.cache_creation.
+  // ephemeral_5m/1h_input_tokens); cache_creation stays the total. A record
+  // or stored bucket with only the total reads as 5m = total, 1h = 0. Last,
+  // so the positional {input, output, cache_creation, cache_read, messages}
+  // still means what it says.
+  uint64_t cache_creation_5m = 0, cache_creation_1h = 0;
   // sign > 0 adds o; sign < 0 subtracts it, never below zero.
   void Add(const TokenCounts& o, int sign = 1);
   uint64_t Total() const { return input + output + cache_creation + cache_read; }

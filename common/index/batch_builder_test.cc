@@ -405,6 +405,46 @@ TEST_F(StoreTest, CountsTokensOncePerMessageWithMaxOutput) {
   EXPECT_EQ((*sd)[0].session_id, "s1");
 }
 
+TEST_F(StoreTest, CacheWriteTiersAndFastModeReachTheBuckets) {
+  // Two lines of one fast-mode message (the usage of a real 2.1.97 line with
+  // a 1-hour write, speed set to "fast"), then a standard message with a
+  // cache-write total and no split.
+  auto line = [](const std::string& span, int64_t output) {
+    return R"({"span_id":")" + span +
+           R"(","kind":"transcript","event_type":"assistant","session_id":"s1","timestamp":1000,)"
+           R"("data":{"type":"assistant","requestId":"req_f","message":{"id":"mf",)"
+           R"("model":"claude-opus-4-6","content":[],"usage":{"input_tokens":3,)"
+           R"("cache_creation_input_tokens":4673,"cache_read_input_tokens":11367,"output_tokens":)" +
+           std::to_string(output) +
+           R"(,"cache_creation":{"ephemeral_1h_input_tokens":4673,"ephemeral_5m_input_tokens":0},)"
+           R"("speed":"fast"}}}})";
+  };
+  Append({line("f1", 80), line("f2", 200), Assistant("a1", 1001, "m2", 7, 1)});
+  auto buckets = Reader()->SessionUsage("s1");
+  ASSERT_TRUE(buckets.ok());
+  ASSERT_EQ(buckets->size(), 2u);
+  for (const auto& b : *buckets) {
+    if (b.tier == "fast") {
+      EXPECT_EQ(b.tokens.output, 200u);
+      EXPECT_EQ(b.tokens.cache_creation, 4673u);
+      EXPECT_EQ(b.tokens.cache_creation_1h, 4673u);
+      EXPECT_EQ(b.tokens.cache_creation_5m, 0u);
+      EXPECT_EQ(b.tokens.messages, 1u);
+    } else {
+      EXPECT_EQ(b.tier, "standard");
+      EXPECT_EQ(b.tokens.cache_creation, 10u);  // Assistant(): a total only
+      EXPECT_EQ(b.tokens.cache_creation_5m, 10u);
+      EXPECT_EQ(b.tokens.cache_creation_1h, 0u);
+    }
+  }
+  auto days = Reader()->DailyUsage();
+  ASSERT_EQ(days->size(), 2u);
+  auto s = Session("s1");
+  EXPECT_EQ(s["usage"]["cache_creation_input_tokens"].GetInt(), 4683);
+  EXPECT_EQ(s["usage"]["cache_creation_5m_input_tokens"].GetInt(), 10);
+  EXPECT_EQ(s["usage"]["cache_creation_1h_input_tokens"].GetInt(), 4673);
+}
+
 TEST_F(StoreTest, LongContextMessagesMoveToTheLongTier) {
   Append({Assistant("a1", 1000, "m1", 150000, 5), Assistant("a2", 1001, "m1", 250000, 6)});
   auto buckets = Reader()->SessionUsage("s1");

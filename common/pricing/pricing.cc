@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -13,7 +14,9 @@
 #include <set>
 #include <sstream>
 
+#include "common/event/event_facts.h"
 #include "common/json/json.h"
+#include "common/pricing/litellm_prices.h"
 
 namespace trace {
 
@@ -32,14 +35,31 @@ Result<double> Rate(const Value& obj, const char* key, const std::string& where)
   return v->GetDouble();
 }
 
+// An optional rate: fallback when absent, an error when present but not a rate.
+Result<double> RateOr(const Value& obj, const char* key, double fallback,
+                      const std::string& where) {
+  return json::Find(obj, key) ? Rate(obj, key, where) : Result<double>(fallback);
+}
+
+bool OldCacheWrite(const Value& obj) {
+  return json::Find(obj, "cache_write") && !json::Find(obj, "cache_write_5m");
+}
+
+// input, output, cache_read; cache_write_5m (or cache_write, the name before
+// the 1-hour tier existed); cache_write_1h, absent in older files: 2x input,
+// Anthropic's rate for a 1-hour write.
 Result<TokenRates> ParseRates(const Value& obj, const std::string& where) {
   TokenRates r;
   auto in = Rate(obj, "input", where), out = Rate(obj, "output", where),
-       cw = Rate(obj, "cache_write", where), cr = Rate(obj, "cache_read", where);
-  for (const auto* x : {&in, &out, &cw, &cr}) {
+       cr = Rate(obj, "cache_read", where),
+       cw5 = Rate(obj, OldCacheWrite(obj) ? "cache_write" : "cache_write_5m", where);
+  for (const auto* x : {&in, &out, &cr, &cw5}) {
     if (!x->ok()) return x->status();
   }
-  r.input = *in, r.output = *out, r.cache_write = *cw, r.cache_read = *cr;
+  auto cw1h = RateOr(obj, "cache_write_1h", 2 * *in, where);
+  if (!cw1h) return cw1h.status();
+  r.input = *in, r.output = *out, r.cache_write_5m = *cw5, r.cache_write_1h = *cw1h;
+  r.cache_read = *cr;
   return r;
 }
 
@@ -67,6 +87,11 @@ Result<ModelPrice> ParseModel(const Value& m, size_t index) {
     if (!rates) return rates.status();
     p.long_context = *rates;
   }
+  if (json::Find(m, "fast_multiplier")) {
+    auto fast = Rate(m, "fast_multiplier", where);
+    if (!fast) return fast.status();
+    p.fast_multiplier = *fast;
+  }
   return p;
 }
 
@@ -91,7 +116,8 @@ std::string NormalizeModelId(std::string_view m) {
   if (size_t br = m.find('['); br != std::string_view::npos) m = m.substr(0, br);  // "[1m]"
   if (size_t dash = m.rfind('-'); dash != std::string_view::npos) {
     std::string_view tail = m.substr(dash + 1);
-    if (tail.size() == 8 && IsDigits(tail)) m = m.substr(0, dash);  // "-20250929"
+    // "-20250929", or LiteLLM's and the API's "-latest" alias
+    if ((tail.size() == 8 && IsDigits(tail)) || tail == "latest") m = m.substr(0, dash);
   }
   return std::string(m);
 }
@@ -106,9 +132,14 @@ Result<PriceTable> PriceTable::Parse(std::string_view text, std::string_view ori
                          " at byte " + std::to_string(doc.GetErrorOffset()));
   }
   const Value* models = doc.IsObject() ? json::Find(doc, "models") : nullptr;
-  if (!models || !models->IsArray()) return Status::Error(what + ": \"models\" array missing");
   PriceTable table;
   table.origin_ = what;
+  if (!models && IsLiteLlmShape(doc)) {
+    table.models_ = LiteLlmModels(doc);
+    if (table.models_.empty()) return Status::Error(what + ": no priced chat models");
+    return table;
+  }
+  if (!models || !models->IsArray()) return Status::Error(what + ": \"models\" array missing");
   std::set<std::string> names;
   for (rapidjson::SizeType i = 0; i < models->Size(); ++i) {
     auto p = ParseModel((*models)[i], i);
@@ -164,12 +195,19 @@ std::optional<double> PriceTable::Cost(std::string_view model, std::string_view 
                                        const TokenCounts& t) const {
   const ModelPrice* p = Find(model);
   if (!p) return std::nullopt;
-  const TokenRates& r = tier == "long" && p->long_context ? *p->long_context : p->standard;
+  bool fast = IsFastTier(tier);
+  if (fast && !p->fast_multiplier) return std::nullopt;  // no fast-mode price known
+  bool long_tier = tier == "long" || tier == "long-fast";
+  const TokenRates& r = long_tier && p->long_context ? *p->long_context : p->standard;
+  // The 5-minute part is the total less the 1-hour part, so a total without
+  // its split (older records and stores) is priced at the 5-minute rate.
+  uint64_t hour = std::min(t.cache_creation_1h, t.cache_creation);
   double micro_usd = static_cast<double>(t.input) * r.input +
                      static_cast<double>(t.output) * r.output +
-                     static_cast<double>(t.cache_creation) * r.cache_write +
+                     static_cast<double>(t.cache_creation - hour) * r.cache_write_5m +
+                     static_cast<double>(hour) * r.cache_write_1h +
                      static_cast<double>(t.cache_read) * r.cache_read;
-  return micro_usd / 1e6;
+  return micro_usd / 1e6 * (fast ? *p->fast_multiplier : 1.0);
 }
 
 }  // namespace trace
@@ -240,6 +278,8 @@ Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const Pr
       t.output = static_cast<uint64_t>(json::GetInt(b, "output_tokens").value_or(0));
       t.cache_creation =
           static_cast<uint64_t>(json::GetInt(b, "cache_creation_input_tokens").value_or(0));
+      t.cache_creation_1h =
+          static_cast<uint64_t>(json::GetInt(b, "cache_creation_1h_input_tokens").value_or(0));
       t.cache_read = static_cast<uint64_t>(json::GetInt(b, "cache_read_input_tokens").value_or(0));
       summary.Add(std::string(json::GetString(b, "model").value_or("")),
                   json::GetString(b, "tier").value_or("standard"), t);

@@ -1,6 +1,8 @@
 // Token prices and cost. The table is deploy/prices.json (USD per million
-// tokens per model, with long-context rates for models that have them),
-// compiled into every binary and overridable by --prices FILE / TRACE_PRICES.
+// tokens per model: 5-minute and 1-hour cache-write rates, long-context rates
+// and a fast-mode multiplier for models that have them), compiled into every
+// binary and overridable by --prices FILE / TRACE_PRICES, in our format or
+// LiteLLM's model_prices_and_context_window.json (told apart by shape).
 // Unknown models have no cost (nullopt) and are listed, never priced at zero.
 #pragma once
 
@@ -17,8 +19,8 @@
 
 namespace trace {
 
-struct TokenRates {
-  double input = 0, output = 0, cache_write = 0, cache_read = 0;  // USD per 1M tokens
+struct TokenRates {  // USD per 1M tokens
+  double input = 0, output = 0, cache_write_5m = 0, cache_write_1h = 0, cache_read = 0;
 };
 
 struct ModelPrice {
@@ -26,12 +28,15 @@ struct ModelPrice {
   std::vector<std::string> aliases;
   TokenRates standard;
   std::optional<TokenRates> long_context;  // above the threshold, when offered
+  std::optional<double> fast_multiplier;   // fast mode (speed "fast"), when offered
 };
 
 class PriceTable {
  public:
   // Parses and validates the prices.json format (every rate a number >= 0,
-  // ids unique). origin names the text in errors ("prices 'x.json'").
+  // ids unique), or LiteLLM's format when the text has no "models" array but
+  // entries with "input_cost_per_token". origin names the text in errors
+  // ("prices 'x.json'").
   static Result<PriceTable> Parse(std::string_view json, std::string_view origin);
   static Result<PriceTable> Load(const std::string& path);
   // The table compiled from deploy/prices.json at build time.
@@ -42,9 +47,13 @@ class PriceTable {
   // The price of a model id as Claude Code writes it ("claude-sonnet-4-5-
   // 20250929", "us.anthropic.claude-3-5-haiku-20241022-v1:0"), or nullptr.
   const ModelPrice* Find(std::string_view model) const;
-  // USD for tokens of a model in a tier ("standard" | "long"); nullopt when
-  // the model is unknown. "long" falls back to standard rates for models
-  // without long-context rates.
+  // USD for tokens of a model in a tier ("standard" | "long" | "fast" |
+  // "long-fast", common/event UsageTier); nullopt when the model is unknown,
+  // or the tier is fast and the model has no fast_multiplier. "long" falls
+  // back to standard rates for models without long-context rates; the fast
+  // tiers are their rates times fast_multiplier. Cache writes:
+  // cache_creation_1h at the 1-hour rate, the rest of cache_creation at the
+  // 5-minute rate.
   std::optional<double> Cost(std::string_view model, std::string_view tier,
                              const TokenCounts& tokens) const;
 
@@ -56,8 +65,8 @@ class PriceTable {
   std::string origin_;
 };
 
-// Strips a date suffix, a Bedrock/Vertex prefix and a version suffix:
-// "us.anthropic.claude-opus-4-1-20250805-v1:0" -> "claude-opus-4-1".
+// Strips a date suffix (or "-latest"), a Bedrock/Vertex prefix and a version
+// suffix: "us.anthropic.claude-opus-4-1-20250805-v1:0" -> "claude-opus-4-1".
 std::string NormalizeModelId(std::string_view model);
 
 // Cost of many (model, tier, tokens) buckets, totalled per model. Buckets of

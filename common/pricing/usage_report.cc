@@ -48,6 +48,10 @@ void WriteTotals(json::StringWriter& w, const UsageTotals& t) {
   w.Uint64(t.tokens.output);
   w.Key("cache_creation_input_tokens");
   w.Uint64(t.tokens.cache_creation);
+  w.Key("cache_creation_5m_input_tokens");
+  w.Uint64(t.tokens.cache_creation_5m);
+  w.Key("cache_creation_1h_input_tokens");
+  w.Uint64(t.tokens.cache_creation_1h);
   w.Key("cache_read_input_tokens");
   w.Uint64(t.tokens.cache_read);
   w.Key("total_tokens");

@@ -83,10 +83,11 @@ const byId = new Map(list.map((x) => [agg.sessionId(x), x]));
 const row = (x) => [fmt.count(agg.prompts(x)), fmt.count(agg.toolCalls(x)), fmt.count(agg.errors(x)),
   fmt.tokens(agg.tokenTotals(x)?.total), agg.costText(x), fmt.duration(agg.durationMs(x))];
 // A: prompts 2 (transcript); tool calls toolu_A1 Bash (is_error), A2 Read, A3 Task, S1 Grep;
-// tokens 367 + 880 + 9200 + 83300 = 93,747; cost sonnet 0.040986 + opus 0.037525 +
-// haiku 0.00343 = 0.081941; first line 16:02:25.284 on 02-12, last: the summary line
+// tokens 367 + 880 + 9200 + 83300 = 93,747; cost sonnet 0.040986 + opus 0.04315 (its
+// 2000 cache writes: 500 5-minute at 6.25 + 1500 1-hour at 10 per 1M) + haiku 0.00343
+// = 0.087566; first line 16:02:25.284 on 02-12, last: the summary line
 // without timestamp, read at 2026-02-14T00:00Z: 115,054,716 ms.
-eq(row(byId.get(A)), ['2', '4', '1', '94k', '$0.08', '31h 57m'], 'session row: fully priced session');
+eq(row(byId.get(A)), ['2', '4', '1', '94k', '$0.09', '31h 57m'], 'session row: fully priced session');
 eq(agg.tokenTitle(agg.tokenTotals(byId.get(A))), 'input 367 · output 880 · cache write 9,200 · cache read 83,300', 'session row: token breakdown');
 // B: 3 prompts, no tools; tokens 151,100 + 1,510 + 60,000; claude-experimental-x has no
 // price: known part 3-5-haiku 0.0028 + sonnet long tier 0.9585 = 0.9613, a lower bound;
@@ -98,7 +99,9 @@ eq([list.length, golden('sessions').total, list.slice(0, 3).map(agg.sessionId)],
   'sessions list, most recent activity first');
 // The totals strip (sessions.js renderTotals) over all ten sessions.
 const sum = (f) => list.reduce((a, x) => a + (f(x) ?? 0), 0);
-eq([sum(agg.toolCalls), sum(agg.errors), agg.totalCostText(list)], [11, 3, '≥ $1.14'], 'sessions totals: calls, errors, cost lower bound');
+// Known cost over the ten sessions: 1.148818 (1.143193 before msg_A3's 1500 1-hour
+// cache writes cost 10 instead of 6.25 per 1M: + 1500 * 3.75 / 1e6 = 0.005625).
+eq([sum(agg.toolCalls), sum(agg.errors), agg.totalCostText(list)], [11, 3, '≥ $1.15'], 'sessions totals: calls, errors, cost lower bound');
 
 // Every reader finds its field in every session the server wrote: a renamed
 // field reads as undefined here. Strings never seen are null (cwd, git_branch),
