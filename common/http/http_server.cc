@@ -41,13 +41,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// The web UI's static files hold no data and must load before the page can
-// ask for the token (a browser cannot send a Bearer header on navigation), so
-// GETs outside /api/ and /metrics skip the token check; data stays protected.
-bool IsPublicUiAsset(const std::string& method, const std::string& path) {
-  return (method == "GET" || method == "HEAD") && path.rfind("/api/", 0) != 0 &&
-         path != "/api" && path != "/metrics";
-}
+bool IsRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
 bool HostIsLocal(std::string_view host) {
   return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
@@ -108,6 +102,7 @@ class GatewayRequestHandler : public Poco::Net::HTTPRequestHandler {
  private:
   http::Response Handle(HTTPServerRequest& req, http::Request* in);
   http::Response Preflight();
+  bool NeedsToken(const http::Request& in) const;
   bool Authorized(const HTTPServerRequest& req, const http::Request& in) const;
   // Reads the body into in->body; a 413 response when it is too large.
   std::optional<http::Response> ReadBody(HTTPServerRequest& req, http::Request* in);
@@ -156,10 +151,11 @@ http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Reque
   if (!origin.empty() && s_->OriginAllowed(origin)) {
     cors_ = {{"Access-Control-Allow-Origin", origin}, {"Vary", "Origin"}};
   }
+  // The path is normalized here, once: the token check and the router see the same spelling.
   Status target = http::ParseTarget(req.getURI(), &in->path, &in->query);
   if (!target.ok()) return http::Error(400, "bad_request", target.message());
   if (in->method == "OPTIONS") return Preflight();
-  if (in->path != "/health" && !IsPublicUiAsset(in->method, in->path) && !Authorized(req, *in)) {
+  if (NeedsToken(*in) && !Authorized(req, *in)) {
     http::Response r = http::Error(401, "unauthorized", "missing or wrong bearer token");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
@@ -186,6 +182,16 @@ http::Response GatewayRequestHandler::Preflight() {
                  {"Access-Control-Max-Age", "600"}};
   }
   return r;
+}
+
+// Every route but /health needs the token, whatever its method, and so does
+// anything under /api/. Only GETs that match no route are public: the web
+// UI's static files hold no data and must load before the page can ask for
+// the token (a browser cannot send a Bearer header on navigation).
+bool GatewayRequestHandler::NeedsToken(const http::Request& in) const {
+  if (in.path == "/health") return false;
+  if (!IsRead(in.method) || in.path == "/api" || in.path.rfind("/api/", 0) == 0) return true;
+  return s_->router_->Find(in.method, in.path).status != 404;
 }
 
 bool GatewayRequestHandler::Authorized(const HTTPServerRequest& req,

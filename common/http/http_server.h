@@ -1,7 +1,8 @@
 // The gateway's HTTP front: a Poco::Net::HTTPServer whose one request handler
-// applies, in order, request-target parsing, CORS, bearer-token auth, the
-// per-client rate limit and the body cap, then routes (http_router.h). JSON
-// errors for everything that fails; static files for unknown non-API GETs.
+// applies, in order, request-target parsing and path normalization, CORS,
+// bearer-token auth, the per-client rate limit and the body cap, then routes
+// (http_router.h). JSON errors for everything that fails; static files for
+// unknown non-API GETs.
 // A handler that returns Response::stream gets its socket detached from Poco
 // and handed to the StreamSink (http_message.h), so streams cost no thread.
 // Handlers run on Poco's thread pool (max_threads); they must be thread-safe.
