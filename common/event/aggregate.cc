@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace {
 
@@ -40,8 +41,8 @@ void KS(StringWriter& w, std::string_view k, std::string_view v) {
 
 Result<rapidjson::Document> ParseObject(std::string_view text, const char* what) {
   rapidjson::Document d;
-  d.Parse(text.data(), text.size());
-  if (d.HasParseError() || !d.IsObject()) return Status::Error(std::string("corrupt ") + what + " value");
+  Status parsed = json::Parse(&d, text);
+  if (!parsed || !d.IsObject()) return Status::Error(std::string("corrupt ") + what + " value");
   return d;
 }
 

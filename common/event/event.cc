@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace {
 
@@ -93,8 +94,9 @@ Result<EventKeys> ReadEventKeys(const rapidjson::Value& event) {
 
 Result<EventKeys> ParseEventKeys(std::string_view event_json) {
   rapidjson::Document doc;
-  doc.Parse(event_json.data(), event_json.size());
-  if (doc.HasParseError()) return Status::Error("event is not valid JSON");
+  if (Status st = json::Parse(&doc, event_json, json::kMaxEventDepth); !st) {
+    return st.Wrap("event is not valid JSON");
+  }
   return ReadEventKeys(doc);
 }
 
@@ -121,8 +123,8 @@ std::string EventTopic(const EventKeys& keys) { return keys.kind + "." + keys.se
 
 std::string WithSeq(std::string_view event_json, uint64_t seq) {
   rapidjson::Document doc;
-  doc.Parse(event_json.data(), event_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::string(event_json);
+  Status parsed = json::Parse(&doc, event_json, json::kMaxEventDepth);
+  if (!parsed || !doc.IsObject()) return std::string(event_json);
   doc.RemoveMember("seq");
   doc.AddMember("seq", rapidjson::Value(static_cast<uint64_t>(seq)), doc.GetAllocator());
   return json::Serialize(doc);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/json/json_parse.h"
+
 namespace trace {
 namespace {
 
@@ -21,6 +23,19 @@ TEST(Event, ReadsKeysAndRejectsIncompleteEvents) {
 
 TEST(Event, WithSeqReplacesSeq) {
   EXPECT_EQ(WithSeq(R"({"a":1,"seq":3})", 7), R"({"a":1,"seq":7})");
+}
+
+TEST(Event, NestingPastTheEventLimitIsRefusedNotACrash) {
+  std::string deep(100000, '[');
+  Result<EventKeys> k = ParseEventKeys(deep);
+  ASSERT_FALSE(k.ok());
+  EXPECT_NE(k.status().message().find("nested deeper than 514 levels"), std::string::npos)
+      << k.status().message();
+  EXPECT_EQ(WithSeq(deep, 7), deep);
+  std::string at_limit =
+      R"({"span_id":"s","kind":"hook","event_type":"Stop","timestamp":1,"data":)" +
+      std::string(json::kMaxEventDepth - 1, '[') + std::string(json::kMaxEventDepth - 1, ']') + "}";
+  EXPECT_TRUE(ParseEventKeys(at_limit).ok());
 }
 
 }  // namespace

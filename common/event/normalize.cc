@@ -6,8 +6,6 @@
 
 #include <cstring>
 
-#include <rapidjson/error/en.h>
-
 #include "common/json/json.h"
 #include "common/event/normalize_fields.h"
 
@@ -86,14 +84,9 @@ void Normalizer::Normalize(const LineInput& in, std::string* out) {
   parse_allocator_.Clear();
   rapidjson::GenericDocument<rapidjson::UTF8<>, Allocator, Allocator> doc(
       &value_allocator_, sizeof parse_buffer_ / 2, &parse_allocator_);
-  if (Status st = json::ParseLine(&doc, &scratch_, in.text); !st) {  // NUL byte, invalid UTF-8
+  // Not JSON, NUL byte, invalid UTF-8, nested too deep: the line is kept raw.
+  if (Status st = json::ParseLine(&doc, &scratch_, in.text, json::kMaxLineDepth); !st) {
     WriteRaw(in, st.message(), false, out);
-    return;
-  }
-  if (doc.HasParseError()) {
-    std::string error = rapidjson::GetParseError_En(doc.GetParseError());
-    error += " at byte " + std::to_string(doc.GetErrorOffset());
-    WriteRaw(in, error, false, out);
     return;
   }
   n::EventFields f;

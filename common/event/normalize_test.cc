@@ -11,6 +11,7 @@
 
 #include "common/event/event.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace {
 namespace {
@@ -146,6 +147,30 @@ TEST(Normalize, BadInputBecomesRawEventWithParseError) {
     EXPECT_NE(Str(d, "parse_error"), "<null>");
     EXPECT_TRUE(json::IsValidUtf8(Str(d, "raw")));
   }
+}
+
+std::string Nested(size_t depth) { return std::string(depth, '[') + "0" + std::string(depth, ']'); }
+
+TEST(Normalize, NestingPastTheLineLimitIsARawEventNotACrash) {
+  for (const std::string& deep : {std::string(100000, '['), Nested(json::kMaxLineDepth + 1)}) {
+    auto d = Event(deep);
+    EXPECT_EQ(Str(d, "kind"), "raw");
+    EXPECT_EQ(Str(d, "parse_error").rfind("nested deeper than 513 levels at byte ", 0), 0u)
+        << Str(d, "parse_error");
+    EXPECT_EQ(Str(d, "raw"), deep);
+  }
+}
+
+TEST(Normalize, ALineAtTheLimitIsAnEventTheIndexCanRead) {
+  // A hook span wraps its payload once: trace-tail takes one level more than
+  // an input may have, and its event (one more again) is within the event limit.
+  std::string line =
+      R"({"display":"x","timestamp":1769606193350,"deep":)" + Nested(json::kMaxLineDepth - 1) + "}";
+  SourceRef src{"/x/history.jsonl", 1, 2, 0, line.size() + 1};
+  std::string event = NormalizeLine(LineInput{&src, line, InputKind::kAuto, 1000});
+  Result<EventKeys> keys = ParseEventKeys(event);
+  ASSERT_TRUE(keys.ok()) << keys.status().message();
+  EXPECT_EQ(keys->kind, "history");
 }
 
 TEST(Normalize, OversizedLineIsRawWithBoundedPrefix) {

@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace {
 
@@ -58,8 +59,7 @@ std::string BuildTaskTree(const std::string& task_id, const std::vector<std::str
   std::unordered_map<std::string, size_t> by_span;
   for (size_t i = 0; i < events.size(); ++i) {
     rapidjson::Document parsed(&pool);
-    parsed.Parse(events[i].data(), events[i].size());
-    if (!parsed.HasParseError()) nodes[i].doc.Swap(parsed);
+    if (json::Parse(&parsed, events[i], json::kMaxEventDepth)) nodes[i].doc.Swap(parsed);
     if (auto id = json::GetString(nodes[i].doc, "span_id")) by_span.emplace(*id, i);
   }
   std::vector<size_t> roots;

@@ -11,10 +11,10 @@
 #include <filesystem>
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include "common/event/event.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace {
 
@@ -143,11 +143,8 @@ Status IngestSpool::Open() {
 Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
   IngestResult result;
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError()) {
-    result.errors.push_back(std::string("invalid JSON at byte ") +
-                            std::to_string(doc.GetErrorOffset()) + ": " +
-                            rapidjson::GetParseError_En(doc.GetParseError()));
+  if (Status st = json::Parse(&doc, body); !st) {
+    result.errors.push_back("invalid JSON: " + st.message());
     return result;
   }
   if (!json::IsValidUtf8(body)) {

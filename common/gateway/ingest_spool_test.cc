@@ -8,6 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/event/event.h"
+#include "common/event/normalize.h"
+#include "common/json/json_parse.h"
+
 namespace trace {
 namespace {
 
@@ -74,6 +78,37 @@ TEST_F(IngestSpoolTest, RejectsWholeRequestWithReasons) {
   EXPECT_NE(r->errors[0].find("Bogus"), std::string::npos);
   EXPECT_TRUE(r->ids.empty());
   EXPECT_EQ(Contents(), "");  // nothing of a rejected request is written
+}
+
+TEST_F(IngestSpoolTest, DeepNestingIsRefusedAndNothingIsWritten) {
+  for (size_t depth : {65000u, 150000u}) {
+    std::string body = R"({"event_type":"PreToolUse","session_id":"s","tool_input":)" +
+                       std::string(depth, '[') + std::string(depth, ']') + "}";
+    auto r = spool_->Ingest(body);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->accepted);
+    ASSERT_EQ(r->errors.size(), 1u);
+    EXPECT_EQ(r->errors[0], "invalid JSON: nested deeper than 512 levels at byte 568");
+  }
+  EXPECT_EQ(Contents(), "");
+}
+
+TEST_F(IngestSpoolTest, AnEventAtTheDepthLimitIsAcceptedAndTraceTailNormalizesIt) {
+  // Seed 003 kept whole under "data": the spool line is one level deeper than the body.
+  size_t inner = json::kMaxDepth - 1;
+  std::string body = R"({"event":"Stop","sessionId":"s","data":{"x":)" +
+                     std::string(inner - 1, '[') + std::string(inner - 1, ']') + "}}";
+  auto r = spool_->Ingest(body);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->accepted) << r->errors[0];
+  std::string line = Contents();
+  line.pop_back();  // the newline
+  SourceRef src{"/spool/ingest.jsonl", 1, 2, 0, line.size() + 1};
+  std::string event = NormalizeLine(LineInput{&src, line, InputKind::kIngest, 1});
+  Result<EventKeys> keys = ParseEventKeys(event);
+  ASSERT_TRUE(keys.ok()) << keys.status().message();
+  EXPECT_EQ(keys->kind, "ingest");
+  EXPECT_EQ(keys->span_id, r->ids[0]);
 }
 
 TEST_F(IngestSpoolTest, RejectsBadJson) {

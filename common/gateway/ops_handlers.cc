@@ -6,6 +6,7 @@
 #include "common/http/api_params.h"
 #include "common/gateway/ingest_spool.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/gateway/live_feed.h"
 #include "common/http/metrics.h"
 #include "common/gateway/rest_handlers.h"
@@ -98,8 +99,10 @@ http::Response MetricsText(GatewayContext* ctx, const http::Request&) {
 std::optional<http::Response> BodyFilter(const http::Request& req, http::StreamStart* s) {
   if (req.body.empty()) return std::nullopt;
   rapidjson::Document doc;
-  doc.Parse(req.body.data(), req.body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (Status st = json::Parse(&doc, req.body); !st) {
+    return http::Error(400, "bad_body", "stream filter body is not valid JSON: " + st.message());
+  }
+  if (!doc.IsObject()) {
     return http::Error(400, "bad_body", "stream filter body must be a JSON object");
   }
   auto field = [&](const char* key, std::string* out) -> bool {

@@ -3,9 +3,10 @@
 #include "common/hook/hook_settings.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+
+#include "common/json/json_parse.h"
 
 namespace trace::hook {
 namespace {
@@ -22,11 +23,8 @@ Result<Document> ParseSettings(std::string_view text) {
     doc.SetObject();
     return doc;
   }
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return Status::Error(std::string("invalid JSON: ") +
-                         rapidjson::GetParseError_En(doc.GetParseError()) + " at byte " +
-                         std::to_string(doc.GetErrorOffset()));
+  if (Status st = json::Parse<rapidjson::kParseFullPrecisionFlag>(&doc, text); !st) {
+    return st.Wrap("invalid JSON");
   }
   if (!doc.IsObject()) return Status::Error("the top level is not a JSON object");
   return doc;

@@ -66,6 +66,13 @@ TEST(HookSettings, EmptyOrMissingFileGetsAFreshObject) {
   EXPECT_EQ(*UninstallHooks(*out, Spec({"Stop"})), "{}\n");
 }
 
+TEST(HookSettings, RefusesDeeplyNestedSettingsWithoutCrashing) {
+  auto out = InstallHooks(R"({"x":)" + std::string(100000, '['), Spec({"Stop"}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), "invalid JSON: nested deeper than 512 levels at byte 516");
+  EXPECT_FALSE(UninstallHooks(std::string(100000, '{'), Spec({"Stop"})).ok());
+}
+
 TEST(HookSettings, RefusesInvalidJsonAndOddShapes) {
   EXPECT_FALSE(InstallHooks(Fixture("invalid.json"), Spec({"Stop"})).ok());
   EXPECT_FALSE(InstallHooks("[1]", Spec({"Stop"})).ok());

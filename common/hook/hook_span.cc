@@ -3,7 +3,6 @@
 #include "common/hook/hook_span.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <array>
 #include <cstring>
@@ -11,6 +10,7 @@
 
 #include "common/hook/hook_git.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace::hook {
 namespace {
@@ -232,24 +232,27 @@ std::string BuildRawSpan(std::string_view input, std::string_view error, const H
 SpanRecord BuildSpan(std::string_view input, const HookContext& ctx) {
   json::StringWriter w;
   SpanRecord rec;
-  rec.session_id = BuildSpanInto(input, ctx, &w);
+  rec.session_id = BuildSpanInto(input, ctx, &w, &rec.parse_error);
   rec.line = w.Take();
   return rec;
 }
 
-std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::StringWriter* out) {
+std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::StringWriter* out,
+                          std::string* parse_error) {
   out->Reset();
   rapidjson::Document doc;
   // Without kParseStopWhenDoneFlag: text after the object is an error, so a
   // payload written verbatim is exactly one JSON value.
   constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag;
-  doc.Parse<kFlags>(input.data(), input.size());
-  if (doc.HasParseError()) {
-    std::string why = std::string(rapidjson::GetParseError_En(doc.GetParseError())) + " at byte " +
-                      std::to_string(doc.GetErrorOffset());
-    return BuildRawSpan(input, why, ctx, *out);
+  Status parsed = json::Parse<kFlags>(&doc, input, json::kMaxDepth);
+  std::string why;
+  if (!parsed) {
+    why = parsed.message();
+  } else if (!doc.IsObject()) {
+    why = "payload is not a JSON object";
   }
-  if (!doc.IsObject()) return BuildRawSpan(input, "payload is not a JSON object", ctx, *out);
+  if (parse_error) *parse_error = why;
+  if (!why.empty()) return BuildRawSpan(input, why, ctx, *out);
   return BuildHookSpan(doc, input, ctx, *out);
 }
 

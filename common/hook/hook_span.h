@@ -26,8 +26,9 @@ struct HookContext {
 };
 
 struct SpanRecord {
-  std::string session_id;  // "" when the payload has none (raw spans)
-  std::string line;        // compact JSON object, no trailing newline
+  std::string session_id;   // "" when the payload has none (raw spans)
+  std::string line;         // compact JSON object, no trailing newline
+  std::string parse_error;  // why the payload was kept raw, or ""
 };
 
 // Payloads above this size keep tool_input/tool_output only inside `payload`
@@ -35,13 +36,16 @@ struct SpanRecord {
 // tool result is written once, not twice.
 inline constexpr size_t kDuplicateToolIoLimit = 512 * 1024;
 
-// Builds the record. Input that is not a JSON object (or not valid UTF-8)
-// becomes a span with event_type "raw", the sanitized text under `raw` and
-// the reason under `parse_error`. Never throws.
+// Builds the record. Input that is not a JSON object (or not valid UTF-8, or
+// nested deeper than json::kMaxDepth) becomes a span with event_type "raw",
+// the sanitized text under `raw` and the reason under `parse_error`. Never
+// throws.
 SpanRecord BuildSpan(std::string_view input, const HookContext& ctx);
 // The same into *out (reset first), returning the session id: trace-hook
-// writes out->View() and saves a copy of a possibly large line.
-std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::StringWriter* out);
+// writes out->View() and saves a copy of a possibly large line. *parse_error
+// (if given) is set as SpanRecord::parse_error.
+std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::StringWriter* out,
+                          std::string* parse_error = nullptr);
 
 // The hook_type facet of an event name: "tool", "prompt", "session", "agent",
 // "task", "compact", "notification", "config" or "other".

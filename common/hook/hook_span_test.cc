@@ -10,8 +10,10 @@
 #include <fstream>
 #include <regex>
 
+#include "common/event/normalize.h"
 #include "common/hook/hook_git.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace::hook {
 namespace {
@@ -105,6 +107,30 @@ TEST(HookSpan, NonObjectJsonAndEmptyInputAreRaw) {
   EXPECT_NE(BuildSpan("[1,2]", TestContext()).line.find("\"event_type\":\"raw\""),
             std::string::npos);
   EXPECT_NE(BuildSpan("", TestContext()).line.find("\"event_type\":\"raw\""), std::string::npos);
+}
+
+TEST(HookSpan, NestingPastTheLimitIsARawSpanWithTheReason) {
+  std::string deep(100000, '[');
+  SpanRecord rec = BuildSpan(deep, TestContext());
+  auto d = Parse(rec.line);
+  EXPECT_EQ(json::GetString(d, "event_type"), "raw");
+  EXPECT_EQ(json::GetString(d, "raw"), deep);
+  EXPECT_EQ(json::GetString(d, "parse_error"), "nested deeper than 512 levels at byte 512");
+  EXPECT_EQ(rec.parse_error, "nested deeper than 512 levels at byte 512");
+  EXPECT_EQ(BuildSpan(R"({"session_id":"s"})", TestContext()).parse_error, "");
+}
+
+TEST(HookSpan, APayloadAtTheLimitMakesASpanTraceTailNormalizes) {
+  size_t inner = json::kMaxDepth - 1;  // the payload object is one level
+  std::string payload =
+      R"({"session_id":"s","hook_event_name":"PreToolUse","tool_name":"X","tool_input":)" +
+      std::string(inner, '[') + std::string(inner, ']') + "}";
+  SpanRecord rec = BuildSpan(payload, TestContext());
+  ASSERT_EQ(rec.parse_error, "");
+  SourceRef src{"/t/s.jsonl", 1, 2, 0, rec.line.size() + 1};
+  auto event = Parse(NormalizeLine(LineInput{&src, rec.line, InputKind::kSpan, 1}));
+  EXPECT_EQ(json::GetString(event, "kind"), "span");
+  EXPECT_EQ(json::GetString(event, "tool_name"), "X");
 }
 
 TEST(HookSpan, LargePayloadKeepsToolIoOnlyInPayload) {

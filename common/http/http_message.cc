@@ -1,6 +1,8 @@
 // Request-target parsing and the JSON error/response helpers.
 #include "common/http/http_message.h"
 
+#include <algorithm>
+
 #include "common/json/json.h"
 
 namespace trace::http {
@@ -51,9 +53,12 @@ std::string_view Reason(int status) {
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -114,6 +119,27 @@ Status ParseQuery(std::string_view q, Params* query) {
 
 }  // namespace
 
+std::string NormalizePath(std::string_view path) {
+  std::vector<std::string_view> segments;
+  for (size_t start = 0; start <= path.size();) {
+    size_t slash = std::min(path.find('/', start), path.size());
+    std::string_view seg = path.substr(start, slash - start);
+    if (seg == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      segments.push_back(seg);
+    }
+    start = slash + 1;
+  }
+  std::string out;
+  out.reserve(path.size() + 1);
+  for (std::string_view seg : segments) {
+    out.push_back('/');
+    out.append(seg);
+  }
+  return out.empty() ? "/" : out;
+}
+
 Status ParseTarget(std::string_view target, std::string* path, Params* query) {
   if (target.empty() || target[0] != '/') return Status::Error("request target must start with '/'");
   for (unsigned char c : target) {
@@ -123,8 +149,10 @@ Status ParseTarget(std::string_view target, std::string* path, Params* query) {
   std::string_view raw_path = target.substr(0, qpos);
   size_t hash = raw_path.find('#');
   if (hash != std::string_view::npos) raw_path = raw_path.substr(0, hash);
-  Status s = PercentDecode(raw_path, false, path);
+  std::string decoded;
+  Status s = PercentDecode(raw_path, false, &decoded);
   if (!s.ok()) return s.Wrap("path");
+  *path = NormalizePath(decoded);
   query->clear();
   if (qpos == std::string_view::npos) return Status::Ok();
   std::string_view q = target.substr(qpos + 1);

@@ -31,7 +31,7 @@ struct StreamStart {
 
 struct Request {
   std::string method;
-  std::string path;      // percent-decoded
+  std::string path;      // percent-decoded, then normalized (NormalizePath)
   Params query;          // percent-decoded, in order
   Params route;          // {name} segments of the matched route
   std::string body;
@@ -78,8 +78,15 @@ std::string_view Reason(int status);
 // Decodes %XX escapes (and '+' as space when plus_is_space). Fails on a
 // truncated or non-hex escape, or a decoded NUL byte.
 Status PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
-// Splits "/path?a=1&b=2" into a decoded path and query parameters. Fails on
-// bad escapes, a target that does not start with '/', or control bytes.
+// The one spelling of a decoded path that the token check, the router and
+// the static files all see: repeated slashes collapsed, "." segments
+// dropped, ".." removing the segment before it (never above the root, as in
+// RFC 3986 5.2.4), no trailing slash except for the root itself. So
+// "//api/./x/../sessions/" is "/api/sessions".
+std::string NormalizePath(std::string_view path);
+// Splits "/path?a=1&b=2" into a decoded, normalized (NormalizePath) path and
+// query parameters. Fails on bad escapes, a target that does not start with
+// '/', or control bytes.
 Status ParseTarget(std::string_view target, std::string* path, Params* query);
 
 }  // namespace trace::http

@@ -21,6 +21,37 @@ TEST(ParseTarget, SplitsAndDecodes) {
   EXPECT_EQ(q[3].second, "Bash Run");
 }
 
+TEST(ParseTarget, NormalizesThePathOnce) {
+  struct Case {
+    const char* target;
+    const char* path;
+  } cases[] = {
+      {"/", "/"},
+      {"//", "/"},
+      {"//api/sessions", "/api/sessions"},
+      {"/api//sessions", "/api/sessions"},
+      {"/api/sessions/", "/api/sessions"},
+      {"/metrics/", "/metrics"},
+      {"///metrics//", "/metrics"},
+      {"/./api/./stream", "/api/stream"},
+      {"/x/../api/sessions", "/api/sessions"},
+      {"/../../api/tools", "/api/tools"},  // never above the root
+      {"/api/traces/..", "/api"},
+      {"/%2Fapi/sessions", "/api/sessions"},  // decoded first: one spelling whatever the escapes
+      {"/api/%2e%2e/api/%2E/tools", "/api/tools"},
+      {"/health/?x=1", "/health"},
+      {"/api/traces/a..b/.c", "/api/traces/a..b/.c"},
+  };
+  for (const Case& c : cases) {
+    std::string path;
+    Params q;
+    ASSERT_TRUE(ParseTarget(c.target, &path, &q).ok()) << c.target;
+    EXPECT_EQ(path, c.path) << c.target;
+  }
+  EXPECT_EQ(NormalizePath(""), "/");
+  EXPECT_EQ(NormalizePath("a/b"), "/a/b");
+}
+
 TEST(ParseTarget, RejectsHostileTargets) {
   std::string path;
   Params q;

@@ -24,6 +24,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 
+#include "common/http/request_policy.h"
 #include "common/json/json.h"
 #include "common/base/log.h"
 
@@ -41,17 +42,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// The web UI's static files hold no data and must load before the page can
-// ask for the token (a browser cannot send a Bearer header on navigation), so
-// GETs outside /api/ and /metrics skip the token check; data stays protected.
-bool IsPublicUiAsset(const std::string& method, const std::string& path) {
-  return (method == "GET" || method == "HEAD") && path.rfind("/api/", 0) != 0 &&
-         path != "/api" && path != "/metrics";
-}
-
-bool HostIsLocal(std::string_view host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
-}
+bool IsRead(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
 // Writes head then body with one sendmsg in the usual case (Poco's
 // sendBuffer goes through a 4 KB stream buffer: 47 sends for a 190 KB page).
@@ -80,25 +71,6 @@ void WriteAll(int fd, std::string_view head, std::string_view body) {
 
 }  // namespace
 
-bool IsLocalOrigin(const std::string& origin) {
-  std::string_view o = origin;
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (o.substr(0, scheme.size()) != scheme) continue;
-    std::string_view rest = o.substr(scheme.size());
-    size_t colon = rest.rfind(':');
-    if (colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos) {
-      std::string_view port = rest.substr(colon + 1);
-      if (port.empty() || port.size() > 5) return false;
-      for (char c : port) {
-        if (c < '0' || c > '9') return false;
-      }
-      rest = rest.substr(0, colon);
-    }
-    return HostIsLocal(rest);
-  }
-  return false;
-}
-
 // The one request handler: policies, routing, response writing.
 class GatewayRequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
@@ -108,6 +80,10 @@ class GatewayRequestHandler : public Poco::Net::HTTPRequestHandler {
  private:
   http::Response Handle(HTTPServerRequest& req, http::Request* in);
   http::Response Preflight();
+  // The request-level refusals (Host, token, Origin), or nullopt to go on.
+  std::optional<http::Response> Refusal(const HTTPServerRequest& req, const http::Request& in,
+                                        const std::string& origin) const;
+  bool NeedsToken(const http::Request& in) const;
   bool Authorized(const HTTPServerRequest& req, const http::Request& in) const;
   // Reads the body into in->body; a 413 response when it is too large.
   std::optional<http::Response> ReadBody(HTTPServerRequest& req, http::Request* in);
@@ -152,18 +128,16 @@ http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Reque
   // No per-request TCP_NODELAY here: Poco's TCPServer sets it on every
   // accepted socket (a large body's tail must not wait for a delayed ACK).
   in->method = req.getMethod();
-  std::string origin = req.get("Origin", "");
+  // Copies: Poco's get() returns its default argument (a temporary here) by reference.
+  const std::string origin = req.get("Origin", "");
   if (!origin.empty() && s_->OriginAllowed(origin)) {
     cors_ = {{"Access-Control-Allow-Origin", origin}, {"Vary", "Origin"}};
   }
+  // The path is normalized here, once: the checks below and the router see the same spelling.
   Status target = http::ParseTarget(req.getURI(), &in->path, &in->query);
   if (!target.ok()) return http::Error(400, "bad_request", target.message());
+  if (auto refused = Refusal(req, *in, origin)) return std::move(*refused);
   if (in->method == "OPTIONS") return Preflight();
-  if (in->path != "/health" && !IsPublicUiAsset(in->method, in->path) && !Authorized(req, *in)) {
-    http::Response r = http::Error(401, "unauthorized", "missing or wrong bearer token");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
-  }
   in->remote = req.clientAddress().host().toString();
   if (!s_->limiter_.Allow(in->remote, NowMs())) {
     http::Response r = http::Error(429, "rate_limited", "too many requests from " + in->remote);
@@ -171,6 +145,14 @@ http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Reque
     return r;
   }
   if (auto too_large = ReadBody(req, in)) return std::move(*too_large);
+  // Every body the gateway takes is JSON; requiring the type also makes a
+  // browser preflight any cross-site write (an HTML form cannot send it).
+  const std::string content_type = req.get("Content-Type", "");
+  if (!in->body.empty() && !http::IsJsonMediaType(content_type)) {
+    return http::Error(415, "unsupported_media_type",
+                       "request body must be Content-Type: application/json, not '" +
+                           content_type.substr(0, 100) + "'");
+  }
   in->last_event_id_header = req.get("Last-Event-ID", "");
   in->if_none_match = req.get("If-None-Match", "");
   return Dispatch(*in);
@@ -186,6 +168,43 @@ http::Response GatewayRequestHandler::Preflight() {
                  {"Access-Control-Max-Age", "600"}};
   }
   return r;
+}
+
+std::optional<http::Response> GatewayRequestHandler::Refusal(const HTTPServerRequest& req,
+                                                             const http::Request& in,
+                                                             const std::string& origin) const {
+  // Without a token, the loopback Host check is what stops DNS rebinding: a
+  // page whose name resolves to 127.0.0.1 still sends its own name.
+  if (s_->options_.token.empty()) {
+    const std::string host = req.get("Host", "");
+    if (!http::HostAllowed(host, s_->options_.allowed_hosts)) {
+      return http::Error(421, "host_not_allowed",
+                         "Host '" + host.substr(0, 100) +
+                             "' is not a loopback name (see --allowed-host, or set a token)");
+    }
+  }
+  if (in.method == "OPTIONS") return std::nullopt;  // a preflight grants nothing by itself
+  if (NeedsToken(in) && !Authorized(req, in)) {
+    http::Response r = http::Error(401, "unauthorized", "missing or wrong bearer token");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  if (!IsRead(in.method) && !origin.empty() && !s_->OriginAllowed(origin)) {
+    return http::Error(403, "origin_not_allowed",
+                       "cross-origin " + in.method + " from '" + origin.substr(0, 100) +
+                           "' refused (see --cors-origin)");
+  }
+  return std::nullopt;
+}
+
+// Every route but /health needs the token, whatever its method, and so does
+// anything under /api/. Only GETs that match no route are public: the web
+// UI's static files hold no data and must load before the page can ask for
+// the token (a browser cannot send a Bearer header on navigation).
+bool GatewayRequestHandler::NeedsToken(const http::Request& in) const {
+  if (in.path == "/health") return false;
+  if (!IsRead(in.method) || in.path == "/api" || in.path.rfind("/api/", 0) == 0) return true;
+  return s_->router_->Find(in.method, in.path).status != 404;
 }
 
 bool GatewayRequestHandler::Authorized(const HTTPServerRequest& req,
@@ -310,7 +329,7 @@ HttpServer::HttpServer(HttpServerOptions options, const http::Router* router, Me
 HttpServer::~HttpServer() { Stop(); }
 
 bool HttpServer::OriginAllowed(const std::string& origin) const {
-  if (IsLocalOrigin(origin)) return true;
+  if (http::IsLocalOrigin(origin)) return true;
   for (const std::string& o : options_.cors_origins) {
     if (o == "*" || o == origin) return true;
   }

@@ -1,7 +1,9 @@
 // The gateway's HTTP front: a Poco::Net::HTTPServer whose one request handler
-// applies, in order, request-target parsing, CORS, bearer-token auth, the
-// per-client rate limit and the body cap, then routes (http_router.h). JSON
-// errors for everything that fails; static files for unknown non-API GETs.
+// applies, in order, request-target parsing and path normalization, CORS, the
+// loopback Host check (without a token), bearer-token auth, the Origin check
+// on writes, the per-client rate limit, the body cap and the JSON body type,
+// then routes (http_router.h). JSON errors for everything that fails; static
+// files for unknown non-API GETs.
 // A handler that returns Response::stream gets its socket detached from Poco
 // and handed to the StreamSink (http_message.h), so streams cost no thread.
 // Handlers run on Poco's thread pool (max_threads); they must be thread-safe.
@@ -31,8 +33,11 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;          // 0: any free port (see HttpServer::port)
   std::string token;             // non-empty: Bearer auth on all but /health
-  // Origins allowed by CORS besides http(s)://localhost|127.0.0.1|[::1][:port];
-  // "*" allows any origin.
+  // Without a token, Host names served besides loopback ones (request_policy.h);
+  // others get 421.
+  std::vector<std::string> allowed_hosts;
+  // Origins allowed by CORS and for writes (else 403) besides loopback ones
+  // (http(s)://localhost|127.x.y.z|[::1][:port]); "*" allows any origin.
   std::vector<std::string> cors_origins;
   size_t max_body = 1 << 20;     // bytes; larger bodies get 413
   double rate_limit = 0;         // requests/s per client address; 0 = off
@@ -67,8 +72,5 @@ class HttpServer {
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   uint16_t port_ = 0;
 };
-
-// True for http(s)://localhost, 127.0.0.1 or [::1], with any port.
-bool IsLocalOrigin(const std::string& origin);
 
 }  // namespace trace

@@ -9,6 +9,7 @@
 
 #include "common/event/event_facts.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/store/store_writer.h"
 
 namespace trace {
@@ -180,7 +181,8 @@ Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, Pre
 // duration_ms) set by re-serializing. Rare: the body was valid JSON once.
 std::string BatchBuilder::Restamp(std::string_view body, uint64_t seq, std::optional<int64_t> duration_ms) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  Status parsed = json::Parse(&doc, body, json::kMaxEventDepth);
+  if (!parsed || !doc.IsObject()) return std::string(body);  // cannot be: it parsed before
   if (duration_ms) {
     doc.RemoveMember("duration_ms");
     doc.AddMember("duration_ms", rapidjson::Value(static_cast<int64_t>(*duration_ms)), doc.GetAllocator());

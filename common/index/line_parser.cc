@@ -60,13 +60,18 @@ void LineParseState::Parse(std::string_view line, ParsedLine* out) {
   out->raw.clear();
   out->error = Status::Ok();
   rapidjson::Document doc(pool_.get());
-  Status valid = json::ParseLine(&doc, &insitu_, line);
-  if (valid) valid = doc.HasParseError() ? Status::Error("not valid JSON") : ReadEventKeys(doc, &out->keys);
+  Status valid = json::ParseLine(&doc, &insitu_, line, json::kMaxEventDepth);
+  if (valid) {
+    valid = ReadEventKeys(doc, &out->keys);
+  } else {
+    valid = valid.Wrap("not valid JSON");
+  }
   if (!valid) {
     const rapidjson::Value* source = doc.IsObject() ? json::Find(doc, "source") : nullptr;
     out->raw = RawEvent(line, valid.message(), source);
-    doc.Parse(out->raw.data(), out->raw.size());
-    if (Status st = ReadEventKeys(doc, &out->keys); !st) {
+    Status st = json::Parse(&doc, out->raw, json::kMaxEventDepth);
+    if (st) st = ReadEventKeys(doc, &out->keys);
+    if (!st) {
       out->error = st.Wrap("raw event");
       return;
     }

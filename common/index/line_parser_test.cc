@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/json/json_parse.h"
+
 namespace trace {
 namespace {
 
@@ -54,6 +56,27 @@ TEST(LineParser, ParsesEveryLineInOrderWhicheverThreadParsedIt) {
       }
     }
   }
+}
+
+TEST(LineParser, NestingPastTheEventLimitIsARawEventNotACrash) {
+  LineParseState state;
+  ParsedLine got;
+  std::string deep(100000, '[');
+  state.Parse(deep, &got);
+  ASSERT_TRUE(got.error.ok()) << got.error.message();
+  EXPECT_EQ(got.keys.kind, "raw");
+  EXPECT_NE(
+      got.raw.find(R"("parse_error":"not valid JSON: nested deeper than 514 levels at byte 514")"),
+      std::string::npos)
+      << got.raw.substr(got.raw.size() - 200);
+  size_t inner = json::kMaxEventDepth - 1;
+  std::string at_limit =
+      R"({"span_id":"deep","kind":"span","event_type":"Stop","timestamp":1,"data":)" +
+      std::string(inner, '[') + std::string(inner, ']') + "}";
+  state.Parse(at_limit, &got);
+  ASSERT_TRUE(got.error.ok()) << got.error.message();
+  EXPECT_TRUE(got.raw.empty());
+  EXPECT_EQ(got.keys.span_id, "deep");
 }
 
 TEST(LineParser, LeavingABatchEarlyIsSafe) {

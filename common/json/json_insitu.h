@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/base/status.h"
 
 #if defined(__SSE2__)
@@ -54,18 +55,18 @@ struct PaddedInsituStream : rapidjson::InsituStringStream {
 };
 
 // Copies one line into buf and parses it in place into *doc (its strings
-// point into buf). A line holding a NUL byte (the in-place parser would stop
-// there) or invalid UTF-8 is refused before parsing, and the error says
-// which; otherwise the outcome is doc's (doc->HasParseError()). Encoding is
-// checked here, a word at a time, because RapidJSON's own check would turn
-// off its SIMD string scan.
+// point into buf), nesting at most max_depth levels (json_parse.h). A line
+// holding a NUL byte (the in-place parser would stop there) or invalid UTF-8
+// is refused before parsing, and the error says which; otherwise the error
+// is the parser's ("<reason> at byte N"). Encoding is checked here, a word
+// at a time, because RapidJSON's own check would turn off its SIMD string
+// scan.
 template <typename Document>
-Status ParseLine(Document* doc, InsituBuffer* buf, std::string_view text) {
+Status ParseLine(Document* doc, InsituBuffer* buf, std::string_view text, unsigned max_depth) {
   if (std::memchr(text.data(), '\0', text.size()) != nullptr) return Status::Error("line contains a NUL byte");
   if (!IsValidUtf8(text)) return Status::Error("invalid UTF-8");
   PaddedInsituStream stream(buf->Assign(text));
-  doc->template ParseStream<rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(stream);
-  return Status::Ok();
+  return ParseStream<rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(doc, stream, max_depth);
 }
 
 namespace detail {

@@ -4,7 +4,6 @@
 #include "common/pricing/pricing.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +15,7 @@
 
 #include "common/event/event_facts.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/pricing/litellm_prices.h"
 
 namespace trace {
@@ -125,12 +125,7 @@ std::string NormalizeModelId(std::string_view m) {
 Result<PriceTable> PriceTable::Parse(std::string_view text, std::string_view origin) {
   std::string what(origin);
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
-    return Status::Error(what +
-                         ": invalid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
-                         " at byte " + std::to_string(doc.GetErrorOffset()));
-  }
+  if (Status st = json::Parse(&doc, text); !st) return st.Wrap(what + ": invalid JSON");
   const Value* models = doc.IsObject() ? json::Find(doc, "models") : nullptr;
   PriceTable table;
   table.origin_ = what;
@@ -264,8 +259,8 @@ std::string CostSummary::ToJson() const {
 
 Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const PriceTable& prices) {
   rapidjson::Document doc;
-  doc.Parse(aggregate_json.data(), aggregate_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  Status parsed = json::Parse(&doc, aggregate_json);
+  if (!parsed || !doc.IsObject()) {
     return Status::Error("aggregate is not a JSON object");
   }
   CostSummary summary(prices);
@@ -287,7 +282,7 @@ Result<std::string> AddCostToAggregate(std::string_view aggregate_json, const Pr
   }
   doc.RemoveMember("cost_usd");
   rapidjson::Document cost(&doc.GetAllocator());
-  cost.Parse(summary.ToJson());
+  if (Status st = json::Parse(&cost, summary.ToJson()); !st) return st.Wrap("cost summary");
   doc.AddMember("cost_usd", rapidjson::Value(cost, doc.GetAllocator()), doc.GetAllocator());
   return json::Serialize(doc);
 }

@@ -229,6 +229,13 @@ TEST(Pricing, RejectsBadTables) {
   EXPECT_FALSE(PriceTable::Load("/nonexistent/prices.json").ok());
 }
 
+TEST(Pricing, DeeplyNestedTableIsAnErrorNotACrash) {
+  auto deep = PriceTable::Parse(R"({"models":)" + std::string(100000, '['), "deep.json");
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().message(),
+            "deep.json: invalid JSON: nested deeper than 512 levels at byte 521");
+}
+
 TEST(Pricing, ResolveHonoursFlagThenEnvironment) {
   std::string path = ::testing::TempDir() + "/prices-test.json";
   std::ofstream(path)

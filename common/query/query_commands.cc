@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/query/query_usage.h"
 
 namespace trace {
@@ -18,8 +19,8 @@ namespace {
 
 rapidjson::Document ParseDoc(const std::string& s) {
   rapidjson::Document d;
-  d.Parse(s.data(), s.size());
-  if (d.HasParseError() || !d.IsObject()) d.SetObject();
+  Status parsed = json::Parse(&d, s, json::kMaxEventDepth);
+  if (!parsed || !d.IsObject()) d.SetObject();
   return d;
 }
 

@@ -10,6 +10,7 @@
 #include "common/event/aggregator.h"
 #include "common/event/event.h"
 #include "common/event/event_facts.h"
+#include "common/json/json_parse.h"
 #include "common/store/lmdb.h"
 #include "common/store/store_schema.h"
 
@@ -74,8 +75,8 @@ class Verifier {
     for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
       ++report_->events;
       rapidjson::Document doc;
-      doc.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
-      auto keys = ReadEventKeys(doc);
+      Status parsed = json::Parse(&doc, View(v), json::kMaxEventDepth);
+      auto keys = parsed ? ReadEventKeys(doc) : Result<EventKeys>(parsed);
       if (!keys) {
         Differ("events seq " + std::to_string(lmdb::GetBe64(k.mv_data)) + ": " + keys.status().message());
         continue;
@@ -175,8 +176,8 @@ class Verifier {
     state_.ForEach([&](AggTable t, const std::string& key, const std::string& json) {
       if (t != AggTable::kSessions) return;
       rapidjson::Document d;
-      d.Parse(json.data(), json.size());
-      if (!d.HasParseError() && d.HasMember("last_ts") && d["last_ts"].IsInt64()) {
+      Status parsed = json::Parse(&d, json);
+      if (parsed && d.IsObject() && d.HasMember("last_ts") && d["last_ts"].IsInt64()) {
         want.insert(lmdb::Be64(lmdb::BiasTs(d["last_ts"].GetInt64())) + key);
       }
     });

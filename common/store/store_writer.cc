@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/store/lmdb.h"
 #include "common/base/log.h"
 
@@ -107,8 +108,8 @@ Status LmdbStoreWriter::ReadState(MDB_txn* txn) {
   s.Open(txn, dbs_.sources);
   for (int rc = s.Get(&k, &v, MDB_FIRST); rc == 0; rc = s.Get(&k, &v, MDB_NEXT)) {
     rapidjson::Document d;
-    d.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
-    if (d.HasParseError() || !d.IsObject()) return Status::Error("corrupt sources entry");
+    Status parsed = json::Parse(&d, View(v));
+    if (!parsed || !d.IsObject()) return Status::Error("corrupt sources entry");
     SourceOffset o{std::string(json::GetString(d, "path").value_or("")),
                    static_cast<uint64_t>(json::GetInt(d, "offset").value_or(0))};
     sources_[std::string(View(k))] = o;
@@ -117,8 +118,8 @@ Status LmdbStoreWriter::ReadState(MDB_txn* txn) {
   p.Open(txn, dbs_.publishers);
   for (int rc = p.Get(&k, &v, MDB_FIRST); rc == 0; rc = p.Get(&k, &v, MDB_NEXT)) {
     rapidjson::Document d;
-    d.Parse(static_cast<const char*>(v.mv_data), v.mv_size);
-    if (d.HasParseError() || !d.IsObject()) return Status::Error("corrupt publishers entry");
+    Status parsed = json::Parse(&d, View(v));
+    if (!parsed || !d.IsObject()) return Status::Error("corrupt publishers entry");
     std::string epoch(json::GetString(d, "epoch").value_or("0"));
     publishers_[std::string(View(k))] = {std::stoull(epoch, nullptr, 16),
                                          static_cast<uint64_t>(json::GetInt(d, "pub_seq").value_or(0))};

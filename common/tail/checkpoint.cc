@@ -8,6 +8,7 @@
 
 #include "common/base/file_util.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace {
 
@@ -55,8 +56,8 @@ Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   rapidjson::Document doc;
-  doc.Parse(ss.str().c_str());
-  const rapidjson::Value* sources = doc.HasParseError() ? nullptr : json::Find(doc, "sources");
+  Status parsed = json::Parse(&doc, ss.str());
+  const rapidjson::Value* sources = parsed ? json::Find(doc, "sources") : nullptr;
   if (!sources || !sources->IsArray()) {
     return Status::Error("state file '" + path + "' is not a trace-tail checkpoint");
   }

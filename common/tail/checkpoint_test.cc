@@ -47,6 +47,13 @@ TEST_F(CheckpointTest, CorruptFileIsAnError) {
   EXPECT_NE(loaded.status().message().find("not a trace-tail checkpoint"), std::string::npos);
 }
 
+TEST_F(CheckpointTest, DeeplyNestedFileIsAnErrorNotACrash) {
+  std::ofstream(dir_ + "/deep.json") << R"({"sources":)" << std::string(100000, '[');
+  auto loaded = LoadCheckpoint(dir_ + "/deep.json");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("not a trace-tail checkpoint"), std::string::npos);
+}
+
 TEST_F(CheckpointTest, SaveReplacesAndFailsCleanly) {
   std::string path = dir_ + "/state.json";
   ASSERT_TRUE(SaveCheckpoint(path, Checkpoint{{{"1:1", "/a", 1, 0}}}).ok());

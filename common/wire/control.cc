@@ -9,14 +9,15 @@
 
 #include "common/base/ids.h"
 #include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace::wire {
 namespace {
 
 Result<rapidjson::Document> ParseObject(std::string_view body, std::string_view what) {
   rapidjson::Document d;
-  d.Parse(body.data(), body.size());
-  if (d.HasParseError() || !d.IsObject()) {
+  Status parsed = json::Parse(&d, body);
+  if (!parsed || !d.IsObject()) {
     return Status::Error(std::string(what) + " body is not a JSON object");
   }
   return d;

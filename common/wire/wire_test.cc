@@ -48,6 +48,14 @@ TEST(Control, RejectsMalformedBodies) {
   EXPECT_EQ(DecodeError(EncodeError("boom")), "boom");
 }
 
+TEST(Control, DeeplyNestedBodiesAreRefusedNotACrash) {
+  std::string deep(100000, '[');
+  EXPECT_FALSE(DecodeState(deep).ok());
+  EXPECT_FALSE(DecodeRewind(R"({"sources":)" + deep).ok());
+  EXPECT_FALSE(DecodeRewound(deep).ok());
+  EXPECT_EQ(DecodeError(deep), "unknown error");
+}
+
 TEST(Control, RewindKeepsEveryFieldAndClampsNegativeOffsets) {
   auto back = DecodeRewind(EncodeRewind({{"1:2", "/a", 7}, {"", "/b", 0}}));
   ASSERT_TRUE(back.ok());

@@ -214,7 +214,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
 }
 
 int OpenClients(const Args& a, int ep, std::vector<Client>* clients) {
-  std::string req = "GET " + a.path + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
+  std::string req =
+      "GET " + a.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
   for (int i = 0; i < a.clients; ++i) {
     int fd = Connect(a.port, false);
     if (fd < 0) break;

@@ -131,7 +131,7 @@ class SseClient:
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.connect(("127.0.0.1", port))
-        req = "%s %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" % (method, path)
+        req = "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: text/event-stream\r\n" % (method, path, port)
         for k, v in (headers or {}).items():
             req += "%s: %s\r\n" % (k, v)
         if body is not None:

@@ -97,9 +97,9 @@ assert_eq "$(jqf '"\(.accepted) \(.ids|unique|length)"')" "2 2" "ingest 201 with
 id0=$(jqf '.ids[0]')
 grep -q "\"span_id\":\"$id0\"" "$T/spool/ingest.jsonl" || fail "accepted event is in the spool"
 lines_before=$(wc -l < "$T/spool/ingest.jsonl")
-assert_eq "$(get -X POST -d '[{"event_type":"Stop","session_id":"s"},{"event_type":"NoSuchHook","session_id":"s"}]' "$B/api/events")" 400
+assert_eq "$(get -X POST -H 'Content-Type: application/json' -d '[{"event_type":"Stop","session_id":"s"},{"event_type":"NoSuchHook","session_id":"s"}]' "$B/api/events")" 400
 jqf '.error.reasons[0]' | grep -q NoSuchHook || fail "400 gives the reason"
-assert_eq "$(get -X POST -d '{not json' "$B/api/events")" 400
+assert_eq "$(get -X POST -H 'Content-Type: application/json' -d '{not json' "$B/api/events")" 400
 assert_eq "$(wc -l < "$T/spool/ingest.jsonl")" "$lines_before" "nothing of a rejected request is written"
 big="[$(printf '{"event_type":"Stop","session_id":"s"},%.0s' $(seq 200)){}]"
 assert_eq "$(get -X POST -d "$big" "$B/api/events")" 413

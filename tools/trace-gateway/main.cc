@@ -46,8 +46,12 @@ void AddOptions(cli::Spec& spec) {
        "ingest spool dir; POST /api/events appends to DIR/ingest.jsonl (default <data-dir>/spool)")
       ("web-root", po::value<std::string>()->value_name("DIR"),
        "serve the web UI from DIR instead of the embedded copy (development)")
+      ("allowed-host", po::value<std::vector<std::string>>()->composing()->value_name("NAME"),
+       "without a token, also serve requests whose Host header is NAME, any port, or exactly "
+       "NAME:PORT (repeatable); loopback names always are, any other Host gets 421")
       ("cors-origin", po::value<std::vector<std::string>>()->composing()->value_name("ORIGIN"),
-       "also allow this CORS origin (repeatable; '*' = any); localhost origins always are")
+       "also allow this origin for CORS and for POSTs (repeatable; '*' = any); loopback origins "
+       "always are, a POST from any other gets 403")
       ("max-clients", po::value<size_t>()->default_value(1000), "SSE connection cap (then 429)")
       ("sse-queue", po::value<size_t>()->default_value(1024),
        "events queued per SSE client before a slow client is disconnected")
@@ -150,6 +154,9 @@ int Main(int argc, char** argv) {
     return cli::Fail(kTool, "parse --listen", "expected HOST:PORT", cli::kExitUsage);
   }
   http_options.token = Token(vm);
+  if (vm.count("allowed-host")) {
+    http_options.allowed_hosts = vm["allowed-host"].as<std::vector<std::string>>();
+  }
   if (vm.count("cors-origin")) http_options.cors_origins = vm["cors-origin"].as<std::vector<std::string>>();
   http_options.max_body = vm["max-body"].as<size_t>();
   http_options.rate_limit = vm["rate-limit"].as<double>();

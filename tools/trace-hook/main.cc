@@ -71,10 +71,14 @@ int RunHook() {
                             std::numeric_limits<int>::max())));
     ctx.input_note = in.note;
     json::StringWriter line;
-    std::string session = hook::BuildSpanInto(in.data, ctx, &line);
+    std::string parse_error;
+    std::string session = hook::BuildSpanInto(in.data, ctx, &line, &parse_error);
     std::string file = hook::SessionFileStem(session) + ".jsonl";
     if (Status s = hook::AppendLine(dir, file, line.View()); !s.ok()) {
       hook::LogHookError(dir, "record span " + ctx.span_id + " failed: " + s.message());
+    }
+    if (!parse_error.empty()) {  // after the append, which creates the traces dir
+      hook::LogHookError(dir, "payload of span " + ctx.span_id + " kept raw: " + parse_error);
     }
   } catch (const std::exception& e) {
     hook::LogHookError(dir, std::string("record span failed: ") + e.what());

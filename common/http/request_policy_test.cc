@@ -1,0 +1,74 @@
+// The Host, Origin and Content-Type policies on the spellings browsers,
+// curl and attackers send.
+#include "common/http/request_policy.h"
+
+#include <gtest/gtest.h>
+
+namespace trace::http {
+namespace {
+
+TEST(RequestPolicy, LoopbackHostsWithAnyPortAreAllowed) {
+  for (const char* host :
+       {"localhost", "localhost:8080", "LocalHost:1", "127.0.0.1", "127.0.0.1:80",
+        "127.255.3.4:65535", "[::1]", "[::1]:8080", " 127.0.0.1:9 "}) {
+    EXPECT_TRUE(HostAllowed(host, {})) << host;
+  }
+}
+
+TEST(RequestPolicy, OtherHostsAreNotUnlessNamed) {
+  for (const char* host : {"",
+                           "evil.example",
+                           "evil.example:8080",
+                           "localhost.evil.example",
+                           "127.0.0.1.evil.example",
+                           "128.0.0.1",
+                           "127.0.0",
+                           "127.0.0.1.5",
+                           "127.0.0.256",
+                           "127.0.0.1:",
+                           "127.0.0.1:80x",
+                           "127.0.0.1:123456",
+                           "::1",
+                           "[::1",
+                           "[::1]x",
+                           "[::2]:80",
+                           "0.0.0.0",
+                           "10.0.0.5:8080",
+                           "localhost:8080:1",
+                           ":8080"}) {
+    EXPECT_FALSE(HostAllowed(host, {})) << host;
+  }
+  std::vector<std::string> allowed = {"Trace.Example", "box:8443"};
+  EXPECT_TRUE(HostAllowed("trace.example", allowed));
+  EXPECT_TRUE(HostAllowed("trace.example:8080", allowed));
+  EXPECT_TRUE(HostAllowed("box:8443", allowed));
+  EXPECT_FALSE(HostAllowed("box:8080", allowed));
+  EXPECT_FALSE(HostAllowed("other.example", allowed));
+}
+
+TEST(RequestPolicy, LocalOriginsAreLoopbackSchemeAndHostOnly) {
+  for (const char* o : {"http://localhost", "http://localhost:5173", "https://127.0.0.1:3000",
+                        "http://127.8.9.10", "http://[::1]:8080"}) {
+    EXPECT_TRUE(IsLocalOrigin(o)) << o;
+  }
+  for (const char* o : {"", "null", "https://evil.example", "http://localhost.evil.example",
+                        "http://localhost:", "http://localhost:80/x", "ftp://localhost",
+                        "http://127.0.0.1@evil.example", "file://"}) {
+    EXPECT_FALSE(IsLocalOrigin(o)) << o;
+  }
+}
+
+TEST(RequestPolicy, JsonMediaTypeWithParameters) {
+  for (const char* t : {"application/json", "application/json; charset=utf-8", "Application/JSON",
+                        " application/json ;charset=UTF-8"}) {
+    EXPECT_TRUE(IsJsonMediaType(t)) << t;
+  }
+  for (const char* t :
+       {"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+        "application/jsonx", "application/json-seq", "text/json"}) {
+    EXPECT_FALSE(IsJsonMediaType(t)) << t;
+  }
+}
+
+}  // namespace
+}  // namespace trace::http
