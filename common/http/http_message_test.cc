@@ -86,8 +86,16 @@ TEST(ParseTarget, RandomBytesFailOnlyOnBadEscapesAndSucceedWellFormed) {
     ASSERT_FALSE(path.empty()) << s;
     EXPECT_EQ(path[0], '/') << s;
     EXPECT_EQ(path.find('\0'), std::string::npos) << s;
-    if (s.find('%') == std::string::npos) {  // nothing to decode: the raw path
-      EXPECT_EQ(path, s.substr(0, s.find_first_of("?#"))) << s;
+    // Normalized once (the token check and the router see the same path): no
+    // empty, "." or ".." segment, no trailing slash but the root's.
+    EXPECT_EQ(path.find("//"), std::string::npos) << s;
+    EXPECT_TRUE(path == "/" || path.back() != '/') << s;
+    std::string segments = path + "/";
+    EXPECT_EQ(segments.find("/./"), std::string::npos) << s;
+    EXPECT_EQ(segments.find("/../"), std::string::npos) << s;
+    if (s.find('%') == std::string::npos && s.find("//") == std::string::npos &&
+        s.find_first_of("?#") == std::string::npos && s.back() != '/') {
+      EXPECT_EQ(path, s) << s;  // nothing to decode or normalize: the raw path
     }
     for (const auto& [key, value] : q) {
       EXPECT_EQ(key.find('\0'), std::string::npos) << s;
