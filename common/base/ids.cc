@@ -9,7 +9,8 @@ namespace trace {
 uint64_t RandomId() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   uint64_t v;
-  do v = rng(); while (v == 0);
+  do v = rng();
+  while (v == 0);
   return v;
 }
 
@@ -24,8 +25,11 @@ std::string StableHashHex(std::string_view data) {
     b ^= b >> 29;
   }
   auto mix = [](uint64_t x) {
-    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL; x ^= x >> 33;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
     return x;
   };
   char buf[33];

@@ -1,16 +1,15 @@
 // JSON-lines logger on stderr; see log.h.
-#include "common/base/clock.h"
 #include "common/base/log.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <ctime>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "common/base/clock.h"
 
 namespace trace::log {
 namespace {
@@ -20,10 +19,14 @@ std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
 
 const char* LevelName(Level l) {
   switch (l) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -36,9 +39,11 @@ void Init(std::string tool, Level min_level) {
 }
 
 bool ParseLevel(std::string_view name, Level* out) {
-  static const std::pair<std::string_view, Level> kNames[] = {
-      {"debug", Level::kDebug}, {"info", Level::kInfo}, {"warn", Level::kWarn},
-      {"warning", Level::kWarn}, {"error", Level::kError}};
+  static const std::pair<std::string_view, Level> kNames[] = {{"debug", Level::kDebug},
+                                                              {"info", Level::kInfo},
+                                                              {"warn", Level::kWarn},
+                                                              {"warning", Level::kWarn},
+                                                              {"error", Level::kError}};
   for (const auto& [n, l] : kNames) {
     if (n == name) {
       *out = l;
@@ -55,7 +60,9 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
   // RapidJSON's writer directly (header-only): base depends on no library of ours.
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  auto text = [&w](std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
+  auto text = [&w](std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
   w.StartObject();
   w.Key("ts");
   text(FormatRfc3339Ms(NowMs()));

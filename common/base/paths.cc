@@ -15,7 +15,8 @@ std::string HomeDir() {
 }
 
 std::string DefaultDataDir() {
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/claude-trace";
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
+    return std::string(x) + "/claude-trace";
   return HomeDir() + "/.local/share/claude-trace";
 }
 

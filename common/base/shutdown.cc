@@ -29,7 +29,7 @@ void OnSignal(int) { Notify(); }
 
 void Install() {
   if (g_fd < 0) g_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);

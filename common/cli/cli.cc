@@ -1,5 +1,4 @@
 // See cli.h.
-#include "common/base/paths.h"
 #include "common/cli/cli.h"
 
 #include <pwd.h>
@@ -10,21 +9,21 @@
 #include <iostream>
 
 #include "common/base/log.h"
+#include "common/base/paths.h"
 
 namespace trace::cli {
 
 bool Parse(Spec& spec, int argc, char** argv, po::variables_map* vm, int* exit_code) {
   po::options_description common("Common options");
-  common.add_options()
-      ("help,h", "print this help and exit")
-      ("version", "print the version and exit")
-      ("config", po::value<std::string>()->value_name("FILE"),
-       "read options from FILE (key = value lines, same names as the flags)")
-      ("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
-       "debug|info|warn|error; logs are JSON lines on stderr")
-      ("data-dir", po::value<std::string>()->value_name("DIR"),
-       "where the store, spool and state live "
-       "(default ${XDG_DATA_HOME:-~/.local/share}/claude-trace)");
+  common.add_options()("help,h", "print this help and exit")("version",
+                                                             "print the version and exit")(
+      "config", po::value<std::string>()->value_name("FILE"),
+      "read options from FILE (key = value lines, same names as the flags)")(
+      "log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
+      "debug|info|warn|error; logs are JSON lines on stderr")(
+      "data-dir", po::value<std::string>()->value_name("DIR"),
+      "where the store, spool and state live "
+      "(default ${XDG_DATA_HOME:-~/.local/share}/claude-trace)");
   po::options_description all;
   all.add(spec.options).add(common);
   try {
@@ -51,14 +50,15 @@ bool Parse(Spec& spec, int argc, char** argv, po::variables_map* vm, int* exit_c
     }
     po::notify(*vm);
   } catch (const po::error& e) {
-    *exit_code = Fail(spec.tool, "parse arguments", std::string(e.what()) +
-                                                        " (see --help)", kExitUsage);
+    *exit_code =
+        Fail(spec.tool, "parse arguments", std::string(e.what()) + " (see --help)", kExitUsage);
     return false;
   }
   log::Level level;
   std::string name = (*vm)["log-level"].as<std::string>();
   if (!log::ParseLevel(name, &level)) {
-    *exit_code = Fail(spec.tool, "parse arguments", "unknown --log-level '" + name + "'", kExitUsage);
+    *exit_code =
+        Fail(spec.tool, "parse arguments", "unknown --log-level '" + name + "'", kExitUsage);
     return false;
   }
   log::Init(spec.tool, level);

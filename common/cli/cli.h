@@ -3,11 +3,10 @@
 // --data-dir; the default paths; typed exit codes; the one-line fatal error.
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <exception>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 namespace trace::cli {
 

@@ -43,7 +43,6 @@ struct ToolStats {
   DurationStats duration;
 };
 
-
 // Prompt channels; a session's prompt count is the max over channels
 // (each channel sees every prompt once; proto/storage.md "Prompts").
 enum PromptSource { kPromptHook = 0, kPromptTranscript = 1, kPromptHistory = 2 };
@@ -82,7 +81,10 @@ struct ToolAggregate {
 
 // Which channels mentioned a tool call (bit flags).
 enum ToolSource : unsigned {
-  kSrcHookPre = 1, kSrcHookPost = 2, kSrcTranscriptUse = 4, kSrcTranscriptResult = 8
+  kSrcHookPre = 1,
+  kSrcHookPost = 2,
+  kSrcTranscriptUse = 4,
+  kSrcTranscriptResult = 8
 };
 
 // State of one tool call, keyed by tool_use_id in `tool_calls`.

@@ -71,8 +71,13 @@ TokenCounts WithMessages(TokenCounts c, uint64_t n) {
 }  // namespace
 
 const char* AggTableName(AggTable t) {
-  static const char* kNames[] = {"sessions", "tasks", "tools", "tool_calls",
-                                 "messages", "usage_by_day", "usage_by_session_day"};
+  static const char* kNames[] = {"sessions",
+                                 "tasks",
+                                 "tools",
+                                 "tool_calls",
+                                 "messages",
+                                 "usage_by_day",
+                                 "usage_by_session_day"};
   return kNames[static_cast<int>(t)];
 }
 
@@ -153,7 +158,8 @@ Status AggregateState::ApplyCommon(Aggregate& a, const EventFacts& f) {
   return Status::Ok();
 }
 
-Status AggregateState::ForCallTargets(const ToolCall& c, const std::function<void(ToolStats&)>& fn) {
+Status AggregateState::ForCallTargets(const ToolCall& c,
+                                      const std::function<void(ToolStats&)>& fn) {
   if (!c.session_id.empty()) {
     auto s = Get(sessions_, AggTable::kSessions, c.session_id);
     if (!s) return s.status();

@@ -12,15 +12,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/base/status.h"
 #include "common/event/aggregate.h"
 #include "common/event/event_facts.h"
-#include "common/base/status.h"
 
 namespace trace {
 
 // The tables an AggregateState covers; names = the LMDB database names.
 enum class AggTable {
-  kSessions, kTasks, kTools, kToolCalls, kMessages, kUsageByDay, kUsageBySessionDay
+  kSessions,
+  kTasks,
+  kTools,
+  kToolCalls,
+  kMessages,
+  kUsageByDay,
+  kUsageBySessionDay
 };
 inline constexpr int kAggTableCount = 7;
 const char* AggTableName(AggTable t);

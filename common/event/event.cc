@@ -13,7 +13,6 @@ std::string SourceRef::Identity() const {
   return std::to_string(dev) + ":" + std::to_string(ino);
 }
 
-
 namespace {
 
 // Reuses out's buffer (the store reads the keys of every event).
@@ -34,10 +33,24 @@ int64_t IntOf(const rapidjson::Value* v) {
   return 0;
 }
 
-enum KeyField { kSpan, kKind, kType, kSession, kTask, kTrace, kParent, kTool, kToolUse, kTs, kSeq, kSource, kFields };
+enum KeyField {
+  kSpan,
+  kKind,
+  kType,
+  kSession,
+  kTask,
+  kTrace,
+  kParent,
+  kTool,
+  kToolUse,
+  kTs,
+  kSeq,
+  kSource,
+  kFields
+};
 constexpr std::string_view kFieldNames[kFields] = {
-    "span_id", "kind", "event_type", "session_id", "task_id", "trace_id",
-    "parent_id", "tool_name", "tool_use_id", "timestamp", "seq", "source"};
+    "span_id",   "kind",      "event_type",  "session_id", "task_id", "trace_id",
+    "parent_id", "tool_name", "tool_use_id", "timestamp",  "seq",     "source"};
 
 }  // namespace
 
@@ -101,14 +114,37 @@ Result<EventKeys> ParseEventKeys(std::string_view event_json) {
 }
 
 const std::vector<std::string>& ClaudeHookEvents() {
-  static const std::vector<std::string> kEvents = {
-      "SessionStart", "Setup", "UserPromptSubmit", "UserPromptExpansion", "PreToolUse",
-      "PermissionRequest", "PermissionDenied", "PostToolUse", "PostToolUseFailure",
-      "PostToolBatch", "Notification", "MessageDisplay", "SubagentStart", "SubagentStop",
-      "TaskCreated", "TaskCompleted", "Stop", "StopFailure", "TeammateIdle",
-      "InstructionsLoaded", "ConfigChange", "CwdChanged", "DirectoryAdded", "FileChanged",
-      "WorktreeCreate", "WorktreeRemove", "PreCompact", "PostCompact", "Elicitation",
-      "ElicitationResult", "SessionEnd"};
+  static const std::vector<std::string> kEvents = {"SessionStart",
+                                                   "Setup",
+                                                   "UserPromptSubmit",
+                                                   "UserPromptExpansion",
+                                                   "PreToolUse",
+                                                   "PermissionRequest",
+                                                   "PermissionDenied",
+                                                   "PostToolUse",
+                                                   "PostToolUseFailure",
+                                                   "PostToolBatch",
+                                                   "Notification",
+                                                   "MessageDisplay",
+                                                   "SubagentStart",
+                                                   "SubagentStop",
+                                                   "TaskCreated",
+                                                   "TaskCompleted",
+                                                   "Stop",
+                                                   "StopFailure",
+                                                   "TeammateIdle",
+                                                   "InstructionsLoaded",
+                                                   "ConfigChange",
+                                                   "CwdChanged",
+                                                   "DirectoryAdded",
+                                                   "FileChanged",
+                                                   "WorktreeCreate",
+                                                   "WorktreeRemove",
+                                                   "PreCompact",
+                                                   "PostCompact",
+                                                   "Elicitation",
+                                                   "ElicitationResult",
+                                                   "SessionEnd"};
   return kEvents;
 }
 
@@ -132,8 +168,10 @@ std::string WithSeq(std::string_view event_json, uint64_t seq) {
 
 bool ParseInputKind(std::string_view name, InputKind* out) {
   static constexpr std::pair<std::string_view, InputKind> kNames[] = {
-      {"auto", InputKind::kAuto},           {"span", InputKind::kSpan},
-      {"transcript", InputKind::kTranscript}, {"history", InputKind::kHistory},
+      {"auto", InputKind::kAuto},
+      {"span", InputKind::kSpan},
+      {"transcript", InputKind::kTranscript},
+      {"history", InputKind::kHistory},
       {"ingest", InputKind::kIngest}};
   for (const auto& [n, k] : kNames) {
     if (n == name) {
@@ -146,11 +184,16 @@ bool ParseInputKind(std::string_view name, InputKind* out) {
 
 std::string_view InputKindName(InputKind kind) {
   switch (kind) {
-    case InputKind::kSpan: return "span";
-    case InputKind::kTranscript: return "transcript";
-    case InputKind::kHistory: return "history";
-    case InputKind::kIngest: return "ingest";
-    case InputKind::kAuto: break;
+    case InputKind::kSpan:
+      return "span";
+    case InputKind::kTranscript:
+      return "transcript";
+    case InputKind::kHistory:
+      return "history";
+    case InputKind::kIngest:
+      return "ingest";
+    case InputKind::kAuto:
+      break;
   }
   return "auto";
 }

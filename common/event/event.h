@@ -5,13 +5,13 @@
 // of that JSON without keeping the parsed document.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "common/base/status.h"
 

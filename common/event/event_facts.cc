@@ -14,25 +14,49 @@ namespace {
 using rapidjson::Value;
 
 // The members the rules read, found in one pass per object (json::MemberSet).
-enum EventMember { kParseError, kDuration, kData, kCwd, kGitBranch, kAgentId, kModel, kTaskStatus,
-                   kIsError, kToolOutput, kUsage, kMessageId, kRequestId, kEventMembers };
-enum DataMember { kDataDuration, kDataCwd, kDataGitBranch, kDataAgentId, kDataMessage, kDataToolResponse,
-                  kDataRequestId, kDataIsMeta, kDataIsCompactSummary, kDataIsSidechain, kDataMembers };
+enum EventMember {
+  kParseError,
+  kDuration,
+  kData,
+  kCwd,
+  kGitBranch,
+  kAgentId,
+  kModel,
+  kTaskStatus,
+  kIsError,
+  kToolOutput,
+  kUsage,
+  kMessageId,
+  kRequestId,
+  kEventMembers
+};
+enum DataMember {
+  kDataDuration,
+  kDataCwd,
+  kDataGitBranch,
+  kDataAgentId,
+  kDataMessage,
+  kDataToolResponse,
+  kDataRequestId,
+  kDataIsMeta,
+  kDataIsCompactSummary,
+  kDataIsSidechain,
+  kDataMembers
+};
 enum MessageMember { kMsgContent, kMsgModel, kMsgId, kMsgUsage, kMessageMembers };
 
 struct Fields {
   const Value* event[kEventMembers];
-  const Value* data[kDataMembers];     // of the original record (data), when an object
+  const Value* data[kDataMembers];        // of the original record (data), when an object
   const Value* message[kMessageMembers];  // of data.message, when an object
 
   explicit Fields(const Value& ev) {
-    static const json::MemberSet kEvent{"parse_error", "duration_ms", "data",     "cwd",
-                                        "git_branch",  "agent_id",    "model",    "task_status",
-                                        "is_error",    "tool_output", "usage",    "message_id",
-                                        "request_id"};
-    static const json::MemberSet kDataSet{"duration_ms", "cwd",           "gitBranch",        "agentId",
-                                          "message",     "tool_response", "requestId",        "isMeta",
-                                          "isCompactSummary", "isSidechain"};
+    static const json::MemberSet kEvent{
+        "parse_error", "duration_ms", "data",        "cwd",   "git_branch", "agent_id",  "model",
+        "task_status", "is_error",    "tool_output", "usage", "message_id", "request_id"};
+    static const json::MemberSet kDataSet{
+        "duration_ms",   "cwd",       "gitBranch", "agentId",          "message",
+        "tool_response", "requestId", "isMeta",    "isCompactSummary", "isSidechain"};
     static const json::MemberSet kMessage{"content", "model", "id", "usage"};
     kEvent.Find(ev, event);
     static const Value kEmpty(rapidjson::kObjectType);
@@ -59,7 +83,9 @@ std::optional<int64_t> Int(const Value* v) {
   return std::nullopt;
 }
 
-bool TruthyError(const Value* v) { return v && v->IsObject() && json::GetBool(*v, "is_error").value_or(false); }
+bool TruthyError(const Value* v) {
+  return v && v->IsObject() && json::GetBool(*v, "is_error").value_or(false);
+}
 
 void HookMentions(const Fields& in, EventFacts* f) {
   const std::string& type = f->keys.event_type;
@@ -76,8 +102,8 @@ void HookMentions(const Fields& in, EventFacts* f) {
     m.id = "span:" + f->keys.span_id;
   }
   if (post) {
-    m.error = type == "PostToolUseFailure" || True(in.event[kIsError]) || TruthyError(in.event[kToolOutput]) ||
-              TruthyError(in.data[kDataToolResponse]);
+    m.error = type == "PostToolUseFailure" || True(in.event[kIsError]) ||
+              TruthyError(in.event[kToolOutput]) || TruthyError(in.data[kDataToolResponse]);
     m.duration_ms = f->duration_ms;
   }
   f->tools.push_back(std::move(m));
@@ -136,7 +162,7 @@ void Usage(const Fields& in, EventFacts* f) {
   std::string request_id = Str(in.event[kRequestId], in.data[kDataRequestId]);
   f->assistant_turn = true;
   UsageFact u;
-  u.message_key = message_id.empty() ? "line:" + f->keys.span_id
+  u.message_key = message_id.empty()   ? "line:" + f->keys.span_id
                   : request_id.empty() ? message_id
                                        : message_id + std::string(1, '\0') + request_id;
   u.model = f->model;
@@ -190,7 +216,8 @@ EventFacts ExtractFacts(const Value& event, const EventKeys& keys) {
   SessionAttributes(in, &f);
   const std::string& type = f.keys.event_type;
   HookMentions(in, &f);
-  if (f.keys.kind == kKindTranscript || type == "assistant" || type == "user") TranscriptMentions(in, &f);
+  if (f.keys.kind == kKindTranscript || type == "assistant" || type == "user")
+    TranscriptMentions(in, &f);
   if (type == "assistant") Usage(in, &f);
   if (type == "UserPromptSubmit") f.prompt = kPromptHook;
   if (type == "history.append") f.prompt = kPromptHistory;

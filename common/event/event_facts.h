@@ -37,7 +37,7 @@ struct UsageFact {
 
 struct EventFacts {
   explicit EventFacts(const EventKeys& k) : keys(k) {}
-  const EventKeys& keys;  // owned by the caller, outlives the facts
+  const EventKeys& keys;     // owned by the caller, outlives the facts
   bool parse_error = false;  // a raw event (invalid input kept as data)
   std::optional<int64_t> duration_ms;
   std::string task_status, cwd, git_branch, agent_id, model;

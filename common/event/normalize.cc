@@ -1,13 +1,13 @@
 // The normalizer entry point: parse the line once (in situ), pick the input
 // shape (the source's hint, else per-line detection), let that shape's
 // normalizer fill the fields, write the event. Non-JSON becomes "raw".
-#include "common/base/ids.h"
 #include "common/event/normalize.h"
 
 #include <cstring>
 
-#include "common/json/json.h"
+#include "common/base/ids.h"
 #include "common/event/normalize_fields.h"
+#include "common/json/json.h"
 
 namespace trace {
 
@@ -112,8 +112,8 @@ void Normalizer::NormalizeOversized(const LineInput& prefix, std::string* out) {
 // Events without data (raw, notice) end with members of their own: the
 // common event is written, reopened, and the extra members appended.
 template <typename Extras>
-void Normalizer::WriteWithExtras(const LineInput& in, normalize::EventFields* f,
-                                 std::string* out, Extras&& extras) {
+void Normalizer::WriteWithExtras(const LineInput& in, normalize::EventFields* f, std::string* out,
+                                 Extras&& extras) {
   n::Finish(in, f);
   SetTopic(f->kind, std::nullopt);
   n::WriteEvent(*f, in, out);

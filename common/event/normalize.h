@@ -3,13 +3,13 @@
 // RapidJSON only. A Normalizer reuses its buffers: one per thread.
 #pragma once
 
+#include <rapidjson/document.h>
+#include <rapidjson/writer.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rapidjson/document.h>
-#include <rapidjson/writer.h>
 
 #include "common/event/event.h"
 #include "common/json/json_insitu.h"

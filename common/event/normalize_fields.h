@@ -3,11 +3,11 @@
 // serialized once by WriteEvent in a fixed order (proto/event.schema.json).
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rapidjson/document.h>
 
 #include "common/event/normalize.h"
 

@@ -110,9 +110,10 @@ TEST(Normalize, DerivedSpanIdIsStableAndDependsOnPositionAndContent) {
 TEST(Normalize, TimestampsBecomeMilliseconds) {
   EXPECT_EQ(*json::GetInt(Event(R"({"display":"a","timestamp":1769606193})"), "timestamp"),
             1769606193000);
-  EXPECT_EQ(*json::GetInt(Event(R"({"type":"user","uuid":"u","timestamp":"2026-02-12T16:02:25.284Z"})"),
-                          "timestamp"),
-            1770912145284);
+  EXPECT_EQ(
+      *json::GetInt(Event(R"({"type":"user","uuid":"u","timestamp":"2026-02-12T16:02:25.284Z"})"),
+                    "timestamp"),
+      1770912145284);
   EXPECT_EQ(*json::GetInt(Event(R"({"anything":1})"), "timestamp"), 1000);  // read time
 }
 
@@ -129,8 +130,8 @@ TEST(Normalize, AssistantLineCarriesModelUsageAndIds) {
 
 TEST(Normalize, SubagentTranscriptGetsParentSessionAndAgentFromPath) {
   SourceRef src{"/h/.claude/projects/-p/sess-1/subagents/agent-a77.jsonl", 1, 2, 0, 0};
-  auto d = Event(R"({"type":"user","uuid":"u","message":{"content":"x"}})", src,
-                 InputKind::kTranscript);
+  auto d =
+      Event(R"({"type":"user","uuid":"u","message":{"content":"x"}})", src, InputKind::kTranscript);
   EXPECT_EQ(Str(d, "session_id"), "sess-1");
   EXPECT_EQ(Str(d, "agent_id"), "a77");
   EXPECT_EQ(SessionFromTranscriptPath("/p/-x/abc.jsonl"), "abc");
@@ -190,9 +191,9 @@ TEST(Normalize, TopicIsKindAndSession) {
   SourceRef src{"/x", 1, 2, 0, 1};
   Normalizer n;
   std::string out;
-  n.Normalize(LineInput{&src, R"({"display":"a","timestamp":1,"sessionId":"s9"})",
-                        InputKind::kHistory, 1},
-              &out);
+  n.Normalize(
+      LineInput{&src, R"({"display":"a","timestamp":1,"sessionId":"s9"})", InputKind::kHistory, 1},
+      &out);
   EXPECT_EQ(n.topic(), "history.s9");
   n.Normalize(LineInput{&src, "nope", InputKind::kHistory, 1}, &out);
   EXPECT_EQ(n.topic(), "raw.");
@@ -205,9 +206,11 @@ namespace trace {
 namespace {
 
 TEST(Normalize, LongStringsCopiedFromTheLineStayExact) {
-  std::string out = std::string(100, 'x') + "\\n\\\"quoted\\\" \\\\ back\\\\\\\\ caf\\u00e9 \xe6\x97\xa5 end\\\\";
-  std::string line = R"({"span_id":"s","hook_type":"PostToolUse","event_type":"PostToolUse","tool_output":")" +
-                     out + R"(","tool_input":{"k":")" + out + R"("}})";
+  std::string out =
+      std::string(100, 'x') + "\\n\\\"quoted\\\" \\\\ back\\\\\\\\ caf\\u00e9 \xe6\x97\xa5 end\\\\";
+  std::string line =
+      R"({"span_id":"s","hook_type":"PostToolUse","event_type":"PostToolUse","tool_output":")" +
+      out + R"(","tool_input":{"k":")" + out + R"("}})";
   auto d = Event(line, {"/x", 1, 2, 0, 0}, InputKind::kSpan);
   ASSERT_TRUE(d.IsObject()) << line;
   const rapidjson::Value* data = json::Find(d, "data");
@@ -217,12 +220,13 @@ TEST(Normalize, LongStringsCopiedFromTheLineStayExact) {
 }
 
 TEST(Normalize, Utf8ValidationFollowsRfc3629) {
-  for (std::string_view bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe6\x97",
-                               "\x80", "\xf8\x88\x80\x80\x80", "abcdefgh\xff"}) {
+  for (std::string_view bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe6\x97", "\x80",
+                               "\xf8\x88\x80\x80\x80", "abcdefgh\xff"}) {
     EXPECT_FALSE(json::IsValidUtf8(bad)) << bad;
   }
-  for (std::string_view good : {"", "abc", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac",
-                                "\xf0\x9f\x9a\x80 rocket", "\xf4\x8f\xbf\xbf", "0123456789abcdef\xc3\xa9"}) {
+  for (std::string_view good :
+       {"", "abc", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x9a\x80 rocket",
+        "\xf4\x8f\xbf\xbf", "0123456789abcdef\xc3\xa9"}) {
     EXPECT_TRUE(json::IsValidUtf8(good)) << good;
   }
 }

@@ -1,15 +1,15 @@
 // Shared by the normalizers: typed member access on the parsed record,
 // the fallbacks every event gets (derived span_id, read-time timestamp) and
 // the one place that serializes an event, in schema order.
-#include <charconv>
-#include <cstring>
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <charconv>
+#include <cstring>
+
 #include "common/base/ids.h"
-#include "common/json/json.h"
 #include "common/event/normalize_fields.h"
+#include "common/json/json.h"
 
 namespace trace::normalize {
 
@@ -121,13 +121,27 @@ void Out::String(std::string_view v) {
     run = i + 1;
     s_->push_back('\\');
     switch (c) {
-      case '"': s_->push_back('"'); break;
-      case '\\': s_->push_back('\\'); break;
-      case '\b': s_->push_back('b'); break;
-      case '\f': s_->push_back('f'); break;
-      case '\n': s_->push_back('n'); break;
-      case '\r': s_->push_back('r'); break;
-      case '\t': s_->push_back('t'); break;
+      case '"':
+        s_->push_back('"');
+        break;
+      case '\\':
+        s_->push_back('\\');
+        break;
+      case '\b':
+        s_->push_back('b');
+        break;
+      case '\f':
+        s_->push_back('f');
+        break;
+      case '\n':
+        s_->push_back('n');
+        break;
+      case '\r':
+        s_->push_back('r');
+        break;
+      case '\t':
+        s_->push_back('t');
+        break;
       default:
         s_->append("u00", 3);
         s_->push_back(kHex[c >> 4]);

@@ -1,9 +1,9 @@
 // Task tree construction and iterative serialization.
 #include "common/event/task_tree.h"
 
-#include <unordered_map>
-
 #include <rapidjson/document.h>
+
+#include <unordered_map>
 
 #include "common/json/json.h"
 #include "common/json/json_parse.h"

@@ -1,8 +1,8 @@
 // Ingest validation and the durable append.
-#include "common/base/ids.h"
 #include "common/gateway/ingest_spool.h"
 
 #include <fcntl.h>
+#include <rapidjson/document.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,8 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <rapidjson/document.h>
-
+#include "common/base/ids.h"
 #include "common/event/event.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
@@ -21,8 +20,8 @@ namespace trace {
 bool IsKnownEventType(std::string_view name) {
   // Besides hook events: transcript line types, history, seed 000 span types, raw.
   static constexpr std::array<std::string_view, 11> kOthers = {
-      "user", "assistant", "summary", "system", "history.append", "span",
-      "task", "tool", "log", "metric", "raw"};
+      "user", "assistant", "summary", "system", "history.append", "span", "task",
+      "tool", "log",       "metric",  "raw"};
   if (IsClaudeHookEvent(name)) return true;
   for (std::string_view k : kOthers) {
     if (k == name) return true;
@@ -34,8 +33,7 @@ namespace {
 
 std::string NewSpanId() {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "ing-%016llx%016llx",
-                static_cast<unsigned long long>(RandomId()),
+  std::snprintf(buf, sizeof buf, "ing-%016llx%016llx", static_cast<unsigned long long>(RandomId()),
                 static_cast<unsigned long long>(RandomId()));
   return buf;
 }
@@ -65,7 +63,8 @@ bool ValidateEvent(const rapidjson::Value& e, std::string* span_id, std::string*
   if (!session || session->empty()) {
     return (*why = std::string("missing required string field '") + session_key + "'", false);
   }
-  for (const char* key : {"span_id", "trace_id", "parent_id", "task_id", "tool_name", "tool_use_id"}) {
+  for (const char* key :
+       {"span_id", "trace_id", "parent_id", "task_id", "tool_name", "tool_use_id"}) {
     if (!OptionalString(e, key, why)) return false;
   }
   if (const rapidjson::Value* ts = json::Find(e, "timestamp"); ts && !ts->IsNull()) {
@@ -84,7 +83,8 @@ using Alloc = rapidjson::Document::AllocatorType;
 
 void SetString(rapidjson::Value& obj, const char* key, std::string_view v, Alloc& a) {
   obj.RemoveMember(key);
-  obj.AddMember(rapidjson::StringRef(key), rapidjson::Value(v.data(), static_cast<rapidjson::SizeType>(v.size()), a), a);
+  obj.AddMember(rapidjson::StringRef(key),
+                rapidjson::Value(v.data(), static_cast<rapidjson::SizeType>(v.size()), a), a);
 }
 
 // Seed 003's {timestamp, event, sessionId, data} as our event shape, the
@@ -99,8 +99,10 @@ rapidjson::Document FromSeed003(const rapidjson::Value& e) {
     out.AddMember("timestamp", rapidjson::Value(*ts, a), a);
   }
   if (const rapidjson::Value* d = json::Find(e, "data"); d && d->IsObject()) {
-    for (auto [from, to] : {std::pair{"tool_name", "tool_name"}, {"tool_use_id", "tool_use_id"},
-                            {"tool_input", "tool_input"}, {"tool_response", "tool_output"}}) {
+    for (auto [from, to] : {std::pair{"tool_name", "tool_name"},
+                            {"tool_use_id", "tool_use_id"},
+                            {"tool_input", "tool_input"},
+                            {"tool_response", "tool_output"}}) {
       if (const rapidjson::Value* v = json::Find(*d, from)) {
         out.AddMember(rapidjson::StringRef(to), rapidjson::Value(*v, a), a);
       }
@@ -192,7 +194,7 @@ Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
 
 Status IngestSpool::Append(const std::string& lines, size_t count) {
   std::lock_guard lock(mu_);
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd_, &st) != 0) return Status::Errno("stat '" + path_ + "'");
   size_t done = 0;
   while (done < lines.size()) {

@@ -26,8 +26,8 @@ struct IngestResult {
 class IngestSpool {
  public:
   struct Options {
-    std::string dir;               // the spool directory (created if missing)
-    size_t max_events = 1000;      // per request
+    std::string dir;           // the spool directory (created if missing)
+    size_t max_events = 1000;  // per request
     size_t max_event_bytes = 1 << 20;
   };
   explicit IngestSpool(Options options);

@@ -112,7 +112,8 @@ TEST_F(IngestSpoolTest, AnEventAtTheDepthLimitIsAcceptedAndTraceTailNormalizesIt
 }
 
 TEST_F(IngestSpoolTest, RejectsBadJson) {
-  for (const char* body : {"", "{", "[]", "\"x\"", "{\"event_type\":\"Stop\",\"session_id\":\"\xff\"}"}) {
+  for (const char* body :
+       {"", "{", "[]", "\"x\"", "{\"event_type\":\"Stop\",\"session_id\":\"\xff\"}"}) {
     auto r = spool_->Ingest(body);
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->accepted) << body;

@@ -1,13 +1,13 @@
 // Live feed loop: one poll over the SUB socket and its connection monitor,
 // with a 500 ms tick that catches up from the store when the feed is silent.
-#include "common/base/clock.h"
 #include "common/gateway/live_feed.h"
 
 #include <cstring>
 
-#include "common/json/json.h"
+#include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
+#include "common/json/json.h"
 
 namespace trace {
 

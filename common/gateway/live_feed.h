@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/gateway/sse_hub.h"
 #include "common/base/status.h"
+#include "common/gateway/sse_hub.h"
 #include "common/wire/wire.h"
 
 namespace trace {

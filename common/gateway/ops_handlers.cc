@@ -3,14 +3,14 @@
 #include <rapidjson/document.h>
 
 #include "common/base/clock.h"
-#include "common/http/api_params.h"
 #include "common/gateway/ingest_spool.h"
-#include "common/json/json.h"
-#include "common/json/json_parse.h"
 #include "common/gateway/live_feed.h"
-#include "common/http/metrics.h"
 #include "common/gateway/rest_handlers.h"
 #include "common/gateway/sse_hub.h"
+#include "common/http/api_params.h"
+#include "common/http/metrics.h"
+#include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/store/store_opener.h"
 
 namespace trace {
@@ -128,16 +128,18 @@ http::Response Stream(GatewayContext* ctx, const http::Request& req) {
   auto start = std::make_unique<http::StreamStart>();
   if (auto bad = BodyFilter(req, start.get())) return std::move(*bad);
   http::StreamFilter& f = start->filter;
-  for (auto [name, field] : {std::pair{"session_id", &f.session_id}, {"task_id", &f.task_id},
-                             {"tool_name", &f.tool_name}, {"event_type", &f.event_type}}) {
+  for (auto [name, field] : {std::pair{"session_id", &f.session_id},
+                             {"task_id", &f.task_id},
+                             {"tool_name", &f.tool_name},
+                             {"event_type", &f.event_type}}) {
     if (auto bad = api::StringParam(req, name, field)) return std::move(*bad);
   }
   if (!req.last_event_id_header.empty()) {
     std::optional<uint64_t> id = api::ParseUint(req.last_event_id_header, 0, UINT64_MAX / 2);
     if (!id) return http::Error(400, "bad_parameter", "Last-Event-ID must be an integer seq");
     start->last_event_id = *id;
-  } else if (auto bad = api::UintParam(req, "last_event_id", 0, UINT64_MAX / 2,
-                                       &start->last_event_id)) {
+  } else if (auto bad =
+                 api::UintParam(req, "last_event_id", 0, UINT64_MAX / 2, &start->last_event_id)) {
     return std::move(*bad);
   }
   http::Response r;
@@ -162,8 +164,10 @@ http::Response StreamStats(GatewayContext* ctx, const http::Request&) {
     w.Uint64(n);
   }
   w.EndObject();
-  for (auto [key, v] : {std::pair{"published", s.published}, {"delivered", s.delivered},
-                        {"dropped_slow", s.dropped_slow}, {"disconnected", s.disconnected}}) {
+  for (auto [key, v] : {std::pair{"published", s.published},
+                        {"delivered", s.delivered},
+                        {"dropped_slow", s.dropped_slow},
+                        {"disconnected", s.disconnected}}) {
     w.Key(key);
     w.Uint64(v);
   }
@@ -234,13 +238,13 @@ void RegisterGatewayMetrics(GatewayContext* ctx) {
               "Committed events not yet relayed by the live feed.", "gauge",
               [ctx] { return static_cast<double>(IndexLag(ctx, StoreLastSeq(ctx))); });
   if (feed) {
-    m->Register("trace_gateway_live_events_total", "Events received from the index PUB.",
-                "counter", [feed] { return static_cast<double>(feed->received()); });
+    m->Register("trace_gateway_live_events_total", "Events received from the index PUB.", "counter",
+                [feed] { return static_cast<double>(feed->received()); });
     m->Register("trace_gateway_live_filled_total",
                 "Events read from the store to fill gaps in the live feed.", "counter",
                 [feed] { return static_cast<double>(feed->filled()); });
-    m->Register("trace_gateway_upstream_connected", "1 when the index PUB is connected.",
-                "gauge", [feed] { return feed->connected() ? 1.0 : 0.0; });
+    m->Register("trace_gateway_upstream_connected", "1 when the index PUB is connected.", "gauge",
+                [feed] { return feed->connected() ? 1.0 : 0.0; });
   }
   if (IngestSpool* spool = ctx->spool) {
     m->Register("trace_gateway_ingest_events_total", "Events accepted by POST /api/events.",

@@ -2,12 +2,12 @@
 // event/aggregate JSON: responses splice them in verbatim (no re-parse).
 #include "common/gateway/rest_handlers.h"
 
+#include "common/event/task_tree.h"
+#include "common/gateway/priced_cache.h"
 #include "common/http/api_params.h"
 #include "common/json/json.h"
-#include "common/gateway/priced_cache.h"
 #include "common/pricing/pricing.h"
 #include "common/store/store_opener.h"
-#include "common/event/task_tree.h"
 
 namespace trace {
 
@@ -20,9 +20,7 @@ http::Response StoreUnavailable(GatewayContext* ctx) {
   return http::Error(503, "store_unavailable", "store not available: " + ctx->store->last_error());
 }
 
-http::Response ReadFailed(const Status& s) {
-  return http::Error(500, "store_error", s.message());
-}
+http::Response ReadFailed(const Status& s) { return http::Error(500, "store_error", s.message()); }
 
 // {"<key>":[<items verbatim>]<tail>}: stored JSON is spliced with plain
 // appends (RapidJSON's RawValue transcodes byte by byte: 10x slower here).
@@ -64,7 +62,7 @@ std::string SessionCacheKey(std::string_view aggregate) {
   return "session:" + std::string(id);
 }
 
-#define TRACE_RETURN_IF(expr)             \
+#define TRACE_RETURN_IF(expr) \
   if (auto early = (expr)) return std::move(*early)
 
 http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
@@ -108,7 +106,8 @@ http::Response GetTrace(GatewayContext* ctx, const http::Request& req) {
 http::Response Wrapped(std::string_view key, Result<std::optional<std::string>> agg,
                        std::string_view what, std::string_view id) {
   if (!agg.ok()) return ReadFailed(agg.status());
-  if (!*agg) return http::Error(404, "not_found", "no " + std::string(what) + " " + std::string(id));
+  if (!*agg)
+    return http::Error(404, "not_found", "no " + std::string(what) + " " + std::string(id));
   std::string body = "{\"";
   body += key;
   body += "\":";

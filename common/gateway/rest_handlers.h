@@ -25,11 +25,11 @@ class PricedCache;
 struct GatewayContext {
   StoreOpener* store = nullptr;
   SseHub* hub = nullptr;
-  LiveFeed* feed = nullptr;        // may be null (no upstream)
-  IngestSpool* spool = nullptr;    // may be null (ingest disabled)
+  LiveFeed* feed = nullptr;      // may be null (no upstream)
+  IngestSpool* spool = nullptr;  // may be null (ingest disabled)
   Metrics* metrics = nullptr;
   const PriceTable* prices = nullptr;  // cost of session/task aggregates; null: none
-  std::string upstream;            // the index PUB endpoint, for /health
+  std::string upstream;                // the index PUB endpoint, for /health
   size_t max_clients = 0;
   // Priced aggregates, memoized per stored value; AddQueryRoutes creates it.
   std::shared_ptr<PricedCache> priced;

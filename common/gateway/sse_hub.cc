@@ -1,9 +1,7 @@
 // The epoll fan-out loop. Events arrive as ops under mu_; the hub thread
 // swaps the op list out, appends each event to the matching clients' queues
 // and then flushes every client it touched with one writev.
-#include "common/base/clock.h"
 #include "common/gateway/sse_hub.h"
-
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -15,10 +13,11 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "common/event/event.h"
-#include "common/json/json.h"
+#include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
+#include "common/event/event.h"
+#include "common/json/json.h"
 
 namespace trace {
 

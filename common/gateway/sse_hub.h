@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/http/http_message.h"
 #include "common/base/status.h"
+#include "common/http/http_message.h"
 
 namespace trace {
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "common/http/http_message.h"
-#include "common/gateway/sse_hub.h"
 #include "common/base/status.h"
+#include "common/gateway/sse_hub.h"
+#include "common/http/http_message.h"
 
 namespace trace {
 

@@ -1,7 +1,5 @@
 // See hook_io.h. Plain syscalls only: trace-hook runs once per hook event and
 // its whole budget is about two milliseconds including process start.
-#include "common/base/paths.h"
-#include "common/base/clock.h"
 #include "common/hook/hook_io.h"
 
 #include <fcntl.h>
@@ -20,7 +18,9 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/base/clock.h"
 #include "common/base/file_util.h"
+#include "common/base/paths.h"
 #include "common/json/json.h"
 
 namespace trace::hook {

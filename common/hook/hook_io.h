@@ -24,7 +24,6 @@ Input ReadInput(int fd, size_t cap, int timeout_ms);
 // A random UUID (version 4), e.g. "0b6c6d3e-8a0f-4a57-9d6c-2f1e0c3b7a21".
 std::string NewSpanId();
 
-
 // Appends line + '\n' to dir/<file_name> (created 0600) with one O_APPEND write
 // under flock(LOCK_EX), waiting at most lock_timeout_ms for the lock (then it
 // writes unlocked: losing a span is worse than a rare interleave). A failed

@@ -130,7 +130,6 @@ void UninstallEvent(Value& groups, std::string_view command) {
 
 }  // namespace
 
-
 Result<std::string> InstallHooks(std::string_view text, const InstallSpec& spec) {
   auto doc = ParseSettings(text);
   if (!doc.ok()) return doc.status();

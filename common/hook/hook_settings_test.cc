@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "common/event/event.h"
-
 #include "common/hook/text_diff.h"
 
 namespace trace::hook {

@@ -1,9 +1,9 @@
 // Query parameter parsing for the REST handlers.
-#include "common/base/clock.h"
 #include "common/http/api_params.h"
 
 #include <string>
 
+#include "common/base/clock.h"
 #include "common/json/json.h"
 
 namespace trace::api {
@@ -26,8 +26,8 @@ std::optional<http::Response> UintParam(const http::Request& req, std::string_vi
   std::optional<uint64_t> v = ParseUint(*raw, min, max);
   if (!v) {
     return http::Error(400, "bad_parameter",
-                       std::string(name) + " must be an integer in " + std::to_string(min) +
-                           ".." + std::to_string(max));
+                       std::string(name) + " must be an integer in " + std::to_string(min) + ".." +
+                           std::to_string(max));
   }
   *out = *v;
   return std::nullopt;
@@ -45,8 +45,9 @@ std::optional<http::Response> TimeParam(const http::Request& req, std::string_vi
     *out = *ms;
     return std::nullopt;
   }
-  return http::Error(400, "bad_parameter",
-                     std::string(name) + " must be milliseconds since the epoch or an RFC 3339 time");
+  return http::Error(
+      400, "bad_parameter",
+      std::string(name) + " must be milliseconds since the epoch or an RFC 3339 time");
 }
 
 std::optional<http::Response> StringParam(const http::Request& req, std::string_view name,

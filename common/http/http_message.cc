@@ -47,22 +47,38 @@ Response Json(std::string body, int status) {
 
 std::string_view Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 421: return "Misdirected Request";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 421:
+      return "Misdirected Request";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
@@ -89,7 +105,8 @@ Status PercentDecode(std::string_view in, bool plus_is_space, std::string* out) 
     } else {
       int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
       int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
-      if (hi < 0 || lo < 0) return Status::Error("bad percent-encoding at byte " + std::to_string(i));
+      if (hi < 0 || lo < 0)
+        return Status::Error("bad percent-encoding at byte " + std::to_string(i));
       char decoded = static_cast<char>(hi * 16 + lo);
       if (decoded == '\0') return Status::Error("percent-encoded NUL byte");
       out->push_back(decoded);
@@ -110,7 +127,8 @@ Status ParseQuery(std::string_view q, Params* query) {
     size_t eq = pair.find('=');
     std::string key, value;
     Status s = PercentDecode(pair.substr(0, eq), true, &key);
-    if (s.ok() && eq != std::string_view::npos) s = PercentDecode(pair.substr(eq + 1), true, &value);
+    if (s.ok() && eq != std::string_view::npos)
+      s = PercentDecode(pair.substr(eq + 1), true, &value);
     if (!s.ok()) return s.Wrap("query parameter");
     query->emplace_back(std::move(key), std::move(value));
   }
@@ -141,7 +159,8 @@ std::string NormalizePath(std::string_view path) {
 }
 
 Status ParseTarget(std::string_view target, std::string* path, Params* query) {
-  if (target.empty() || target[0] != '/') return Status::Error("request target must start with '/'");
+  if (target.empty() || target[0] != '/')
+    return Status::Error("request target must start with '/'");
   for (unsigned char c : target) {
     if (c < 0x20 || c == 0x7f) return Status::Error("control byte in request target");
   }

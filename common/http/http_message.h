@@ -31,13 +31,13 @@ struct StreamStart {
 
 struct Request {
   std::string method;
-  std::string path;      // percent-decoded, then normalized (NormalizePath)
-  Params query;          // percent-decoded, in order
-  Params route;          // {name} segments of the matched route
+  std::string path;  // percent-decoded, then normalized (NormalizePath)
+  Params query;      // percent-decoded, in order
+  Params route;      // {name} segments of the matched route
   std::string body;
   std::string last_event_id_header;
   std::string if_none_match;
-  std::string remote;    // peer address (rate limiting key)
+  std::string remote;  // peer address (rate limiting key)
 
   // First query parameter with that name, or nullopt.
   std::optional<std::string_view> Query(std::string_view name) const;

@@ -12,7 +12,8 @@ namespace {
 TEST(ParseTarget, SplitsAndDecodes) {
   std::string path;
   Params q;
-  ASSERT_TRUE(ParseTarget("/api/traces/a%20b?session_id=x%2Fy&limit=5&flag&tool=Bash+Run", &path, &q).ok());
+  ASSERT_TRUE(
+      ParseTarget("/api/traces/a%20b?session_id=x%2Fy&limit=5&flag&tool=Bash+Run", &path, &q).ok());
   EXPECT_EQ(path, "/api/traces/a b");
   ASSERT_EQ(q.size(), 4u);
   EXPECT_EQ(q[0], (std::pair<std::string, std::string>{"session_id", "x/y"}));
@@ -55,8 +56,8 @@ TEST(ParseTarget, NormalizesThePathOnce) {
 TEST(ParseTarget, RejectsHostileTargets) {
   std::string path;
   Params q;
-  for (const char* bad : {"", "api", "/a%", "/a%2", "/a%zz", "/a?x=%G1", "/a%00b", "/a\x01",
-                          "http://evil/", "/?%"}) {
+  for (const char* bad :
+       {"", "api", "/a%", "/a%2", "/a%zz", "/a?x=%G1", "/a%00b", "/a\x01", "http://evil/", "/?%"}) {
     EXPECT_FALSE(ParseTarget(bad, &path, &q).ok()) << bad;
   }
 }

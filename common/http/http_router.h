@@ -18,11 +18,11 @@ using Handler = std::function<Response(const Request&)>;
 class Router {
  public:
   struct Match {
-    int status = 404;              // 200 matched, 404, 405
+    int status = 404;  // 200 matched, 404, 405
     const Handler* handler = nullptr;
-    std::string pattern;           // the matched route pattern (metrics label)
-    Params params;                 // captured {name} segments
-    std::string allow;             // for 405: "GET, POST"
+    std::string pattern;  // the matched route pattern (metrics label)
+    Params params;        // captured {name} segments
+    std::string allow;    // for 405: "GET, POST"
   };
 
   // Adds a route. Not thread-safe: configure before serving, then only Find.

@@ -1,18 +1,7 @@
 // Poco adapter: converts Poco requests into http::Request, applies the
 // cross-cutting policies, and writes http::Response back (or detaches the
 // socket for SSE). Every exception stops here and becomes a JSON 500.
-#include "common/base/clock.h"
 #include "common/http/http_server.h"
-
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <sstream>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -23,10 +12,20 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "common/base/clock.h"
+#include "common/base/log.h"
 #include "common/http/request_policy.h"
 #include "common/json/json.h"
-#include "common/base/log.h"
 
 namespace trace {
 
@@ -89,8 +88,7 @@ class GatewayRequestHandler : public Poco::Net::HTTPRequestHandler {
   std::optional<http::Response> ReadBody(HTTPServerRequest& req, http::Request* in);
   http::Response Dispatch(const http::Request& in);
   bool StartStream(HTTPServerRequest& req, const http::Response& r);
-  void Send(HTTPServerRequest& req, HTTPServerResponse& resp, const http::Response& r,
-            bool head);
+  void Send(HTTPServerRequest& req, HTTPServerResponse& resp, const http::Response& r, bool head);
 
   HttpServer* s_;
   bool sent_ = false;  // Send wrote the response itself (Poco's sent() stays false)
@@ -260,9 +258,9 @@ http::Response GatewayRequestHandler::Dispatch(const http::Request& in) {
   }
   if (m.status == 405) {
     route_ = m.pattern;
-    http::Response r = http::Error(405, "method_not_allowed",
-                                   in.method + " is not allowed on " + in.path + " (allowed: " +
-                                       m.allow + ")");
+    http::Response r =
+        http::Error(405, "method_not_allowed",
+                    in.method + " is not allowed on " + in.path + " (allowed: " + m.allow + ")");
     r.headers.emplace_back("Allow", m.allow);
     return r;
   }
@@ -354,11 +352,11 @@ Status HttpServer::Start() {
                                                       socket, params);
     server_->start();
   } catch (const Poco::Exception& e) {
-    return Status::Error("listen on " + options_.host + ":" + std::to_string(options_.port) +
-                         ": " + e.displayText());
+    return Status::Error("listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                         e.displayText());
   } catch (const std::exception& e) {
-    return Status::Error("listen on " + options_.host + ":" + std::to_string(options_.port) +
-                         ": " + e.what());
+    return Status::Error("listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                         e.what());
   }
   return Status::Ok();
 }

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "common/base/status.h"
 #include "common/http/http_router.h"
 #include "common/http/metrics.h"
 #include "common/http/rate_limit.h"
 #include "common/http/static_files.h"
-#include "common/base/status.h"
 
 namespace Poco {
 class ThreadPool;
@@ -31,18 +31,18 @@ namespace trace {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;          // 0: any free port (see HttpServer::port)
-  std::string token;             // non-empty: Bearer auth on all but /health
+  uint16_t port = 8080;  // 0: any free port (see HttpServer::port)
+  std::string token;     // non-empty: Bearer auth on all but /health
   // Without a token, Host names served besides loopback ones (request_policy.h);
   // others get 421.
   std::vector<std::string> allowed_hosts;
   // Origins allowed by CORS and for writes (else 403) besides loopback ones
   // (http(s)://localhost|127.x.y.z|[::1][:port]); "*" allows any origin.
   std::vector<std::string> cors_origins;
-  size_t max_body = 1 << 20;     // bytes; larger bodies get 413
-  double rate_limit = 0;         // requests/s per client address; 0 = off
-  double rate_burst = 0;         // defaults to 2 x rate_limit
-  int max_threads = 32;          // Poco handler threads (keep-alive connections hold one)
+  size_t max_body = 1 << 20;  // bytes; larger bodies get 413
+  double rate_limit = 0;      // requests/s per client address; 0 = off
+  double rate_burst = 0;      // defaults to 2 x rate_limit
+  int max_threads = 32;       // Poco handler threads (keep-alive connections hold one)
   int keep_alive_timeout_s = 15;
 };
 

@@ -75,7 +75,8 @@ void Metrics::RenderRequests(std::string* out) const {
     }
     *out += "trace_gateway_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " +
             std::to_string(r.count) + "\n";
-    *out += "trace_gateway_http_request_duration_seconds_sum{" + label + "} " + Number(r.sum) + "\n";
+    *out +=
+        "trace_gateway_http_request_duration_seconds_sum{" + label + "} " + Number(r.sum) + "\n";
     *out += "trace_gateway_http_request_duration_seconds_count{" + label + "} " +
             std::to_string(r.count) + "\n";
   }

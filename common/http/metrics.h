@@ -20,8 +20,7 @@ class Metrics {
   // Counts one HTTP request under its route pattern ("unmatched" for 404s).
   void ObserveRequest(std::string_view route, int status, double seconds);
   // A value read at scrape time. type is "counter" or "gauge".
-  void Register(std::string name, std::string help, std::string type,
-                std::function<double()> read);
+  void Register(std::string name, std::string help, std::string type, std::function<double()> read);
   // The whole exposition text.
   std::string Render() const;
 

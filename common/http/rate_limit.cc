@@ -5,8 +5,7 @@
 
 namespace trace {
 
-RateLimiter::RateLimiter(double rate, double burst)
-    : rate_(rate), burst_(std::max(burst, 1.0)) {}
+RateLimiter::RateLimiter(double rate, double burst) : rate_(rate), burst_(std::max(burst, 1.0)) {}
 
 bool RateLimiter::Allow(std::string_view key, int64_t now_ms) {
   if (rate_ <= 0) return true;

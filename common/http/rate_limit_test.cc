@@ -10,9 +10,9 @@ TEST(RateLimiter, BurstThenRefill) {
   RateLimiter l(10, 5);  // 10/s, burst 5
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(l.Allow("a", 1000)) << i;
   EXPECT_FALSE(l.Allow("a", 1000));
-  EXPECT_TRUE(l.Allow("b", 1000));  // per key
-  EXPECT_FALSE(l.Allow("a", 1050)); // half a token
-  EXPECT_TRUE(l.Allow("a", 1100));  // one token after 100 ms
+  EXPECT_TRUE(l.Allow("b", 1000));   // per key
+  EXPECT_FALSE(l.Allow("a", 1050));  // half a token
+  EXPECT_TRUE(l.Allow("a", 1100));   // one token after 100 ms
   EXPECT_FALSE(l.Allow("a", 1100));
 }
 

@@ -1,11 +1,11 @@
 // Static file lookup, content types and ETags.
-#include "common/base/ids.h"
 #include "common/http/static_files.h"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "common/base/ids.h"
 
 namespace trace {
 
@@ -14,12 +14,18 @@ std::string_view ContentTypeFor(std::string_view path) {
     std::string_view ext, type;
   };
   static constexpr Type kTypes[] = {
-      {".html", "text/html; charset=utf-8"},       {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},  {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},               {".svg", "image/svg+xml"},
-      {".png", "image/png"},                       {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},                    {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"},                {".webmanifest", "application/manifest+json"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"},
+      {".webmanifest", "application/manifest+json"},
   };
   for (const Type& t : kTypes) {
     if (path.size() >= t.ext.size() && path.substr(path.size() - t.ext.size()) == t.ext) {

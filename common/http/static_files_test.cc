@@ -19,7 +19,8 @@ TEST(StaticFiles, ServesWithTypeAndETag) {
   EXPECT_EQ(r->content_type, "text/html; charset=utf-8");
   EXPECT_EQ(r->body, "<html></html>");
   std::string etag;
-  for (auto& [k, v] : r->headers) if (k == "ETag") etag = v;
+  for (auto& [k, v] : r->headers)
+    if (k == "ETag") etag = v;
   ASSERT_FALSE(etag.empty());
   auto again = f.Serve("/index.html", etag);
   ASSERT_TRUE(again);

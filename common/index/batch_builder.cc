@@ -74,7 +74,6 @@ void SpanIdSet::Grow() {
   }
 }
 
-
 BatchBuilder::BatchBuilder(StoreWriter& writer, size_t cache_entries)
     : writer_(writer),
       cache_entries_(cache_entries),
@@ -179,13 +178,15 @@ Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, Pre
 
 // The stored form when splicing will not do: "seq" (and a filled-in
 // duration_ms) set by re-serializing. Rare: the body was valid JSON once.
-std::string BatchBuilder::Restamp(std::string_view body, uint64_t seq, std::optional<int64_t> duration_ms) {
+std::string BatchBuilder::Restamp(std::string_view body, uint64_t seq,
+                                  std::optional<int64_t> duration_ms) {
   rapidjson::Document doc;
   Status parsed = json::Parse(&doc, body, json::kMaxEventDepth);
   if (!parsed || !doc.IsObject()) return std::string(body);  // cannot be: it parsed before
   if (duration_ms) {
     doc.RemoveMember("duration_ms");
-    doc.AddMember("duration_ms", rapidjson::Value(static_cast<int64_t>(*duration_ms)), doc.GetAllocator());
+    doc.AddMember("duration_ms", rapidjson::Value(static_cast<int64_t>(*duration_ms)),
+                  doc.GetAllocator());
   }
   doc.RemoveMember("seq");
   doc.AddMember("seq", rapidjson::Value(seq), doc.GetAllocator());

@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "common/base/status.h"
 #include "common/event/aggregator.h"
 #include "common/event/event.h"
 #include "common/index/line_parser.h"
-#include "common/base/status.h"
 #include "common/store/prepared_batch.h"
 
 namespace trace {
@@ -71,7 +71,8 @@ class BatchBuilder {
 
  private:
   Status ApplyLine(const IncomingLine& line, ParsedLine& parsed, PreparedBatch* batch);
-  static std::string Restamp(std::string_view body, uint64_t seq, std::optional<int64_t> duration_ms);
+  static std::string Restamp(std::string_view body, uint64_t seq,
+                             std::optional<int64_t> duration_ms);
   // json: already in the batch's text.
   void AddEvent(const EventKeys& keys, std::string_view json, size_t hash, PreparedBatch* batch);
   // In the store or a batch in flight; hash: of span_id.

@@ -5,9 +5,8 @@
 // Tampering goes behind the store's back with raw LMDB, as a bad disk would.
 #include "common/index/batch_builder.h"
 
-#include <lmdb.h>
-
 #include <gtest/gtest.h>
+#include <lmdb.h>
 #include <rapidjson/document.h>
 
 #include <filesystem>
@@ -107,14 +106,15 @@ std::string Hook(const std::string& span, const std::string& type, int64_t ts,
   return s + extra + "}";
 }
 
-std::string Assistant(const std::string& span, int64_t ts, const std::string& msg_id,
-                      int64_t input, int64_t output, const std::string& content = "[]",
+std::string Assistant(const std::string& span, int64_t ts, const std::string& msg_id, int64_t input,
+                      int64_t output, const std::string& content = "[]",
                       const std::string& model = "claude-opus-4-6") {
   return R"({"span_id":")" + span +
          R"(","kind":"transcript","event_type":"assistant","session_id":"s1","timestamp":)" +
-         std::to_string(ts) + R"(,"data":{"type":"assistant","requestId":"req_1","message":{"id":")" +
-         msg_id + R"(","model":")" + model + R"(","content":)" + content +
-         R"(,"usage":{"input_tokens":)" + std::to_string(input) +
+         std::to_string(ts) +
+         R"(,"data":{"type":"assistant","requestId":"req_1","message":{"id":")" + msg_id +
+         R"(","model":")" + model + R"(","content":)" + content + R"(,"usage":{"input_tokens":)" +
+         std::to_string(input) +
          R"(,"cache_creation_input_tokens":10,"cache_read_input_tokens":20,"output_tokens":)" +
          std::to_string(output) + "}}}}";
 }
@@ -146,8 +146,8 @@ TEST_F(StoreTest, AppendsAndReadsBySeqAndSpanId) {
 
 TEST_F(StoreTest, DropsDuplicateSpanIdsAcrossAndWithinBatches) {
   Append({Hook("a", "SessionStart", 1000)});
-  BatchStats st = Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000),
-                           Hook("b", "Stop", 2000)});
+  BatchStats st =
+      Append({Hook("a", "SessionStart", 1000), Hook("b", "Stop", 2000), Hook("b", "Stop", 2000)});
   EXPECT_EQ(st.stored, 1u);
   EXPECT_EQ(st.duplicates, 2u);
   EXPECT_EQ(*Reader()->LastSeq(), 2u);
@@ -218,7 +218,8 @@ class QueryTest : public StoreTest {
     for (int i = 1; i <= 40; ++i) {
       std::string type = i % 5 == 0 ? "Stop" : "PreToolUse";
       lines.push_back(Hook("e" + std::to_string(i), type, i * 1000, "s" + std::to_string(i % 4),
-                           i % 2 ? "Bash" : "Read", "", R"(,"trace_id":"t)" + std::to_string(i % 3) + "\""));
+                           i % 2 ? "Bash" : "Read", "",
+                           R"(,"trace_id":"t)" + std::to_string(i % 3) + "\""));
     }
     Append(lines);
     reader_ = Reader();
@@ -498,7 +499,8 @@ TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
 
 TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
   std::string use = R"([{"type":"tool_use","id":"tu1","name":"Bash","input":{}}])";
-  Append({Assistant("a1", 1000, "m1", 100, 5, use), Hook("p", "PreToolUse", 1001, "s1", "Bash", "tu1")});
+  Append({Assistant("a1", 1000, "m1", 100, 5, use),
+          Hook("p", "PreToolUse", 1001, "s1", "Bash", "tu1")});
   Append({Assistant("a2", 1002, "m1", 100, 50), Hook("q", "PostToolUse", 1400, "s1", "Bash", "tu1"),
           ToolResult("r", 1500, "tu1", false), "garbage"});
   builder_.reset();
@@ -517,7 +519,8 @@ TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
   tampered = VerifyStore(dir_.string());
   ASSERT_TRUE(tampered.ok());
   EXPECT_EQ(tampered->difference_count, 2u);
-  EXPECT_NE(tampered->differences[1].find("by_session: 6 entries stored, 5 expected"), std::string::npos)
+  EXPECT_NE(tampered->differences[1].find("by_session: 6 entries stored, 5 expected"),
+            std::string::npos)
       << tampered->differences[1];
 }
 

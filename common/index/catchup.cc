@@ -1,12 +1,12 @@
 // See catchup.h. Rules of proto/wire.md "When trace-index rewinds": on start,
 // on a new epoch, on a pub_seq gap, and on silence when STATE shows messages
 // we never received. One request in flight per tail.
-#include "common/base/ids.h"
-#include "common/base/clock.h"
 #include "common/index/catchup.h"
 
-#include "common/json/json.h"
+#include "common/base/clock.h"
+#include "common/base/ids.h"
 #include "common/base/log.h"
+#include "common/json/json.h"
 
 namespace trace {
 
@@ -84,19 +84,25 @@ bool CatchUp::Linked(uint64_t publisher_id) const {
 }
 
 void CatchUp::Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last) {
-  log::Info("rewind needed", {{"publisher", Hex16(publisher_id)}, {"why", why},
-                              {"pub_seq", pub_seq}, {"last_pub_seq", last}});
+  log::Info("rewind needed", {{"publisher", Hex16(publisher_id)},
+                              {"why", why},
+                              {"pub_seq", pub_seq},
+                              {"last_pub_seq", last}});
   for (auto& l : links_) {
     if (l->publisher_known && l->publisher_id != publisher_id) continue;
-    if (l->in_flight == wire::kRewind) l->again = true;
-    else l->needs_rewind = true;
+    if (l->in_flight == wire::kRewind)
+      l->again = true;
+    else
+      l->needs_rewind = true;
   }
 }
 
 void CatchUp::RequestRewindAll() {
   for (auto& l : links_) {
-    if (l->in_flight == wire::kRewind) l->again = true;
-    else l->needs_rewind = true;
+    if (l->in_flight == wire::kRewind)
+      l->again = true;
+    else
+      l->needs_rewind = true;
   }
 }
 
@@ -123,7 +129,8 @@ Status CatchUp::SendRewind(Link& link, int64_t now_ms) {
   link.needs_rewind = false;
   link.again = false;
   ++rewinds_;
-  log::Info("rewind", {{"tail", link.endpoint}, {"sources", static_cast<uint64_t>(sources->size())}});
+  log::Info("rewind",
+            {{"tail", link.endpoint}, {"sources", static_cast<uint64_t>(sources->size())}});
   return Status::Ok();
 }
 
@@ -184,8 +191,10 @@ Status CatchUp::HandleReply(Link& l, const wire::ControlMessage& reply, int64_t 
     const PublisherTrack& t = tracks_[l.publisher_id];
     bool lost = !t.known || t.epoch != l.epoch || state->pub_seq > t.last_pub_seq;
     if (lost && !l.needs_rewind) {
-      log::Info("rewind needed", {{"tail", l.endpoint}, {"why", "STATE shows unseen messages"},
-                                  {"pub_seq", state->pub_seq}, {"last_pub_seq", t.last_pub_seq}});
+      log::Info("rewind needed", {{"tail", l.endpoint},
+                                  {"why", "STATE shows unseen messages"},
+                                  {"pub_seq", state->pub_seq},
+                                  {"last_pub_seq", t.last_pub_seq}});
     }
     if (lost) l.needs_rewind = true;
     return Status::Ok();
@@ -201,8 +210,8 @@ Status CatchUp::HandleReply(Link& l, const wire::ControlMessage& reply, int64_t 
     last_message_ms_[l.publisher_id] = now_ms;
     if (l.again) l.needs_rewind = true;
     l.again = false;
-    log::Info("rewound", {{"tail", l.endpoint}, {"pub_seq", rewound->pub_seq},
-                          {"rewound", rewound->rewound}});
+    log::Info("rewound",
+              {{"tail", l.endpoint}, {"pub_seq", rewound->pub_seq}, {"rewound", rewound->rewound}});
     return Status::Ok();
   }
   if (reply.command == wire::kError) {

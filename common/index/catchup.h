@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "common/base/status.h"
 #include "common/base/clock.h"
+#include "common/base/status.h"
 #include "common/store/prepared_batch.h"
 #include "common/wire/control.h"
 #include "common/wire/wire.h"
@@ -77,6 +77,5 @@ class CatchUp {
   std::map<uint64_t, int64_t> last_message_ms_;
   uint64_t rewinds_ = 0;
 };
-
 
 }  // namespace trace

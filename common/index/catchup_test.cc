@@ -30,14 +30,17 @@ class FakeTail {
     wire::Poller p;
     p.Add(server_);
     ASSERT_TRUE(p.Wait(wait_ms).ok());
-    ASSERT_TRUE(server_.Serve([this](const wire::ControlMessage& m) {
-      requests.push_back(m);
-      auto& q = script_[m.command];
-      if (q.empty()) return wire::ControlMessage{"ERROR", wire::EncodeError("unscripted")};
-      wire::ControlMessage r = q.front();
-      q.pop_front();
-      return r;
-    }).ok());
+    ASSERT_TRUE(server_
+                    .Serve([this](const wire::ControlMessage& m) {
+                      requests.push_back(m);
+                      auto& q = script_[m.command];
+                      if (q.empty())
+                        return wire::ControlMessage{"ERROR", wire::EncodeError("unscripted")};
+                      wire::ControlMessage r = q.front();
+                      q.pop_front();
+                      return r;
+                    })
+                    .ok());
   }
   std::vector<wire::ControlMessage> requests;
 
@@ -59,12 +62,11 @@ class CatchUpTest : public ::testing::Test {
     ASSERT_TRUE(tail_.Bind("inproc://ctl").ok());
     sources_["2049:7"] = {"/x/a.jsonl", 120};
     CatchUp::Options o{50, 1000, [this] { return now_; }};
-    catchup_ = std::make_unique<CatchUp>(
-        ctx_, std::vector<std::string>{"inproc://ctl"}, o,
-        [this]() -> Result<std::map<std::string, SourceOffset>> {
-          ++commits_;
-          return sources_;
-        });
+    catchup_ = std::make_unique<CatchUp>(ctx_, std::vector<std::string>{"inproc://ctl"}, o,
+                                         [this]() -> Result<std::map<std::string, SourceOffset>> {
+                                           ++commits_;
+                                           return sources_;
+                                         });
     ASSERT_TRUE(catchup_->Connect().ok());
   }
   // One loop turn of the index: tick, let the tail answer, read the replies.
@@ -190,7 +192,7 @@ TEST(CatchUpRestart, RetriesARewindTheTailWasNotThereFor) {
   EXPECT_EQ(catchup.rewinds(), 1u);
 
   wire::ConnectionMonitor monitor(ctx, *catchup.sockets()[0]);
-  tail.reset();  // the tail is down...
+  tail.reset();          // the tail is down...
   bool noticed = false;  // ...and the DEALER knows it
   for (int i = 0; i < 100 && !noticed; ++i) {
     wire::Poller p;

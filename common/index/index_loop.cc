@@ -1,5 +1,4 @@
 // See index_loop.h.
-#include "common/base/clock.h"
 #include "common/index/index_loop.h"
 
 #include <poll.h>
@@ -10,10 +9,11 @@
 #include <chrono>
 #include <vector>
 
-#include "common/index/catchup.h"
-#include "common/json/json.h"
+#include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
+#include "common/index/catchup.h"
+#include "common/json/json.h"
 
 namespace trace {
 
@@ -43,7 +43,8 @@ void TakeLines(const std::vector<char>& buf, size_t* start, size_t end, Indexer&
   *start += at;
 }
 
-Status FlushAndSync(Indexer& indexer, const std::map<std::string, PublisherPosition>& positions = {}) {
+Status FlushAndSync(Indexer& indexer,
+                    const std::map<std::string, PublisherPosition>& positions = {}) {
   if (Status st = indexer.Flush(positions); !st) return st;
   return indexer.Sync();
 }
@@ -67,8 +68,8 @@ Status RunStdinLoop(int fd, Indexer& indexer) {
       continue;
     }
     if (buf.size() - end < kReadChunk) {  // make room: move the tail to the front, or grow
-      std::copy(buf.begin() + static_cast<ptrdiff_t>(start), buf.begin() + static_cast<ptrdiff_t>(end),
-                buf.begin());
+      std::copy(buf.begin() + static_cast<ptrdiff_t>(start),
+                buf.begin() + static_cast<ptrdiff_t>(end), buf.begin());
       end -= start;
       start = 0;
       if (buf.size() - end < kReadChunk) buf.resize(end + 2 * kReadChunk);
@@ -99,7 +100,8 @@ class SubscribeLoop {
       : o_(o),
         indexer_(indexer),
         sub_(ctx),
-        catchup_(ctx, o.control_endpoints, {o.silence_ms, 3000}, [this] { return CommitForRewind(); }) {}
+        catchup_(ctx, o.control_endpoints, {o.silence_ms, 3000},
+                 [this] { return CommitForRewind(); }) {}
 
   Status Run() {
     for (const auto& ep : o_.sub_endpoints) {

@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-
+#include "common/base/status.h"
 #include "common/index/indexer.h"
 #include "common/wire/wire.h"
-#include "common/base/status.h"
 
 namespace trace {
 

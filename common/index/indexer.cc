@@ -95,12 +95,14 @@ Status Indexer::Flush(const std::map<std::string, PublisherPosition>& positions)
   }
   lines_.clear();
   for (const PendingLine& l : pending_) {
-    lines_.push_back({std::string_view(pending_text_).substr(l.offset, l.size), l.trust_new_source});
+    lines_.push_back(
+        {std::string_view(pending_text_).substr(l.offset, l.size), l.trust_new_source});
   }
   if (Status st = builder_.Build(lines_, positions, &batch); !st) return st;
   pending_.clear();
   pending_text_.clear();
-  if (pending_text_.capacity() > kKeepPendingBytes) pending_text_.shrink_to_fit();  // after huge lines
+  if (pending_text_.capacity() > kKeepPendingBytes)
+    pending_text_.shrink_to_fit();  // after huge lines
   new_holes_ += batch.stats.holes;
   {
     std::lock_guard lock(mu_);
@@ -142,7 +144,7 @@ void Indexer::CommitLoop() {
   size_t committed = 0;  // queue_[0, committed): committed, not yet known durable
   for (;;) {
     changed_.wait(lock, [&] { return stopping_ || queue_.size() > committed; });
-    if (queue_.size() == committed) return;  // stopping, nothing left
+    if (queue_.size() == committed) return;          // stopping, nothing left
     const PreparedBatch& batch = queue_[committed];  // deque: stays put while others are added
     lock.unlock();
     auto start = std::chrono::steady_clock::now();

@@ -27,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/index/batch_builder.h"
 #include "common/base/status.h"
+#include "common/index/batch_builder.h"
 #include "common/store/store_writer.h"
 #include "common/wire/wire.h"
 
@@ -37,8 +37,8 @@ namespace trace {
 class Indexer {
  public:
   struct Options {
-    size_t max_batch = 4096;  // lines per transaction
-    int max_batch_ms = 50;    // oldest pending line waits at most this long
+    size_t max_batch = 4096;        // lines per transaction
+    int max_batch_ms = 50;          // oldest pending line waits at most this long
     size_t cache_entries = 200000;  // aggregate entries kept parsed between batches
     int max_commit_failures = 10;   // attempts per batch before giving up
     int retry_pause_ms = 1000;      // between attempts
@@ -104,7 +104,7 @@ class Indexer {
   };
   std::string pending_text_;
   std::vector<PendingLine> pending_;
-  std::vector<IncomingLine> lines_;  // views of pending_, for Build
+  std::vector<IncomingLine> lines_;   // views of pending_, for Build
   std::vector<PreparedBatch> spare_;  // cleared, for the next Build
   int64_t oldest_ms_ = 0;
   int wake_fd_ = -1;  // eventfd

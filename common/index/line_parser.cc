@@ -1,10 +1,10 @@
 // See line_parser.h.
-#include "common/base/ids.h"
-#include "common/base/clock.h"
 #include "common/index/line_parser.h"
 
 #include <cstring>
 
+#include "common/base/clock.h"
+#include "common/base/ids.h"
 #include "common/json/json.h"
 #include "common/json/json_insitu.h"
 
@@ -101,10 +101,12 @@ bool LineParser::ParseClaimed(LineParseState& state) {
   return any;
 }
 
-LineParser::Batch::Batch(LineParser& parser, const std::vector<IncomingLine>& lines) : parser_(parser) {
+LineParser::Batch::Batch(LineParser& parser, const std::vector<IncomingLine>& lines)
+    : parser_(parser) {
   auto& parsed = parser.parsed_;
   while (parsed.size() < lines.size()) parsed.push_back(std::make_unique<ParsedLine>());
-  for (size_t i = 0; i < lines.size(); ++i) parsed[i]->ready.store(false, std::memory_order_relaxed);
+  for (size_t i = 0; i < lines.size(); ++i)
+    parsed[i]->ready.store(false, std::memory_order_relaxed);
   parser.lines_ = &lines;
   parser.next_.store(0, std::memory_order_relaxed);
   if (lines.size() < kHelperMinLines) return;  // Get parses each line in place

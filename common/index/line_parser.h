@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
+#include "common/base/status.h"
 #include "common/event/event.h"
 #include "common/event/event_facts.h"
 #include "common/json/json_insitu.h"
-#include "common/base/status.h"
 
 namespace trace {
 
@@ -37,10 +37,10 @@ struct IncomingLine {
 struct ParsedLine {
   EventKeys keys;
   std::optional<EventFacts> facts;  // refers to keys: a ParsedLine never moves
-  std::string raw;       // an invalid line: the raw event stored instead
-  bool has_seq = false;  // carries a "seq" member (re-serialized, not spliced)
-  Status error;          // even the raw event was unreadable (a bug)
-  std::atomic<bool> ready{false};  // parsed (the parsing thread's writes are visible)
+  std::string raw;                  // an invalid line: the raw event stored instead
+  bool has_seq = false;             // carries a "seq" member (re-serialized, not spliced)
+  Status error;                     // even the raw event was unreadable (a bug)
+  std::atomic<bool> ready{false};   // parsed (the parsing thread's writes are visible)
 
   // The JSON the event is stored from: the line, or the raw event.
   std::string_view Body(std::string_view line) const { return raw.empty() ? line : raw; }

@@ -20,10 +20,11 @@ std::string Line(size_t i) {
     case 1:
       return R"({"kind":"hook","event_type":"Stop"})";  // no span_id
     default:
-      return R"({"span_id":"s)" + std::to_string(i) + R"(","kind":"hook","event_type":"PreToolUse",)"
-             R"("session_id":"sess","timestamp":)" + std::to_string(1000 + i) +
-             R"(,"tool_name":"Bash","tool_use_id":"tu)" + std::to_string(i) + R"(","data":{"pad":")" +
-             std::string(i % 700, 'x') + R"("}})";
+      return R"({"span_id":"s)" + std::to_string(i) +
+             R"(","kind":"hook","event_type":"PreToolUse",)"
+             R"("session_id":"sess","timestamp":)" +
+             std::to_string(1000 + i) + R"(,"tool_name":"Bash","tool_use_id":"tu)" +
+             std::to_string(i) + R"(","data":{"pad":")" + std::string(i % 700, 'x') + R"("}})";
   }
 }
 

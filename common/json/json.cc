@@ -1,14 +1,14 @@
 // See json.h.
 #include "common/json/json.h"
 
-#include "common/base/clock.h"
-
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+
+#include "common/base/clock.h"
 
 namespace trace::json {
 
@@ -26,7 +26,8 @@ const rapidjson::Value* Find(const rapidjson::Value& obj, std::string_view key) 
     const rapidjson::Value& name = it->name;
     if (name.GetStringLength() != key.size()) continue;
     const char* s = name.GetString();
-    if (key.empty() || (s[0] == key[0] && std::memcmp(s, key.data(), key.size()) == 0)) return &it->value;
+    if (key.empty() || (s[0] == key[0] && std::memcmp(s, key.data(), key.size()) == 0))
+      return &it->value;
   }
   return nullptr;
 }
@@ -82,7 +83,8 @@ std::optional<int64_t> TimestampMs(const rapidjson::Value& v) {
   if (v.IsInt64()) return scale(static_cast<double>(v.GetInt64()));
   if (v.IsUint64()) return scale(static_cast<double>(v.GetUint64()));
   if (v.IsDouble()) return scale(v.GetDouble());
-  if (v.IsString()) return trace::ParseRfc3339Ms(std::string_view(v.GetString(), v.GetStringLength()));
+  if (v.IsString())
+    return trace::ParseRfc3339Ms(std::string_view(v.GetString(), v.GetStringLength()));
   return std::nullopt;
 }
 
@@ -96,10 +98,20 @@ size_t Utf8SeqLen(std::string_view s, size_t i) {
   size_t n;
   unsigned min;
   unsigned cp;
-  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; min = 0x80; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; min = 0x800; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; min = 0x10000; }
-  else return 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+    min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+    min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+    min = 0x10000;
+  } else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xC0) != 0x80) return 0;

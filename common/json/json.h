@@ -3,15 +3,15 @@
 // timestamp conversions of the event model (ms epoch <-> RFC 3339).
 #pragma once
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace trace::json {
 
@@ -24,8 +24,12 @@ class StringWriter {
   void EndObject() { writer_.EndObject(); }
   void StartArray() { writer_.StartArray(); }
   void EndArray() { writer_.EndArray(); }
-  void Key(std::string_view k) { writer_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-  void String(std::string_view s) { writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+  void Key(std::string_view k) {
+    writer_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+  }
+  void String(std::string_view s) {
+    writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  }
   void Int64(int64_t v) { writer_.Int64(v); }
   void Uint64(uint64_t v) { writer_.Uint64(v); }
   void Double(double v) { writer_.Double(v); }

@@ -21,9 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base/status.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
-#include "common/base/status.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -63,7 +63,8 @@ struct PaddedInsituStream : rapidjson::InsituStringStream {
 // scan.
 template <typename Document>
 Status ParseLine(Document* doc, InsituBuffer* buf, std::string_view text, unsigned max_depth) {
-  if (std::memchr(text.data(), '\0', text.size()) != nullptr) return Status::Error("line contains a NUL byte");
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr)
+    return Status::Error("line contains a NUL byte");
   if (!IsValidUtf8(text)) return Status::Error("invalid UTF-8");
   PaddedInsituStream stream(buf->Assign(text));
   return ParseStream<rapidjson::kParseInsituFlag, rapidjson::UTF8<>>(doc, stream, max_depth);
@@ -81,7 +82,8 @@ inline void ScanUnescaped(PaddedInsituStream& is) {
   const __m128i control_max = _mm_set1_epi8(0x1F);
   auto stops = [&](__m128i s) {
     __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(s, control_max), control_max);  // s <= 0x1F
-    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)), control);
+    __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)), control);
     return static_cast<unsigned>(_mm_movemask_epi8(hit));
   };
   char* p = is.src_;
@@ -136,13 +138,13 @@ struct StreamTraits<trace::json::PaddedInsituStream> {
 
 // The reader's string scan for PaddedInsituStream, for each document type
 // the tools parse with (default, and pool-allocated stacks).
-#define TRACE_PADDED_SCAN(StackAllocator)                                                    \
-  template <>                                                                                \
-  template <>                                                                                \
-  inline void GenericReader<UTF8<>, UTF8<>, StackAllocator>::ScanCopyUnescapedString<       \
-      trace::json::PaddedInsituStream, trace::json::PaddedInsituStream>(                     \
-      trace::json::PaddedInsituStream & is, trace::json::PaddedInsituStream&) {              \
-    trace::json::detail::ScanUnescaped(is);                                                  \
+#define TRACE_PADDED_SCAN(StackAllocator)                                             \
+  template <>                                                                         \
+  template <>                                                                         \
+  inline void GenericReader<UTF8<>, UTF8<>, StackAllocator>::ScanCopyUnescapedString< \
+      trace::json::PaddedInsituStream, trace::json::PaddedInsituStream>(              \
+      trace::json::PaddedInsituStream & is, trace::json::PaddedInsituStream&) {       \
+    trace::json::detail::ScanUnescaped(is);                                           \
   }
 TRACE_PADDED_SCAN(CrtAllocator)
 TRACE_PADDED_SCAN(MemoryPoolAllocator<CrtAllocator>)

@@ -17,7 +17,9 @@ std::pair<std::string, std::string> Insitu(const std::string& text) {
   if (!ParseLine(&doc, &buf, text, kMaxLineDepth) || !doc.IsObject() || doc.MemberCount() == 0)
     return {"<error>", ""};
   const auto& m = *doc.MemberBegin();
-  return {m.name.GetString(), m.value.IsString() ? std::string(m.value.GetString(), m.value.GetStringLength()) : "<not a string>"};
+  return {m.name.GetString(), m.value.IsString()
+                                  ? std::string(m.value.GetString(), m.value.GetStringLength())
+                                  : "<not a string>"};
 }
 
 std::pair<std::string, std::string> Reference(const std::string& text) {
@@ -25,11 +27,14 @@ std::pair<std::string, std::string> Reference(const std::string& text) {
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.c_str(), text.size());  // the scalar path
   if (doc.HasParseError() || !doc.IsObject() || doc.MemberCount() == 0) return {"<error>", ""};
   const auto& m = *doc.MemberBegin();
-  return {m.name.GetString(), m.value.IsString() ? std::string(m.value.GetString(), m.value.GetStringLength()) : "<not a string>"};
+  return {m.name.GetString(), m.value.IsString()
+                                  ? std::string(m.value.GetString(), m.value.GetStringLength())
+                                  : "<not a string>"};
 }
 
 TEST(JsonInsitu, MatchesRapidJsonAtEveryAlignmentAndEscapePosition) {
-  const std::string escapes[] = {"", "\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude80", "\\/", "\xc3\xa9"};
+  const std::string escapes[] = {"",        "\\\"",           "\\\\", "\\n",
+                                 "\\u00e9", "\\ud83d\\ude80", "\\/",  "\xc3\xa9"};
   int cases = 0;
   for (size_t pad = 0; pad < 17; ++pad) {
     for (size_t len = 0; len < 40; len += 3) {
@@ -38,7 +43,8 @@ TEST(JsonInsitu, MatchesRapidJsonAtEveryAlignmentAndEscapePosition) {
           std::string value(len, 'v');
           for (size_t i = 0; i < len; ++i) value[i] = static_cast<char>('a' + (i * 7 + pad) % 26);
           value.insert(at, esc);
-          std::string text = "{\"" + std::string(pad, 'k') + "\":\"" + value + "\",\"n\":[1, 2 ,{}]}";
+          std::string text =
+              "{\"" + std::string(pad, 'k') + "\":\"" + value + "\",\"n\":[1, 2 ,{}]}";
           ASSERT_EQ(Insitu(text), Reference(text)) << text;
           ++cases;
         }
@@ -51,14 +57,16 @@ TEST(JsonInsitu, MatchesRapidJsonAtEveryAlignmentAndEscapePosition) {
 TEST(JsonInsitu, RejectsEveryControlByteInsideAString) {
   for (int c = 1; c < 0x20; ++c) {
     for (size_t pad = 0; pad < 20; ++pad) {
-      std::string text = "{\"k\":\"" + std::string(pad, 'x') + static_cast<char>(c) + "tail of the string\"}";
+      std::string text =
+          "{\"k\":\"" + std::string(pad, 'x') + static_cast<char>(c) + "tail of the string\"}";
       EXPECT_EQ(Insitu(text).first, "<error>") << "byte " << c << " after " << pad;
     }
   }
 }
 
 TEST(JsonInsitu, UnterminatedOrTruncatedTextIsAnErrorNotAnOverread) {
-  for (std::string text : {"{\"k\":\"abc", "{\"k\":\"0123456789abcdef0123", "{\"k", "{\"k\":\"\\", "\"", "{\"k\":\"\\u12"}) {
+  for (std::string text : {"{\"k\":\"abc", "{\"k\":\"0123456789abcdef0123", "{\"k", "{\"k\":\"\\",
+                           "\"", "{\"k\":\"\\u12"}) {
     EXPECT_EQ(Insitu(text).first, "<error>") << text;
   }
   EXPECT_EQ(Insitu("{\"k\":\"0123456789abcdef\"}").second, "0123456789abcdef");

@@ -8,7 +8,8 @@ namespace {
 
 TEST(Json, TimestampAcceptsSecondsMillisAndStrings) {
   rapidjson::Document d;
-  d.Parse(R"({"a":1769606193350,"b":1769606193,"c":"2026-01-28T13:16:33.350Z","d":1769606193.35,"e":true})");
+  d.Parse(
+      R"({"a":1769606193350,"b":1769606193,"c":"2026-01-28T13:16:33.350Z","d":1769606193.35,"e":true})");
   EXPECT_EQ(json::TimestampMs(d["a"]), 1769606193350);
   EXPECT_EQ(json::TimestampMs(d["b"]), 1769606193000);
   EXPECT_EQ(json::TimestampMs(d["c"]), 1769606193350);
@@ -22,7 +23,10 @@ TEST(Json, Utf8Validation) {
   EXPECT_FALSE(json::IsValidUtf8("bad \xC3"));
   EXPECT_FALSE(json::IsValidUtf8("overlong \xC0\xAF"));
   EXPECT_FALSE(json::IsValidUtf8("surrogate \xED\xA0\x80"));
-  EXPECT_EQ(json::SanitizeUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(json::SanitizeUtf8("a\xFF"
+                               "b"),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 TEST(Json, MemberSetFindsEachNameOnceFirstWins) {

@@ -1,6 +1,5 @@
 // See usage_report.h. Cost is computed per (model, tier) bucket before any
 // summing, so a long-context bucket is priced at its own rates.
-#include "common/base/clock.h"
 #include "common/pricing/usage_report.h"
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "common/base/clock.h"
 #include "common/json/json.h"
 
 namespace trace {

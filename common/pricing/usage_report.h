@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "common/pricing/pricing.h"
 #include "common/base/status.h"
 #include "common/event/tokens.h"
+#include "common/pricing/pricing.h"
 
 namespace trace {
 
@@ -25,7 +25,7 @@ std::optional<UsageBy> ParseUsageBy(std::string_view s);
 std::optional<std::string> ParseUsageDay(std::string_view s);
 
 struct UsageTotals {
-  TokenCounts tokens;  // with the number of messages
+  TokenCounts tokens;                       // with the number of messages
   double known_cost = 0;                    // USD of the priced models
   std::vector<std::string> unknown_models;  // sorted; any makes cost() null
   uint64_t TotalTokens() const;

@@ -1,5 +1,4 @@
 // See query_commands.h: sessions, session ID, events.
-#include "common/base/clock.h"
 #include "common/query/query_commands.h"
 
 #include <rapidjson/document.h>
@@ -7,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "common/base/clock.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 #include "common/query/query_usage.h"
@@ -62,8 +62,9 @@ int RunSessions(QueryContext& c) {
     for (const auto& s : page->sessions) c.out << s << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows = {
-      {"LAST ACTIVITY", "SESSION", "EVENTS", "TOOLS", "FAILED", "PROMPTS", "TURNS", "IN+CACHE", "OUT", "MODEL"}};
+  std::vector<std::vector<std::string>> rows = {{"LAST ACTIVITY", "SESSION", "EVENTS", "TOOLS",
+                                                 "FAILED", "PROMPTS", "TURNS", "IN+CACHE", "OUT",
+                                                 "MODEL"}};
   for (const auto& s : page->sessions) {
     auto d = ParseDoc(s);
     const rapidjson::Value* u = json::Find(d, "usage");
@@ -74,9 +75,10 @@ int RunSessions(QueryContext& c) {
            json::GetInt(*u, "cache_read_input_tokens").value_or(0);
       out = json::GetInt(*u, "output_tokens").value_or(0);
     }
-    rows.push_back({Time(d, "last_ts"), Str(d, "session_id"), Num(d, "events"), Num(d, "tool_calls"),
-                    Num(d, "tool_failures"), Num(d, "prompts"), Num(d, "assistant_turns"),
-                    std::to_string(in), std::to_string(out), Str(d, "model")});
+    rows.push_back({Time(d, "last_ts"), Str(d, "session_id"), Num(d, "events"),
+                    Num(d, "tool_calls"), Num(d, "tool_failures"), Num(d, "prompts"),
+                    Num(d, "assistant_turns"), std::to_string(in), std::to_string(out),
+                    Str(d, "model")});
   }
   PrintTable(c.out, rows);
   c.out << page->total << " sessions\n";
@@ -103,22 +105,31 @@ int RunSession(QueryContext& c) {
     return 0;
   }
   auto d = ParseDoc(*priced);
-  std::vector<std::vector<std::string>> head = {
-      {"session", Str(d, "session_id")}, {"first", Time(d, "first_ts")}, {"last", Time(d, "last_ts")},
-      {"cwd", Str(d, "cwd")}, {"branch", Str(d, "git_branch")}, {"model", Str(d, "model")},
-      {"events", Num(d, "events")}, {"prompts", Num(d, "prompts")},
-      {"assistant turns", Num(d, "assistant_turns")}, {"tool calls", Num(d, "tool_calls")},
-      {"tool failures", Num(d, "tool_failures")}, {"open tool calls", Num(d, "open_tool_calls")},
-      {"parse errors", Num(d, "parse_errors")}, {"cost (USD)", CostText(d)}};
+  std::vector<std::vector<std::string>> head = {{"session", Str(d, "session_id")},
+                                                {"first", Time(d, "first_ts")},
+                                                {"last", Time(d, "last_ts")},
+                                                {"cwd", Str(d, "cwd")},
+                                                {"branch", Str(d, "git_branch")},
+                                                {"model", Str(d, "model")},
+                                                {"events", Num(d, "events")},
+                                                {"prompts", Num(d, "prompts")},
+                                                {"assistant turns", Num(d, "assistant_turns")},
+                                                {"tool calls", Num(d, "tool_calls")},
+                                                {"tool failures", Num(d, "tool_failures")},
+                                                {"open tool calls", Num(d, "open_tool_calls")},
+                                                {"parse errors", Num(d, "parse_errors")},
+                                                {"cost (USD)", CostText(d)}};
   PrintTable(c.out, head);
-  std::vector<std::vector<std::string>> tools = {{"TOOL", "CALLS", "FAILED", "OPEN", "P50 MS", "P95 MS", "MAX MS"}};
+  std::vector<std::vector<std::string>> tools = {
+      {"TOOL", "CALLS", "FAILED", "OPEN", "P50 MS", "P95 MS", "MAX MS"}};
   if (const rapidjson::Value* t = json::Find(d, "tools"); t && t->IsObject()) {
     for (auto& m : t->GetObject()) {
       const rapidjson::Value* dur = json::Find(m.value, "duration");
       static const rapidjson::Value kEmpty(rapidjson::kObjectType);
       const rapidjson::Value& du = dur && dur->IsObject() ? *dur : kEmpty;
       tools.push_back({m.name.GetString(), Num(m.value, "calls"), Num(m.value, "failures"),
-                       Num(m.value, "open"), Num(du, "p50_ms"), Num(du, "p95_ms"), Num(du, "max_ms")});
+                       Num(m.value, "open"), Num(du, "p50_ms"), Num(du, "p95_ms"),
+                       Num(du, "max_ms")});
     }
   }
   c.out << "\n";
@@ -127,15 +138,18 @@ int RunSession(QueryContext& c) {
 }
 
 void AddEventOptions(po::options_description& o) {
-  o.add_options()
-      ("session-id", po::value<std::string>()->value_name("ID"), "events: only this session")
-      ("task-id", po::value<std::string>()->value_name("ID"), "events: only this task")
-      ("tool-name", po::value<std::string>()->value_name("NAME"), "events: only this tool")
-      ("trace-id", po::value<std::string>()->value_name("ID"), "events: only this trace")
-      ("event-type", po::value<std::string>()->value_name("TYPE"), "events: only this event type")
-      ("from", po::value<std::string>()->value_name("TIME"), "events: at or after (ms epoch or RFC 3339)")
-      ("to", po::value<std::string>()->value_name("TIME"), "events: at or before (ms epoch or RFC 3339)")
-      ("before-seq", po::value<uint64_t>()->default_value(0), "events: only seq below this (paging)");
+  o.add_options()("session-id", po::value<std::string>()->value_name("ID"),
+                  "events: only this session")(
+      "task-id", po::value<std::string>()->value_name("ID"), "events: only this task")(
+      "tool-name", po::value<std::string>()->value_name("NAME"), "events: only this tool")(
+      "trace-id", po::value<std::string>()->value_name("ID"), "events: only this trace")(
+      "event-type", po::value<std::string>()->value_name("TYPE"), "events: only this event type")(
+      "from", po::value<std::string>()->value_name("TIME"),
+      "events: at or after (ms epoch or RFC 3339)")("to",
+                                                    po::value<std::string>()->value_name("TIME"),
+                                                    "events: at or before (ms epoch or RFC 3339)")(
+      "before-seq", po::value<uint64_t>()->default_value(0),
+      "events: only seq below this (paging)");
 }
 
 bool ParseTime(const std::string& s, std::optional<int64_t>* out) {
@@ -174,7 +188,8 @@ int RunEvents(QueryContext& c) {
     for (const auto& e : page->events) c.out << e << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows = {{"SEQ", "TIME", "KIND", "EVENT", "SESSION", "TOOL", "DURATION"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"SEQ", "TIME", "KIND", "EVENT", "SESSION", "TOOL", "DURATION"}};
   for (const auto& e : page->events) {
     auto d = ParseDoc(e);
     std::string session = Str(d, "session_id");
@@ -193,8 +208,9 @@ const std::vector<QueryCommand>& QueryCommands() {
       {"sessions", "sessions [--limit N --offset N]", "sessions, most recent activity first",
        nullptr, RunSessions},
       {"session", "session ID", "one session's summary (aggregate)", nullptr, RunSession},
-      {"events", "events [--session-id ID --task-id ID --tool-name NAME --trace-id ID --event-type T "
-                 "--from TIME --to TIME --limit N --offset N --before-seq SEQ]",
+      {"events",
+       "events [--session-id ID --task-id ID --tool-name NAME --trace-id ID --event-type T "
+       "--from TIME --to TIME --limit N --offset N --before-seq SEQ]",
        "events newest first, filtered like GET /api/traces", AddEventOptions, RunEvents},
       {"usage", "usage [--by day|session|model] [--since DAY] [--until DAY] [--prices FILE]",
        "tokens (input, output, cache create, cache read) and cost in USD, like ccusage",

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "common/cli/cli.h"
-
 #include "common/store/store.h"
 
 namespace trace {
@@ -19,7 +18,7 @@ namespace trace {
 struct QueryContext {
   Store& store;
   const cli::po::variables_map& vm;  // every command's flags
-  std::vector<std::string> args;                    // positional words after the command
+  std::vector<std::string> args;     // positional words after the command
   bool json = false;
   std::ostream& out;
 };

@@ -4,7 +4,6 @@
 #pragma once
 
 #include "common/cli/cli.h"
-
 #include "common/pricing/pricing.h"
 #include "common/query/query_commands.h"
 

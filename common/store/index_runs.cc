@@ -11,7 +11,7 @@ namespace trace {
 size_t IndexRuns::Group(std::string_view key) {
   if (keys_.size() * 2 >= slots_.size()) Grow();
   size_t mask = slots_.size() - 1;
-  for (size_t i = std::hash<std::string_view>{}(key) & mask;; i = (i + 1) & mask) {
+  for (size_t i = std::hash<std::string_view>{}(key)&mask;; i = (i + 1) & mask) {
     uint32_t slot = slots_[i];
     if (slot == 0) {
       keys_.push_back(key);
@@ -54,8 +54,8 @@ void IndexRuns::Finish() {
   }
   packed_.resize(at * entry_bytes_);
   for (size_t i = 0; i < item_group_.size(); ++i) {
-    std::memcpy(packed_.data() + next[item_group_[i]]++ * entry_bytes_, items_.data() + i * entry_bytes_,
-                entry_bytes_);
+    std::memcpy(packed_.data() + next[item_group_[i]]++ * entry_bytes_,
+                items_.data() + i * entry_bytes_, entry_bytes_);
   }
   runs_.clear();
   const char* base = packed_.data();

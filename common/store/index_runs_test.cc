@@ -14,8 +14,15 @@ namespace {
 
 TEST(IndexRuns, GroupsByKeyInByteOrderKeepingEachKeysEntryOrder) {
   // Keys sharing 8-byte prefixes, shorter than 8 bytes, with NUL bytes.
-  std::vector<std::string> keys = {"session-000000001", "session-000000002", "s", "", std::string("a\0b", 3),
-                                   std::string("a\0", 2), "a", "zzzzzzzzzzzz", "session-0"};
+  std::vector<std::string> keys = {"session-000000001",
+                                   "session-000000002",
+                                   "s",
+                                   "",
+                                   std::string("a\0b", 3),
+                                   std::string("a\0", 2),
+                                   "a",
+                                   "zzzzzzzzzzzz",
+                                   "session-0"};
   std::mt19937 rng(7);
   IndexRuns runs(8);
   std::map<std::string, std::vector<uint64_t>> want;
@@ -57,8 +64,9 @@ TEST(IndexRuns, SortByKeyMatchesByteOrder) {
   std::vector<uint32_t> order(keys.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   SortByKey(&order, [&](uint32_t i) { return std::string_view(keys[i]); });
-  EXPECT_TRUE(std::is_sorted(order.begin(), order.end(),
-                             [&](uint32_t a, uint32_t b) { return std::string_view(keys[a]) < std::string_view(keys[b]); }));
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::string_view(keys[a]) < std::string_view(keys[b]);
+  }));
 }
 
 }  // namespace

@@ -16,9 +16,7 @@ namespace trace::lmdb {
 // "<what>: <mdb_strerror(rc)>".
 Status FromMdb(const std::string& what, int rc);
 
-inline MDB_val Val(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
+inline MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 inline std::string_view View(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }

@@ -44,7 +44,17 @@ class LmdbStoreWriter final : public StoreWriter {
   // Per-event tables are written through cursors that live for the batch:
   // a cursor already on the right leaf (the next key of a sorted run, the
   // next seq) skips the descent from the root. Closed before the txn ends.
-  enum EventTable { kEvents, kIds, kBySession, kByTask, kByTool, kByTrace, kByType, kByTime, kEventTables };
+  enum EventTable {
+    kEvents,
+    kIds,
+    kBySession,
+    kByTask,
+    kByTool,
+    kByTrace,
+    kByType,
+    kByTime,
+    kEventTables
+  };
   Status OpenEventCursors();
   void CloseEventCursors();
   Status PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags = 0);
@@ -58,7 +68,7 @@ class LmdbStoreWriter final : public StoreWriter {
   std::shared_mutex map_mu_;
   MDB_txn* txn_ = nullptr;  // the batch txn while TryCommit runs
   MDB_cursor* cursors_[kEventTables] = {};
-  int last_rc_ = 0;         // last MDB error inside TryCommit (MDB_MAP_FULL -> grow)
+  int last_rc_ = 0;  // last MDB error inside TryCommit (MDB_MAP_FULL -> grow)
   uint64_t last_seq_ = 0, duplicates_ = 0;
   std::map<std::string, SourceOffset> sources_;
   std::map<std::string, PublisherPosition> publishers_;

@@ -54,7 +54,8 @@ void TextArena::Clear() {
 }
 
 PreparedBatch::PreparedBatch() {
-  for (int i = 0; i < kEventIndexes; ++i) indexes.emplace_back(i == kIndexTime ? 8 : kIndexEntrySize);
+  for (int i = 0; i < kEventIndexes; ++i)
+    indexes.emplace_back(i == kIndexTime ? 8 : kIndexEntrySize);
 }
 
 void PreparedBatch::Clear() {

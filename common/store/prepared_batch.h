@@ -22,7 +22,15 @@ namespace trace {
 // The secondary indexes, in this order wherever they are listed: five keyed
 // by an event field (value: an index entry), then by_time (key: the biased
 // timestamp, value: seq).
-enum EventIndex { kIndexSession, kIndexTask, kIndexTool, kIndexTrace, kIndexType, kIndexTime, kEventIndexes };
+enum EventIndex {
+  kIndexSession,
+  kIndexTask,
+  kIndexTool,
+  kIndexTrace,
+  kIndexType,
+  kIndexTime,
+  kEventIndexes
+};
 inline constexpr int kKeyedIndexes = kIndexTime;
 // The field of the event each keyed index files it under (empty: not indexed).
 std::array<const std::string*, kKeyedIndexes> IndexedFields(const EventKeys& k);
@@ -85,8 +93,10 @@ struct PreparedBatch {
   PreparedBatch();
   uint64_t id = 0;  // 1, 2, ... in build order
   std::vector<PreparedEvent> events;
-  std::vector<uint32_t> by_span_id;  // events in span_id order (ids neighbours are written together)
-  std::vector<IndexRuns> indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
+  std::vector<uint32_t>
+      by_span_id;  // events in span_id order (ids neighbours are written together)
+  std::vector<IndexRuns>
+      indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
   std::vector<PreparedAggregate> aggregates;
   std::vector<AggregateState::ActivityMove> activity;
   std::map<std::string, SourceOffset> sources;  // offsets this batch advances

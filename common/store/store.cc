@@ -1,11 +1,10 @@
 // See store.h. Opening read-only, the MDB_MAP_RESIZED dance, and the point
 // reads (events, aggregates, usage buckets). Event queries: store_query.cc.
-#include "common/store/lmdb_store.h"
-
 #include <mutex>
 
 #include "common/event/aggregate.h"
 #include "common/store/lmdb.h"
+#include "common/store/lmdb_store.h"
 #include "common/store/store_schema.h"
 
 namespace trace {
@@ -81,7 +80,8 @@ Result<bool> GetString(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::str
 
 }  // namespace
 
-Result<std::optional<std::string>> LmdbStore::GetValue(MDB_dbi StoreDbs::*db, std::string_view key) {
+Result<std::optional<std::string>> LmdbStore::GetValue(MDB_dbi StoreDbs::*db,
+                                                       std::string_view key) {
   std::optional<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
     std::string v;

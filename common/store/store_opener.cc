@@ -1,9 +1,9 @@
 // Lazy, rate-limited opening of the read-only store.
-#include "common/base/clock.h"
 #include "common/store/store_opener.h"
 
-#include "common/json/json.h"
+#include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/json/json.h"
 
 namespace trace {
 

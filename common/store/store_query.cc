@@ -123,14 +123,17 @@ class CandidateWalk {
       pending_rc_ = cur_.Get(&k, &v, MDB_GET_BOTH_RANGE);
       if (desc_) {
         // Positioned at the first entry >= below: step back one.
-        if (pending_rc_ == 0) pending_rc_ = cur_.Get(&k, &v, MDB_PREV_DUP);
-        else if (pending_rc_ == MDB_NOTFOUND) pending_rc_ = LastDup(&k, &v);
+        if (pending_rc_ == 0)
+          pending_rc_ = cur_.Get(&k, &v, MDB_PREV_DUP);
+        else if (pending_rc_ == MDB_NOTFOUND)
+          pending_rc_ = LastDup(&k, &v);
       }
     }
     pending_ = v;
     first_ = true;
-    return pending_rc_ == 0 || pending_rc_ == MDB_NOTFOUND ? Status::Ok()
-                                                           : lmdb::FromMdb("index seek", pending_rc_);
+    return pending_rc_ == 0 || pending_rc_ == MDB_NOTFOUND
+               ? Status::Ok()
+               : lmdb::FromMdb("index seek", pending_rc_);
   }
 
   int LastDup(MDB_val* k, MDB_val* v) {
@@ -161,7 +164,8 @@ class CandidateWalk {
   Status StartTime(uint64_t below, uint64_t above) {
     lmdb::Cursor c;
     if (int rc = c.Open(txn_, d_.by_time); rc != 0) return lmdb::FromMdb("cursor", rc);
-    std::string from = lmdb::Be64(lmdb::BiasTs(f_.from_ms.value_or(std::numeric_limits<int64_t>::min())));
+    std::string from =
+        lmdb::Be64(lmdb::BiasTs(f_.from_ms.value_or(std::numeric_limits<int64_t>::min())));
     uint64_t to = lmdb::BiasTs(f_.to_ms.value_or(std::numeric_limits<int64_t>::max()));
     MDB_val k = Val(from), v;
     int rc = c.Get(&k, &v, MDB_SET_RANGE);
@@ -317,8 +321,8 @@ Result<uint64_t> LmdbStore::AppendEventsJson(const EventQuery& q, std::string* o
   return total;
 }
 
-Result<std::vector<std::string>> LmdbStore::EventsAfter(uint64_t after_seq, const EventFilter& filter,
-                                                    size_t max) {
+Result<std::vector<std::string>> LmdbStore::EventsAfter(uint64_t after_seq,
+                                                        const EventFilter& filter, size_t max) {
   std::vector<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
     CandidateWalk walk(txn, d, filter);

@@ -91,7 +91,8 @@ Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init) {
     rc = mdb_put(txn, dbs.meta, &k, &nv, 0);
     return rc == 0 ? Status::Ok() : lmdb::FromMdb("write schema version", rc);
   }
-  if (rc == MDB_NOTFOUND) return Status::Error("store has no schema version (not a claude-trace store)");
+  if (rc == MDB_NOTFOUND)
+    return Status::Error("store has no schema version (not a claude-trace store)");
   if (rc != 0) return lmdb::FromMdb("read schema version", rc);
   if (lmdb::View(v) != want) {
     return Status::Error("store schema version " + std::string(lmdb::View(v)) +

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "common/event/event.h"
-#include "common/store/prepared_batch.h"
-#include "common/store/lmdb.h"
 #include "common/base/status.h"
+#include "common/event/event.h"
+#include "common/store/lmdb.h"
+#include "common/store/prepared_batch.h"
 
 namespace trace {
 
@@ -33,8 +33,8 @@ inline int64_t IndexEntryTs(const MDB_val& v) {
 struct EnvOptions {
   std::string dir;
   bool writer = false;
-  bool durable = true;       // writer: fsync at commit
-  size_t map_size = 0;       // writer: initial map size (0 = default 1 GiB)
+  bool durable = true;  // writer: fsync at commit
+  size_t map_size = 0;  // writer: initial map size (0 = default 1 GiB)
   unsigned max_readers = 1024;
 };
 

@@ -36,7 +36,8 @@ std::string Printable(std::string_view key) {
 struct PairDigest {
   uint64_t count = 0, sum = 0;
   void Add(std::string_view key, std::string_view value) {
-    uint64_t h = std::hash<std::string_view>{}(key) * 0x9E3779B97F4A7C15ULL ^ std::hash<std::string_view>{}(value);
+    uint64_t h = std::hash<std::string_view>{}(key)*0x9E3779B97F4A7C15ULL ^
+                 std::hash<std::string_view>{}(value);
     h ^= h >> 31;  // splitmix64 finalizer: spreads every bit before summing
     h *= 0xBF58476D1CE4E5B9ULL;
     h ^= h >> 27;
@@ -78,7 +79,8 @@ class Verifier {
       Status parsed = json::Parse(&doc, View(v), json::kMaxEventDepth);
       auto keys = parsed ? ReadEventKeys(doc) : Result<EventKeys>(parsed);
       if (!keys) {
-        Differ("events seq " + std::to_string(lmdb::GetBe64(k.mv_data)) + ": " + keys.status().message());
+        Differ("events seq " + std::to_string(lmdb::GetBe64(k.mv_data)) + ": " +
+               keys.status().message());
         continue;
       }
       ExpectIndexEntries(View(k), *keys);
@@ -89,8 +91,13 @@ class Verifier {
   }
 
   MDB_dbi Dbi(AggTable t) const {
-    const MDB_dbi dbis[] = {d_.sessions, d_.tasks, d_.tools, d_.tool_calls,
-                            d_.messages, d_.usage_by_day, d_.usage_by_session_day};
+    const MDB_dbi dbis[] = {d_.sessions,
+                            d_.tasks,
+                            d_.tools,
+                            d_.tool_calls,
+                            d_.messages,
+                            d_.usage_by_day,
+                            d_.usage_by_session_day};
     return dbis[static_cast<int>(t)];
   }
 
@@ -120,7 +127,8 @@ class Verifier {
     MDB_val k, v;
     for (int rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
       if (!expected.count(std::string(View(k)))) {
-        Differ(std::string(AggTableName(t)) + " '" + Printable(View(k)) + "': stored but not expected");
+        Differ(std::string(AggTableName(t)) + " '" + Printable(View(k)) +
+               "': stored but not expected");
       }
     }
     return Status::Ok();
@@ -159,7 +167,8 @@ class Verifier {
       PairDigest stored;
       MDB_val k, v;
       int rc;
-      for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) stored.Add(View(k), View(v));
+      for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT))
+        stored.Add(View(k), View(v));
       if (rc != MDB_NOTFOUND) return lmdb::FromMdb(std::string("read ") + t.name, rc);
       report_->index_entries += stored.count;
       if (stored == t.want) continue;
@@ -191,7 +200,8 @@ class Verifier {
         Differ("sessions_by_activity '" + Printable(View(k).substr(8)) + "': stale entry");
       }
     }
-    if (seen < want.size()) Differ("sessions_by_activity: " + std::to_string(want.size() - seen) + " sessions missing");
+    if (seen < want.size())
+      Differ("sessions_by_activity: " + std::to_string(want.size() - seen) + " sessions missing");
     return Status::Ok();
   }
 
@@ -213,7 +223,8 @@ Result<VerifyReport> VerifyStore(const std::string& dir, size_t max_listed) {
   VerifyReport report;
   Status st = [&]() -> Status {
     lmdb::Txn txn;
-    if (int rc = txn.Begin(*env, MDB_RDONLY); rc != 0) return lmdb::FromMdb("open db '" + dir + "'", rc);
+    if (int rc = txn.Begin(*env, MDB_RDONLY); rc != 0)
+      return lmdb::FromMdb("open db '" + dir + "'", rc);
     StoreDbs dbs;
     if (Status s = OpenDbs(txn.get(), false, &dbs); !s) return s;
     if (Status s = CheckSchema(txn.get(), dbs, false); !s) return s;

@@ -1,10 +1,6 @@
 // See store_writer.h. One batch = one write txn; any MDB error aborts the
 // whole batch (LMDB guarantees the store stays at the previous commit) and,
 // for MDB_MAP_FULL, the map is doubled and the batch retried.
-#include "common/store/lmdb_store_writer.h"
-
-#include <optional>
-
 #include <fcntl.h>
 #include <rapidjson/document.h>
 #include <sys/file.h>
@@ -12,11 +8,13 @@
 
 #include <cerrno>
 #include <mutex>
+#include <optional>
 
+#include "common/base/log.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 #include "common/store/lmdb.h"
-#include "common/base/log.h"
+#include "common/store/lmdb_store_writer.h"
 
 namespace trace {
 
@@ -103,7 +101,8 @@ Status LmdbStoreWriter::ReadState(MDB_txn* txn) {
   c.Open(txn, dbs_.events);
   if (c.Get(&k, &v, MDB_LAST) == 0 && k.mv_size == 8) last_seq_ = lmdb::GetBe64(k.mv_data);
   k = Val(kMetaDuplicates);
-  if (mdb_get(txn, dbs_.meta, &k, &v) == 0 && v.mv_size == 8) duplicates_ = lmdb::GetBe64(v.mv_data);
+  if (mdb_get(txn, dbs_.meta, &k, &v) == 0 && v.mv_size == 8)
+    duplicates_ = lmdb::GetBe64(v.mv_data);
   lmdb::Cursor s;
   s.Open(txn, dbs_.sources);
   for (int rc = s.Get(&k, &v, MDB_FIRST); rc == 0; rc = s.Get(&k, &v, MDB_NEXT)) {
@@ -121,8 +120,9 @@ Status LmdbStoreWriter::ReadState(MDB_txn* txn) {
     Status parsed = json::Parse(&d, View(v));
     if (!parsed || !d.IsObject()) return Status::Error("corrupt publishers entry");
     std::string epoch(json::GetString(d, "epoch").value_or("0"));
-    publishers_[std::string(View(k))] = {std::stoull(epoch, nullptr, 16),
-                                         static_cast<uint64_t>(json::GetInt(d, "pub_seq").value_or(0))};
+    publishers_[std::string(View(k))] = {
+        std::stoull(epoch, nullptr, 16),
+        static_cast<uint64_t>(json::GetInt(d, "pub_seq").value_or(0))};
   }
   return Status::Ok();
 }
@@ -164,18 +164,26 @@ Result<std::unique_ptr<StoreSnapshot>> LmdbStoreWriter::Snapshot() {
 
 MDB_dbi LmdbStoreWriter::TableDbi(AggTable t) const {
   switch (t) {
-    case AggTable::kSessions: return dbs_.sessions;
-    case AggTable::kTasks: return dbs_.tasks;
-    case AggTable::kTools: return dbs_.tools;
-    case AggTable::kToolCalls: return dbs_.tool_calls;
-    case AggTable::kMessages: return dbs_.messages;
-    case AggTable::kUsageByDay: return dbs_.usage_by_day;
-    case AggTable::kUsageBySessionDay: return dbs_.usage_by_session_day;
+    case AggTable::kSessions:
+      return dbs_.sessions;
+    case AggTable::kTasks:
+      return dbs_.tasks;
+    case AggTable::kTools:
+      return dbs_.tools;
+    case AggTable::kToolCalls:
+      return dbs_.tool_calls;
+    case AggTable::kMessages:
+      return dbs_.messages;
+    case AggTable::kUsageByDay:
+      return dbs_.usage_by_day;
+    case AggTable::kUsageBySessionDay:
+      return dbs_.usage_by_session_day;
   }
   return dbs_.sessions;
 }
 
-Status LmdbStoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+Status LmdbStoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view value,
+                            unsigned flags) {
   MDB_val k = Val(key), v = Val(value);
   int rc = mdb_put(txn_, dbi, &k, &v, flags);
   if (rc == 0) return Status::Ok();
@@ -202,7 +210,8 @@ void LmdbStoreWriter::CloseEventCursors() {
   }
 }
 
-Status LmdbStoreWriter::PutAt(EventTable t, std::string_view key, std::string_view value, unsigned flags) {
+Status LmdbStoreWriter::PutAt(EventTable t, std::string_view key, std::string_view value,
+                              unsigned flags) {
   MDB_val k = Val(key), v = Val(value);
   int rc = mdb_cursor_put(cursors_[t], &k, &v, flags);
   if (rc == 0) return Status::Ok();
@@ -296,7 +305,8 @@ Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
 }
 
 Status LmdbStoreWriter::PutIndexes(const PreparedBatch& batch) {
-  static_assert(kByTime - kBySession == kIndexTime - kIndexSession, "index tables in EventIndex order");
+  static_assert(kByTime - kBySession == kIndexTime - kIndexSession,
+                "index tables in EventIndex order");
   for (int i = 0; i < kEventIndexes; ++i) {
     const IndexRuns& index = batch.indexes[i];
     auto table = static_cast<EventTable>(kBySession + i);
@@ -313,11 +323,13 @@ Status LmdbStoreWriter::WriteState(const PreparedBatch& batch) {
   for (const PreparedAggregate& a : batch.aggregates) {
     if (a.table != table) {
       cursor.Close();
-      if (int rc = cursor.Open(txn_, TableDbi(a.table)); rc != 0) return lmdb::FromMdb("cursor", last_rc_ = rc);
+      if (int rc = cursor.Open(txn_, TableDbi(a.table)); rc != 0)
+        return lmdb::FromMdb("cursor", last_rc_ = rc);
       table = a.table;
     }
     MDB_val k = Val(a.key), v = Val(a.value);
-    if (int rc = mdb_cursor_put(cursor.get(), &k, &v, 0); rc != 0) return lmdb::FromMdb("put", last_rc_ = rc);
+    if (int rc = mdb_cursor_put(cursor.get(), &k, &v, 0); rc != 0)
+      return lmdb::FromMdb("put", last_rc_ = rc);
   }
   cursor.Close();  // before the txn ends
   for (const auto& move : batch.activity) {

@@ -30,16 +30,15 @@ class StoreSnapshot {
   // True when an event with this span_id is stored.
   virtual Result<bool> HasSpanId(std::string_view span_id) = 0;
   // The stored aggregate entry, or nullopt.
-  virtual Result<std::optional<std::string>> GetAggregate(AggTable table,
-                                                          std::string_view key) = 0;
+  virtual Result<std::optional<std::string>> GetAggregate(AggTable table, std::string_view key) = 0;
 };
 
 class StoreWriter {
  public:
   struct Options {
     std::string dir;
-    bool durable = true;        // fsync at every commit
-    size_t map_size = 0;        // initial map size; 0 = 1 GiB (grows when full)
+    bool durable = true;  // fsync at every commit
+    size_t map_size = 0;  // initial map size; 0 = 1 GiB (grows when full)
   };
   // Opens or creates the store; refuses another schema version and a store
   // another writer has open.

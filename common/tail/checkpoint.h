@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/json/json.h"
 #include "common/base/status.h"
+#include "common/json/json.h"
 
 namespace trace {
 

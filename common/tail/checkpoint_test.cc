@@ -24,7 +24,8 @@ class CheckpointTest : public testing::Test {
 
 TEST_F(CheckpointTest, RoundTripInANewDirectory) {
   std::string path = dir_ + "/sub/state.json";
-  Checkpoint c{{{"2049:1311", "/h/.claude/history.jsonl", 10240, 0}, {"-", "-", 7, 0},
+  Checkpoint c{{{"2049:1311", "/h/.claude/history.jsonl", 10240, 0},
+                {"-", "-", 7, 0},
                 {"1:2", "/odd \"name\"\n.jsonl", 5, 5}}};
   ASSERT_TRUE(SaveCheckpoint(path, c).ok());
   auto loaded = LoadCheckpoint(path);

@@ -12,9 +12,9 @@
 namespace trace {
 
 struct WatchNotice {
-  std::string path;          // the entry that changed (file or directory)
-  bool structural = false;   // created, deleted, moved: the file set may have changed
-  bool overflow = false;     // notifications were lost: rescan everything
+  std::string path;         // the entry that changed (file or directory)
+  bool structural = false;  // created, deleted, moved: the file set may have changed
+  bool overflow = false;    // notifications were lost: rescan everything
 };
 
 class DirWatcher {

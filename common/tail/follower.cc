@@ -20,7 +20,7 @@ struct TailFollower::Root {
   std::string rel_pattern;   // matched against the path relative to dir
   std::string name_pattern;  // recursive: matched against the file name
   bool recursive = false;
-  int depth = 1;             // non-recursive: components in rel_pattern
+  int depth = 1;  // non-recursive: components in rel_pattern
   InputKind kind = InputKind::kAuto;
 };
 
@@ -147,7 +147,8 @@ void TailFollower::ScanRoot(const Root& root) {
 
 void TailFollower::ScanDir(const Root& root, const std::string& dir, int depth) {
   if (watcher_) {
-    if (Status st = watcher_->Add(dir); !st.ok()) log::Debug("watch failed", {{"error", st.message()}});
+    if (Status st = watcher_->Add(dir); !st.ok())
+      log::Debug("watch failed", {{"error", st.message()}});
   }
   DIR* d = opendir(dir.c_str());
   if (!d) return;
@@ -370,9 +371,7 @@ bool TailFollower::Poll(bool full) {
     s->dirty = ReadSource(*s);
     more = more || s->dirty;
   }
-  std::erase_if(sources_, [&](const auto& kv) {
-    return kv.second->gone;
-  });
+  std::erase_if(sources_, [&](const auto& kv) { return kv.second->gone; });
   EnforceFdLimit();
   // Files that appear after the first scan are new: a checkpoint entry with
   // the same identity would be an inode reused by another file.

@@ -14,11 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/base/status.h"
+#include "common/event/event.h"
 #include "common/tail/checkpoint.h"
 #include "common/tail/dir_watcher.h"
-#include "common/event/event.h"
 #include "common/tail/line_splitter.h"
-#include "common/base/status.h"
 
 namespace trace {
 
@@ -30,11 +30,11 @@ struct WatchSpec {
 };
 
 struct FollowerOptions {
-  bool from_end = false;                     // files present at the first start: skip what exists
-  size_t max_line_bytes = 16u << 20;         // longer lines become one oversized line
-  size_t read_chunk_bytes = 1u << 20;        // one read(2)
-  size_t step_budget_bytes = 32u << 20;      // per file per Poll, so the loop stays responsive
-  size_t max_open_files = 256;               // descriptors kept open between reads
+  bool from_end = false;                 // files present at the first start: skip what exists
+  size_t max_line_bytes = 16u << 20;     // longer lines become one oversized line
+  size_t read_chunk_bytes = 1u << 20;    // one read(2)
+  size_t step_budget_bytes = 32u << 20;  // per file per Poll, so the loop stays responsive
+  size_t max_open_files = 256;           // descriptors kept open between reads
 };
 
 class LineSink {

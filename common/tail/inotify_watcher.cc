@@ -6,8 +6,8 @@
 
 #include <unordered_map>
 
-#include "common/tail/dir_watcher.h"
 #include "common/base/log.h"
+#include "common/tail/dir_watcher.h"
 
 namespace trace {
 

@@ -12,9 +12,9 @@
 namespace trace {
 
 struct Line {
-  std::string_view text;  // without "\n" and a trailing "\r"
-  uint64_t offset = 0;    // first byte of the line in the stream
-  uint64_t length = 0;    // bytes including the newline (if any)
+  std::string_view text;   // without "\n" and a trailing "\r"
+  uint64_t offset = 0;     // first byte of the line in the stream
+  uint64_t length = 0;     // bytes including the newline (if any)
   bool oversized = false;  // text is only a prefix of a too-long line
 };
 
@@ -53,8 +53,7 @@ class LineSplitter {
 };
 
 template <typename Emit>
-void LineSplitter::EmitLine(std::string_view text, uint64_t length, bool oversized,
-                            Emit&& emit) {
+void LineSplitter::EmitLine(std::string_view text, uint64_t length, bool oversized, Emit&& emit) {
   if (!oversized && !text.empty() && text.back() == '\r') text.remove_suffix(1);
   if (oversized && text.size() > kOversizedPrefix) text = text.substr(0, kOversizedPrefix);
   Line line{text, line_start_, length, oversized};

@@ -32,7 +32,8 @@ wire::ControlMessage TailControl::Answer(const wire::ControlMessage& request) {
 
 wire::ControlMessage TailControl::State() const {
   wire::StateReply s{publisher_id_, epoch_, pub_seq_(), {}};
-  for (const SourcePosition& p : follower_->Positions()) s.sources.push_back({p.id, p.path, p.offset});
+  for (const SourcePosition& p : follower_->Positions())
+    s.sources.push_back({p.id, p.path, p.offset});
   return {std::string(wire::kState), wire::EncodeState(s)};
 }
 

@@ -1,12 +1,12 @@
 // See tail_output.h. stdout is written in ~1 MiB blocks (and at every Flush,
 // i.e. after each follower step) so bursts are cheap and idle latency low.
-#include "common/base/clock.h"
 #include "common/tail/tail_output.h"
 
 #include <unistd.h>
 
-#include "common/json/json.h"
+#include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/json/json.h"
 
 namespace trace {
 
@@ -26,8 +26,7 @@ void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kin
   Emit();
 }
 
-void TailOutput::OnNotice(const SourceRef& source, std::string_view what,
-                          std::string_view detail) {
+void TailOutput::OnNotice(const SourceRef& source, std::string_view what, std::string_view detail) {
   log::Warn("source " + std::string(what), {{"path", source.path}, {"detail", detail}});
   event_.clear();
   normalizer_.Notice(source, what, detail, NowMs(), &event_);

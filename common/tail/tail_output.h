@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/tail/follower.h"
-#include "common/event/normalize.h"
 #include "common/base/status.h"
+#include "common/event/normalize.h"
+#include "common/tail/follower.h"
 #include "common/wire/wire.h"
 
 namespace trace {

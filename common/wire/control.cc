@@ -54,7 +54,8 @@ void WriteSources(json::StringWriter& w, const std::vector<SourcePoint>& sources
 Result<std::vector<SourcePoint>> ReadSources(const rapidjson::Value& obj, std::string_view what) {
   const rapidjson::Value* sources = json::Find(obj, "sources");
   if (!sources || !sources->IsArray()) {
-    return Status::Error(std::string(what) + " needs {\"sources\":[{\"id\",\"path\",\"offset\"},...]}");
+    return Status::Error(std::string(what) +
+                         " needs {\"sources\":[{\"id\",\"path\",\"offset\"},...]}");
   }
   std::vector<SourcePoint> out;
   for (const rapidjson::Value& s : sources->GetArray()) {

@@ -2,14 +2,12 @@
 // zmq::error_t turned into a Status here.
 #include "common/wire/wire.h"
 
-#include "common/wire/control.h"
-
 #include <cerrno>
 #include <cstring>
-
 #include <zmq.hpp>
 
 #include "common/base/ids.h"
+#include "common/wire/control.h"
 
 namespace trace::wire {
 namespace {
@@ -134,8 +132,7 @@ Result<bool> Socket::ReceiveFrames(std::vector<std::string>* frames, int timeout
   return true;
 }
 
-Publisher::Publisher(Context& ctx, uint64_t publisher_id, uint64_t epoch)
-    : Socket(ctx, ZMQ_PUB) {
+Publisher::Publisher(Context& ctx, uint64_t publisher_id, uint64_t epoch) : Socket(ctx, ZMQ_PUB) {
   header_.publisher_id = publisher_id;
   header_.epoch = epoch;
   impl_->socket.set(zmq::sockopt::sndhwm, 1'000'000);
@@ -219,7 +216,9 @@ Result<bool> ControlClient::Receive(ControlMessage* out) {
   std::vector<std::string> frames;
   Result<bool> got = ReceiveFrames(&frames, 0);
   if (!got || !*got) return got;
-  if (frames.size() != 2) return Status::Error("control reply of " + std::to_string(frames.size()) + " frames, expected 2");
+  if (frames.size() != 2)
+    return Status::Error("control reply of " + std::to_string(frames.size()) +
+                         " frames, expected 2");
   out->command = std::move(frames[0]);
   out->body = std::move(frames[1]);
   return true;
@@ -240,7 +239,8 @@ Status ControlServer::Serve(const Answer& answer) {
     if (!*got) return Status::Ok();
     size_t envelope = frames.size() >= 2 && frames[1].empty() ? 2 : 1;
     if (frames.size() < envelope + 1) continue;  // nothing but an envelope: no reply possible
-    ControlMessage request{frames[envelope], frames.size() > envelope + 1 ? frames[envelope + 1] : "{}"};
+    ControlMessage request{frames[envelope],
+                           frames.size() > envelope + 1 ? frames[envelope + 1] : "{}"};
     ControlMessage reply = answer(request);
     std::vector<std::string_view> out(frames.begin(), frames.begin() + envelope);
     out.push_back(reply.command);

@@ -2,9 +2,8 @@
 // control codec, and a control round trip over real sockets (inproc).
 #include "common/wire/wire.h"
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/wire/control.h"
 
@@ -26,7 +25,8 @@ TEST(Wire, HeaderRoundTripsAndRejectsForeignFrames) {
 }
 
 TEST(Control, StateRoundTrips) {
-  StateReply s{0x9f2c110a5e7d0013ULL, 0x193a1b2c3d4ULL, 42, {{"2049:1311", "/h/history.jsonl", 10240}}};
+  StateReply s{
+      0x9f2c110a5e7d0013ULL, 0x193a1b2c3d4ULL, 42, {{"2049:1311", "/h/history.jsonl", 10240}}};
   std::string body = EncodeState(s);
   EXPECT_NE(body.find(R"("publisher_id":"9f2c110a5e7d0013")"), std::string::npos) << body;
   auto back = DecodeState(body);
@@ -41,7 +41,8 @@ TEST(Control, StateRoundTrips) {
 TEST(Control, RejectsMalformedBodies) {
   EXPECT_FALSE(DecodeState("not json").ok());
   EXPECT_FALSE(DecodeState(R"({"publisher_id":"xyz","epoch":"1"})").ok());
-  EXPECT_FALSE(DecodeState(R"({"publisher_id":"11112222333344445","epoch":"1"})").ok());  // 17 digits
+  EXPECT_FALSE(
+      DecodeState(R"({"publisher_id":"11112222333344445","epoch":"1"})").ok());  // 17 digits
   EXPECT_FALSE(DecodeRewind(R"({"sources":3})").ok());
   EXPECT_FALSE(DecodeRewind("[]").ok());
   EXPECT_EQ(DecodeError("{}"), "unknown error");
@@ -78,10 +79,12 @@ TEST(Control, ClientAndServerExchangeOneRequest) {
   Poller p;
   p.Add(server);
   ASSERT_TRUE(p.Wait(1000).ok());
-  ASSERT_TRUE(server.Serve([](const ControlMessage& m) {
-    EXPECT_EQ(m.command, kHello);
-    return ControlMessage{std::string(kState), EncodeState({1, 2, 3, {}})};
-  }).ok());
+  ASSERT_TRUE(server
+                  .Serve([](const ControlMessage& m) {
+                    EXPECT_EQ(m.command, kHello);
+                    return ControlMessage{std::string(kState), EncodeState({1, 2, 3, {}})};
+                  })
+                  .ok());
   Poller q;
   size_t c = q.Add(client);
   ASSERT_TRUE(q.Wait(1000).ok());

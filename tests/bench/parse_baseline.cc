@@ -3,6 +3,7 @@
 // Document, nothing else. Prints {"lines","bytes","seconds"}.
 // Usage: parse_baseline FILE...
 #include <fcntl.h>
+#include <rapidjson/document.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,8 +11,6 @@
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 namespace {
 

@@ -15,15 +15,14 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
-
 
 #include "common/base/ids.h"
 #include "common/wire/wire.h"
@@ -132,8 +131,9 @@ uint64_t PublishNchan(const Args& a, std::atomic<bool>* go) {
   });
   uint64_t seq = Paced(a, go, [&](uint64_t n, const std::string& pad) {
     std::string body = EventJson(n, NowNs(), pad);
-    std::string req = "POST " + a.pub_path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string req = "POST " + a.pub_path +
+                      " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                      "\r\n\r\n" + body;
     return send(fd, req.data(), req.size(), MSG_NOSIGNAL) >= 0;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -150,11 +150,12 @@ uint64_t PublishFile(const Args& a, std::atomic<bool>* go) {
   int64_t run = NowNs();  // span_ids unique across runs on the same file
   uint64_t seq = Paced(a, go, [&](uint64_t n, const std::string& pad) {
     char head[200];
-    std::snprintf(head, sizeof head,
-                  "{\"span_id\":\"e2e-%lld-%llu\",\"session_id\":\"bench\",\"event_type\":\"PreToolUse\","
-                  "\"tool_name\":\"Bash\",\"bt\":%lld,\"pad\":\"",
-                  static_cast<long long>(run), static_cast<unsigned long long>(n),
-                  static_cast<long long>(NowNs()));
+    std::snprintf(
+        head, sizeof head,
+        "{\"span_id\":\"e2e-%lld-%llu\",\"session_id\":\"bench\",\"event_type\":\"PreToolUse\","
+        "\"tool_name\":\"Bash\",\"bt\":%lld,\"pad\":\"",
+        static_cast<long long>(run), static_cast<unsigned long long>(n),
+        static_cast<long long>(NowNs()));
     std::string line = std::string(head) + pad + "\"}\n";
     return write(fd, line.data(), line.size()) >= 0;
   });
@@ -197,18 +198,30 @@ void Scan(Client& c, const char* data, size_t n, int64_t now, std::vector<uint32
 bool ParseArgs(int argc, char** argv, Args* a) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--mode") a->mode = v;
-    else if (k == "--port") a->port = std::atoi(v.c_str());
-    else if (k == "--path") a->path = v;
-    else if (k == "--zmq-bind") a->zmq_bind = v;
-    else if (k == "--pub-port") a->pub_port = std::atoi(v.c_str());
-    else if (k == "--pub-path") a->pub_path = v;
-    else if (k == "--file") a->file = v;
-    else if (k == "--clients") a->clients = std::atoi(v.c_str());
-    else if (k == "--rate") a->rate = std::atoi(v.c_str());
-    else if (k == "--duration") a->duration = std::atof(v.c_str());
-    else if (k == "--payload") a->payload = std::atoi(v.c_str());
-    else return false;
+    if (k == "--mode")
+      a->mode = v;
+    else if (k == "--port")
+      a->port = std::atoi(v.c_str());
+    else if (k == "--path")
+      a->path = v;
+    else if (k == "--zmq-bind")
+      a->zmq_bind = v;
+    else if (k == "--pub-port")
+      a->pub_port = std::atoi(v.c_str());
+    else if (k == "--pub-path")
+      a->pub_path = v;
+    else if (k == "--file")
+      a->file = v;
+    else if (k == "--clients")
+      a->clients = std::atoi(v.c_str());
+    else if (k == "--rate")
+      a->rate = std::atoi(v.c_str());
+    else if (k == "--duration")
+      a->duration = std::atof(v.c_str());
+    else if (k == "--payload")
+      a->payload = std::atoi(v.c_str());
+    else
+      return false;
   }
   return a->clients > 0 && a->rate > 0;
 }
@@ -236,9 +249,10 @@ int OpenClients(const Args& a, int ep, std::vector<Client>* clients) {
 int main(int argc, char** argv) {
   Args a;
   if (!ParseArgs(argc, argv, &a)) {
-    std::fprintf(stderr, "usage: sse_load --mode gateway|nchan|file --port P [--path /api/stream] "
-                         "[--zmq-bind EP | --pub-port P --pub-path /pub | --file F] --clients N --rate R "
-                         "--duration S [--payload BYTES]\n");
+    std::fprintf(stderr,
+                 "usage: sse_load --mode gateway|nchan|file --port P [--path /api/stream] "
+                 "[--zmq-bind EP | --pub-port P --pub-path /pub | --file F] --clients N --rate R "
+                 "--duration S [--payload BYTES]\n");
     return 2;
   }
   rlimit rl;
@@ -248,11 +262,12 @@ int main(int argc, char** argv) {
   std::atomic<bool> go{false};
   uint64_t sent = 0;
   std::thread publisher([&] {
-    sent = a.mode == "nchan" ? PublishNchan(a, &go)
-         : a.mode == "file"  ? PublishFile(a, &go)
-                             : PublishZmq(a, &go);
+    sent = a.mode == "nchan"  ? PublishNchan(a, &go)
+           : a.mode == "file" ? PublishFile(a, &go)
+                              : PublishZmq(a, &go);
   });
-  if (a.mode == "gateway") std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // SUB joins
+  if (a.mode == "gateway")
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // SUB joins
 
   int ep = epoll_create1(0);
   std::vector<Client> clients(a.clients);
@@ -295,12 +310,15 @@ int main(int argc, char** argv) {
   }
   publisher.join();
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) { return lat.empty() ? 0u : lat[std::min(lat.size() - 1, static_cast<size_t>(p * lat.size()))]; };
-  std::printf("{\"mode\":\"%s\",\"clients\":%d,\"connected\":%d,\"rate\":%d,\"sent\":%llu,"
-              "\"expected\":%llu,\"received\":%zu,\"p50_us\":%u,\"p99_us\":%u,\"max_us\":%u}\n",
-              a.mode.c_str(), a.clients, connected, a.rate, static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(sent) * connected, lat.size(), pct(0.5), pct(0.99),
-              lat.empty() ? 0u : lat.back());
+  auto pct = [&](double p) {
+    return lat.empty() ? 0u : lat[std::min(lat.size() - 1, static_cast<size_t>(p * lat.size()))];
+  };
+  std::printf(
+      "{\"mode\":\"%s\",\"clients\":%d,\"connected\":%d,\"rate\":%d,\"sent\":%llu,"
+      "\"expected\":%llu,\"received\":%zu,\"p50_us\":%u,\"p99_us\":%u,\"max_us\":%u}\n",
+      a.mode.c_str(), a.clients, connected, a.rate, static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(sent) * connected, lat.size(), pct(0.5), pct(0.99),
+      lat.empty() ? 0u : lat.back());
   for (Client& c : clients) {
     if (c.fd >= 0) close(c.fd);
   }

@@ -9,21 +9,20 @@
 #include <cstdlib>
 #include <iostream>
 
-
+#include "common/base/log.h"
+#include "common/base/shutdown.h"
 #include "common/cli/cli.h"
-#include "common/http/http_server.h"
 #include "common/gateway/ingest_spool.h"
 #include "common/gateway/live_feed.h"
-#include "common/wire/wire.h"
-#include "common/base/log.h"
-#include "common/http/metrics.h"
-#include "common/pricing/pricing.h"
 #include "common/gateway/rest_handlers.h"
-#include "common/base/shutdown.h"
 #include "common/gateway/sse_hub.h"
 #include "common/gateway/sse_stream.h"
+#include "common/http/http_server.h"
+#include "common/http/metrics.h"
 #include "common/http/static_files.h"
+#include "common/pricing/pricing.h"
 #include "common/store/store_opener.h"
+#include "common/wire/wire.h"
 #include "web_assets.h"
 
 namespace {
@@ -33,40 +32,40 @@ namespace po = boost::program_options;
 constexpr const char* kTool = "trace-gateway";
 
 void AddOptions(cli::Spec& spec) {
-  spec.options.add_options()
-      ("db", po::value<std::string>()->value_name("DIR"), "LMDB store to serve (default <data-dir>/db)")
-      ("sub", po::value<std::string>()->default_value("tcp://127.0.0.1:5557")->value_name("EP"),
-       "trace-index PUB endpoint for live events (\"\" = none)")
-      ("listen", po::value<std::string>()->default_value("127.0.0.1:8080")->value_name("HOST:PORT"),
-       "HTTP address (port 0 = any free port)")
-      ("token", po::value<std::string>()->value_name("TOKEN"),
-       "require 'Authorization: Bearer TOKEN' (or ?access_token=) on all but /health "
-       "(env TRACE_TOKEN)")
-      ("spool", po::value<std::string>()->value_name("DIR"),
-       "ingest spool dir; POST /api/events appends to DIR/ingest.jsonl (default <data-dir>/spool)")
-      ("web-root", po::value<std::string>()->value_name("DIR"),
-       "serve the web UI from DIR instead of the embedded copy (development)")
-      ("allowed-host", po::value<std::vector<std::string>>()->composing()->value_name("NAME"),
-       "without a token, also serve requests whose Host header is NAME, any port, or exactly "
-       "NAME:PORT (repeatable); loopback names always are, any other Host gets 421")
-      ("cors-origin", po::value<std::vector<std::string>>()->composing()->value_name("ORIGIN"),
-       "also allow this origin for CORS and for POSTs (repeatable; '*' = any); loopback origins "
-       "always are, a POST from any other gets 403")
-      ("max-clients", po::value<size_t>()->default_value(1000), "SSE connection cap (then 429)")
-      ("sse-queue", po::value<size_t>()->default_value(1024),
-       "events queued per SSE client before a slow client is disconnected")
-      ("sse-sndbuf", po::value<int>()->default_value(0),
-       "SO_SNDBUF bytes of SSE sockets (0 = kernel default; small = slow clients cut sooner)")
-      ("heartbeat-ms", po::value<int>()->default_value(30000), "SSE heartbeat period (0 = off)")
-      ("retry-ms", po::value<int>()->default_value(3000), "SSE 'retry:' reconnect hint")
-      ("max-body", po::value<size_t>()->default_value(1 << 20), "request body cap in bytes (413)")
-      ("rate-limit", po::value<double>()->default_value(0),
-       "requests/s allowed per client address, 0 = unlimited (429 beyond)")
-      ("rate-burst", po::value<double>()->default_value(0), "burst size (default 2 x rate-limit)")
-      ("prices", po::value<std::string>()->default_value("")->value_name("FILE"),
-       "token price table for cost_usd (default: $TRACE_PRICES, else the built-in table)")
-      ("threads", po::value<int>()->default_value(32),
-       "HTTP worker threads (each keep-alive connection holds one while open)");
+  spec.options.add_options()("db", po::value<std::string>()->value_name("DIR"),
+                             "LMDB store to serve (default <data-dir>/db)")(
+      "sub", po::value<std::string>()->default_value("tcp://127.0.0.1:5557")->value_name("EP"),
+      "trace-index PUB endpoint for live events (\"\" = none)")(
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8080")->value_name("HOST:PORT"),
+      "HTTP address (port 0 = any free port)")(
+      "token", po::value<std::string>()->value_name("TOKEN"),
+      "require 'Authorization: Bearer TOKEN' (or ?access_token=) on all but /health "
+      "(env TRACE_TOKEN)")(
+      "spool", po::value<std::string>()->value_name("DIR"),
+      "ingest spool dir; POST /api/events appends to DIR/ingest.jsonl (default <data-dir>/spool)")(
+      "web-root", po::value<std::string>()->value_name("DIR"),
+      "serve the web UI from DIR instead of the embedded copy (development)")(
+      "allowed-host", po::value<std::vector<std::string>>()->composing()->value_name("NAME"),
+      "without a token, also serve requests whose Host header is NAME, any port, or exactly "
+      "NAME:PORT (repeatable); loopback names always are, any other Host gets 421")(
+      "cors-origin", po::value<std::vector<std::string>>()->composing()->value_name("ORIGIN"),
+      "also allow this origin for CORS and for POSTs (repeatable; '*' = any); loopback origins "
+      "always are, a POST from any other gets 403")(
+      "max-clients", po::value<size_t>()->default_value(1000), "SSE connection cap (then 429)")(
+      "sse-queue", po::value<size_t>()->default_value(1024),
+      "events queued per SSE client before a slow client is disconnected")(
+      "sse-sndbuf", po::value<int>()->default_value(0),
+      "SO_SNDBUF bytes of SSE sockets (0 = kernel default; small = slow clients cut sooner)")(
+      "heartbeat-ms", po::value<int>()->default_value(30000), "SSE heartbeat period (0 = off)")(
+      "retry-ms", po::value<int>()->default_value(3000), "SSE 'retry:' reconnect hint")(
+      "max-body", po::value<size_t>()->default_value(1 << 20), "request body cap in bytes (413)")(
+      "rate-limit", po::value<double>()->default_value(0),
+      "requests/s allowed per client address, 0 = unlimited (429 beyond)")(
+      "rate-burst", po::value<double>()->default_value(0), "burst size (default 2 x rate-limit)")(
+      "prices", po::value<std::string>()->default_value("")->value_name("FILE"),
+      "token price table for cost_usd (default: $TRACE_PRICES, else the built-in table)")(
+      "threads", po::value<int>()->default_value(32),
+      "HTTP worker threads (each keep-alive connection holds one while open)");
 }
 
 bool ParseListen(const std::string& listen, HttpServerOptions* o) {
@@ -134,13 +133,15 @@ void WaitForShutdown() {
 }  // namespace
 
 int Main(int argc, char** argv) {
-  cli::Spec spec{kTool, "trace-gateway [options]",
+  cli::Spec spec{kTool,
+                 "trace-gateway [options]",
                  "Serves the claude-trace store: REST API (/api/traces, /api/sessions, ...),\n"
                  "a live SSE stream (/api/stream, resumable with Last-Event-ID), ingest\n"
                  "(POST /api/events -> <spool>/ingest.jsonl, followed by trace-tail),\n"
                  "/health, /metrics and the web UI at /.\n\n"
                  "Example: trace-gateway --listen 127.0.0.1:8080 && open http://127.0.0.1:8080/",
-                 po::options_description("Options"), {}};
+                 po::options_description("Options"),
+                 {}};
   AddOptions(spec);
   po::variables_map vm;
   int code = 0;
@@ -157,7 +158,8 @@ int Main(int argc, char** argv) {
   if (vm.count("allowed-host")) {
     http_options.allowed_hosts = vm["allowed-host"].as<std::vector<std::string>>();
   }
-  if (vm.count("cors-origin")) http_options.cors_origins = vm["cors-origin"].as<std::vector<std::string>>();
+  if (vm.count("cors-origin"))
+    http_options.cors_origins = vm["cors-origin"].as<std::vector<std::string>>();
   http_options.max_body = vm["max-body"].as<size_t>();
   http_options.rate_limit = vm["rate-limit"].as<double>();
   http_options.rate_burst = vm["rate-burst"].as<double>();
@@ -197,9 +199,11 @@ int Main(int argc, char** argv) {
                        {vm["retry-ms"].as<int>(), 10000, vm["sse-sndbuf"].as<int>()});
 
   Result<PriceTable> prices = PriceTable::Resolve(vm["prices"].as<std::string>());
-  if (!prices.ok()) return cli::Fail(kTool, "load prices", prices.status().message(), cli::kExitInput);
+  if (!prices.ok())
+    return cli::Fail(kTool, "load prices", prices.status().message(), cli::kExitInput);
   Metrics metrics;
-  GatewayContext ctx{&store, &hub, feed.get(), &spool, &metrics, &*prices, sub, hub_options.max_clients, {}};
+  GatewayContext ctx{
+      &store, &hub, feed.get(), &spool, &metrics, &*prices, sub, hub_options.max_clients, {}};
   http::Router router;
   AddQueryRoutes(&router, &ctx);
   AddOpsRoutes(&router, &ctx);
@@ -207,15 +211,19 @@ int Main(int argc, char** argv) {
 
   HttpServer server(http_options, &router, &metrics, &streamer, &files);
   if (Status s = server.Start(); !s.ok()) return cli::Fail(kTool, "start HTTP server", s.message());
-  log::Info("listening", {{"url", "http://" + http_options.host + ":" + std::to_string(server.port()) + "/"},
-                          {"port", static_cast<int>(server.port())}, {"db", db}, {"sub", sub},
-                          {"spool", spool.path()}, {"auth", !http_options.token.empty()}});
+  log::Info("listening",
+            {{"url", "http://" + http_options.host + ":" + std::to_string(server.port()) + "/"},
+             {"port", static_cast<int>(server.port())},
+             {"db", db},
+             {"sub", sub},
+             {"spool", spool.path()},
+             {"auth", !http_options.token.empty()}});
 
   WaitForShutdown();
   log::Info("stopping");
   server.Stop();  // no new requests or streams
   if (feed) feed->Stop();
-  hub.Stop();     // flush and close every stream
+  hub.Stop();  // flush and close every stream
   log::Info("stopped");
   return cli::kExitOk;
 }

@@ -15,10 +15,11 @@ namespace trace::gen {
 namespace {
 
 constexpr int64_t kBaseMs = 1770912145000;  // 2026-02-12T16:02:25Z
-const char* const kWords[] = {"the", "build", "fails", "because", "module", "express", "is",
-                              "missing", "from", "package", "json", "tests", "pass", "now",
-                              "refactor", "handler", "returns", "error", "when", "input",
-                              "empty", "{\"quoted\": 1}", "C:\\path", "\ttab"};
+const char* const kWords[] = {
+    "the",  "build",   "fails",    "because",         "module",   "express",
+    "is",   "missing", "from",     "package",         "json",     "tests",
+    "pass", "now",     "refactor", "handler",         "returns",  "error",
+    "when", "input",   "empty",    "{\"quoted\": 1}", "C:\\path", "\ttab"};
 // Real transcripts are mostly ASCII (code, English); some words are not.
 const char* const kNonAscii[] = {"café", "naïve", "日本語", "emoji 🚀"};
 const char* const kTools[] = {"Bash", "Read", "Edit", "Grep", "Glob", "Write", "WebFetch"};
@@ -46,7 +47,10 @@ std::string Id(std::mt19937_64& rng, const char* prefix) {
 
 // --- Sink ------------------------------------------------------------------
 
-Sink::~Sink() { Flush(); for (auto& [p, f] : files_) fclose(f); }
+Sink::~Sink() {
+  Flush();
+  for (auto& [p, f] : files_) fclose(f);
+}
 
 bool Sink::Append(const std::string& path, const std::string& line) {
   if (lines_ >= limit_) return false;
@@ -75,7 +79,8 @@ class Session {
     id_ = Uuid(rng);
     cwd_ = "/home/dev/project-" + std::to_string(index % 3);
     std::string escaped = cwd_;
-    for (char& c : escaped) if (!isalnum(static_cast<unsigned char>(c))) c = '-';
+    for (char& c : escaped)
+      if (!isalnum(static_cast<unsigned char>(c))) c = '-';
     transcript_ = o.home + "/projects/" + escaped + "/" + id_ + ".jsonl";
     traces_ = o.home + "/traces/" + id_ + ".jsonl";
     now_ = kBaseMs + index * 7919;
@@ -113,7 +118,8 @@ std::string Session::Words(size_t bytes) {
   std::string s;
   while (s.size() < bytes) {
     uint64_t r = rng_();
-    s += r % 50 == 0 ? kNonAscii[(r >> 8) % 4] : kWords[(r >> 8) % (sizeof kWords / sizeof *kWords)];
+    s +=
+        r % 50 == 0 ? kNonAscii[(r >> 8) % 4] : kWords[(r >> 8) % (sizeof kWords / sizeof *kWords)];
     s += (rng_() % 12 == 0) ? "\n" : " ";
   }
   return s;
@@ -151,11 +157,19 @@ void Session::Common(StringWriter& w, const std::string& agent) {
 bool Session::History(Sink& sink, const std::string& prompt) {
   StringWriter w;
   w.StartObject();
-  w.Key("display"); w.String(prompt);
-  w.Key("pastedContents"); w.StartObject(); w.EndObject();
-  w.Key("timestamp"); w.Int64(now_);
-  w.Key("project"); w.String(cwd_);
-  if (rng_() % 10) { w.Key("sessionId"); w.String(id_); }  // old entries lack it
+  w.Key("display");
+  w.String(prompt);
+  w.Key("pastedContents");
+  w.StartObject();
+  w.EndObject();
+  w.Key("timestamp");
+  w.Int64(now_);
+  w.Key("project");
+  w.String(cwd_);
+  if (rng_() % 10) {
+    w.Key("sessionId");
+    w.String(id_);
+  }  // old entries lack it
   w.EndObject();
   return sink.Append(o_.home + "/history.jsonl", w.Take());
 }
@@ -165,35 +179,69 @@ bool Session::Span(Sink& sink, const std::string& event, const std::string& tool
   std::string span = Uuid(rng_);
   StringWriter w;
   w.StartObject();
-  w.Key("span_id"); w.String(span);
-  w.Key("trace_id"); w.String(id_);
-  w.Key("parent_id"); last_span_.empty() ? w.Null() : w.String(last_span_);
-  w.Key("session_id"); w.String(id_);
-  w.Key("task_id"); w.Null();
-  w.Key("task_status"); w.Null();
-  w.Key("timestamp"); w.Int64(Tick(50));
+  w.Key("span_id");
+  w.String(span);
+  w.Key("trace_id");
+  w.String(id_);
+  w.Key("parent_id");
+  last_span_.empty() ? w.Null() : w.String(last_span_);
+  w.Key("session_id");
+  w.String(id_);
+  w.Key("task_id");
+  w.Null();
+  w.Key("task_status");
+  w.Null();
+  w.Key("timestamp");
+  w.Int64(Tick(50));
   w.Key("duration_ms");
   event.starts_with("Post") ? w.Int64(static_cast<int64_t>(rng_() % 5000)) : w.Null();
-  w.Key("event_type"); w.String(event);
-  w.Key("hook_type"); w.String(event);
-  w.Key("tool_name"); tool.empty() ? w.Null() : w.String(tool);
+  w.Key("event_type");
+  w.String(event);
+  w.Key("hook_type");
+  w.String(event);
+  w.Key("tool_name");
+  tool.empty() ? w.Null() : w.String(tool);
   w.Key("tool_input");
-  if (tool.empty()) { w.Null(); } else { w.StartObject(); w.Key("command"); w.String("make test"); w.EndObject(); }
-  w.Key("tool_output"); output.empty() ? w.Null() : w.String(output);
-  w.Key("metrics"); w.Null();
-  w.Key("tags"); w.Null();
-  w.Key("metadata"); w.Null();
-  w.Key("tool_use_id"); tool_use_id.empty() ? w.Null() : w.String(tool_use_id);
-  w.Key("agent_id"); w.Null();
-  w.Key("cwd"); w.String(cwd_);
+  if (tool.empty()) {
+    w.Null();
+  } else {
+    w.StartObject();
+    w.Key("command");
+    w.String("make test");
+    w.EndObject();
+  }
+  w.Key("tool_output");
+  output.empty() ? w.Null() : w.String(output);
+  w.Key("metrics");
+  w.Null();
+  w.Key("tags");
+  w.Null();
+  w.Key("metadata");
+  w.Null();
+  w.Key("tool_use_id");
+  tool_use_id.empty() ? w.Null() : w.String(tool_use_id);
+  w.Key("agent_id");
+  w.Null();
+  w.Key("cwd");
+  w.String(cwd_);
   w.Key("payload");
   w.StartObject();
-  w.Key("session_id"); w.String(id_);
-  w.Key("transcript_path"); w.String(transcript_);
-  w.Key("cwd"); w.String(cwd_);
-  w.Key("hook_event_name"); w.String(event);
-  if (!tool_use_id.empty()) { w.Key("tool_use_id"); w.String(tool_use_id); }
-  if (failed) { w.Key("error"); w.String("Exit code 1\nError: Cannot find module 'express'"); }
+  w.Key("session_id");
+  w.String(id_);
+  w.Key("transcript_path");
+  w.String(transcript_);
+  w.Key("cwd");
+  w.String(cwd_);
+  w.Key("hook_event_name");
+  w.String(event);
+  if (!tool_use_id.empty()) {
+    w.Key("tool_use_id");
+    w.String(tool_use_id);
+  }
+  if (failed) {
+    w.Key("error");
+    w.String("Exit code 1\nError: Cannot find module 'express'");
+  }
   w.EndObject();
   w.EndObject();
   last_span_ = span;
@@ -206,12 +254,23 @@ bool Session::UserLine(Sink& sink, const std::string& path, const std::string& a
   StringWriter w;
   w.StartObject();
   Common(w, agent);
-  w.Key("type"); w.String("user");
+  w.Key("type");
+  w.String("user");
   w.Key("message");
-  w.StartObject(); w.Key("role"); w.String("user"); w.Key("content"); w.Raw(content_json); w.EndObject();
-  w.Key("uuid"); w.String(uuid);
-  w.Key("timestamp"); w.String(FormatRfc3339Ms(Tick(3000)));
-  if (!tool_result_json.empty()) { w.Key("toolUseResult"); w.Raw(tool_result_json); }
+  w.StartObject();
+  w.Key("role");
+  w.String("user");
+  w.Key("content");
+  w.Raw(content_json);
+  w.EndObject();
+  w.Key("uuid");
+  w.String(uuid);
+  w.Key("timestamp");
+  w.String(FormatRfc3339Ms(Tick(3000)));
+  if (!tool_result_json.empty()) {
+    w.Key("toolUseResult");
+    w.Raw(tool_result_json);
+  }
   w.EndObject();
   last_uuid_ = uuid;
   return sink.Append(path, w.Take());
@@ -229,14 +288,26 @@ bool Session::Assistant(Sink& sink, const std::string& path, const std::string& 
     c.StartArray();
     c.StartObject();
     if (is_tool) {
-      std::string tid = Id(rng_, "toolu_01"), tool = kTools[rng_() % (sizeof kTools / sizeof *kTools)];
+      std::string tid = Id(rng_, "toolu_01"),
+                  tool = kTools[rng_() % (sizeof kTools / sizeof *kTools)];
       calls->push_back({tid, tool});
-      c.Key("type"); c.String("tool_use"); c.Key("id"); c.String(tid); c.Key("name"); c.String(tool);
-      c.Key("input"); c.StartObject(); c.Key("command"); c.String(Words(40)); c.EndObject();
+      c.Key("type");
+      c.String("tool_use");
+      c.Key("id");
+      c.String(tid);
+      c.Key("name");
+      c.String(tool);
+      c.Key("input");
+      c.StartObject();
+      c.Key("command");
+      c.String(Words(40));
+      c.EndObject();
     } else {
       bool thinking = b == 0 && rng_() % 2;
-      c.Key("type"); c.String(thinking ? "thinking" : "text");
-      c.Key(thinking ? "thinking" : "text"); c.String(Words(LineSize()));
+      c.Key("type");
+      c.String(thinking ? "thinking" : "text");
+      c.Key(thinking ? "thinking" : "text");
+      c.String(Words(LineSize()));
     }
     c.EndObject();
     c.EndArray();
@@ -247,28 +318,46 @@ bool Session::Assistant(Sink& sink, const std::string& path, const std::string& 
     Common(w, agent);
     w.Key("message");
     w.StartObject();
-    w.Key("model"); w.String(agent.empty() ? "claude-opus-4-6" : "claude-haiku-4-5");
-    w.Key("id"); w.String(msg);
-    w.Key("type"); w.String("message");
-    w.Key("role"); w.String("assistant");
-    w.Key("content"); w.Raw(c.View());
-    w.Key("stop_reason"); w.Null();
-    w.Key("usage"); w.StartObject();
-    w.Key("input_tokens"); w.Int64(3);
-    w.Key("cache_creation_input_tokens"); w.Int64(15005);
-    w.Key("cache_read_input_tokens"); w.Int64(11442);
-    w.Key("output_tokens"); w.Int64(out_tokens);
-    w.Key("service_tier"); w.String("standard");
+    w.Key("model");
+    w.String(agent.empty() ? "claude-opus-4-6" : "claude-haiku-4-5");
+    w.Key("id");
+    w.String(msg);
+    w.Key("type");
+    w.String("message");
+    w.Key("role");
+    w.String("assistant");
+    w.Key("content");
+    w.Raw(c.View());
+    w.Key("stop_reason");
+    w.Null();
+    w.Key("usage");
+    w.StartObject();
+    w.Key("input_tokens");
+    w.Int64(3);
+    w.Key("cache_creation_input_tokens");
+    w.Int64(15005);
+    w.Key("cache_read_input_tokens");
+    w.Int64(11442);
+    w.Key("output_tokens");
+    w.Int64(out_tokens);
+    w.Key("service_tier");
+    w.String("standard");
     w.EndObject();
     w.EndObject();
-    w.Key("requestId"); w.String(req);
-    w.Key("type"); w.String("assistant");
-    w.Key("uuid"); w.String(uuid);
-    w.Key("timestamp"); w.String(FormatRfc3339Ms(Tick(800)));
+    w.Key("requestId");
+    w.String(req);
+    w.Key("type");
+    w.String("assistant");
+    w.Key("uuid");
+    w.String(uuid);
+    w.Key("timestamp");
+    w.String(FormatRfc3339Ms(Tick(800)));
     w.EndObject();
     last_uuid_ = uuid;
     if (!sink.Append(path, w.Take())) return false;
-    if (is_tool && agent.empty() && !Span(sink, "PreToolUse", calls->back().second, calls->back().first, "", false)) return false;
+    if (is_tool && agent.empty() &&
+        !Span(sink, "PreToolUse", calls->back().second, calls->back().first, "", false))
+      return false;
   }
   return true;
 }
@@ -277,16 +366,27 @@ bool Session::Results(Sink& sink, const std::string& path, const std::string& ag
                       const std::vector<std::pair<std::string, std::string>>& calls) {
   for (const auto& [tid, tool] : calls) {
     bool failed = rng_() % 8 == 0;
-    std::string output = failed ? "Exit code 1\nError: Cannot find module 'express'" : Words(LineSize());
-    if (agent.empty() && !Span(sink, failed ? "PostToolUseFailure" : "PostToolUse", tool, tid, failed ? "" : output, failed)) return false;
+    std::string output =
+        failed ? "Exit code 1\nError: Cannot find module 'express'" : Words(LineSize());
+    if (agent.empty() && !Span(sink, failed ? "PostToolUseFailure" : "PostToolUse", tool, tid,
+                               failed ? "" : output, failed))
+      return false;
     StringWriter c;
-    c.StartArray(); c.StartObject();
-    c.Key("tool_use_id"); c.String(tid);
-    c.Key("type"); c.String("tool_result");
-    c.Key("content"); c.String(output);
-    c.Key("is_error"); c.Bool(failed);
-    c.EndObject(); c.EndArray();
-    std::string result = failed ? "\"Error: Exit code 1\"" : "{\"stdout\":\"ok\",\"stderr\":\"\",\"interrupted\":false,\"isImage\":false}";
+    c.StartArray();
+    c.StartObject();
+    c.Key("tool_use_id");
+    c.String(tid);
+    c.Key("type");
+    c.String("tool_result");
+    c.Key("content");
+    c.String(output);
+    c.Key("is_error");
+    c.Bool(failed);
+    c.EndObject();
+    c.EndArray();
+    std::string result =
+        failed ? "\"Error: Exit code 1\""
+               : "{\"stdout\":\"ok\",\"stderr\":\"\",\"interrupted\":false,\"isImage\":false}";
     if (!UserLine(sink, path, agent, std::string(c.View()), result)) return false;
   }
   return true;
@@ -301,18 +401,21 @@ bool Session::Turn(Sink& sink) {
   if (!UserLine(sink, transcript_, "", std::string(p.View()), "")) return false;
   for (int round = 0, rounds = 1 + static_cast<int>(rng_() % 3); round < rounds; ++round) {
     std::vector<std::pair<std::string, std::string>> calls;
-    if (!Assistant(sink, transcript_, "", &calls) || !Results(sink, transcript_, "", calls)) return false;
+    if (!Assistant(sink, transcript_, "", &calls) || !Results(sink, transcript_, "", calls))
+      return false;
   }
   if (rng_() % 5 == 0) {  // a sub-agent: its own file, the parent's sessionId
     std::string agent = Id(rng_, "a").substr(0, 8);
-    std::string path = transcript_.substr(0, transcript_.size() - 6) + "/subagents/agent-" + agent + ".jsonl";
+    std::string path =
+        transcript_.substr(0, transcript_.size() - 6) + "/subagents/agent-" + agent + ".jsonl";
     std::string saved = last_uuid_;
     last_uuid_.clear();
     std::vector<std::pair<std::string, std::string>> calls;
     StringWriter q;
     q.String(Words(60));
     if (!UserLine(sink, path, agent, std::string(q.View()), "") ||
-        !Assistant(sink, path, agent, &calls) || !Results(sink, path, agent, calls)) return false;
+        !Assistant(sink, path, agent, &calls) || !Results(sink, path, agent, calls))
+      return false;
     last_uuid_ = saved;
   }
   return Span(sink, "Stop", "", "", "", false);

@@ -14,12 +14,12 @@
 namespace trace::gen {
 
 struct Options {
-  std::string home;      // the Claude home to write into
+  std::string home;  // the Claude home to write into
   uint64_t seed = 1;
   int sessions = 8;
-  size_t min_bytes = 200;    // line size range (tool output is padded to it)
+  size_t min_bytes = 200;  // line size range (tool output is padded to it)
   size_t max_bytes = 50000;
-  bool live = false;     // timestamps from the clock instead of a fixed base
+  bool live = false;  // timestamps from the clock instead of a fixed base
 };
 
 // Appends lines to files under the home; keeps a bounded set of files open.

@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <thread>
 
-#include "common/cli/cli.h"
-#include "common/json/json.h"
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
+#include "common/cli/cli.h"
+#include "common/json/json.h"
 #include "generator.h"
 
 namespace po = boost::program_options;
@@ -31,7 +31,8 @@ constexpr char kAbout[] =
 int RunLive(gen::Generator& g, gen::Sink& sink, double rate, double duration_s) {
   auto start = std::chrono::steady_clock::now();
   while (!shutdown::Requested()) {
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (duration_s > 0 && elapsed >= duration_s) break;
     while (sink.lines() < rate * elapsed) {
       if (!g.Turn(sink)) return cli::kExitOk;  // --lines reached
@@ -52,15 +53,16 @@ int Main(int argc, char** argv) {
   spec.tool = kTool;
   spec.synopsis = "trace-gen --home DIR [--lines N] [--seed S] [--live RATE]";
   spec.about = kAbout;
-  spec.options.add_options()
-      ("home", po::value(&o.home)->required(), "Claude home to write into (created)")
-      ("lines", po::value(&lines)->default_value(10000), "total lines to write (0: no limit with --live)")
-      ("seed", po::value(&o.seed)->default_value(1), "random seed")
-      ("sessions", po::value(&o.sessions)->default_value(8), "concurrent sessions")
-      ("min-bytes", po::value(&o.min_bytes)->default_value(200), "smallest padded line size")
-      ("max-bytes", po::value(&o.max_bytes)->default_value(50000), "largest padded line size")
-      ("live", po::value(&live)->default_value(0), "append about RATE lines/s until stopped")
-      ("duration", po::value(&duration)->default_value(0), "with --live: stop after SECONDS");
+  spec.options.add_options()("home", po::value(&o.home)->required(),
+                             "Claude home to write into (created)")(
+      "lines", po::value(&lines)->default_value(10000),
+      "total lines to write (0: no limit with --live)")(
+      "seed", po::value(&o.seed)->default_value(1), "random seed")(
+      "sessions", po::value(&o.sessions)->default_value(8), "concurrent sessions")(
+      "min-bytes", po::value(&o.min_bytes)->default_value(200), "smallest padded line size")(
+      "max-bytes", po::value(&o.max_bytes)->default_value(50000), "largest padded line size")(
+      "live", po::value(&live)->default_value(0), "append about RATE lines/s until stopped")(
+      "duration", po::value(&duration)->default_value(0), "with --live: stop after SECONDS");
   po::variables_map vm;
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;

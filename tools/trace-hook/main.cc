@@ -6,22 +6,22 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <limits>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <string>
 
-#include "common/base/paths.h"
 #include "common/base/clock.h"
+#include "common/base/paths.h"
 #include "common/cli/cli.h"
 #include "common/event/event.h"
 #include "common/hook/hook_git.h"
 #include "common/hook/hook_io.h"
 #include "common/hook/hook_settings.h"
 #include "common/hook/hook_span.h"
-#include "common/json/json.h"
 #include "common/hook/settings_file.h"
 #include "common/hook/text_diff.h"
+#include "common/json/json.h"
 
 namespace trace {
 namespace {

@@ -7,11 +7,11 @@
 #include <iostream>
 
 #include "common/base/ids.h"
+#include "common/base/log.h"
+#include "common/base/shutdown.h"
 #include "common/cli/cli.h"
 #include "common/index/index_loop.h"
 #include "common/index/indexer.h"
-#include "common/base/log.h"
-#include "common/base/shutdown.h"
 #include "common/store/store_verify.h"
 #include "common/store/store_writer.h"
 #include "common/wire/wire.h"
@@ -34,29 +34,35 @@ void Describe(cli::Spec& spec) {
       "Examples:\n"
       "  trace-index                                   # tail on 5556/5555, pub on 5557\n"
       "  trace-tail --stdout --once F | trace-index --stdin --db ./db\n"
-      "  trace-index --verify --db ./db                # recompute aggregates and indexes, exit 1 on difference\n\n"
+      "  trace-index --verify --db ./db                # recompute aggregates and indexes, exit 1 "
+      "on difference\n\n"
       "Exit codes: 0 ok, 1 runtime failure (or --verify found differences),\n"
       "2 bad flags, 3 store cannot be opened.";
-  spec.options.add_options()
-      ("sub", po::value<std::vector<std::string>>()->value_name("EP")->composing(),
-       "trace-tail PUB endpoint to subscribe to (repeatable; default tcp://127.0.0.1:5556)")
-      ("tail-control", po::value<std::vector<std::string>>()->value_name("EP")->composing(),
-       "trace-tail control endpoint, paired with --sub in order (repeatable; "
-       "default tcp://127.0.0.1:5555)")
-      ("no-catchup", po::bool_switch(), "do not talk to trace-tail's control socket (lossy)")
-      ("pub", po::value<std::string>()->value_name("EP"),
-       "where committed events are republished (default tcp://127.0.0.1:5557; "
-       "with --stdin only when given)")
-      ("stdin", po::bool_switch(), "read event JSONL from stdin until EOF instead of subscribing")
-      ("db", po::value<std::string>()->value_name("DIR"), "LMDB store directory (default <data-dir>/db)")
-      ("verify", po::bool_switch(), "recompute all aggregates and indexes from the events and report differences")
-      ("no-durable", po::bool_switch(), "do not fsync at each commit (faster; a power cut may lose the last batches)")
-      ("batch-size", po::value<size_t>()->default_value(4096), "max events per transaction")
-      ("batch-ms", po::value<int>()->default_value(50), "max wait of a pending event before its commit")
-      ("map-size-mb", po::value<size_t>()->default_value(1024), "initial LMDB map size (grows when full)")
-      ("commit-retries", po::value<int>()->default_value(10),
-       "attempts of a commit that fails (disk full, I/O error), 1 s apart, before exiting 1; "
-       "nothing of a failed batch is stored, the tails resend it after a restart");
+  spec.options.add_options()(
+      "sub", po::value<std::vector<std::string>>()->value_name("EP")->composing(),
+      "trace-tail PUB endpoint to subscribe to (repeatable; default tcp://127.0.0.1:5556)")(
+      "tail-control", po::value<std::vector<std::string>>()->value_name("EP")->composing(),
+      "trace-tail control endpoint, paired with --sub in order (repeatable; "
+      "default tcp://127.0.0.1:5555)")("no-catchup", po::bool_switch(),
+                                       "do not talk to trace-tail's control socket (lossy)")(
+      "pub", po::value<std::string>()->value_name("EP"),
+      "where committed events are republished (default tcp://127.0.0.1:5557; "
+      "with --stdin only when given)")(
+      "stdin", po::bool_switch(), "read event JSONL from stdin until EOF instead of subscribing")(
+      "db", po::value<std::string>()->value_name("DIR"),
+      "LMDB store directory (default <data-dir>/db)")(
+      "verify", po::bool_switch(),
+      "recompute all aggregates and indexes from the events and report differences")(
+      "no-durable", po::bool_switch(),
+      "do not fsync at each commit (faster; a power cut may lose the last batches)")(
+      "batch-size", po::value<size_t>()->default_value(4096), "max events per transaction")(
+      "batch-ms", po::value<int>()->default_value(50),
+      "max wait of a pending event before its commit")("map-size-mb",
+                                                       po::value<size_t>()->default_value(1024),
+                                                       "initial LMDB map size (grows when full)")(
+      "commit-retries", po::value<int>()->default_value(10),
+      "attempts of a commit that fails (disk full, I/O error), 1 s apart, before exiting 1; "
+      "nothing of a failed batch is stored, the tails resend it after a restart");
 }
 
 int Verify(const std::string& db) {
@@ -94,7 +100,8 @@ int Run(const po::variables_map& vm, const std::string& db) {
   io.max_batch_ms = vm["batch-ms"].as<int>();
   io.max_commit_failures = std::max(1, vm["commit-retries"].as<int>());
   Indexer indexer(**writer, pub.get(), io);
-  log::Info("started", {{"db", db}, {"last_seq", (*writer)->last_seq()},
+  log::Info("started", {{"db", db},
+                        {"last_seq", (*writer)->last_seq()},
                         {"mode", stdin_mode ? "stdin" : "subscribe"}});
   Status st;
   if (stdin_mode) {
@@ -102,13 +109,19 @@ int Run(const po::variables_map& vm, const std::string& db) {
   } else {
     SubscribeOptions so;
     so.sub_endpoints = List(vm, "sub", "tcp://127.0.0.1:5556");
-    if (!vm["no-catchup"].as<bool>()) so.control_endpoints = List(vm, "tail-control", "tcp://127.0.0.1:5555");
+    if (!vm["no-catchup"].as<bool>())
+      so.control_endpoints = List(vm, "tail-control", "tcp://127.0.0.1:5555");
     st = RunSubscribeLoop(ctx, so, indexer);
   }
   const Indexer::Totals t = indexer.totals();
-  log::Info("stopped", {{"received", t.received}, {"stored", t.stored}, {"duplicates", t.duplicates},
-                        {"invalid", t.invalid}, {"batches", t.batches}, {"last_seq", (*writer)->last_seq()},
-                        {"commit_ms", t.commit_ms}, {"backpressure_ms", t.backpressure_ms}});
+  log::Info("stopped", {{"received", t.received},
+                        {"stored", t.stored},
+                        {"duplicates", t.duplicates},
+                        {"invalid", t.invalid},
+                        {"batches", t.batches},
+                        {"last_seq", (*writer)->last_seq()},
+                        {"commit_ms", t.commit_ms},
+                        {"backpressure_ms", t.backpressure_ms}});
   if (!st) return cli::Fail(kTool, "index", st.message());
   return cli::kExitOk;
 }

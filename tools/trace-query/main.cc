@@ -19,8 +19,10 @@ std::string About() {
       "Lists sessions, shows a session summary and lists events from the LMDB store\n"
       "written by trace-index, as a readable table or as JSONL (--json).\n\nCommands:\n";
   for (const auto& c : QueryCommands()) s += "  " + c.synopsis + "\n      " + c.help + "\n";
-  s += "\nExamples:\n  trace-query sessions\n  trace-query session 4d5611e5-241a-462a-8d15-5122611a9569\n"
-       "  trace-query events --tool-name Bash --event-type PostToolUseFailure --limit 20 --json | jq .\n\n"
+  s += "\nExamples:\n  trace-query sessions\n  trace-query session "
+       "4d5611e5-241a-462a-8d15-5122611a9569\n"
+       "  trace-query events --tool-name Bash --event-type PostToolUseFailure --limit 20 --json | "
+       "jq .\n\n"
        "Exit codes: 0 ok, 1 not found / read failure, 2 bad arguments, 3 store cannot be opened.";
   return s;
 }
@@ -28,14 +30,17 @@ std::string About() {
 }  // namespace
 
 int Main(int argc, char** argv) {
-  cli::Spec spec{kTool, "trace-query [options] COMMAND [ARGS]", About(),
-                 po::options_description("Options"), {}};
-  spec.options.add_options()
-      ("db", po::value<std::string>()->value_name("DIR"), "LMDB store directory (default <data-dir>/db)")
-      ("json", po::bool_switch(), "print JSON lines instead of a table")
-      ("limit", po::value<size_t>()->default_value(100), "rows to print")
-      ("offset", po::value<size_t>()->default_value(0), "rows to skip")
-      ("command", po::value<std::vector<std::string>>(), "COMMAND and its arguments");
+  cli::Spec spec{kTool,
+                 "trace-query [options] COMMAND [ARGS]",
+                 About(),
+                 po::options_description("Options"),
+                 {}};
+  spec.options.add_options()("db", po::value<std::string>()->value_name("DIR"),
+                             "LMDB store directory (default <data-dir>/db)")(
+      "json", po::bool_switch(), "print JSON lines instead of a table")(
+      "limit", po::value<size_t>()->default_value(100), "rows to print")(
+      "offset", po::value<size_t>()->default_value(0), "rows to skip")(
+      "command", po::value<std::vector<std::string>>(), "COMMAND and its arguments");
   for (const auto& c : QueryCommands()) {
     if (c.add_options) c.add_options(spec.options);
   }
@@ -43,10 +48,13 @@ int Main(int argc, char** argv) {
   po::variables_map vm;
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
-  if (!vm.count("command")) return cli::Fail(kTool, "parse arguments", "no command (see --help)", cli::kExitUsage);
+  if (!vm.count("command"))
+    return cli::Fail(kTool, "parse arguments", "no command (see --help)", cli::kExitUsage);
   auto words = vm["command"].as<std::vector<std::string>>();
   const QueryCommand* cmd = FindQueryCommand(words[0]);
-  if (!cmd) return cli::Fail(kTool, "parse arguments", "unknown command '" + words[0] + "'", cli::kExitUsage);
+  if (!cmd)
+    return cli::Fail(kTool, "parse arguments", "unknown command '" + words[0] + "'",
+                     cli::kExitUsage);
   std::string db = vm.count("db") ? vm["db"].as<std::string>() : cli::DataDir(vm) + "/db";
   auto store = Store::OpenReadOnly({db, 126});
   if (!store) return cli::Fail(kTool, "open store", store.status().message(), cli::kExitInput);

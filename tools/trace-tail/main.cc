@@ -11,16 +11,16 @@
 #include <memory>
 #include <system_error>
 
-#include "common/base/paths.h"
-#include "common/base/ids.h"
 #include "common/base/clock.h"
-#include "common/tail/checkpoint.h"
+#include "common/base/ids.h"
+#include "common/base/log.h"
+#include "common/base/paths.h"
+#include "common/base/shutdown.h"
 #include "common/cli/cli.h"
 #include "common/event/event.h"
-#include "common/tail/follower.h"
 #include "common/json/json.h"
-#include "common/base/log.h"
-#include "common/base/shutdown.h"
+#include "common/tail/checkpoint.h"
+#include "common/tail/follower.h"
 #include "common/tail/tail_control.h"
 #include "common/tail/tail_output.h"
 #include "common/wire/wire.h"
@@ -56,26 +56,26 @@ struct Flags {
 };
 
 void DefineFlags(cli::Spec& spec, Flags& f) {
-  spec.options.add_options()
-      ("files", po::value(&f.files)->multitoken(), "FILE or GLOB to follow (repeatable)")
-      ("pub", po::value(&f.pubs)->multitoken(),
-       "ZeroMQ PUB endpoint to bind (repeatable; default tcp://127.0.0.1:5556 unless --stdout)")
-      ("control", po::value(&f.control),
-       "control ROUTER endpoint (default tcp://127.0.0.1:5555 when publishing)")
-      ("stdout", po::bool_switch(&f.to_stdout), "print events as JSON lines on stdout")
-      ("stdin", po::bool_switch(&f.stdin_source), "also read lines from stdin (path \"-\")")
-      ("once", po::bool_switch(&f.once), "read what exists (partial last lines too), then exit 0")
-      ("from-start", "files seen for the first time are read from the beginning (default)")
-      ("from-end", po::bool_switch(&f.from_end), "files seen at the first start: only new lines")
-      ("state", po::value(&f.state), "checkpoint file of read positions ('' disables)")
-      ("kind", po::value(&f.kind)->default_value("auto"),
-       "input kind of named files: auto|span|transcript|history|ingest")
-      ("max-line-bytes", po::value(&f.max_line_bytes)->default_value(16u << 20),
-       "longer lines become one raw event with parse_error \"line too long\"")
-      ("poll-ms", po::value(&f.poll_ms)->default_value(1000),
-       "full rescan interval, the safety net under inotify")
-      ("checkpoint-ms", po::value(&f.checkpoint_ms)->default_value(1000),
-       "how often --state is written while running");
+  spec.options.add_options()("files", po::value(&f.files)->multitoken(),
+                             "FILE or GLOB to follow (repeatable)")(
+      "pub", po::value(&f.pubs)->multitoken(),
+      "ZeroMQ PUB endpoint to bind (repeatable; default tcp://127.0.0.1:5556 unless --stdout)")(
+      "control", po::value(&f.control),
+      "control ROUTER endpoint (default tcp://127.0.0.1:5555 when publishing)")(
+      "stdout", po::bool_switch(&f.to_stdout), "print events as JSON lines on stdout")(
+      "stdin", po::bool_switch(&f.stdin_source), "also read lines from stdin (path \"-\")")(
+      "once", po::bool_switch(&f.once), "read what exists (partial last lines too), then exit 0")(
+      "from-start", "files seen for the first time are read from the beginning (default)")(
+      "from-end", po::bool_switch(&f.from_end), "files seen at the first start: only new lines")(
+      "state", po::value(&f.state), "checkpoint file of read positions ('' disables)")(
+      "kind", po::value(&f.kind)->default_value("auto"),
+      "input kind of named files: auto|span|transcript|history|ingest")(
+      "max-line-bytes", po::value(&f.max_line_bytes)->default_value(16u << 20),
+      "longer lines become one raw event with parse_error \"line too long\"")(
+      "poll-ms", po::value(&f.poll_ms)->default_value(1000),
+      "full rescan interval, the safety net under inotify")(
+      "checkpoint-ms", po::value(&f.checkpoint_ms)->default_value(1000),
+      "how often --state is written while running");
   spec.positional.add("files", -1);
 }
 
@@ -93,7 +93,8 @@ bool CheckNamedFiles(const std::vector<std::string>& files, std::string* bad, st
     if (f.find_first_of("*?[") != std::string::npos) continue;
     if (access(f.c_str(), R_OK) != 0) {
       *bad = f;
-      *why = std::error_code(errno, std::generic_category()).message();  // strerror is not thread-safe
+      *why =
+          std::error_code(errno, std::generic_category()).message();  // strerror is not thread-safe
       return false;
     }
   }
@@ -160,14 +161,17 @@ struct Loop {
       bool stdin_only = flags.stdin_source && flags.files.empty();
       if ((flags.once || stdin_only) && !more && follower.streams_done()) break;
       if (control) {
-        if (Status st = control->HandleWaiting(); !st.ok()) log::Warn("control", {{"error", st.message()}});
+        if (Status st = control->HandleWaiting(); !st.ok())
+          log::Warn("control", {{"error", st.message()}});
       }
       if (Now() - last_save >= flags.checkpoint_ms) {
         if (Status st = SaveState(); !st.ok()) log::Error("checkpoint", {{"error", st.message()}});
         last_save = Now();
       }
       if (!more) {
-        int timeout = flags.once ? 100 : static_cast<int>(std::min<int64_t>(flags.poll_ms, flags.checkpoint_ms));
+        int timeout = flags.once
+                          ? 100
+                          : static_cast<int>(std::min<int64_t>(flags.poll_ms, flags.checkpoint_ms));
         if (Status st = Wait(timeout); !st.ok()) return st;
       }
     }
@@ -205,16 +209,19 @@ int Run(int argc, char** argv) {
     return cli::Fail(kTool, "parse --kind", "unknown kind '" + flags.kind + "'", cli::kExitUsage);
   }
   if (vm.count("from-start") && flags.from_end) {
-    return cli::Fail(kTool, "parse flags", "--from-start and --from-end exclude each other", cli::kExitUsage);
+    return cli::Fail(kTool, "parse flags", "--from-start and --from-end exclude each other",
+                     cli::kExitUsage);
   }
   std::string bad, why;
   if (!CheckNamedFiles(flags.files, &bad, &why)) {
     return cli::Fail(kTool, "open '" + bad + "'", why, cli::kExitInput);
   }
   bool defaults = flags.files.empty() && !flags.stdin_source;
-  if (!vm.count("state") && defaults && !flags.once) flags.state = cli::DataDir(vm) + "/tail-state.json";
+  if (!vm.count("state") && defaults && !flags.once)
+    flags.state = cli::DataDir(vm) + "/tail-state.json";
   if (flags.pubs.empty() && !flags.to_stdout) flags.pubs.push_back("tcp://127.0.0.1:5556");
-  if (flags.control.empty() && !flags.pubs.empty() && !flags.once) flags.control = "tcp://127.0.0.1:5555";
+  if (flags.control.empty() && !flags.pubs.empty() && !flags.once)
+    flags.control = "tcp://127.0.0.1:5555";
 
   std::vector<WatchSpec> specs;
   for (const std::string& f : flags.files) specs.push_back({AbsolutePath(f), kind});
@@ -226,14 +233,17 @@ int Run(int argc, char** argv) {
   if (!flags.pubs.empty()) {
     publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
     for (const std::string& ep : flags.pubs) {
-      if (Status st = publisher->Bind(ep); !st.ok()) return cli::Fail(kTool, "bind --pub", st.message());
+      if (Status st = publisher->Bind(ep); !st.ok())
+        return cli::Fail(kTool, "bind --pub", st.message());
     }
   }
   std::unique_ptr<DirWatcher> watcher;
   if (!flags.once) {
     auto w = NewInotifyWatcher();
-    if (w.ok()) watcher = std::move(*w);
-    else log::Warn("no inotify; polling only", {{"error", w.status().message()}});
+    if (w.ok())
+      watcher = std::move(*w);
+    else
+      log::Warn("no inotify; polling only", {{"error", w.status().message()}});
   }
   FollowerOptions options;
   options.from_end = flags.from_end;
@@ -242,18 +252,22 @@ int Run(int argc, char** argv) {
   TailFollower follower(specs, options, watcher.get(), &output);
   if (!flags.state.empty()) {
     auto restored = LoadCheckpoint(flags.state);
-    if (!restored.ok()) return cli::Fail(kTool, "load --state", restored.status().message(), cli::kExitInput);
+    if (!restored.ok())
+      return cli::Fail(kTool, "load --state", restored.status().message(), cli::kExitInput);
     if (*restored) follower.Restore(**restored);
   }
   if (flags.stdin_source) follower.AddStream(STDIN_FILENO, "-", kind);
   std::unique_ptr<TailControl> control;
   if (!flags.control.empty()) {
-    control = std::make_unique<TailControl>(ctx, &follower, [&] { return output.pub_seq(); },
-                                            publisher_id, epoch);
-    if (Status st = control->Bind(flags.control); !st.ok()) return cli::Fail(kTool, "bind --control", st.message());
+    control = std::make_unique<TailControl>(
+        ctx, &follower, [&] { return output.pub_seq(); }, publisher_id, epoch);
+    if (Status st = control->Bind(flags.control); !st.ok())
+      return cli::Fail(kTool, "bind --control", st.message());
   }
-  log::Info("started", {{"publisher_id", Hex16(publisher_id)}, {"epoch", Hex16(epoch)},
-                        {"patterns", specs.size()}, {"state", flags.state}});
+  log::Info("started", {{"publisher_id", Hex16(publisher_id)},
+                        {"epoch", Hex16(epoch)},
+                        {"patterns", specs.size()},
+                        {"state", flags.state}});
   Loop loop{flags, follower, output, control.get(), watcher.get(), {}};
   Status st = loop.Run();
   log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
