@@ -22,6 +22,13 @@ std::string PricedCache::Priced(const std::string& key, std::string aggregate_js
   std::string out = entry->priced;
   size_t size = key.size() + entry->raw.size() + entry->priced.size();
   std::lock_guard lock(mu_);
+  if (size > max_bytes_) {  // would not fit even alone: served, never cached
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      bytes_ -= key.size() + it->second->raw.size() + it->second->priced.size();
+      entries_.erase(it);
+    }
+    return out;
+  }
   if (bytes_ + size > max_bytes_) {
     entries_.clear();
     bytes_ = 0;

@@ -14,8 +14,9 @@ namespace trace {
 
 class PriceTable;
 
-// Thread-safe. Bounded: when the cached bytes exceed max_bytes the cache is
-// emptied (the next requests re-price; correctness never depends on a hit).
+// Thread-safe. Bounded: when the cached bytes would exceed max_bytes the cache
+// is emptied (the next requests re-price; correctness never depends on a
+// hit); an entry larger than max_bytes on its own is never cached.
 class PricedCache {
  public:
   explicit PricedCache(const PriceTable* prices, size_t max_bytes = 32 << 20)

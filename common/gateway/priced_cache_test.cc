@@ -49,6 +49,19 @@ Result<PriceTable> HaikuTable(int input_rate) {
 // once the table the cache prices with changes, a key answered at the old
 // price was still cached and one answered at the new price had been evicted:
 // the one way a caller can tell what the cache holds.
+TEST(PricedCacheTest, AnEntryLargerThanTheBoundIsNeverCached) {
+  Result<PriceTable> old_prices = HaikuTable(1), new_prices = HaikuTable(2);
+  ASSERT_TRUE(old_prices.ok() && new_prices.ok());
+  PriceTable prices = *old_prices;
+  PricedCache cache(&prices, 100);  // smaller than one priced aggregate
+  std::string agg = Aggregate("big", 1000);
+  ASSERT_GT(agg.size(), 100u);
+  EXPECT_EQ(cache.Priced("session:big", agg), AddCost(agg, &*old_prices));
+  prices = *new_prices;
+  // A cached entry would still answer at the old price.
+  EXPECT_EQ(cache.Priced("session:big", agg), AddCost(agg, &*new_prices));
+}
+
 TEST(PricedCacheTest, ByteBoundEvictsOldestWithoutChangingAnswers) {
   Result<PriceTable> old_prices = HaikuTable(1), new_prices = HaikuTable(2);
   ASSERT_TRUE(old_prices.ok()) << old_prices.status().message();

@@ -1,5 +1,5 @@
 // Per-client request rate limiting: one token bucket per key (the peer
-// address). Buckets idle longer than a refill period are forgotten so a
+// address). Buckets idle longer than a full refill (plus a second) are forgotten so a
 // flood of distinct addresses cannot grow memory without bound. Thread-safe.
 #pragma once
 
