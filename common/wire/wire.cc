@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "common/base/ids.h"
+#include "common/base/log.h"
 #include "common/wire/control.h"
 
 namespace trace::wire {
@@ -96,7 +97,7 @@ std::string Socket::LastEndpoint() const {
   }
 }
 
-Result<bool> Socket::SendFrames(const std::vector<std::string_view>& frames, bool dont_wait) {
+Result<bool> Socket::SendFrames(std::span<const std::string_view> frames, bool dont_wait) {
   try {
     for (size_t i = 0; i < frames.size(); ++i) {
       auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
@@ -142,7 +143,8 @@ Publisher::Publisher(Context& ctx, uint64_t publisher_id, uint64_t epoch) : Sock
 Status Publisher::Send(std::string_view topic, std::string_view body) {
   ++header_.pub_seq;
   std::string header = EncodeHeader(header_);
-  Result<bool> sent = SendFrames({topic, header, body}, false);
+  const std::string_view frames[] = {topic, header, body};  // no allocation per event
+  Result<bool> sent = SendFrames(frames, false);
   if (!sent) return sent.status().Wrap("publish");
   return Status::Ok();
 }
@@ -174,13 +176,16 @@ Result<bool> Subscriber::Receive(Message* out, int timeout_ms) {
 ConnectionMonitor::ConnectionMonitor(Context& ctx, Socket& watched)
     : Socket(ctx, ZMQ_PAIR), watched_(watched) {
   std::string endpoint = "inproc://connection-monitor-" + Hex16(RandomId());
-  zmq_socket_monitor(watched_.impl_->socket.handle(), endpoint.c_str(),
-                     ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED);
+  if (zmq_socket_monitor(watched_.impl_->socket.handle(), endpoint.c_str(),
+                         ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+    log::Warn("connection monitor unavailable", {{"error", zmq_strerror(zmq_errno())}});
+  }
   try {
     impl_->socket.set(zmq::sockopt::linger, 0);
     impl_->socket.connect(endpoint);
-  } catch (const zmq::error_t&) {
+  } catch (const zmq::error_t& e) {
     // inproc connect fails only without memory; the monitor then reports nothing.
+    log::Warn("connection monitor unavailable", {{"error", e.what()}});
   }
 }
 
@@ -207,7 +212,8 @@ ControlClient::ControlClient(Context& ctx) : Socket(ctx, ZMQ_DEALER) {
 }
 
 Result<bool> ControlClient::Send(const ControlMessage& m) {
-  Result<bool> sent = SendFrames({m.command, m.body}, true);
+  const std::string_view frames[] = {m.command, m.body};
+  Result<bool> sent = SendFrames(frames, true);
   if (!sent) return sent.status().Wrap(m.command);
   return sent;
 }

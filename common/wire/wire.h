@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,7 +67,7 @@ class Socket {
  protected:
   Socket(Context& ctx, int type);
   // Sends frames as one message. dont_wait: false (ok) when it cannot go out now.
-  Result<bool> SendFrames(const std::vector<std::string_view>& frames, bool dont_wait);
+  Result<bool> SendFrames(std::span<const std::string_view> frames, bool dont_wait);
   // Receives one whole message if one is waiting within timeout_ms (-1 blocks).
   Result<bool> ReceiveFrames(std::vector<std::string>* frames, int timeout_ms);
 
