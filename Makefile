@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 CONFIGURE_ARGS := $(strip -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS))
 shell_quote = '$(subst ','\'',$(1))'
 
-.PHONY: all deps configure build test unit-test system-test bench run demo stop clean asan tsan FORCE
+.PHONY: all deps configure build test unit-test system-test bench fuzz run demo stop clean asan tsan FORCE
 
 all: build
 
@@ -50,6 +50,16 @@ tsan:
 	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)" \
 	  $(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DTRACE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 
+# libFuzzer (clang) build of tests/fuzz in its own dir; every target runs
+# FUZZ_SECONDS over its seeds and the corpus kept in build-fuzz/fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory configure BUILD=build-fuzz \
+	  CMAKE_FLAGS="-DTRACE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	@cmake --build build-fuzz --target fuzz_targets -j $(JOBS)
+	@scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 bench: build
 	@scripts/install-deps.sh --bench
 	@scripts/bench.sh $(BUILD)
@@ -64,4 +74,4 @@ stop:
 	@scripts/run.sh $(BUILD) --stop
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

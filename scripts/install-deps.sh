@@ -2,7 +2,8 @@
 # Installs the Debian packages claude-trace needs to build, run, test, check
 # (clang-format, clang-tidy: .ci/run) and benchmark, and the npm packages its
 # browser/EventSource tests use.
-# Idempotent and quiet when everything is present. Usage: install-deps.sh [--bench]
+# Idempotent and quiet when everything is present.
+# Usage: install-deps.sh [--bench] [--fuzz]   (benchmarks' peers; clang for make fuzz)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,9 +18,13 @@ want=(
 # ask apt for them only when they are missing.
 command -v node >/dev/null 2>&1 || want+=(nodejs)
 command -v npm >/dev/null 2>&1 || want+=(npm)
-if [ "${1:-}" = "--bench" ]; then
-  want+=(wrk hyperfine nginx-light libnginx-mod-nchan sqlite3)
-fi
+for arg in "$@"; do
+  case $arg in
+    --bench) want+=(wrk hyperfine nginx-light libnginx-mod-nchan sqlite3) ;;
+    --fuzz) want+=(clang libclang-rt-14-dev) ;;  # libFuzzer and the sanitizer runtimes
+    *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

@@ -109,6 +109,14 @@ void Normalizer::NormalizeOversized(const LineInput& prefix, std::string* out) {
   WriteRaw(in, "line too long", true, out);
 }
 
+void Normalizer::NormalizeUnparsed(const LineInput& line, std::string_view reason,
+                                   std::string* out) {
+  LineInput in = line;
+  bool truncated = in.text.size() > kOversizedPrefixBytes;
+  if (truncated) in.text = in.text.substr(0, kOversizedPrefixBytes);
+  WriteRaw(in, reason, truncated, out);
+}
+
 // Events without data (raw, notice) end with members of their own: the
 // common event is written, reopened, and the extra members appended.
 template <typename Extras>

@@ -41,6 +41,10 @@ class Normalizer {
   // A line longer than the follower's cap: a raw event carrying a prefix
   // of the line and parse_error "line too long" (source.length is the full length).
   void NormalizeOversized(const LineInput& prefix, std::string* out);
+  // A line kept without parsing it (a reader crashed or stalled on it
+  // before, tail/line_guard.h): a raw event with parse_error `reason`,
+  // carrying at most the oversized prefix of the line.
+  void NormalizeUnparsed(const LineInput& in, std::string_view reason, std::string* out);
   // A notice from the follower itself (event_type "tail.notice"), e.g.
   // what = "truncated" / "replaced" with a human-readable detail.
   void Notice(const SourceRef& source, std::string_view what, std::string_view detail,

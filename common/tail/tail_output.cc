@@ -12,7 +12,9 @@ namespace trace {
 
 namespace {
 constexpr size_t kStdoutBlock = 1u << 20;
-}
+constexpr char kQuarantined[] =
+    "quarantined: trace-tail crashed or stalled reading this line before; kept unparsed";
+}  // namespace
 
 TailOutput::TailOutput(wire::Publisher* publisher, int stdout_fd)
     : publisher_(publisher), stdout_fd_(stdout_fd) {
@@ -22,7 +24,14 @@ TailOutput::TailOutput(wire::Publisher* publisher, int stdout_fd)
 void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kind) {
   event_.clear();
   LineInput in{&source, line.text, kind, NowMs()};
-  line.oversized ? normalizer_.NormalizeOversized(in, &event_) : normalizer_.Normalize(in, &event_);
+  if (guard_ && guard_->Quarantined(source)) {
+    normalizer_.NormalizeUnparsed(in, kQuarantined, &event_);
+  } else {
+    if (guard_) guard_->Enter(source);
+    line.oversized ? normalizer_.NormalizeOversized(in, &event_)
+                   : normalizer_.Normalize(in, &event_);
+    if (guard_) guard_->Leave();
+  }
   Emit();
 }
 

@@ -9,6 +9,7 @@
 #include "common/base/status.h"
 #include "common/event/normalize.h"
 #include "common/tail/follower.h"
+#include "common/tail/line_guard.h"
 #include "common/wire/wire.h"
 
 namespace trace {
@@ -17,6 +18,10 @@ class TailOutput : public LineSink {
  public:
   // publisher may be null; stdout_fd is -1 when not writing to stdout.
   TailOutput(wire::Publisher* publisher, int stdout_fd);
+
+  // With a guard, each line is normalized inside it, and a line it has
+  // quarantined is emitted raw, unparsed (line_guard.h). guard may be null.
+  void SetGuard(LineGuard* guard) { guard_ = guard; }
 
   void OnLine(const SourceRef& source, const Line& line, InputKind kind) override;
   void OnNotice(const SourceRef& source, std::string_view what, std::string_view detail) override;
@@ -33,6 +38,7 @@ class TailOutput : public LineSink {
   void Emit();
 
   wire::Publisher* publisher_;
+  LineGuard* guard_ = nullptr;
   int stdout_fd_;
   Normalizer normalizer_;
   std::string event_;

@@ -21,6 +21,7 @@
 #include "common/json/json.h"
 #include "common/tail/checkpoint.h"
 #include "common/tail/follower.h"
+#include "common/tail/line_guard.h"
 #include "common/tail/tail_control.h"
 #include "common/tail/tail_output.h"
 #include "common/wire/wire.h"
@@ -49,10 +50,11 @@ constexpr char kAbout[] =
 
 struct Flags {
   std::vector<std::string> files, pubs;
-  std::string control, state, kind;
+  std::string control, state, kind, quarantine;
   bool to_stdout = false, stdin_source = false, once = false, from_end = false;
   size_t max_line_bytes = 16u << 20;
   int poll_ms = 1000, checkpoint_ms = 1000;
+  int64_t stall_ms = 30000;
 };
 
 void DefineFlags(cli::Spec& spec, Flags& f) {
@@ -75,7 +77,13 @@ void DefineFlags(cli::Spec& spec, Flags& f) {
       "poll-ms", po::value(&f.poll_ms)->default_value(1000),
       "full rescan interval, the safety net under inotify")(
       "checkpoint-ms", po::value(&f.checkpoint_ms)->default_value(1000),
-      "how often --state is written while running");
+      "how often --state is written while running")(
+      "quarantine", po::value(&f.quarantine),
+      "file of lines trace-tail crashed or stalled on (default --state FILE + \".quarantine\";"
+      " '' disables); such a line is emitted raw, unparsed, on every later read")(
+      "stall-ms", po::value(&f.stall_ms)->default_value(30000),
+      "a line still being parsed after this long is quarantined and trace-tail exits 70"
+      " (its supervisor restarts it past the line); 0 disables");
   spec.positional.add("files", -1);
 }
 
@@ -249,6 +257,19 @@ int Run(int argc, char** argv) {
   options.from_end = flags.from_end;
   options.max_line_bytes = flags.max_line_bytes;
   TailOutput output(publisher.get(), flags.to_stdout ? STDOUT_FILENO : -1);
+  if (!vm.count("quarantine") && !flags.state.empty())
+    flags.quarantine = flags.state + ".quarantine";
+  std::unique_ptr<LineGuard> guard;
+  if (!flags.quarantine.empty()) {
+    auto opened = LineGuard::Open(flags.quarantine, flags.stall_ms);
+    if (!opened.ok())
+      return cli::Fail(kTool, "open --quarantine", opened.status().message(), cli::kExitInput);
+    guard = std::move(*opened);
+    output.SetGuard(guard.get());
+    if (guard->quarantined_count() > 0)
+      log::Warn("quarantined lines will be emitted unparsed",
+                {{"file", flags.quarantine}, {"lines", guard->quarantined_count()}});
+  }
   TailFollower follower(specs, options, watcher.get(), &output);
   if (!flags.state.empty()) {
     auto restored = LoadCheckpoint(flags.state);
