@@ -3,6 +3,7 @@
 // the next LineGuard on the same file knows the line.
 #include "common/tail/line_guard.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace trace {
 namespace {
