@@ -195,7 +195,7 @@ int Main(int argc, char** argv) {
   if (Status s = spool.Open(); !s.ok()) {
     return cli::Fail(kTool, "open ingest spool", s.message(), cli::kExitInput);
   }
-  SseStreamer streamer(&hub, ReplayFrom(&store),
+  SseStreamer streamer(&hub, ReplayFrom(&store), FeedView(&store).last_seq,
                        {vm["retry-ms"].as<int>(), 10000, vm["sse-sndbuf"].as<int>()});
 
   Result<PriceTable> prices = PriceTable::Resolve(vm["prices"].as<std::string>());
