@@ -1,4 +1,4 @@
-// The gateway's HTTP request/response values, independent of Poco so the
+// The gateway's HTTP request/response values, independent of the server so the
 // handlers, the router and the URL parser are testable as plain functions.
 // Also the strict request-target parser: hostile percent-encoding, control
 // bytes and oversized targets become a Status, never a crash.
@@ -54,8 +54,9 @@ struct Response {
 };
 
 // Where a streaming response goes (the gateway's SSE streamer): the server
-// detaches the socket from Poco and hands it over, so a stream holds no
-// handler thread. Called from handler threads.
+// hands the socket over, so a stream holds no worker thread. Reserve and
+// Unreserve are called from worker threads, Run from a worker (live only) or
+// from a thread of its own (replay), which the server joins on Stop.
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
