@@ -21,6 +21,7 @@ namespace {
 // a page holds about kPageBytes whatever the event sizes (issue 13: a page of
 // 500 events of 1 MB held 2 GB for one resuming client).
 constexpr size_t kMaxPage = 500;
+constexpr size_t kFirstPage = 8;  // event sizes are not known yet
 constexpr size_t kPageBytes = 512 << 10;
 constexpr size_t kWriteBytes = 64 << 10;
 
@@ -106,7 +107,7 @@ bool SseStreamer::ResetIfAhead(int fd, uint64_t after, uint64_t* last, bool* ok)
 }
 
 bool SseStreamer::ReplayFrom(int fd, const http::StreamFilter& filter, uint64_t* last) {
-  size_t page_size = kMaxPage;
+  size_t page_size = kFirstPage;
   for (;;) {
     if (shutdown::Requested()) return false;
     Result<std::vector<std::string>> page = replay_(*last, filter, page_size);

@@ -81,6 +81,8 @@ struct Job {
   Conn* conn;
   int fd;
   RawRequest request;
+  Reply::More more;          // set: produce the next part of a body instead
+  bool close_after = false;  // with more: the response's close flag
 };
 
 struct Done {
@@ -117,6 +119,7 @@ class ConnectionLoop::Impl {
   void StartWrite(Conn* c, Reply reply);
   void Write(Conn* c);
   void FinishResponse(Conn* c);
+  void ProduceMore(Conn* c);
   void Linger(Conn* c);
   void SetTimer(Conn* c, Timer t, int ms);
   void Sweep(int64_t now);
@@ -297,11 +300,18 @@ void ConnectionLoop::Impl::RunWorker() {
     }
     Reply reply;
     try {
-      reply = handler_(job.request, job.conn->remote, job.fd);
+      if (job.more) {
+        bool fail = false;
+        reply.close = job.close_after;
+        if (job.more(&reply.body, &fail)) reply.more = std::move(job.more);
+        if (fail) reply = Reply{"", "", nullptr, true, false};  // cut short: close
+      } else {
+        reply = handler_(job.request, job.conn->remote, job.fd);
+      }
     } catch (const std::exception& e) {
       // The handler turns its own exceptions into 500s; this is the last guard.
       log::Error("http handler threw", {{"error", e.what()}});
-      reply.close = true;
+      reply = Reply{"", "", nullptr, true, false};
     }
     bool wake;
     {
@@ -442,7 +452,7 @@ void ConnectionLoop::Impl::Dispatch(Conn* c) {
   {
     std::lock_guard lock(jobs_mu_);
     full = jobs_.size() >= options_.max_queued;
-    if (!full) jobs_.push_back({c, c->fd, std::move(c->parser.request())});
+    if (!full) jobs_.push_back({c, c->fd, std::move(c->parser.request()), nullptr, false});
   }
   if (full) {
     StartWrite(c, error_reply_(503, "server busy: too many requests waiting"));
@@ -511,6 +521,7 @@ void ConnectionLoop::Impl::Write(Conn* c) {
 }
 
 void ConnectionLoop::Impl::FinishResponse(Conn* c) {
+  if (c->out.more) return ProduceMore(c);
   bool close_after = c->out.close || stopping_;
   c->out = Reply();
   c->out_offset = 0;
@@ -531,6 +542,19 @@ void ConnectionLoop::Impl::FinishResponse(Conn* c) {
   c->pending.clear();
   if (!pending.empty() && !Consume(c, pending)) return;
   ReadAll(c);  // edge-triggered: what arrived while working is still unread
+}
+
+void ConnectionLoop::Impl::ProduceMore(Conn* c) {
+  // Like a request: the worker makes the next part, the loop writes it.
+  c->phase = Phase::kWorking;
+  {
+    std::lock_guard lock(jobs_mu_);
+    jobs_.push_back({c, c->fd, RawRequest(), std::move(c->out.more), c->out.close});
+  }
+  c->out = Reply();
+  c->out_offset = 0;
+  ++working_;
+  jobs_cv_.notify_one();
 }
 
 void ConnectionLoop::Impl::Linger(Conn* c) {

@@ -33,8 +33,13 @@ struct LoopOptions {
 
 // What to send for one request.
 struct Reply {
+  // The next bytes of a body being produced part by part, called on a worker
+  // once the previous bytes are written: appends to *out; false when done.
+  // Setting *fail (or throwing) ends the response early: the connection closes.
+  using More = std::function<bool(std::string* out, bool* fail)>;
   std::string head;  // status line and header fields, ended by the blank line
   std::string body;
+  More more;              // set: more body follows (see More)
   bool close = false;     // close the connection once written
   bool detached = false;  // the handler took the connection over (a dup of fd): forget it
 };

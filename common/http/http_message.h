@@ -45,12 +45,25 @@ struct Request {
   std::string_view Route(std::string_view name) const;
 };
 
+// The rest of a response body too large to build at once. The server calls
+// Next on a worker thread each time the previous part has been written, so a
+// slow reader holds one part, never a worker. Parts go out with chunked
+// transfer coding (HTTP/1.1) or until the close (HTTP/1.0).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Appends the next part to *out; false once this was the last part. An
+  // error ends the response early (the connection is closed).
+  virtual Result<bool> Next(std::string* out) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
-  std::string body;
+  std::string body;  // with more: the first part
   Params headers;
   std::unique_ptr<StreamStart> stream;  // non-null: become an SSE stream
+  std::shared_ptr<BodySource> more;     // non-null: body continues from here
 };
 
 // Where a streaming response goes (the gateway's SSE streamer): the server

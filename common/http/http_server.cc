@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <ctime>
 #include <mutex>
 #include <thread>
@@ -39,16 +40,31 @@ std::string HttpDate() {
   return std::string(buf, n);
 }
 
+// How the body's end is marked: its length, the last chunk, or the close.
+enum class Framing { kLength, kChunked, kClose };
+
+// One part of a chunked body: "<hex size>\r\n<data>\r\n" (nothing for no data).
+void AppendChunk(std::string_view data, std::string* out) {
+  if (data.empty()) return;
+  char size[20];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  out->append(size, static_cast<size_t>(n));
+  out->append(data);
+  out->append("\r\n");
+}
+
 // The status line and header fields of r, with extra (CORS) headers.
 std::string ResponseHead(const http::Response& r, const http::Params& extra, size_t body_size,
-                         bool close, bool http10_keep_alive) {
+                         bool close, bool http10_keep_alive, Framing framing = Framing::kLength) {
   std::string head = "HTTP/1.1 " + std::to_string(r.status) + " ";
   head += http::Reason(r.status);
   head += "\r\nServer: trace-gateway\r\nDate: " + HttpDate() + "\r\n";
   for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
   for (const auto& [k, v] : extra) head += k + ": " + v + "\r\n";
   if (!r.content_type.empty()) head += "Content-Type: " + r.content_type + "\r\n";
-  if (r.status != 204 && r.status != 304) {
+  if (framing == Framing::kChunked) {
+    head += "Transfer-Encoding: chunked\r\n";
+  } else if (framing == Framing::kLength && r.status != 204 && r.status != 304) {
     head += "Content-Length: " + std::to_string(body_size) + "\r\n";
   }
   if (close) {
@@ -110,6 +126,8 @@ class RequestPipeline {
   bool Authorized(const http::Request& in) const;
   http::Response Dispatch(const http::Request& in);
   http::Reply ToReply(http::Response r) const;
+  // A reply whose body continues in r.more, part by part.
+  http::Reply PartsReply(http::Response r) const;
 
   HttpServer* s_;
   http::RawRequest* raw_;
@@ -152,9 +170,42 @@ http::Reply RequestPipeline::ToReply(http::Response r) const {
   http::Reply reply;
   reply.close = !raw_->keep_alive;
   bool head_only = raw_->method == "HEAD" || r.status == 204 || r.status == 304;
+  if (r.more && !head_only) return PartsReply(std::move(r));
   reply.head = ResponseHead(r, cors_, r.body.size(), reply.close,
                             raw_->keep_alive && raw_->minor_version == 0);
   if (!head_only) reply.body = std::move(r.body);
+  return reply;
+}
+
+http::Reply RequestPipeline::PartsReply(http::Response r) const {
+  http::Reply reply;
+  // HTTP/1.0 has no chunked coding: the close ends the body.
+  bool chunked = raw_->minor_version == 1;
+  reply.close = !raw_->keep_alive || !chunked;
+  reply.head =
+      ResponseHead(r, cors_, 0, reply.close, false, chunked ? Framing::kChunked : Framing::kClose);
+  if (chunked) {
+    AppendChunk(r.body, &reply.body);
+  } else {
+    reply.body = std::move(r.body);
+  }
+  std::shared_ptr<http::BodySource> source = std::move(r.more);
+  reply.more = [source, chunked](std::string* out, bool* fail) {
+    std::string part;
+    Result<bool> again = source->Next(&part);
+    if (!again.ok()) {
+      log::Warn("response body cut short", {{"error", again.status().message()}});
+      *fail = true;
+      return false;
+    }
+    if (!chunked) {
+      *out = std::move(part);
+      return *again;
+    }
+    AppendChunk(part, out);
+    if (!*again) out->append("0\r\n\r\n");
+    return *again;
+  };
   return reply;
 }
 

@@ -186,6 +186,10 @@ int Main(int argc, char** argv) {
   // Before any thread starts, so mallopt's lack of thread safety cannot matter.
   mallopt(M_MMAP_THRESHOLD, 16 << 20);  // NOLINT(concurrency-mt-unsafe)
   mallopt(M_TRIM_THRESHOLD, 64 << 20);  // NOLINT(concurrency-mt-unsafe)
+  // Two heaps, not 8 per core: memory a worker freed is reused by the next
+  // worker instead of staying in that thread's arena (with 1 MB events, 16
+  // workers' arenas held ~90 MB of free memory; 2 hold ~30 MB).
+  mallopt(M_ARENA_MAX, 2);  // NOLINT(concurrency-mt-unsafe)
   StaticFiles files = vm.count("web-root")
                           ? StaticFiles::FromDisk(vm["web-root"].as<std::string>())
                           : StaticFiles::FromEmbedded(web::kFiles, web::kFileCount);
