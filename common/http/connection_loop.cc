@@ -20,7 +20,6 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -250,7 +249,7 @@ void ConnectionLoop::Impl::Run() {
   for (;;) {
     int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), kSweepMs);
     if (n < 0 && errno != EINTR) {
-      log::Error("http loop: epoll_wait failed", {{"error", std::strerror(errno)}});
+      log::Error("http loop stopped", {{"error", Status::Errno("epoll_wait").message()}});
       break;
     }
     for (int i = 0; i < n; ++i) {

@@ -59,8 +59,9 @@ std::string ResponseHead(const http::Response& r, const http::Params& extra, siz
   std::string head = "HTTP/1.1 " + std::to_string(r.status) + " ";
   head += http::Reason(r.status);
   head += "\r\nServer: trace-gateway\r\nDate: " + HttpDate() + "\r\n";
-  for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
-  for (const auto& [k, v] : extra) head += k + ": " + v + "\r\n";
+  for (const http::Params* params : {&r.headers, &extra}) {
+    for (const auto& [k, v] : *params) head.append(k).append(": ").append(v).append("\r\n");
+  }
   if (!r.content_type.empty()) head += "Content-Type: " + r.content_type + "\r\n";
   if (framing == Framing::kChunked) {
     head += "Transfer-Encoding: chunked\r\n";
@@ -140,6 +141,7 @@ http::Reply RequestPipeline::Run(int fd) {
   auto t0 = std::chrono::steady_clock::now();
   http::Response r;
   http::Reply reply;
+  int status = 0;
   try {
     http::Request in;
     r = Handle(&in);
@@ -154,15 +156,16 @@ http::Reply RequestPipeline::Run(int fd) {
     } else if (r.stream) {
       r = http::Error(429, "too_many_streams", "SSE connection limit reached");
     }
+    status = r.status;
     if (!reply.detached) reply = ToReply(std::move(r));
   } catch (const std::exception& e) {
     log::Error("request failed", {{"path", raw_->target.substr(0, 200)}, {"error", e.what()}});
-    r = http::Error(500, "internal", e.what());
-    reply = ToReply(std::move(r));
+    status = 500;
+    reply = ToReply(http::Error(500, "internal", e.what()));
     reply.close = true;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  s_->metrics_->ObserveRequest(route_, r.status, secs);
+  s_->metrics_->ObserveRequest(route_, status, secs);
   return reply;
 }
 
