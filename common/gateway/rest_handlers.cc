@@ -2,6 +2,9 @@
 // event/aggregate JSON: responses splice them in verbatim (no re-parse).
 #include "common/gateway/rest_handlers.h"
 
+#include <algorithm>
+
+#include "common/event/event.h"
 #include "common/event/task_tree.h"
 #include "common/gateway/priced_cache.h"
 #include "common/http/api_params.h"
@@ -65,6 +68,63 @@ std::string SessionCacheKey(std::string_view aggregate) {
 #define TRACE_RETURN_IF(expr) \
   if (auto early = (expr)) return std::move(*early)
 
+// The events of GET /api/traces, part by part: each part is one store read
+// of about kPartBytes (the count adapts to the event sizes), continued by seq
+// cursor in a fresh read transaction, so neither the body nor a transaction
+// is held across a slow client (issue 13: limit=1000 built a 1.2 GB body).
+class TracePages : public http::BodySource {
+ public:
+  TracePages(StoreOpener* opener, EventQuery q)
+      : opener_(opener), q_(std::move(q)), remaining_(q_.limit), offset_(q_.offset) {}
+  // The first part: "{"traces":[" and the first events; true when more follow.
+  Result<bool> Start(std::string* out) {
+    *out = "{\"traces\":[";
+    return Next(out);
+  }
+  Result<bool> Next(std::string* out) override {
+    std::shared_ptr<Store> store = opener_->Get();
+    if (!store) return Status::Error("store not available: " + opener_->last_error());
+    EventQuery q = q_;
+    q.limit = std::min(remaining_, count_);
+    Result<EventPage> page = store->QueryEvents(q);
+    if (!page.ok()) return page.status();
+    if (first_) total_ = page->total;
+    size_t bytes = 0;
+    for (const std::string& e : page->events) {
+      if (!first_) *out += ',';
+      first_ = false;
+      *out += e;
+      bytes += e.size();
+    }
+    remaining_ = page->events.size() < q.limit ? 0 : remaining_ - page->events.size();
+    if (remaining_ > 0) {
+      Result<EventKeys> last = ParseEventKeys(page->events.back());
+      if (!last.ok() || last->seq == 0) return Status::Error("stored event without seq");
+      q_.before_seq = last->seq;  // the cursor: what follows is older
+      q_.offset = 0;
+      size_t avg = std::max<size_t>(1, bytes / page->events.size());
+      count_ = std::clamp<size_t>(kPartBytes / avg, 1, kMaxPart);
+      return true;
+    }
+    *out += ']';
+    *out += PageTail(total_, limit_, offset_);
+    *out += '}';
+    return false;
+  }
+
+ private:
+  static constexpr size_t kPartBytes = 512 << 10;
+  static constexpr size_t kMaxPart = 1000;
+  StoreOpener* opener_;
+  EventQuery q_;
+  const uint64_t limit_ = q_.limit;
+  size_t remaining_;
+  const uint64_t offset_;
+  size_t count_ = 8;  // the first part is small: event sizes are not known yet
+  bool first_ = true;
+  uint64_t total_ = 0;
+};
+
 http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
   EventQuery q;
   uint64_t limit = 100, offset = 0, before = 0;
@@ -81,15 +141,13 @@ http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
   q.limit = limit;
   q.offset = offset;
   q.before_seq = before;
-  std::shared_ptr<Store> store = ctx->store->Get();
-  if (!store) return StoreUnavailable(ctx);
-  std::string body = "{\"traces\":[";
-  Result<uint64_t> total = store->AppendEventsJson(q, &body);
-  if (!total.ok()) return ReadFailed(total.status());
-  body += ']';
-  body += PageTail(*total, limit, offset);
-  body += '}';
-  return http::Json(std::move(body));
+  if (!ctx->store->Get()) return StoreUnavailable(ctx);
+  auto pages = std::make_shared<TracePages>(ctx->store, q);
+  http::Response r;
+  Result<bool> more = pages->Start(&r.body);
+  if (!more.ok()) return ReadFailed(more.status());
+  if (*more) r.more = std::move(pages);  // the rest follows part by part
+  return r;
 }
 
 http::Response GetTrace(GatewayContext* ctx, const http::Request& req) {

@@ -8,15 +8,30 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/base/log.h"
+#include "common/base/shutdown.h"
 
 namespace trace {
 
 namespace {
-constexpr size_t kReplayPage = 500;
+// Replay pages: at most kMaxPage events, fewer when events are large, so that
+// a page holds about kPageBytes whatever the event sizes (issue 13: a page of
+// 500 events of 1 MB held 2 GB for one resuming client).
+constexpr size_t kMaxPage = 500;
+constexpr size_t kFirstPage = 8;  // event sizes are not known yet
+constexpr size_t kPageBytes = 512 << 10;
+constexpr size_t kWriteBytes = 64 << 10;
+
+// The next page's event count from the last page's average event size.
+size_t NextPageSize(size_t events, size_t bytes) {
+  if (events == 0 || bytes == 0) return kMaxPage;
+  size_t avg = std::max<size_t>(1, bytes / events);
+  return std::clamp<size_t>(kPageBytes / avg, 1, kMaxPage);
 }
+}  // namespace
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -28,8 +43,8 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
-SseStreamer::SseStreamer(SseHub* hub, Replay replay, Options options)
-    : hub_(hub), replay_(std::move(replay)), options_(options) {}
+SseStreamer::SseStreamer(SseHub* hub, Replay replay, LastSeq last_seq, Options options)
+    : hub_(hub), replay_(std::move(replay)), last_seq_(std::move(last_seq)), options_(options) {}
 
 bool SseStreamer::Reserve() { return hub_->Reserve(); }
 
@@ -59,6 +74,9 @@ void SseStreamer::Run(int fd, const http::StreamStart& start, const http::Params
   while (ok) {
     if (start.last_event_id == 0 || !replay_) break;  // live only
     pending = hub_->StartBuffering(start.filter);
+    // Buffering started first: live events committed after the store's last
+    // seq is read are in pending, so the reset is followed with no gap.
+    if (ResetIfAhead(fd, start.last_event_id, &last, &ok)) break;
     ok = ReplayFrom(fd, start.filter, &last);
     if (!ok || !hub_->Overflowed(pending)) break;
     // Live events came faster than the replay: the store has them all, so
@@ -76,23 +94,47 @@ void SseStreamer::Run(int fd, const http::StreamStart& start, const http::Params
   hub_->Attach(fd, start.filter, last, std::move(pending));
 }
 
+bool SseStreamer::ResetIfAhead(int fd, uint64_t after, uint64_t* last, bool* ok) {
+  if (!last_seq_ || after != *last) return false;  // only before the first replayed event
+  Result<uint64_t> top = last_seq_();
+  if (!top.ok() || after <= *top) return false;
+  *last = *top;
+  resets_++;
+  std::string id = std::to_string(*top);
+  *ok = WriteAll(fd, "event: reset\nid: " + id + "\ndata: {\"last_seq\":" + id +
+                         ",\"last_event_id\":" + std::to_string(after) + "}\n\n");
+  return true;
+}
+
 bool SseStreamer::ReplayFrom(int fd, const http::StreamFilter& filter, uint64_t* last) {
+  size_t page_size = kFirstPage;
   for (;;) {
-    Result<std::vector<std::string>> page = replay_(*last, filter, kReplayPage);
+    if (shutdown::Requested()) return false;
+    Result<std::vector<std::string>> page = replay_(*last, filter, page_size);
     if (!page.ok()) {
       log::Warn("sse replay failed", {{"error", page.status().message()}});
       return false;
     }
+    // Frames go out in writes of about kWriteBytes; each stored event is
+    // freed once framed, so a page is held about once.
+    size_t bytes = 0;
     std::string out;
-    for (const std::string& json : *page) {
+    for (std::string& json : *page) {
+      bytes += json.size();
       Result<LiveEventPtr> e = MakeLiveEvent(json);
+      std::string().swap(json);
       if (!e.ok() || (*e)->seq <= *last) continue;
       out += (*e)->frame;
       *last = (*e)->seq;
       replayed_++;
+      if (out.size() >= kWriteBytes) {
+        if (!WriteAll(fd, out)) return false;
+        out.clear();
+      }
     }
     if (!out.empty() && !WriteAll(fd, out)) return false;
-    if (page->size() < kReplayPage) return true;
+    if (page->size() < page_size) return true;
+    page_size = NextPageSize(page->size(), bytes);
   }
 }
 

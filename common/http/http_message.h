@@ -1,4 +1,4 @@
-// The gateway's HTTP request/response values, independent of Poco so the
+// The gateway's HTTP request/response values, independent of the server so the
 // handlers, the router and the URL parser are testable as plain functions.
 // Also the strict request-target parser: hostile percent-encoding, control
 // bytes and oversized targets become a Status, never a crash.
@@ -45,17 +45,31 @@ struct Request {
   std::string_view Route(std::string_view name) const;
 };
 
+// The rest of a response body too large to build at once. The server calls
+// Next on a worker thread each time the previous part has been written, so a
+// slow reader holds one part, never a worker. Parts go out with chunked
+// transfer coding (HTTP/1.1) or until the close (HTTP/1.0).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Appends the next part to *out; false once this was the last part. An
+  // error ends the response early (the connection is closed).
+  virtual Result<bool> Next(std::string* out) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
-  std::string body;
+  std::string body;  // with more: the first part
   Params headers;
   std::unique_ptr<StreamStart> stream;  // non-null: become an SSE stream
+  std::shared_ptr<BodySource> more;     // non-null: body continues from here
 };
 
 // Where a streaming response goes (the gateway's SSE streamer): the server
-// detaches the socket from Poco and hands it over, so a stream holds no
-// handler thread. Called from handler threads.
+// hands the socket over, so a stream holds no worker thread. Reserve and
+// Unreserve are called from worker threads, Run from a worker (live only) or
+// from a thread of its own (replay), which the server joins on Stop.
 class StreamSink {
  public:
   virtual ~StreamSink() = default;

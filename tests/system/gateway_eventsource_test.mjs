@@ -1,7 +1,9 @@
 // A real WHATWG EventSource (npm `eventsource`) against the real pipeline:
 // it receives live events, and when the gateway is killed and restarted it
 // reconnects by itself and resumes with Last-Event-ID: every event appended
-// meanwhile arrives exactly once, in seq order.
+// meanwhile arrives exactly once, in seq order. A client whose Last-Event-ID is
+// above the store's last seq (the store was rebuilt) gets `event: reset` with
+// the store's last seq, then the live events after it, and resumes from there.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -64,7 +66,7 @@ const append = (count) => {
 };
 
 let ok = false;
-let es;
+let es, es2;
 try {
   start('trace-tail', ['--pub', ep(pub), '--control', ep(ctl)]);
   start('trace-index', ['--sub', ep(pub), '--tail-control', ep(ctl), '--pub', ep(ipub), '--batch-ms', '5']);
@@ -96,9 +98,37 @@ try {
   const ids = got.map((g) => g.id);
   if (!ids.every((id, i) => i === 0 || id > ids[i - 1])) throw new Error('ids not increasing ' + ids);
   console.log(`PASS: EventSource reconnects (${opens} opens) and resumes by Last-Event-ID: 40 events exactly once, in order`);
+
+  const top = ids[ids.length - 1];
+  const resets = [];
+  const got2 = [];
+  let opens2 = 0;
+  es2 = new EventSource(base + `/api/stream?session_id=es&last_event_id=${top + 1000}`);
+  es2.onopen = () => { opens2++; };
+  es2.addEventListener('reset', (e) => resets.push({ id: e.lastEventId, data: JSON.parse(e.data) }));
+  es2.addEventListener('trace', (e) => got2.push(JSON.parse(e.data).span_id));
+  await waitFor('reset event', () => resets.length === 1);
+  const r = resets[0];
+  if (r.id !== String(top) || r.data.last_seq !== top || r.data.last_event_id !== top + 1000) {
+    throw new Error('reset event ' + JSON.stringify(r));
+  }
+  append(3);
+  await waitFor('3 live events after the reset', () => got2.length === 3);
+  if (JSON.stringify(got2) !== JSON.stringify(['es-40', 'es-41', 'es-42'])) throw new Error('after reset got ' + got2);
+  if (await stop('trace-gateway') !== 0) throw new Error('gateway exit code on SIGTERM');
+  append(2);
+  startGateway();
+  await waitFor('reconnect after reset', () => opens2 >= 2, 30000);
+  await waitFor('resumed after the reset', () => got2.length >= 5, 30000);
+  await sleep(300);
+  if (JSON.stringify(got2) !== JSON.stringify(['es-40', 'es-41', 'es-42', 'es-43', 'es-44']) || resets.length !== 1) {
+    throw new Error(`after reset + reconnect got ${got2}, ${resets.length} resets`);
+  }
+  console.log('PASS: Last-Event-ID above the store gets event: reset (id and last_seq = store\'s), then live events; reconnect resumes from there');
   ok = true;
 } finally {
   if (es) es.close();
+  if (es2) es2.close();
   for (const name of Object.keys(procs)) await stop(name);
   if (ok) {
     fs.rmSync(dir, { recursive: true, force: true });

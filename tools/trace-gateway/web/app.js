@@ -33,7 +33,8 @@ class App {
     this.sessions = new SessionsView({ onError });
     this.session = new SessionView({ onError });
     this.tools = new ToolsView({ onError });
-    this.stream = new TraceStream({ onEvent: (ev) => this.enqueue(ev), onState: (s, i) => this.state(s, i) });
+    this.stream = new TraceStream({ onEvent: (ev) => this.enqueue(ev), onState: (s, i) => this.state(s, i),
+      onReset: (top) => this.storeReset(top) });
     this.buildChrome();
     window.addEventListener('hashchange', () => this.route());
     window.addEventListener('keydown', (e) => this.key(e));
@@ -174,6 +175,24 @@ class App {
       this.live.reset();
       await this.start();
     } catch { /* the stream reports connection problems itself */ }
+  }
+
+  // The gateway said its store ends below what we have seen (event: reset):
+  // clear the view, reload the newest page; the open stream goes on after top.
+  async storeReset(top) {
+    this.notice('info', `The gateway's store was rebuilt (newest seq ${top}); the view was cleared and reloaded.`, 'store');
+    this.queue = [];
+    this.live.reset();
+    this.received = 0;
+    try {
+      const page = await getJson('api/traces', { limit: HISTORY });
+      const list = (page?.traces ?? []).filter((e) => e.seq <= top);
+      this.live.seed(list);
+      this.received += list.length;
+    } catch (e) {
+      this.error(e);
+    }
+    this.seqEl.textContent = `seq ${this.stream.lastSeq || '–'}`;
   }
 
   error(e) {

@@ -11,10 +11,13 @@ const SILENCE_MS = 75000;  // the gateway sends a heartbeat every 30 s by defaul
 
 export class TraceStream {
   // onEvent(event) per new event in seq order; onState(state, info) with
-  // state one of connecting, live, reconnecting, offline, auth.
-  constructor({ onEvent, onState }) {
+  // state one of connecting, live, reconnecting, offline, auth; onReset(lastSeq)
+  // when the gateway says its store is behind what we have seen (rebuilt store,
+  // `event: reset`, proto/sse.md): the stream goes on after lastSeq.
+  constructor({ onEvent, onState, onReset }) {
     this.onEvent = onEvent;
     this.onState = onState;
+    this.onReset = onReset;
     this.lastSeq = 0;
     this.duplicates = 0;
     this.failures = 0;
@@ -46,6 +49,7 @@ export class TraceStream {
     es.onopen = () => this.opened();
     es.addEventListener('trace', (m) => this.message(m));
     es.addEventListener('heartbeat', () => { this.lastMessageAt = Date.now(); });
+    es.addEventListener('reset', (m) => this.reset(m));
     es.onerror = () => { if (this.source === es) this.failed(); };
   }
 
@@ -66,6 +70,16 @@ export class TraceStream {
     const seq = Number(m.lastEventId || ev.seq);
     if (ev.seq === undefined && Number.isFinite(seq)) ev.seq = seq;
     if (this.accept(seq)) this.onEvent(ev);
+  }
+
+  reset(m) {
+    this.lastMessageAt = Date.now();
+    let info;
+    try { info = JSON.parse(m.data); } catch { return; }
+    const top = Number(info.last_seq);
+    if (!Number.isFinite(top)) return;
+    this.lastSeq = top;
+    if (this.onReset) this.onReset(top);
   }
 
   failed() {

@@ -1,0 +1,163 @@
+"""Bounded memory per request (issue 13) against the real gateway on a store of
+200 events of 1 MB: GET /api/traces?limit=1000 read slowly, GET with HTTP/1.0,
+and two SSE clients resuming from the first event (one slow) all get every
+byte, while the gateway's peak anonymous memory (RssAnon, sampled every 5 ms)
+stays under 100 MB plus 1 MB per client. The store's mmap pages (RssFile,
+page cache the kernel can reclaim, counted in VmHWM) are reported apart.
+Before, one resuming client grew the gateway by ~2 GB and the traces page was
+built whole in memory."""
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import shutil
+import threading
+import time
+
+from gateway_lib import BIN, fail, free_port, wait_until
+
+N, SIZE = 200, 1 << 20
+
+
+def vm(pid, key):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def http_get(port, path, version="1.1", rate=None):
+    """The whole response, read at most rate bytes/s when given."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.sendall(("GET %s HTTP/%s\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" %
+               (path, version)).encode())
+    out = bytearray()
+    t0 = time.time()
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+        if rate and len(out) / rate > time.time() - t0:
+            time.sleep(len(out) / rate - (time.time() - t0))
+    s.close()
+    head, _, body = bytes(out).partition(b"\r\n\r\n")
+    return head, body
+
+
+def dechunk(body):
+    out, pos = bytearray(), 0
+    while True:
+        eol = body.index(b"\r\n", pos)
+        size = int(body[pos:eol], 16)
+        if size == 0:
+            return bytes(out)
+        out += body[eol + 2:eol + 2 + size]
+        pos = eol + 4 + size
+
+
+def sse_count(port, rate=None):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.sendall(b"GET /api/stream?last_event_id=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    buf, seen, t0, total = bytearray(), 0, time.time(), 0
+    while seen < N - 1:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            fail("stream closed after %d events" % seen)
+        total += len(chunk)
+        start = max(0, len(buf) - 1)
+        buf += chunk
+        while True:
+            end = buf.find(b"\n\n", start)
+            if end < 0:
+                break
+            if buf.startswith(b"event: trace"):
+                seen += 1
+            del buf[:end + 2]
+            start = 0
+        if rate and total / rate > time.time() - t0:
+            time.sleep(total / rate - (time.time() - t0))
+    s.close()
+    return seen
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="ct-mem-")
+    gw = None
+    ok = False
+    try:
+        src = os.path.join(d, "big.jsonl")
+        with open(src, "w") as f:
+            for i in range(N):
+                f.write(json.dumps({"span_id": "big-%d" % i, "session_id": "big",
+                                    "event_type": "PostToolUse", "tool_name": "Read",
+                                    "timestamp": 1764000000000 + i,
+                                    "tool_output": {"content": ("%06d" % i) * (SIZE // 6)}}) + "\n")
+        tail = subprocess.Popen([os.path.join(BIN, "trace-tail"), "--once", "--stdout", "--state", "",
+                                 src], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        subprocess.run([os.path.join(BIN, "trace-index"), "--stdin", "--db", os.path.join(d, "db"),
+                        "--no-durable"], stdin=tail.stdout, stderr=subprocess.DEVNULL, check=True)
+        tail.wait()
+        os.remove(src)
+        port = free_port()
+        log = open(os.path.join(d, "gw.log"), "w")
+        gw = subprocess.Popen([os.path.join(BIN, "trace-gateway"), "--db", os.path.join(d, "db"),
+                               "--sub", "", "--listen", "127.0.0.1:%d" % port,
+                               "--spool", os.path.join(d, "spool")], stdout=log, stderr=log)
+        wait_until("gateway", lambda: http_get(port, "/health")[0].split()[1] == b"200")
+        base = vm(gw.pid, "VmHWM")
+        peak_anon = [0]
+        sampling = threading.Event()
+
+        def sample():
+            while not sampling.is_set():
+                peak_anon[0] = max(peak_anon[0], vm(gw.pid, "RssAnon"))
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+
+        head, body = http_get(port, "/api/traces?limit=1000", )
+        if b"Transfer-Encoding: chunked" not in head:
+            fail("traces page not chunked: %r" % head)
+        page = json.loads(dechunk(body))
+        spans = [e["span_id"] for e in page["traces"]]
+        if page["total"] != N or spans != ["big-%d" % i for i in reversed(range(N))]:
+            fail("traces page: total %r, %d events" % (page["total"], len(spans)))
+        head, body = http_get(port, "/api/traces?limit=1000&offset=10", version="1.0")
+        page = json.loads(body)
+        if len(page["traces"]) != N - 10 or page["traces"][0]["span_id"] != "big-%d" % (N - 11):
+            fail("HTTP/1.0 page with offset: %d events" % len(page["traces"]))
+        print("PASS: GET /api/traces?limit=1000 of %d x 1 MB events streams whole (chunked; "
+              "HTTP/1.0 until close), in order, total right" % N)
+
+        got = sse_count(port)
+        slow = sse_count(port, rate=100 << 20)
+        if got != N - 1 or slow != N - 1:
+            fail("SSE replays got %d and %d of %d" % (got, slow, N - 1))
+        sampling.set()
+        sampler.join()
+        peak = peak_anon[0]
+        print("gateway: VmHWM %d MB at start, %d MB at the end, of which the store's mmap "
+              "(RssFile) %d MB; peak RssAnon %d MB" % (base, vm(gw.pid, "VmHWM"),
+                                                       vm(gw.pid, "RssFile"), peak))
+        if peak > 100 + 4:
+            fail("peak anonymous RSS %d MB > 100 MB + 1 MB per client" % peak)
+        print("PASS: peak anonymous RSS %d MB <= 104 MB (100 MB + 1 MB x 4 clients) while %d MB "
+              "were served four times" % (peak, N))
+        ok = True
+    finally:
+        if gw:
+            gw.terminate()
+            gw.wait(timeout=20)
+        if ok:
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            print(open(os.path.join(d, "gw.log")).read()[-3000:] if os.path.exists(os.path.join(d, "gw.log")) else "")
+
+
+if __name__ == "__main__":
+    main()
