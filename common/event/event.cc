@@ -96,6 +96,8 @@ Status ReadEventKeys(const rapidjson::Value& event, EventKeys* out) {
   r.ino = static_cast<uint64_t>(json::GetInt(*src, "ino").value_or(0));
   r.offset = static_cast<uint64_t>(json::GetInt(*src, "offset").value_or(0));
   r.length = static_cast<uint64_t>(json::GetInt(*src, "length").value_or(0));
+  auto fp = json::GetString(*src, "fp");
+  r.fingerprint.assign(fp ? *fp : std::string_view());
   return Status::Ok();
 }
 

@@ -42,6 +42,9 @@ struct SourceRef {
   uint64_t ino = 0;
   uint64_t offset = 0;  // byte offset of the line's first byte
   uint64_t length = 0;  // bytes of the line including its newline
+  // "<bytes>:<hash>" of the file's first bytes (proto/inputs.md "File
+  // identity"); empty when unknown. Not part of Identity().
+  std::string fingerprint = {};
   // "dev:ino" when known, else the path: how stores key committed offsets.
   std::string Identity() const;
 };

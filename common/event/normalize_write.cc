@@ -177,6 +177,7 @@ void PutSource(Out& o, const SourceRef& s) {
   src.PutUint("ino", s.ino);
   src.PutUint("offset", s.offset);
   src.PutUint("length", s.length);
+  if (!s.fingerprint.empty()) src.Put("fp", Str(s.fingerprint));
   src.Close();
 }
 

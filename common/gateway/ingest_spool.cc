@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "common/base/ids.h"
+#include "common/base/log.h"
 #include "common/event/event.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
@@ -137,9 +138,39 @@ Status IngestSpool::Open() {
   std::filesystem::create_directories(options_.dir, ec);
   if (ec) return Status::Error("create spool dir '" + options_.dir + "': " + ec.message());
   path_ = options_.dir + "/ingest.jsonl";
-  fd_ = open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  std::lock_guard lock(mu_);
+  return OpenFile();
+}
+
+Status IngestSpool::OpenFile() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) return Status::Errno("open '" + path_ + "'");
+  struct stat st {};
+  if (fstat(fd_, &st) != 0) return Status::Errno("stat '" + path_ + "'");
+  if (st.st_size == 0) return Status::Ok();
+  char last = '\n';
+  if (pread(fd_, &last, 1, st.st_size - 1) != 1) return Status::Errno("read '" + path_ + "'");
+  if (last == '\n') return Status::Ok();
+  if (write(fd_, "\n", 1) != 1) return Status::Errno("repair torn line in '" + path_ + "'");
+  if (fdatasync(fd_) != 0) return Status::Errno("fdatasync '" + path_ + "'");
+  log::Warn("spool: ended a torn last line (a gateway was killed mid-append)",
+            {{"path", path_}, {"offset", static_cast<uint64_t>(st.st_size)}});
   return Status::Ok();
+}
+
+// A spool file deleted, or replaced, under a running gateway would take
+// appends nobody reads: the path is reopened first.
+Status IngestSpool::EnsureLinked() {
+  struct stat open_st {
+  }, path_st{};
+  if (fd_ >= 0 && fstat(fd_, &open_st) == 0 && open_st.st_nlink > 0 &&
+      stat(path_.c_str(), &path_st) == 0 && path_st.st_dev == open_st.st_dev &&
+      path_st.st_ino == open_st.st_ino) {
+    return Status::Ok();
+  }
+  log::Warn("spool: the file was deleted or replaced; reopening it", {{"path", path_}});
+  return OpenFile();
 }
 
 Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
@@ -194,6 +225,7 @@ Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
 
 Status IngestSpool::Append(const std::string& lines, size_t count) {
   std::lock_guard lock(mu_);
+  if (Status s = EnsureLinked(); !s.ok()) return s;
   struct stat st {};
   if (fstat(fd_, &st) != 0) return Status::Errno("stat '" + path_ + "'");
   size_t done = 0;

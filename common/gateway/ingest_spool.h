@@ -4,7 +4,9 @@
 // All-or-nothing per request: everything is validated before anything is
 // written; the lines go out in one O_APPEND write followed by fdatasync, under
 // a mutex, so concurrent requests never interleave and a reply of 201 means
-// the events are on disk. Thread-safe.
+// the events are on disk: in the file at the spool path (one deleted or
+// replaced under us is noticed and the path reopened before writing), never
+// glued to a torn line a killed gateway left (Open ends it first). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,9 @@ class IngestSpool {
   };
   explicit IngestSpool(Options options);
   ~IngestSpool();
+  // Creates the directory and file if missing; a last line without its
+  // newline (a gateway killed mid-append) gets one, so it stays a line of its
+  // own (a raw event downstream) and the next append starts a new line.
   Status Open();
   // Validates body and, if every event is valid, appends them. A Status
   // error means a write failure (nothing of this request is in the file).
@@ -44,6 +49,8 @@ class IngestSpool {
 
  private:
   Status Append(const std::string& lines, size_t count);
+  Status OpenFile();      // open (create) path_ and end a torn last line; under mu_ once running
+  Status EnsureLinked();  // reopens when the file at path_ is not the one open
 
   const Options options_;
   std::string path_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -120,6 +121,41 @@ TEST_F(IngestSpoolTest, RejectsBadJson) {
     EXPECT_FALSE(r->errors.empty());
   }
   EXPECT_EQ(Contents(), "");
+}
+
+TEST_F(IngestSpoolTest, TornLastLineIsEndedBeforeTheNextAppend) {
+  spool_.reset();
+  std::ofstream(dir_ / "ingest.jsonl", std::ios::app)
+      << "{\"span_id\":\"whole\"}\n{\"span_id\":\"to";
+  spool_ = std::make_unique<IngestSpool>(IngestSpool::Options{dir_.string()});
+  ASSERT_TRUE(spool_->Open().ok());
+  auto r = spool_->Ingest(R"({"event_type":"Stop","session_id":"s","span_id":"after"})");
+  ASSERT_TRUE(r.ok() && r->accepted);
+  std::string text = Contents();
+  EXPECT_EQ(text.substr(0, text.find('\n', 20) + 1),
+            "{\"span_id\":\"whole\"}\n{\"span_id\":\"to\n");
+  std::string last = text.substr(text.find('\n', 20) + 1);
+  EXPECT_EQ(last.back(), '\n');
+  EXPECT_NE(last.find("\"after\""), std::string::npos);
+  EXPECT_EQ(last.find("\"to"), std::string::npos);  // not glued to the torn line
+  // An intact file is left as it is.
+  spool_ = std::make_unique<IngestSpool>(IngestSpool::Options{dir_.string()});
+  ASSERT_TRUE(spool_->Open().ok());
+  EXPECT_EQ(Contents(), text);
+}
+
+TEST_F(IngestSpoolTest, DeletedOrReplacedSpoolIsReopenedBeforeAcknowledging) {
+  const char* event = R"({"event_type":"Stop","session_id":"s"})";
+  ASSERT_TRUE(spool_->Ingest(event)->accepted);
+  std::filesystem::remove(dir_ / "ingest.jsonl");
+  ASSERT_TRUE(spool_->Ingest(event)->accepted);
+  std::string fresh = Contents();
+  EXPECT_EQ(std::count(fresh.begin(), fresh.end(), '\n'), 1);  // in the new file
+  std::filesystem::rename(dir_ / "ingest.jsonl", dir_ / "moved.jsonl");
+  std::ofstream(dir_ / "ingest.jsonl") << "";
+  ASSERT_TRUE(spool_->Ingest(event)->accepted);
+  std::string text = Contents();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
 }
 
 }  // namespace

@@ -221,8 +221,22 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t
   ++batch->stats.stored;
 }
 
+namespace {
+
+// Fingerprints covering the same number of bytes that differ: another file
+// now has this identity (an inode reused after a delete, or the file
+// rewritten). Fingerprints of different lengths cannot be compared.
+bool OtherFile(const std::string& line_fp, const std::string& committed_fp) {
+  if (line_fp.empty() || committed_fp.empty() || line_fp == committed_fp) return false;
+  size_t a = line_fp.find(':'), b = committed_fp.find(':');
+  return a == b && line_fp.compare(0, a, committed_fp, 0, b) == 0;
+}
+
+}  // namespace
+
 // Committed offsets only advance over contiguous lines, so a REWIND from
 // them never skips a line that was lost in between (proto/storage.md "sources").
+// A line of another file on the same identity starts the source afresh.
 void BatchBuilder::AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch) {
   if (!keys.source || keys.source->length == 0) return;
   const SourceRef& src = *keys.source;
@@ -230,12 +244,15 @@ void BatchBuilder::AdvanceSource(const EventKeys& keys, bool trust, PreparedBatc
   // Consecutive lines mostly come from one file: its entry in this batch is
   // kept at hand (map nodes stay put), skipping the identity and lookups.
   if (last_source_.batch == batch->id && (src.dev || src.ino) && src.dev == last_source_.dev &&
-      src.ino == last_source_.ino && src.path == last_source_.entry->path) {
+      src.ino == last_source_.ino && src.path == last_source_.entry->path &&
+      !OtherFile(src.fingerprint, last_source_.entry->fingerprint)) {
     SourceOffset& cur = *last_source_.entry;
     if (src.offset > cur.offset) {
       ++batch->stats.holes;
     } else if (end > cur.offset) {
       cur.offset = end;
+      if (!src.fingerprint.empty() && cur.fingerprint != src.fingerprint)
+        cur.fingerprint = src.fingerprint;
     }
     return;
   }
@@ -247,14 +264,18 @@ void BatchBuilder::AdvanceSource(const EventKeys& keys, bool trust, PreparedBatc
     auto it = sources_.find(id);
     if (it != sources_.end()) cur = &it->second;
   }
+  if (cur && OtherFile(src.fingerprint, cur->fingerprint)) cur = nullptr;
   bool contiguous = cur ? src.offset <= cur->offset : (trust || src.offset == 0);
   if (!contiguous) {
     ++batch->stats.holes;
     return;
   }
   if (cur && end <= cur->offset) return;
+  std::string fingerprint = !src.fingerprint.empty() ? src.fingerprint
+                            : cur                    ? cur->fingerprint
+                                                     : std::string();
   SourceOffset& entry = batch->sources[id];
-  entry = SourceOffset{src.path, end};
+  entry = SourceOffset{src.path, end, std::move(fingerprint)};
   last_source_ = {batch->id, src.dev, src.ino, &entry};
 }
 

@@ -524,5 +524,46 @@ TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
       << tampered->differences[1];
 }
 
+// A line of the file /f (identity 1:2) at offset with length and source.fp.
+std::string FileLine(const std::string& span, int offset, int length, const std::string& fp) {
+  std::string s = R"({"span_id":")" + span +
+                  R"(","kind":"hook","event_type":"Stop","session_id":"s1","timestamp":1,)" +
+                  R"("source":{"path":"/f","dev":1,"ino":2,"offset":)" + std::to_string(offset) +
+                  R"(,"length":)" + std::to_string(length);
+  if (!fp.empty()) s += R"(,"fp":")" + fp + "\"";
+  return s + "}}";
+}
+
+TEST_F(StoreTest, CommittedSourcesKeepTheFingerprintAndStartAfreshForAnotherFile) {
+  Append({FileLine("a1", 0, 10, "10:aaaaaaaaaaaaaaaa"),
+          FileLine("a2", 10, 10, "20:bbbbbbbbbbbbbbbb")});
+  EXPECT_EQ(builder_->sources().at("1:2").offset, 20u);
+  EXPECT_EQ(builder_->sources().at("1:2").fingerprint, "20:bbbbbbbbbbbbbbbb");
+  OpenWriter(0);  // what catch-up sends after a restart
+  EXPECT_EQ(writer_->sources().at("1:2").fingerprint, "20:bbbbbbbbbbbbbbbb");
+  // A line without fp (an old tail) moves the offset and keeps the fingerprint.
+  Append({FileLine("a3", 20, 5, "")});
+  EXPECT_EQ(builder_->sources().at("1:2").offset, 25u);
+  EXPECT_EQ(builder_->sources().at("1:2").fingerprint, "20:bbbbbbbbbbbbbbbb");
+  // Another file on the identity (as many bytes covered, another hash): its
+  // first line starts the source again, below the old offset.
+  Append({FileLine("b1", 0, 7, "20:cccccccccccccccc")});
+  EXPECT_EQ(builder_->sources().at("1:2").offset, 7u);
+  EXPECT_EQ(builder_->sources().at("1:2").fingerprint, "20:cccccccccccccccc");
+  // A fingerprint of another length cannot tell: the offset stays.
+  Append({FileLine("b0", 0, 3, "3:dddddddddddddddd")});
+  EXPECT_EQ(builder_->sources().at("1:2").offset, 7u);
+}
+
+TEST_F(StoreTest, SourcesWrittenBeforeFingerprintsStillLoad) {
+  builder_.reset();
+  writer_.reset();
+  Tamper("sources", "3:4", R"({"path":"/g","offset":70})");
+  OpenWriter(0);
+  ASSERT_EQ(writer_->sources().count("3:4"), 1u);
+  EXPECT_EQ(writer_->sources().at("3:4").offset, 70u);
+  EXPECT_EQ(writer_->sources().at("3:4").fingerprint, "");
+}
+
 }  // namespace
 }  // namespace trace

@@ -118,7 +118,7 @@ Status CatchUp::SendRewind(Link& link, int64_t now_ms) {
   auto sources = commit_();
   if (!sources) return sources.status();
   std::vector<wire::SourcePoint> points;
-  for (const auto& [id, o] : *sources) points.push_back({id, o.path, o.offset});
+  for (const auto& [id, o] : *sources) points.push_back({id, o.path, o.offset, o.fingerprint});
   auto sent = Send(link, wire::kRewind, wire::EncodeRewind(points), now_ms);
   if (!sent) return sent.status();
   if (!*sent) {  // still needed: retried by Tick

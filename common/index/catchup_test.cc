@@ -60,7 +60,7 @@ class CatchUpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(tail_.Bind("inproc://ctl").ok());
-    sources_["2049:7"] = {"/x/a.jsonl", 120};
+    sources_["2049:7"] = {"/x/a.jsonl", 120, "120:0123456789abcdef"};
     CatchUp::Options o{50, 1000, [this] { return now_; }};
     catchup_ = std::make_unique<CatchUp>(ctx_, std::vector<std::string>{"inproc://ctl"}, o,
                                          [this]() -> Result<std::map<std::string, SourceOffset>> {
@@ -108,6 +108,7 @@ TEST_F(CatchUpTest, RewindsOnStartWithCommittedOffsetsThenTrusts) {
   ASSERT_TRUE(d["sources"].IsArray());
   EXPECT_STREQ(d["sources"][0]["id"].GetString(), "2049:7");
   EXPECT_EQ(d["sources"][0]["offset"].GetInt(), 120);
+  EXPECT_STREQ(d["sources"][0]["fp"].GetString(), "120:0123456789abcdef");  // whose offset it is
   EXPECT_TRUE(catchup_->Observe(H(0xa, 6)));
   EXPECT_TRUE(catchup_->Observe(H(0xa, 7)));
   EXPECT_EQ(catchup_->Positions()["0000000000000001"].pub_seq, 7u);
@@ -161,7 +162,7 @@ TEST(CatchUpRestart, RetriesARewindTheTailWasNotThereFor) {
   auto tail = std::make_unique<FakeTail>(ctx);
   ASSERT_TRUE(tail->Bind("tcp://127.0.0.1:*").ok());
   std::string endpoint = tail->endpoint();
-  std::map<std::string, SourceOffset> sources{{"2049:7", {"/x/a.jsonl", 120}}};
+  std::map<std::string, SourceOffset> sources{{"2049:7", {"/x/a.jsonl", 120, ""}}};
   int64_t now = 1'000'000;
   CatchUp catchup(ctx, {endpoint}, CatchUp::Options{50, 60000, [&] { return now; }},
                   [&]() -> Result<std::map<std::string, SourceOffset>> { return sources; });

@@ -109,8 +109,11 @@ Status LmdbStoreWriter::ReadState(MDB_txn* txn) {
     rapidjson::Document d;
     Status parsed = json::Parse(&d, View(v));
     if (!parsed || !d.IsObject()) return Status::Error("corrupt sources entry");
+    // "fp" is absent in entries written before fingerprints: then only the
+    // offset is known, and a REWIND falls back to the size check.
     SourceOffset o{std::string(json::GetString(d, "path").value_or("")),
-                   static_cast<uint64_t>(json::GetInt(d, "offset").value_or(0))};
+                   static_cast<uint64_t>(json::GetInt(d, "offset").value_or(0)),
+                   std::string(json::GetString(d, "fp").value_or(""))};
     sources_[std::string(View(k))] = o;
   }
   lmdb::Cursor p;
@@ -352,6 +355,10 @@ Status LmdbStoreWriter::WriteState(const PreparedBatch& batch) {
     w.String(o.path);
     w.Key("offset");
     w.Uint64(o.offset);
+    if (!o.fingerprint.empty()) {
+      w.Key("fp");
+      w.String(o.fingerprint);
+    }
     w.EndObject();
     if (Status s = Put(dbs_.sources, id, w.View()); !s) return s;
   }

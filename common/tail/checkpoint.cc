@@ -1,5 +1,7 @@
 // See checkpoint.h. Format (JSON, one object):
-// {"version":1,"sources":[{"id":"2049:1311","path":"/x.jsonl","offset":10,"origin":0}]}
+// {"version":1,"sources":[{"id":"2049:1311","path":"/x.jsonl","offset":10,"origin":0,
+//   "fp":"10:0123456789abcdef","size":10,"mtime_ns":1764633600000000000}]}
+// fp/size/mtime_ns are absent in files written before them (read as unknown).
 #include "common/tail/checkpoint.h"
 
 #include <cerrno>
@@ -28,7 +30,7 @@ std::string Serialize(const Checkpoint& c) {
 }  // namespace
 
 void WritePositions(json::StringWriter& w, const std::vector<SourcePosition>& positions,
-                    bool with_origin) {
+                    bool with_file_facts) {
   w.StartArray();
   for (const SourcePosition& s : positions) {
     w.StartObject();
@@ -38,9 +40,17 @@ void WritePositions(json::StringWriter& w, const std::vector<SourcePosition>& po
     w.String(json::SanitizeUtf8(s.path));
     w.Key("offset");
     w.Uint64(s.offset);
-    if (with_origin) {
+    if (with_file_facts) {
       w.Key("origin");
       w.Uint64(s.origin);
+      if (!s.fingerprint.empty()) {
+        w.Key("fp");
+        w.String(s.fingerprint);
+      }
+      w.Key("size");
+      w.Uint64(s.size);
+      w.Key("mtime_ns");
+      w.Int64(s.mtime_ns);
     }
     w.EndObject();
   }
@@ -68,6 +78,9 @@ Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
     p.path = std::string(json::GetString(s, "path").value_or(""));
     p.offset = static_cast<uint64_t>(json::GetInt(s, "offset").value_or(0));
     p.origin = static_cast<uint64_t>(json::GetInt(s, "origin").value_or(0));
+    p.fingerprint = std::string(json::GetString(s, "fp").value_or(""));
+    p.size = static_cast<uint64_t>(json::GetInt(s, "size").value_or(0));
+    p.mtime_ns = json::GetInt(s, "mtime_ns").value_or(0);
     c.sources.push_back(std::move(p));
   }
   return std::optional<Checkpoint>(std::move(c));

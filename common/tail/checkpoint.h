@@ -15,12 +15,17 @@ namespace trace {
 
 // One followed source. offset: just past the last line published; origin:
 // where a REWIND without an offset for this source goes back to (0, or the
-// size it had when first seen under --from-end).
+// size it had when first seen under --from-end). fingerprint, size and
+// mtime_ns tell on restart whether the file behind the identity is still
+// the one read (proto/inputs.md "File identity"); empty/0 when unknown.
 struct SourcePosition {
   std::string id;  // SourceRef::Identity(): "dev:ino", or "-" for stdin
   std::string path;
   uint64_t offset = 0;
   uint64_t origin = 0;
+  std::string fingerprint = {};  // "<bytes>:<hash>" of the file's first bytes
+  uint64_t size = 0;             // the file's size when last read
+  int64_t mtime_ns = 0;          // and its modification time then
   bool operator==(const SourcePosition&) const = default;
 };
 
@@ -28,10 +33,11 @@ struct Checkpoint {
   std::vector<SourcePosition> sources;
 };
 
-// Writes positions as a JSON array of {"id","path","offset"[,"origin"]}
-// (the checkpoint file and the control socket's STATE share the shape).
+// Writes positions as a JSON array of {"id","path","offset"[,"origin","fp",
+// "size","mtime_ns"]} (the checkpoint file's shape; with_file_facts adds the
+// bracketed members).
 void WritePositions(json::StringWriter& w, const std::vector<SourcePosition>& positions,
-                    bool with_origin);
+                    bool with_file_facts);
 
 // Reads a checkpoint; nullopt (ok) when the file does not exist yet.
 Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);

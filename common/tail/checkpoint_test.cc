@@ -24,9 +24,10 @@ class CheckpointTest : public testing::Test {
 
 TEST_F(CheckpointTest, RoundTripInANewDirectory) {
   std::string path = dir_ + "/sub/state.json";
-  Checkpoint c{{{"2049:1311", "/h/.claude/history.jsonl", 10240, 0},
-                {"-", "-", 7, 0},
-                {"1:2", "/odd \"name\"\n.jsonl", 5, 5}}};
+  Checkpoint c{{{"2049:1311", "/h/.claude/history.jsonl", 10240, 0, "1024:0123456789abcdef", 20000,
+                 1764633600123456789},
+                {"-", "-", 7, 0, "", 0, 0},
+                {"1:2", "/odd \"name\"\n.jsonl", 5, 5, "5:fedcba9876543210", 5, 1}}};
   ASSERT_TRUE(SaveCheckpoint(path, c).ok());
   auto loaded = LoadCheckpoint(path);
   ASSERT_TRUE(loaded.ok());
@@ -57,8 +58,8 @@ TEST_F(CheckpointTest, DeeplyNestedFileIsAnErrorNotACrash) {
 
 TEST_F(CheckpointTest, SaveReplacesAndFailsCleanly) {
   std::string path = dir_ + "/state.json";
-  ASSERT_TRUE(SaveCheckpoint(path, Checkpoint{{{"1:1", "/a", 1, 0}}}).ok());
-  ASSERT_TRUE(SaveCheckpoint(path, Checkpoint{{{"1:1", "/a", 99, 0}}}).ok());
+  ASSERT_TRUE(SaveCheckpoint(path, Checkpoint{{{"1:1", "/a", 1, 0, "", 0, 0}}}).ok());
+  ASSERT_TRUE(SaveCheckpoint(path, Checkpoint{{{"1:1", "/a", 99, 0, "", 0, 0}}}).ok());
   EXPECT_EQ((*LoadCheckpoint(path))->sources[0].offset, 99u);
   fs::create_directories(dir_ + "/dir.json/x");  // rename onto a non-empty directory fails
   Status st = SaveCheckpoint(dir_ + "/dir.json", Checkpoint{});
@@ -67,6 +68,16 @@ TEST_F(CheckpointTest, SaveReplacesAndFailsCleanly) {
   size_t entries = 0;  // no temp file left behind
   for (const auto& e : fs::directory_iterator(dir_)) entries += e.path().filename() != "x" ? 1 : 0;
   EXPECT_EQ(entries, 2u);  // state.json and dir.json
+}
+
+TEST_F(CheckpointTest, VersionOneFilesLoadWithoutFileFacts) {
+  std::string path = dir_ + "/old.json";
+  std::ofstream(path)
+      << R"({"version":1,"sources":[{"id":"1:2","path":"/a","offset":7,"origin":0}]})";
+  auto loaded = LoadCheckpoint(path);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  SourcePosition want{"1:2", "/a", 7, 0, "", 0, 0};
+  EXPECT_EQ((*loaded)->sources[0], want);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// See follower.h. Files are identified by device+inode; a source keeps its
-// path, identity, splitter (offsets + held partial line) and, while recently
-// active, an open descriptor so a rotated or deleted file can be drained.
+// See follower.h. A file is its device+inode plus the fingerprint of its
+// first bytes (file_identity.h); a source keeps its path, identity, splitter
+// (offsets + held partial line) and, while recently active, an open
+// descriptor so a rotated or deleted file can be drained.
 #include "common/tail/follower.h"
 
 #include <dirent.h>
@@ -10,6 +11,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <set>
+#include <unordered_set>
 
 #include "common/base/log.h"
 
@@ -35,7 +39,28 @@ struct TailFollower::Source {
   bool eof = false;
   bool dirty = true;
   bool gone = false;
+  bool orphan = false;  // renamed out of the patterns: drained to its end, then left
   uint64_t last_used = 0;
+  Fingerprint fp;     // of the file being read (ref.fingerprint: its text)
+  uint64_t size = 0;  // fstat at the last read, for the checkpoint
+  int64_t mtime_ns = 0;
+
+  void SetFingerprint(Fingerprint f) {
+    fp = std::move(f);
+    ref.fingerprint = fp.ToString();
+  }
+  // Reads the file again from the start, as another file.
+  void StartOver() {
+    splitter.Reset(0);
+    origin = 0;
+    SetFingerprint({});
+  }
+};
+
+// One Rescan: each directory is entered once (device+inode: symlink loops
+// and aliases end there) and each file is followed under one path.
+struct TailFollower::Scan {
+  std::set<std::pair<uint64_t, uint64_t>> dirs, files;
 };
 
 namespace {
@@ -70,6 +95,30 @@ std::string ExistingAncestor(std::string dir) {
     dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
   }
   return dir.empty() ? "." : dir;
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// "dev:ino" back into its numbers (false for stdin's "-" or a path).
+bool ParseIdentity(std::string_view id, uint64_t* dev, uint64_t* ino) {
+  size_t colon = id.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto a = std::from_chars(id.data(), id.data() + colon, *dev);
+  auto b = std::from_chars(id.data() + colon + 1, id.data() + id.size(), *ino);
+  return a.ec == std::errc() && a.ptr == id.data() + colon && b.ec == std::errc() &&
+         b.ptr == id.data() + id.size();
+}
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+bool SameFile(const struct stat& st, const SourceRef& ref) {
+  return static_cast<uint64_t>(st.st_dev) == ref.dev && static_cast<uint64_t>(st.st_ino) == ref.ino;
 }
 
 }  // namespace
@@ -133,37 +182,49 @@ bool TailFollower::streams_done() const {
 
 void TailFollower::Rescan() {
   rescan_needed_ = false;
-  for (const Root& root : roots_) ScanRoot(root);
+  Scan scan;
+  for (const Root& root : roots_) ScanRoot(root, scan);
 }
 
-void TailFollower::ScanRoot(const Root& root) {
+void TailFollower::ScanRoot(const Root& root, Scan& scan) {
   struct stat st;
   if (stat(root.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     if (watcher_) (void)watcher_->Add(ExistingAncestor(root.dir));
     return;
   }
-  ScanDir(root, root.dir, 1);
+  scan.dirs.insert({st.st_dev, st.st_ino});
+  ScanDir(root, root.dir, 1, scan);
 }
 
-void TailFollower::ScanDir(const Root& root, const std::string& dir, int depth) {
+// Reads the directory whole before descending, so one descriptor is open
+// at a time however deep the tree.
+void TailFollower::ScanDir(const Root& root, const std::string& dir, int depth, Scan& scan) {
   if (watcher_) {
     if (Status st = watcher_->Add(dir); !st.ok())
       log::Debug("watch failed", {{"error", st.message()}});
   }
   DIR* d = opendir(dir.c_str());
   if (!d) return;
+  struct stat dir_st;
+  uint64_t dir_dev = fstat(dirfd(d), &dir_st) == 0 ? dir_st.st_dev : 0;
+  std::vector<std::string> subdirs, matches;
   while (dirent* e = readdir(d)) {
     std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
     std::string path = JoinPath(dir, name);
     bool is_dir = e->d_type == DT_DIR, is_file = e->d_type == DT_REG;
-    if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
-      struct stat st;
+    bool descend = (root.recursive || depth < root.depth) && depth < options_.max_depth;
+    std::pair<uint64_t, uint64_t> id{dir_dev, e->d_ino};
+    if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK || (is_dir && descend)) {
+      struct stat st;  // a directory's own device+inode (d_ino differs at a mount point)
       if (stat(path.c_str(), &st) != 0) continue;
       is_dir = S_ISDIR(st.st_mode);
       is_file = S_ISREG(st.st_mode);
+      id = {st.st_dev, st.st_ino};
     }
-    if (is_dir && (root.recursive || depth < root.depth)) ScanDir(root, path, depth + 1);
+    if (is_dir && descend && scan.dirs.insert(id).second) {
+      subdirs.push_back(path);
+    }
     if (!is_file) continue;
     bool match = root.recursive
                      ? fnmatch(root.name_pattern.c_str(), e->d_name, 0) == 0
@@ -171,55 +232,120 @@ void TailFollower::ScanDir(const Root& root, const std::string& dir, int depth) 
                            fnmatch(root.rel_pattern.c_str(),
                                    path.c_str() + (root.dir == "." ? 0 : root.dir.size() + 1),
                                    FNM_PATHNAME) == 0;
-    if (match) Discover(path, root.kind);
+    if (match && scan.files.insert(id).second) matches.push_back(std::move(path));
   }
   closedir(d);
+  for (const std::string& path : matches) Discover(path, root.kind);
+  for (const std::string& sub : subdirs) {
+    if (options_.interrupted()) return;
+    ScanDir(root, sub, depth + 1, scan);
+  }
 }
 
-uint64_t TailFollower::StartOffset(const SourceRef& ref, uint64_t size, uint64_t* origin) {
-  *origin = 0;
-  if (restored_) {
-    std::string id = ref.Identity();
-    for (const SourcePosition& p : restored_->sources) {
-      if (p.id != id) continue;
-      *origin = p.origin <= size ? p.origin : 0;
-      return p.offset <= size ? p.offset : 0;  // shorter now: truncated while we were away
-    }
-    return 0;  // appeared while we were away
+// A followed file renamed to another matching name keeps its position. A
+// source whose descriptor is closed may have lost its inode to a new file:
+// the fingerprint tells.
+bool TailFollower::MovedHere(const std::string& path, const struct stat& st) {
+  for (auto it = sources_.begin(); it != sources_.end(); ++it) {
+    Source& old = *it->second;
+    if (old.stream || !SameFile(st, old.ref)) continue;
+    struct stat now;
+    if (stat(old.ref.path.c_str(), &now) == 0 && now.st_ino == st.st_ino) return true;  // alias
+    if (old.fd < 0 && !PathStartsWith(path, old.fp)) continue;
+    auto moved = std::move(it->second);
+    sources_.erase(it);
+    moved->ref.path = path;
+    moved->dirty = true;
+    sources_[path] = std::move(moved);
+    return true;
   }
-  if (first_scan_ && options_.from_end) *origin = size;
-  return *origin;
+  return false;
 }
 
 void TailFollower::Discover(const std::string& path, InputKind kind) {
   if (sources_.count(path)) return;
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
-  SourceRef ref{path, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), 0, 0};
-  if (!first_scan_) {
-    // A followed file renamed to another matching name keeps its position.
-    for (auto it = sources_.begin(); it != sources_.end(); ++it) {
-      Source& old = *it->second;
-      struct stat now;
-      if (old.stream || old.ref.dev != ref.dev || old.ref.ino != ref.ino) continue;
-      if (stat(old.ref.path.c_str(), &now) == 0 && now.st_ino == st.st_ino) continue;
-      auto moved = std::move(it->second);
-      sources_.erase(it);
-      moved->ref.path = path;
-      moved->dirty = true;
-      sources_[path] = std::move(moved);
-      return;
-    }
-  }
+  if (!first_scan_ && MovedHere(path, st)) return;
   auto s = std::make_unique<Source>(options_.max_line_bytes);
-  s->ref = ref;
+  s->ref =
+      SourceRef{path, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), 0, 0, ""};
   s->kind = kind;
-  s->splitter.Reset(StartOffset(ref, static_cast<uint64_t>(st.st_size), &s->origin));
+  Place(*s, st);
   log::Debug("following", {{"path", path}, {"offset", s->splitter.committed()}});
   sources_[path] = std::move(s);
 }
 
+// Where a newly found file starts: its checkpoint position when the file
+// behind the identity is still the one read (same first bytes, not shorter,
+// not rewritten to the same size), else 0.
+void TailFollower::Place(Source& s, const struct stat& st) {
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (!restored_) {
+    s.origin = first_scan_ && options_.from_end ? size : 0;
+    s.splitter.Reset(s.origin);
+    return;
+  }
+  std::string id = s.ref.Identity();
+  auto p = std::find_if(restored_->sources.begin(), restored_->sources.end(),
+                        [&](const SourcePosition& p) { return p.id == id; });
+  if (p == restored_->sources.end()) return;  // appeared while we were away: from 0
+  Fingerprint fp = Fingerprint::Parse(p->fingerprint);
+  std::string why;
+  if (!PathStartsWith(s.ref.path, fp)) {
+    why = "its first bytes changed while trace-tail was down";
+  } else if (p->offset > size) {
+    why = "file shrank from " + std::to_string(p->offset) + " to " + std::to_string(size) +
+          " bytes while trace-tail was down";
+  } else if (p->size > 0 && p->mtime_ns != 0 && size == p->size && MtimeNs(st) != p->mtime_ns) {
+    why = "it was rewritten to the same size while trace-tail was down";
+  }
+  if (!why.empty()) {
+    // Another path with this identity is a new file on a reused inode.
+    if (p->path == s.ref.path) Restart(s, "truncated", why + "; reading it again from the start");
+    return;
+  }
+  s.origin = p->origin <= size ? p->origin : 0;
+  s.splitter.Reset(p->offset);
+  s.SetFingerprint(fp);
+}
+
+// After the first scan: a checkpointed file no pattern matches any more was
+// renamed while we were away; found beside its old path (same device+inode
+// and first bytes), its unread lines are drained.
+void TailFollower::RecoverMoved() {
+  std::unordered_set<std::string> followed;
+  for (const auto& [path, s] : sources_) followed.insert(s->ref.Identity());
+  for (const SourcePosition& p : restored_->sources) {
+    if (followed.count(p.id) || p.path.empty() || p.path == "-") continue;
+    uint64_t dev = 0, ino = 0;
+    if (!ParseIdentity(p.id, &dev, &ino)) continue;
+    std::string path = FindInDir(DirName(p.path), dev, ino);
+    Fingerprint fp = Fingerprint::Parse(p.fingerprint);
+    struct stat st;
+    if (path.empty() || path == p.path || sources_.count(path) || stat(path.c_str(), &st) != 0 ||
+        static_cast<uint64_t>(st.st_size) <= p.offset || !PathStartsWith(path, fp)) {
+      continue;
+    }
+    auto s = std::make_unique<Source>(options_.max_line_bytes);
+    s->ref = SourceRef{path, dev, ino, 0, 0, ""};
+    s->orphan = true;
+    s->splitter.Reset(p.offset);
+    s->SetFingerprint(fp);
+    log::Info("draining a file renamed out of the patterns",
+              {{"from", p.path}, {"path", path}, {"offset", p.offset}});
+    sources_[path] = std::move(s);
+  }
+}
+
 // --- reading ---------------------------------------------------------------
+
+void TailFollower::Restart(Source& s, std::string_view what, const std::string& why) {
+  s.ref.offset = s.splitter.position();
+  s.ref.length = 0;
+  sink_->OnNotice(s.ref, what, why);
+  s.StartOver();
+}
 
 void TailFollower::Feed(Source& s, std::string_view data) {
   s.splitter.Feed(data, [&](const Line& line) {
@@ -239,11 +365,24 @@ void TailFollower::FlushHeld(Source& s) {
   });
 }
 
-bool TailFollower::OpenFd(Source& s) {
+// At the descriptor limit the least recently read file gives its up.
+void TailFollower::MakeRoomForFd() {
+  while (open_fds_ >= std::max<size_t>(options_.max_open_files, 1)) {
+    Source* lru = nullptr;
+    for (auto& [path, s] : sources_) {
+      if (s->fd >= 0 && !s->stream && (!lru || s->last_used < lru->last_used)) lru = s.get();
+    }
+    if (!lru) return;
+    CloseFd(*lru);
+  }
+}
+
+bool TailFollower::OpenFd(Source& s, const std::string& path) {
   if (s.fd >= 0) return true;
-  s.fd = open(s.ref.path.c_str(), O_RDONLY | O_CLOEXEC);
+  MakeRoomForFd();
+  s.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (s.fd < 0) {
-    log::Warn("cannot open", {{"path", s.ref.path}, {"error", std::strerror(errno)}});
+    log::Warn("cannot open", {{"path", path}, {"error", std::strerror(errno)}});
     return false;
   }
   ++open_fds_;
@@ -272,49 +411,82 @@ bool TailFollower::Drain(Source& s) {
   return true;
 }
 
-// Follows the path to the file now behind it: drains and leaves a deleted
-// or replaced file. Returns false when there is nothing to read at the path.
-bool TailFollower::CheckIdentity(Source& s) {
-  struct stat st;
-  bool exists = stat(s.ref.path.c_str(), &st) == 0;
-  bool same = exists && static_cast<uint64_t>(st.st_dev) == s.ref.dev &&
-              static_cast<uint64_t>(st.st_ino) == s.ref.ino;
-  if (same) return true;
+// Emits what is left of a file that is going away and stops following it.
+void TailFollower::Leave(Source& s) {
   if (s.fd >= 0) {
     while (Drain(s)) {
     }
   }
   FlushHeld(s);
   CloseFd(s);
-  if (!exists) {
-    s.gone = true;
-    return false;
+  s.gone = true;
+}
+
+// Follows the path to the file now behind it: drains and leaves a deleted
+// or replaced file (found beside its path when renamed while its descriptor
+// was closed). Returns false when there is nothing to read at the path;
+// else *st is the path's.
+bool TailFollower::CheckIdentity(Source& s, struct stat* path_st) {
+  struct stat& st = *path_st;
+  bool exists = stat(s.ref.path.c_str(), &st) == 0;
+  if (exists && SameFile(st, s.ref)) return true;
+  if (s.fd < 0) {
+    std::string moved = FindInDir(DirName(s.ref.path), s.ref.dev, s.ref.ino);
+    if (!moved.empty() && PathStartsWith(moved, s.fp)) (void)OpenFd(s, moved);
   }
+  Leave(s);
+  if (!exists || s.orphan) return false;
+  s.gone = false;
   sink_->OnNotice(s.ref, "replaced", "a new file took this path; reading it from the start");
   s.ref.dev = static_cast<uint64_t>(st.st_dev);
   s.ref.ino = static_cast<uint64_t>(st.st_ino);
-  s.splitter.Reset(0);
-  s.origin = 0;
+  s.StartOver();
+  return true;
+}
+
+// Whether the open file is still the one read: it did not shrink and (when
+// reopened, or when it grew) still starts with the fingerprint, which grows
+// with the file up to kFingerprintBytes. False: nothing readable now.
+bool TailFollower::CheckStart(Source& s, uint64_t size, bool reopened) {
+  if (size < s.splitter.position()) {
+    Restart(s, "truncated",
+            "file shrank from " + std::to_string(s.splitter.position()) + " to " +
+                std::to_string(size) + " bytes; reading it again from the start");
+  } else if (reopened || size != s.splitter.position()) {
+    auto same = StartsWith(s.fd, s.fp);
+    if (!same.ok()) return false;
+    if (!*same) {
+      Restart(s, "truncated", "its first bytes changed; reading it again from the start");
+    }
+  }
+  if (s.fp.length < std::min(size, kFingerprintBytes)) {
+    auto fp = ReadFingerprint(s.fd, size);
+    if (fp.ok()) s.SetFingerprint(std::move(*fp));
+  }
   return true;
 }
 
 bool TailFollower::ReadFile(Source& s) {
-  if (!CheckIdentity(s) || !OpenFd(s)) return false;
+  struct stat path_st;
+  if (!CheckIdentity(s, &path_st)) return false;
+  bool reopened = s.fd < 0;
+  // Unchanged since the last read: no descriptor needed (with more files
+  // than --max-open-files, only the changed ones are reopened).
+  if (reopened && !s.orphan && static_cast<uint64_t>(path_st.st_size) == s.splitter.position() &&
+      MtimeNs(path_st) == s.mtime_ns) {
+    return false;
+  }
+  if (!OpenFd(s, s.ref.path)) return false;
   s.last_used = ++tick_;
   struct stat st;
   if (fstat(s.fd, &st) != 0) return false;
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size < s.splitter.position()) {
-    s.ref.offset = size;
-    s.ref.length = 0;
-    sink_->OnNotice(s.ref, "truncated",
-                    "file shrank from " + std::to_string(s.splitter.position()) + " to " +
-                        std::to_string(size) + " bytes; reading it again from the start");
-    s.splitter.Reset(0);
-    s.origin = 0;
-  }
-  if (size == s.splitter.position()) return false;
-  return Drain(s);
+  s.size = size;
+  s.mtime_ns = MtimeNs(st);
+  if (!CheckStart(s, size, reopened)) return false;
+  bool more = size != s.splitter.position() && Drain(s);
+  if (s.orphan && !more) Leave(s);
+  return more;
 }
 
 bool TailFollower::ReadStream(Source& s) {
@@ -336,18 +508,6 @@ bool TailFollower::ReadStream(Source& s) {
 
 bool TailFollower::ReadSource(Source& s) { return s.stream ? ReadStream(s) : ReadFile(s); }
 
-void TailFollower::EnforceFdLimit() {
-  if (open_fds_ <= options_.max_open_files) return;
-  std::vector<Source*> open;
-  for (auto& [path, s] : sources_) {
-    if (s->fd >= 0 && !s->stream) open.push_back(s.get());
-  }
-  std::sort(open.begin(), open.end(),
-            [](const Source* a, const Source* b) { return a->last_used < b->last_used; });
-  size_t excess = open_fds_ - options_.max_open_files / 2;
-  for (size_t i = 0; i < excess && i < open.size(); ++i) CloseFd(*open[i]);
-}
-
 void TailFollower::ApplyNotices() {
   if (!watcher_) return;
   notices_.clear();
@@ -365,14 +525,15 @@ void TailFollower::ApplyNotices() {
 bool TailFollower::Poll(bool full) {
   ApplyNotices();
   if (full || rescan_needed_) Rescan();
+  if (first_scan_ && restored_) RecoverMoved();
   bool more = false;
   for (auto& [path, s] : sources_) {
+    if (options_.interrupted()) break;
     if (!full && !s->dirty && !s->stream) continue;
     s->dirty = ReadSource(*s);
     more = more || s->dirty;
   }
   std::erase_if(sources_, [&](const auto& kv) { return kv.second->gone; });
-  EnforceFdLimit();
   // Files that appear after the first scan are new: a checkpoint entry with
   // the same identity would be an inode reused by another file.
   if (first_scan_) restored_.reset();
@@ -388,7 +549,8 @@ std::vector<SourcePosition> TailFollower::Positions() const {
   std::vector<SourcePosition> out;
   out.reserve(sources_.size());
   for (const auto& [path, s] : sources_) {
-    out.push_back({s->ref.Identity(), s->ref.path, s->splitter.committed(), s->origin});
+    out.push_back({s->ref.Identity(), s->ref.path, s->splitter.committed(), s->origin,
+                   s->ref.fingerprint, s->size, s->mtime_ns});
   }
   return out;
 }
@@ -401,7 +563,10 @@ int TailFollower::Rewind(const std::vector<SourcePosition>& targets) {
     uint64_t offset = s->origin;
     for (const SourcePosition& t : targets) {
       if (t.id == id || (t.id.empty() && t.path == path)) {
-        offset = t.offset;
+        // The target's fingerprint is of the file it was committed for: a
+        // file that no longer starts with it is another one, read from 0.
+        Fingerprint fp = Fingerprint::Parse(t.fingerprint);
+        offset = fp == s->fp || PathStartsWith(path, fp) ? t.offset : 0;
         break;
       }
     }

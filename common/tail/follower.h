@@ -1,13 +1,18 @@
 // TailFollower: follows the files matching a set of paths and globs (and
 // optionally a stream such as stdin), and hands every complete line to a
 // LineSink with its source identity and offsets. Survives what real files
-// do: appends in pieces, truncation, rotation, delete/recreate, directories
-// that appear later, thousands of files (few descriptors held open).
+// do: appends in pieces, truncation, rotation, delete/recreate, an inode
+// reused by another file, rewrites while it was down (a file is its
+// device+inode and the fingerprint of its first bytes), directories that
+// appear later, symlink loops, more files than descriptors.
 // Single-threaded: one owner calls every method. Filesystem notifications
 // (DirWatcher) only make it faster; Poll(full=true) finds everything alone.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +23,7 @@
 #include "common/event/event.h"
 #include "common/tail/checkpoint.h"
 #include "common/tail/dir_watcher.h"
+#include "common/tail/file_identity.h"
 #include "common/tail/line_splitter.h"
 
 namespace trace {
@@ -34,7 +40,12 @@ struct FollowerOptions {
   size_t max_line_bytes = 16u << 20;     // longer lines become one oversized line
   size_t read_chunk_bytes = 1u << 20;    // one read(2)
   size_t step_budget_bytes = 32u << 20;  // per file per Poll, so the loop stays responsive
-  size_t max_open_files = 256;           // descriptors kept open between reads
+  // Descriptors of followed files open at once: past it the least recently
+  // read is closed before another opens, so every file is read in turn.
+  size_t max_open_files = 256;
+  int max_depth = 32;  // directory levels below a pattern's fixed part
+  // Polled during long scans and reads; true ends the step early (SIGTERM).
+  std::function<bool()> interrupted = [] { return false; };
 };
 
 class LineSink {
@@ -42,7 +53,8 @@ class LineSink {
   virtual ~LineSink() = default;
   // A complete line (oversized: a prefix of a line over the cap).
   virtual void OnLine(const SourceRef& source, const Line& line, InputKind kind) = 0;
-  // Something happened to a source: "truncated", "replaced", "deleted".
+  // Something happened to a source: "truncated" (it shrank, or its first
+  // bytes changed), "replaced" (another file at its path).
   virtual void OnNotice(const SourceRef& source, std::string_view what,
                         std::string_view detail) = 0;
 };
@@ -69,7 +81,8 @@ class TailFollower {
   // Positions of every source, for STATE and the checkpoint.
   std::vector<SourcePosition> Positions() const;
   // REWIND (proto/wire.md): named sources go to their offset (0 if the file
-  // is now shorter), all others to their origin. Returns how many moved.
+  // is now shorter or no longer starts with the target's fingerprint), all
+  // others to their origin. Returns how many moved.
   int Rewind(const std::vector<SourcePosition>& targets);
 
   bool streams_done() const;  // every stream reached EOF
@@ -79,22 +92,29 @@ class TailFollower {
   struct Source;
   struct Root;
 
+  struct Scan;
+
   void Rescan();
-  void ScanRoot(const Root& root);
-  void ScanDir(const Root& root, const std::string& dir, int depth);
+  void ScanRoot(const Root& root, Scan& scan);
+  void ScanDir(const Root& root, const std::string& dir, int depth, Scan& scan);
   void Discover(const std::string& path, InputKind kind);
+  bool MovedHere(const std::string& path, const struct stat& st);
+  void Place(Source& s, const struct stat& st);
+  void RecoverMoved();
+  void Restart(Source& s, std::string_view what, const std::string& why);
   bool ReadSource(Source& s);
   bool ReadFile(Source& s);
   bool ReadStream(Source& s);
-  bool CheckIdentity(Source& s);
+  bool CheckIdentity(Source& s, struct stat* path_st);
+  bool CheckStart(Source& s, uint64_t size, bool reopened);
+  void Leave(Source& s);
   bool Drain(Source& s);
   void FlushHeld(Source& s);
   void Feed(Source& s, std::string_view data);
-  bool OpenFd(Source& s);
+  bool OpenFd(Source& s, const std::string& path);
   void CloseFd(Source& s);
-  void EnforceFdLimit();
+  void MakeRoomForFd();
   void ApplyNotices();
-  uint64_t StartOffset(const SourceRef& ref, uint64_t size, uint64_t* origin);
 
   std::vector<Root> roots_;
   FollowerOptions options_;

@@ -5,8 +5,10 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -213,12 +215,12 @@ TEST_F(FollowerTest, RewindResendsFromGivenOffsetOthersFromOrigin) {
   for (auto& p : f->Positions()) {
     if (p.path == Path("a.jsonl")) id_a = p.id;
   }
-  EXPECT_EQ(f->Rewind({{id_a, "", 3, 0}}), 2);
+  EXPECT_EQ(f->Rewind({{id_a, "", 3, 0, "", 0, 0}}), 2);
   f->Poll(true);
   std::vector<std::string> texts = sink_.Texts();
   std::sort(texts.begin(), texts.end());
   EXPECT_EQ(texts, Texts({"a2", "b1"}));
-  EXPECT_EQ(f->Rewind({{id_a, "", 1000, 0}}), 2);  // beyond the end: from 0
+  EXPECT_EQ(f->Rewind({{id_a, "", 1000, 0, "", 0, 0}}), 2);  // beyond the end: from 0
 }
 
 int OpenFds() {
@@ -238,6 +240,221 @@ TEST_F(FollowerTest, ManyFilesWithFewDescriptors) {
   f->Poll(true);
   EXPECT_EQ(sink_.seen.size(), 300u);
   EXPECT_LE(OpenFds() - before, 17);
+}
+
+// --- file identity (issue 13) ----------------------------------------------
+
+// The checkpoint a run over the files leaves, as if trace-tail stopped here.
+Checkpoint RunOnce(TailFollower& f) {
+  f.Poll(true);
+  return Checkpoint{f.Positions()};
+}
+
+std::string IdOf(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(stat(path.c_str(), &st), 0);
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+std::string Lines(const std::string& tag, int from, int to) {
+  std::string out;
+  for (int i = from; i <= to; ++i) out += "{\"" + tag + "\":" + std::to_string(i) + "}\n";
+  return out;
+}
+
+TEST_F(FollowerTest, NewFileOnAReusedInodeIsReadFromZero) {
+  Append("a.jsonl", Lines("old", 1, 10));
+  Checkpoint saved = RunOnce(*Make({"*.jsonl"}));
+  // Down: a.jsonl deleted, b.jsonl written. The kernel gives b the freed
+  // inode when it can; the checkpoint is pointed at b's either way.
+  fs::remove(Path("a.jsonl"));
+  Append("b.jsonl", Lines("new", 1, 20));
+  saved.sources[0].id = IdOf(Path("b.jsonl"));
+  Collect second;
+  TailFollower f({{Path("*.jsonl"), InputKind::kAuto}}, {}, nullptr, &second);
+  f.Restore(saved);
+  f.Poll(true);
+  ASSERT_EQ(second.seen.size(), 20u);
+  EXPECT_EQ(second.seen[0].text, "{\"new\":1}");
+  EXPECT_EQ(second.seen[0].offset, 0u);
+}
+
+TEST_F(FollowerTest, FileRewrittenLongerWhileDownIsReadFromZeroWithNotice) {
+  Append("a.jsonl", Lines("v1", 1, 1000));
+  Checkpoint saved = RunOnce(*Make({"*.jsonl"}));
+  std::ofstream(Path("a.jsonl"), std::ios::trunc) << Lines("v2", 1, 2000);
+  Collect second;
+  TailFollower f({{Path("*.jsonl"), InputKind::kAuto}}, {}, nullptr, &second);
+  f.Restore(saved);
+  f.Poll(true);
+  ASSERT_EQ(second.seen.size(), 2001u);
+  EXPECT_EQ(second.seen[0].notice, "truncated");
+  EXPECT_EQ(second.seen[1].text, "{\"v2\":1}");
+  EXPECT_EQ(second.seen[2000].text, "{\"v2\":2000}");
+}
+
+TEST_F(FollowerTest, FileRewrittenToTheSameSizeWhileDownIsReadAgain) {
+  Append("a.jsonl", "{\"a\":1}\n");
+  Checkpoint saved = RunOnce(*Make({"*.jsonl"}));
+  ASSERT_GT(saved.sources[0].mtime_ns, 0);
+  saved.sources[0].fingerprint.clear();  // as an old checkpoint: only size and mtime tell
+  saved.sources[0].mtime_ns -= 1000000000;
+  Collect second;
+  TailFollower f({{Path("*.jsonl"), InputKind::kAuto}}, {}, nullptr, &second);
+  f.Restore(saved);
+  f.Poll(true);
+  EXPECT_EQ(second.Texts(), Texts({"!truncated", "{\"a\":1}"}));
+}
+
+TEST_F(FollowerTest, UnchangedAndAppendedFilesResumeAndOldCheckpointsStillWork) {
+  Append("a.jsonl", std::string(2000, 'x') + "\n" + Lines("a", 1, 2));
+  Append("b.jsonl", Lines("b", 1, 2));
+  Checkpoint saved = RunOnce(*Make({"*.jsonl"}));
+  Append("a.jsonl", Lines("a", 3, 3));
+  for (SourcePosition& p : saved.sources) {
+    if (p.path == Path("b.jsonl")) p = {p.id, p.path, p.offset, p.origin, "", 0, 0};  // version 1
+  }
+  Append("b.jsonl", Lines("b", 3, 3));
+  Collect second;
+  TailFollower f({{Path("*.jsonl"), InputKind::kAuto}}, {}, nullptr, &second);
+  f.Restore(saved);
+  f.Poll(true);
+  std::vector<std::string> texts = second.Texts();
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, Texts({"{\"a\":3}", "{\"b\":3}"}));
+}
+
+TEST_F(FollowerTest, FileRenamedOutOfThePatternsWhileDownIsDrained) {
+  Append("a.jsonl", Lines("a", 1, 5));
+  Checkpoint saved = RunOnce(*Make({"*.jsonl"}));
+  Append("a.jsonl", Lines("a", 6, 105));
+  fs::rename(Path("a.jsonl"), Path("a.jsonl.1"));
+  Collect second;
+  TailFollower f({{Path("*.jsonl"), InputKind::kAuto}}, {}, nullptr, &second);
+  f.Restore(saved);
+  f.Poll(true);
+  ASSERT_EQ(second.seen.size(), 100u);
+  EXPECT_EQ(second.seen[0].text, "{\"a\":6}");
+  EXPECT_EQ(second.seen[0].path, Path("a.jsonl.1"));
+  EXPECT_EQ(f.source_count(), 0u);  // drained, then left
+  Append("a.jsonl.1", Lines("a", 106, 106));
+  f.Poll(true);
+  EXPECT_EQ(second.seen.size(), 100u);
+}
+
+TEST_F(FollowerTest, RewriteBetweenPollsIsNoticedThoughTheFileGrew) {
+  Append("a.jsonl", Lines("v1", 1, 3));
+  auto f = Make({"*.jsonl"});
+  f->Poll(true);
+  std::ofstream(Path("a.jsonl"), std::ios::trunc) << Lines("v2", 1, 9);
+  f->Poll(true);
+  Texts texts = sink_.Texts();
+  ASSERT_EQ(texts.size(), 13u);
+  EXPECT_EQ(texts[3], "!truncated");
+  EXPECT_EQ(texts[4], "{\"v2\":1}");
+}
+
+TEST_F(FollowerTest, InodeReusedWhileTheDescriptorWasClosedIsANewFile) {
+  FollowerOptions o;
+  o.max_open_files = 1;  // b's read closes a's descriptor, so a's inode can be freed
+  Append("a.jsonl", Lines("old", 1, 10));
+  Append("b.jsonl", "{\"b\":1}\n");
+  auto f = Make({"a.jsonl", "b.jsonl"}, o);
+  f->Poll(true);
+  Append("b.jsonl", "{\"b\":2}\n");
+  f->Poll(true);  // only b changed: b is opened, a's descriptor closed
+  std::string id = IdOf(Path("a.jsonl"));
+  fs::remove(Path("a.jsonl"));
+  Append("a.jsonl", Lines("new", 1, 20));
+  sink_.seen.clear();
+  f->Poll(true);
+  Texts texts = sink_.Texts();
+  if (IdOf(Path("a.jsonl")) != id) GTEST_SKIP() << "the filesystem did not reuse the inode";
+  ASSERT_EQ(texts.size(), 21u);
+  EXPECT_EQ(texts[0], "!truncated");
+  EXPECT_EQ(texts[1], "{\"new\":1}");
+}
+
+TEST_F(FollowerTest, FingerprintTravelsWithEveryLineAndPosition) {
+  Append("a.jsonl", "{\"a\":1}\n");
+  auto f = Make({"*.jsonl"});
+  f->Poll(true);
+  ASSERT_EQ(f->Positions().size(), 1u);
+  SourcePosition p = f->Positions()[0];
+  EXPECT_EQ(Fingerprint::Parse(p.fingerprint).length, 8u);
+  EXPECT_EQ(p.size, 8u);
+  Append("a.jsonl", std::string(2000, 'y') + "\n");
+  f->Poll(true);
+  EXPECT_EQ(Fingerprint::Parse(f->Positions()[0].fingerprint).length, kFingerprintBytes);
+}
+
+TEST_F(FollowerTest, RewindAgainstAReplacedFileStartsAtZero) {
+  Append("a.jsonl", Lines("old", 1, 10));
+  auto f = Make({"*.jsonl"});
+  f->Poll(true);
+  SourcePosition committed = f->Positions()[0];  // what the index committed for the old file
+  std::ofstream(Path("a.jsonl"), std::ios::trunc) << Lines("new", 1, 20);
+  f->Poll(true);
+  sink_.seen.clear();
+  EXPECT_EQ(f->Rewind({committed}), 1);
+  f->Poll(true);
+  ASSERT_EQ(sink_.seen.size(), 20u);
+  EXPECT_EQ(sink_.seen[0].offset, 0u);
+  // The same target without a fingerprint (an old store) keeps the offset.
+  sink_.seen.clear();
+  committed.fingerprint.clear();
+  EXPECT_EQ(f->Rewind({committed}), 1);
+  f->Poll(true);
+  EXPECT_EQ(sink_.seen.size(), 10u);  // from the old offset (101: where line 11 starts)
+}
+
+// --- hostile trees ------------------------------------------------------------
+
+TEST_F(FollowerTest, SymlinkLoopsAreEnteredOnce) {
+  Append("projects/p/s.jsonl", Lines("s", 1, 3));
+  fs::create_directory_symlink(Path("projects"), Path("projects/p/loop1"));
+  fs::create_directory_symlink(Path("projects/p"), Path("projects/p/loop2"));
+  fs::create_directory_symlink(Path("projects/p"), Path("projects/alias"));
+  auto f = Make({"projects/**/*.jsonl"});
+  f->Poll(true);
+  f->Poll(true);
+  EXPECT_EQ(sink_.seen.size(), 3u);
+  EXPECT_EQ(f->source_count(), 1u);
+}
+
+TEST_F(FollowerTest, DepthIsBoundedAndAScanCanBeInterrupted) {
+  std::string deep = "projects";
+  for (int i = 0; i < 12; ++i) deep += "/d";
+  Append(deep + "/deep.jsonl", "{}\n");
+  Append("projects/d/shallow.jsonl", "{}\n");
+  FollowerOptions o;
+  o.max_depth = 5;
+  auto f = Make({"projects/**/*.jsonl"}, o);
+  f->Poll(true);
+  EXPECT_EQ(f->source_count(), 1u);
+  int calls = 0;
+  o.max_depth = 32;
+  o.interrupted = [&] { return ++calls > 2; };
+  Collect other;
+  TailFollower g({{Path("projects/**/*.jsonl"), InputKind::kAuto}}, o, nullptr, &other);
+  g.Poll(true);
+  EXPECT_LE(g.source_count(), 1u);
+  EXPECT_LE(calls, 4);
+}
+
+TEST_F(FollowerTest, MoreFilesThanDescriptorsAreAllReadInTurn) {
+  for (int i = 0; i < 50; ++i) Append(std::to_string(i) + ".jsonl", "{\"first\":1}\n");
+  FollowerOptions o;
+  o.max_open_files = 4;
+  int before = OpenFds();
+  auto f = Make({"*.jsonl"}, o);
+  f->Poll(true);
+  EXPECT_EQ(sink_.seen.size(), 50u);
+  EXPECT_LE(OpenFds() - before, 4);
+  for (int i = 0; i < 50; ++i) Append(std::to_string(i) + ".jsonl", "{\"second\":1}\n");
+  f->Poll(true);
+  EXPECT_EQ(sink_.seen.size(), 100u);
+  EXPECT_LE(OpenFds() - before, 4);
 }
 
 }  // namespace

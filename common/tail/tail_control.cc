@@ -33,7 +33,7 @@ wire::ControlMessage TailControl::Answer(const wire::ControlMessage& request) {
 wire::ControlMessage TailControl::State() const {
   wire::StateReply s{publisher_id_, epoch_, pub_seq_(), {}};
   for (const SourcePosition& p : follower_->Positions())
-    s.sources.push_back({p.id, p.path, p.offset});
+    s.sources.push_back({p.id, p.path, p.offset, p.fingerprint});
   return {std::string(wire::kState), wire::EncodeState(s)};
 }
 
@@ -41,7 +41,8 @@ wire::ControlMessage TailControl::Rewind(std::string_view body) {
   auto points = wire::DecodeRewind(body);
   if (!points) return {std::string(wire::kError), wire::EncodeError(points.status().message())};
   std::vector<SourcePosition> targets;
-  for (const wire::SourcePoint& p : *points) targets.push_back({p.id, p.path, p.offset, 0});
+  for (const wire::SourcePoint& p : *points)
+    targets.push_back({p.id, p.path, p.offset, 0, p.fingerprint});
   uint64_t before = pub_seq_();
   int rewound = follower_->Rewind(targets);
   log::Info("rewind", {{"sources", targets.size()}, {"rewound", rewound}, {"pub_seq", before}});

@@ -46,6 +46,10 @@ void WriteSources(json::StringWriter& w, const std::vector<SourcePoint>& sources
     w.String(json::SanitizeUtf8(s.path));
     w.Key("offset");
     w.Uint64(s.offset);
+    if (!s.fingerprint.empty()) {
+      w.Key("fp");
+      w.String(json::SanitizeUtf8(s.fingerprint));
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -63,6 +67,7 @@ Result<std::vector<SourcePoint>> ReadSources(const rapidjson::Value& obj, std::s
     p.id = std::string(json::GetString(s, "id").value_or(""));
     p.path = std::string(json::GetString(s, "path").value_or(""));
     p.offset = CountField(s, "offset");
+    p.fingerprint = std::string(json::GetString(s, "fp").value_or(""));
     out.push_back(std::move(p));
   }
   return out;

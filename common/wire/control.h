@@ -51,6 +51,9 @@ struct SourcePoint {
   std::string id;  // "<st_dev>:<st_ino>", or "-" for stdin; may be empty (match by path)
   std::string path;
   uint64_t offset = 0;
+  // "<bytes>:<hash>" of the file's first bytes when known (proto/wire.md): a
+  // REWIND whose fingerprint the file no longer starts with goes to 0.
+  std::string fingerprint = {};
 };
 
 struct StateReply {

@@ -58,11 +58,15 @@ TEST(Control, DeeplyNestedBodiesAreRefusedNotACrash) {
 }
 
 TEST(Control, RewindKeepsEveryFieldAndClampsNegativeOffsets) {
-  auto back = DecodeRewind(EncodeRewind({{"1:2", "/a", 7}, {"", "/b", 0}}));
+  auto back =
+      DecodeRewind(EncodeRewind({{"1:2", "/a", 7, "7:0123456789abcdef"}, {"", "/b", 0, ""}}));
   ASSERT_TRUE(back.ok());
   ASSERT_EQ(back->size(), 2u);
   EXPECT_EQ((*back)[0].id, "1:2");
+  EXPECT_EQ((*back)[0].fingerprint, "7:0123456789abcdef");
   EXPECT_EQ((*back)[1].path, "/b");
+  EXPECT_EQ((*back)[1].fingerprint, "");  // absent: an index older than fingerprints
+  EXPECT_EQ(EncodeRewind({{"1:2", "/a", 7, ""}}).find("fp"), std::string::npos);
   auto negative = DecodeRewind(R"({"sources":[{"id":"1:2","offset":-5}]})");
   ASSERT_TRUE(negative.ok());
   EXPECT_EQ((*negative)[0].offset, 0u);

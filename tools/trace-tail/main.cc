@@ -52,7 +52,7 @@ struct Flags {
   std::vector<std::string> files, pubs;
   std::string control, state, kind, quarantine;
   bool to_stdout = false, stdin_source = false, once = false, from_end = false;
-  size_t max_line_bytes = 16u << 20;
+  size_t max_line_bytes = 16u << 20, max_open_files = 0;
   int poll_ms = 1000, checkpoint_ms = 1000;
   int64_t stall_ms = 30000;
 };
@@ -74,6 +74,9 @@ void DefineFlags(cli::Spec& spec, Flags& f) {
       "input kind of named files: auto|span|transcript|history|ingest")(
       "max-line-bytes", po::value(&f.max_line_bytes)->default_value(16u << 20),
       "longer lines become one raw event with parse_error \"line too long\"")(
+      "max-open-files", po::value(&f.max_open_files),
+      "followed files open at once; more are read in turn, least recently read closed first\n"
+      "(default: the descriptor limit RLIMIT_NOFILE less 64 for sockets, 8..4096)")(
       "poll-ms", po::value(&f.poll_ms)->default_value(1000),
       "full rescan interval, the safety net under inotify")(
       "checkpoint-ms", po::value(&f.checkpoint_ms)->default_value(1000),
@@ -116,12 +119,23 @@ std::string AbsolutePath(const std::string& p) {
   return getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + p : p;
 }
 
-void RaiseFdLimit() {
+// Raises the soft descriptor limit to the hard one; returns the limit now.
+uint64_t RaiseFdLimit() {
   rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlim_t want = rl.rlim_max;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) (void)getrlimit(RLIMIT_NOFILE, &rl);
   }
+  return rl.rlim_cur;
+}
+
+// Descriptors for followed files: the limit less what sockets, inotify and
+// directory scans need.
+size_t DefaultMaxOpenFiles(uint64_t fd_limit) {
+  uint64_t n = fd_limit > 64 ? fd_limit - 64 : 0;
+  return static_cast<size_t>(std::clamp<uint64_t>(n, 8, 4096));
 }
 
 int64_t Now() { return NowMs(); }
@@ -134,15 +148,19 @@ struct Loop {
   DirWatcher* watcher;
 
   std::vector<SourcePosition> saved;
+  bool ever_saved = false;  // the file may hold entries no source has now
 
   // Writes the checkpoint when a position changed (each save is an fsync).
   Status SaveState() {
     if (flags.state.empty()) return Status::Ok();
     std::vector<SourcePosition> now = follower.Positions();
     std::sort(now.begin(), now.end(), [](auto& a, auto& b) { return a.path < b.path; });
-    if (now == saved) return Status::Ok();
+    if (ever_saved && now == saved) return Status::Ok();
     Status st = SaveCheckpoint(flags.state, Checkpoint{now});
-    if (st.ok()) saved = std::move(now);
+    if (st.ok()) {
+      saved = std::move(now);
+      ever_saved = true;
+    }
     return st;
   }
 
@@ -210,7 +228,7 @@ int Run(int argc, char** argv) {
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
   shutdown::Install();
-  RaiseFdLimit();
+  uint64_t fd_limit = RaiseFdLimit();
 
   InputKind kind;
   if (!ParseInputKind(flags.kind, &kind)) {
@@ -256,6 +274,9 @@ int Run(int argc, char** argv) {
   FollowerOptions options;
   options.from_end = flags.from_end;
   options.max_line_bytes = flags.max_line_bytes;
+  options.max_open_files =
+      flags.max_open_files > 0 ? flags.max_open_files : DefaultMaxOpenFiles(fd_limit);
+  options.interrupted = [] { return shutdown::Requested(); };
   TailOutput output(publisher.get(), flags.to_stdout ? STDOUT_FILENO : -1);
   if (!vm.count("quarantine") && !flags.state.empty())
     flags.quarantine = flags.state + ".quarantine";
@@ -289,7 +310,7 @@ int Run(int argc, char** argv) {
                         {"epoch", Hex16(epoch)},
                         {"patterns", specs.size()},
                         {"state", flags.state}});
-  Loop loop{flags, follower, output, control.get(), watcher.get(), {}};
+  Loop loop{flags, follower, output, control.get(), watcher.get(), {}, false};
   Status st = loop.Run();
   log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
   if (!st.ok()) return cli::Fail(kTool, "run", st.message());
