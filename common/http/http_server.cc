@@ -143,14 +143,14 @@ http::Response GatewayRequestHandler::Handle(HTTPServerRequest& req, http::Reque
     return r;
   }
   if (auto too_large = ReadBody(req, in)) return std::move(*too_large);
-  // Every body the gateway takes is JSON; requiring the type also makes a
+  // Every body the gateway takes is typed; requiring the type also makes a
   // browser preflight any cross-site write (an HTML form cannot send it).
-  const std::string content_type = req.get("Content-Type", "");
-  if (!in->body.empty() && !http::IsJsonMediaType(content_type)) {
-    return http::Error(415, "unsupported_media_type",
-                       "request body must be Content-Type: application/json, not '" +
-                           content_type.substr(0, 100) + "'");
-  }
+  // The OTLP receivers also take protobuf and gzip (request_policy.h).
+  in->content_type = req.get("Content-Type", "");
+  in->content_encoding = req.get("Content-Encoding", "");
+  std::string refused =
+      http::UnsupportedBody(in->path, in->content_type, in->content_encoding, !in->body.empty());
+  if (!refused.empty()) return http::Error(415, "unsupported_media_type", refused);
   in->last_event_id_header = req.get("Last-Event-ID", "");
   in->if_none_match = req.get("If-None-Match", "");
   return Dispatch(*in);
