@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages claude-trace needs to build, run, test, check
 # (clang-format, clang-tidy: .ci/run) and benchmark, and the npm packages its
-# browser/EventSource tests use.
+# browser, EventSource and OpenTelemetry-SDK tests use.
 # Idempotent and quiet when everything is present.
 # Usage: install-deps.sh [--bench] [--fuzz]   (benchmarks' peers; clang for make fuzz)
 set -euo pipefail
@@ -11,6 +11,7 @@ want=(
   build-essential cmake git
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils rapidjson-dev libpoco-dev
   libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
+  libprotobuf-dev protobuf-compiler zlib1g-dev
   supervisor curl jq python3 python3-zmq python3-jsonschema chromium
   clang-format clang-tidy
 )
@@ -39,7 +40,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages for the system tests (EventSource client, headless browser driver).
+# npm packages for the system tests (EventSource client, headless browser driver,
+# the OpenTelemetry JS SDK and its OTLP exporters).
 if [ ! -f "$here/tests/node_modules/.deps-ok" ] || [ "$here/tests/package.json" -nt "$here/tests/node_modules/.deps-ok" ]; then
   if [ -f "$here/tests/package.json" ]; then
     echo "install-deps: installing npm packages for tests" >&2

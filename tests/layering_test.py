@@ -19,6 +19,10 @@ WRAPPED = {
     "lmdb.h": ["common/store/"],
     "Poco/": ["common/http/"],
     "boost/": ["common/cli/"],
+    "zlib.h": ["common/http/body_decoding.cc"],
+    "google/protobuf/": ["common/otlp/"],
+    "opentelemetry/proto/": ["common/otlp/"],  # the generated messages
+    "google/rpc/": ["common/otlp/"],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 

@@ -23,6 +23,8 @@ inline constexpr std::string_view kKindHook = "hook";
 inline constexpr std::string_view kKindTranscript = "transcript";
 inline constexpr std::string_view kKindHistory = "history";
 inline constexpr std::string_view kKindIngest = "ingest";
+// OpenTelemetry log records and metric points (POST /v1/logs, /v1/metrics).
+inline constexpr std::string_view kKindOtel = "otel";
 inline constexpr std::string_view kKindRaw = "raw";
 // Notices from the tail itself (truncation, rotation): event_type "tail.notice".
 inline constexpr std::string_view kKindNotice = "notice";

@@ -44,6 +44,9 @@ using FillFn = void (*)(const rapidjson::Value&, const LineInput&, n::EventField
 FillFn Detect(const rapidjson::Value& rec) {
   if (HasString(rec, "hook_event_name") && !HasString(rec, "span_id")) return n::FillHook;
   if (LooksLikeEvent(rec) || LooksLikeSeed003(rec)) return n::FillIngest;
+  if (Has(rec, "http_hook") || (HasString(rec, "otel") && HasString(rec, "id"))) {
+    return n::FillIngest;  // the gateway's http hook and OTel spool records
+  }
   if (LooksLikeSpan(rec)) return n::FillSpan;
   if (LooksLikeHistory(rec)) return n::FillHistory;
   if (LooksLikeTranscript(rec)) return n::FillTranscript;

@@ -56,6 +56,7 @@ void FillHook(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 void FillTranscript(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 void FillHistory(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 void FillIngest(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
+void FillOtel(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 void FillGeneric(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 
 // Fills span_id (derived when absent) and timestamp (read time when absent).

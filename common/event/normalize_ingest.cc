@@ -1,7 +1,10 @@
 // The gateway's ingest spool (<data-dir>/spool/*.jsonl): events POSTed to
 // /api/events, either already in our event shape (their span_id and
 // event_type are kept) or seed 003's {timestamp, event, sessionId, data}.
-// Hook payloads and spans posted as-is are recognised too; kind is "ingest".
+// Hook payloads and spans posted as-is are recognised too; kind is "ingest",
+// except for http hook records ({"http_hook": payload, "received_ms"}), which
+// are kind "hook" like the payload they hold, and OTel records ({"otel": "log"
+// or "metric", "id", ...}, normalize_otel.cc), kind "otel".
 #include "common/event/normalize_fields.h"
 
 namespace trace::normalize {
@@ -38,9 +41,28 @@ void FillFromSeed003(const rapidjson::Value& rec, EventFields* f) {
   f->tool_output = Member(*data, "tool_response");
 }
 
+// POST /api/hooks (and raw hook payloads POSTed to /api/events): the payload
+// whole under "http_hook", the gateway's receipt time beside it. The event is
+// the hook's (FillHook), so it is the one trace-hook's span of that firing
+// makes; its data is the payload itself.
+void FillFromHttpHook(const rapidjson::Value& rec, const LineInput& in, EventFields* f) {
+  const rapidjson::Value& payload = *Member(rec, "http_hook");
+  FillHook(payload, in, f);
+  if (!f->timestamp) f->timestamp = Millis(rec, "received_ms");
+  f->whole_line = false;
+}
+
 }  // namespace
 
 void FillIngest(const rapidjson::Value& rec, const LineInput& in, EventFields* f) {
+  if (Json hook = Member(rec, "http_hook"); hook && hook->IsObject()) {
+    FillFromHttpHook(rec, in, f);
+    return;
+  }
+  if (Text(rec, "otel") && Text(rec, "id")) {
+    FillOtel(rec, in, f);
+    return;
+  }
   if (Text(rec, "span_id") && Text(rec, "event_type")) {
     FillFromEvent(rec, f);
   } else if (Text(rec, "hook_event_name")) {

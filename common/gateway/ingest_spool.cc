@@ -10,9 +10,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/base/clock.h"
 #include "common/base/ids.h"
 #include "common/base/log.h"
 #include "common/event/event.h"
+#include "common/event/hook_identity.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 
@@ -47,9 +49,20 @@ bool OptionalString(const rapidjson::Value& e, const char* key, std::string* why
   return false;
 }
 
+// A raw Claude Code hook payload: hook_event_name, no event_type or seed 003 "event".
+bool IsRawHook(const rapidjson::Value& e) {
+  return e.IsObject() && json::Find(e, "hook_event_name") != nullptr &&
+         json::Find(e, "event_type") == nullptr && json::Find(e, "event") == nullptr;
+}
+
 // Checks one event; on success sets *span_id (from the event, or new).
 bool ValidateEvent(const rapidjson::Value& e, std::string* span_id, std::string* why) {
   if (!e.IsObject()) return (*why = "event must be a JSON object", false);
+  if (IsRawHook(e)) {
+    if (!IsHookPayload(e, why)) return false;
+    *span_id = HookFiringId(e);
+    return true;
+  }
   bool seed003 = json::Find(e, "event") != nullptr && json::Find(e, "event_type") == nullptr;
   const char* type_key = seed003 ? "event" : "event_type";
   std::optional<std::string_view> type = json::GetString(e, type_key);
@@ -113,8 +126,22 @@ rapidjson::Document FromSeed003(const rapidjson::Value& e) {
   return out;
 }
 
+// The spool line of a hook payload (proto/inputs.md, "Ingest spool"): the
+// payload whole, and when the gateway got it, since a payload has no time.
+std::string HttpHookLine(const rapidjson::Value& payload, int64_t received_ms) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("http_hook");
+  w.Value(payload);
+  w.Key("received_ms");
+  w.Int64(received_ms);
+  w.EndObject();
+  return w.Take();
+}
+
 // The spool line for a validated event: with its span_id, in our shape.
-std::string SpoolLine(const rapidjson::Value& e, const std::string& span_id) {
+std::string SpoolLine(const rapidjson::Value& e, const std::string& span_id, int64_t now_ms) {
+  if (IsRawHook(e)) return HttpHookLine(e, now_ms);
   rapidjson::Document doc;
   if (json::Find(e, "event_type") == nullptr) {
     doc = FromSeed003(e);
@@ -203,7 +230,7 @@ Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
       result.errors.push_back("[" + std::to_string(i) + "]: " + why);
       continue;
     }
-    std::string line = SpoolLine(*events[i], span_id);
+    std::string line = SpoolLine(*events[i], span_id, NowMs());
     if (line.size() > options_.max_event_bytes) {
       result.errors.push_back("[" + std::to_string(i) + "]: event larger than " +
                               std::to_string(options_.max_event_bytes) + " bytes");
@@ -221,6 +248,42 @@ Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
   if (!s.ok()) return s;
   result.accepted = true;
   return result;
+}
+
+Result<IngestResult> IngestSpool::IngestHook(std::string_view body, int64_t received_ms) {
+  IngestResult result;
+  rapidjson::Document doc;
+  std::string why;
+  if (Status st = json::Parse(&doc, body); !st) {
+    result.errors.push_back("invalid JSON: " + st.message());
+  } else if (!json::IsValidUtf8(body)) {
+    result.errors.push_back("body is not valid UTF-8");
+  } else if (!IsHookPayload(doc, &why)) {
+    result.errors.push_back(why);
+  }
+  if (!result.errors.empty()) return result;
+  std::string line = HttpHookLine(doc, received_ms);
+  if (line.size() > options_.max_event_bytes) {
+    result.errors.push_back("hook payload larger than " + std::to_string(options_.max_event_bytes) +
+                            " bytes");
+    return result;
+  }
+  line += '\n';
+  if (Status s = Append(line, 1); !s.ok()) return s;
+  result.ids.push_back(HookFiringId(doc));
+  result.accepted = true;
+  return result;
+}
+
+Status IngestSpool::AppendRecords(const std::vector<std::string>& records) {
+  if (records.empty()) return Status::Ok();
+  std::string lines;
+  for (const std::string& r : records) {
+    if (r.find('\n') != std::string::npos) return Status::Error("record holds a newline");
+    lines += r;
+    lines += '\n';
+  }
+  return Append(lines, records.size());
 }
 
 Status IngestSpool::Append(const std::string& lines, size_t count) {

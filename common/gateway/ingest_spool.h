@@ -1,6 +1,7 @@
-// POST /api/events: validates submitted events (our event shape or seed 003's
-// {timestamp, event, sessionId, data}) and appends the accepted ones durably
-// to <spool>/ingest.jsonl, which trace-tail follows as kind "ingest".
+// POST /api/events and /api/hooks: validates submitted events (our event
+// shape, seed 003's {timestamp, event, sessionId, data}, or a raw Claude Code
+// hook payload) and appends the accepted ones durably to <spool>/ingest.jsonl,
+// which trace-tail follows (proto/inputs.md, "Ingest spool").
 // All-or-nothing per request: everything is validated before anything is
 // written; the lines go out in one O_APPEND write followed by fdatasync, under
 // a mutex, so concurrent requests never interleave and a reply of 201 means
@@ -41,6 +42,12 @@ class IngestSpool {
   // Validates body and, if every event is valid, appends them. A Status
   // error means a write failure (nothing of this request is in the file).
   Result<IngestResult> Ingest(std::string_view body);
+  // One http hook body (hook_identity.h, IsHookPayload), spooled with the
+  // time it was received; ids[0] is its firing id (HookFiringId).
+  Result<IngestResult> IngestHook(std::string_view body, int64_t received_ms);
+  // Records already validated by their decoder (the OTLP receivers: one JSON
+  // object per line, no newline inside), appended all or nothing.
+  Status AppendRecords(const std::vector<std::string>& records);
   const std::string& path() const { return path_; }
   uint64_t accepted_events() {
     std::lock_guard lock(mu_);

@@ -11,6 +11,7 @@
 
 #include "common/event/event.h"
 #include "common/event/normalize.h"
+#include "common/json/json.h"
 #include "common/json/json_parse.h"
 
 namespace trace {
@@ -156,6 +157,83 @@ TEST_F(IngestSpoolTest, DeletedOrReplacedSpoolIsReopenedBeforeAcknowledging) {
   ASSERT_TRUE(spool_->Ingest(event)->accepted);
   std::string text = Contents();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+}
+
+// An http hook body becomes one spool line holding it whole; trace-tail makes
+// it the hook's event with the firing id and the time the gateway got it.
+TEST_F(IngestSpoolTest, HookBodyIsSpooledWholeAndNormalizesToTheHookEvent) {
+  std::string body = R"({"session_id":"abc123","hook_event_name":"PreToolUse","tool_name":"Bash",)"
+                     R"("tool_input":{"command":"npm test"},"tool_use_id":"toolu_01"})";
+  auto r = spool_->IngestHook(body, 1770912145284);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->accepted) << r->errors[0];
+  ASSERT_EQ(r->ids.size(), 1u);
+  EXPECT_EQ(r->ids[0].substr(0, 3), "hk-");
+  std::string line = Contents();
+  EXPECT_EQ(line, R"({"http_hook":)" + body + R"(,"received_ms":1770912145284})" + "\n");
+  line.pop_back();
+  SourceRef src{"/spool/ingest.jsonl", 1, 2, 0, line.size() + 1};
+  rapidjson::Document e;
+  ASSERT_TRUE(json::Parse(&e, NormalizeLine(LineInput{&src, line, InputKind::kIngest, 5})).ok());
+  EXPECT_EQ(json::GetString(e, "span_id"), r->ids[0]);
+  EXPECT_EQ(json::GetString(e, "kind"), "hook");
+  EXPECT_EQ(json::GetString(e, "event_type"), "PreToolUse");
+  EXPECT_EQ(json::GetString(e, "hook_type"), "tool");
+  EXPECT_EQ(json::GetString(e, "tool_use_id"), "toolu_01");
+  EXPECT_EQ(json::GetInt(e, "timestamp"), 1770912145284);
+  EXPECT_EQ(json::Serialize(e["data"]), body);
+}
+
+TEST_F(IngestSpoolTest, UnknownHookEventIsKeptWithItsDataWhole) {
+  std::string body = R"({"session_id":"s","hook_event_name":"FutureThing","x":{"y":[1,2.5,null]}})";
+  auto r = spool_->IngestHook(body, 1);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->accepted);
+  std::string line = Contents();
+  line.pop_back();
+  SourceRef src{"/spool/ingest.jsonl", 1, 2, 0, line.size() + 1};
+  rapidjson::Document e;
+  ASSERT_TRUE(json::Parse(&e, NormalizeLine(LineInput{&src, line, InputKind::kIngest, 5})).ok());
+  EXPECT_EQ(json::GetString(e, "event_type"), "FutureThing");
+  EXPECT_EQ(json::GetString(e, "hook_type"), "other");
+  EXPECT_EQ(json::Serialize(e["data"]), body);
+}
+
+TEST_F(IngestSpoolTest, BrokenHookBodiesAreRefusedAndNothingIsWritten) {
+  std::string deep = R"({"session_id":"s","hook_event_name":"Stop","x":)" + std::string(600, '[') +
+                     std::string(600, ']') + "}";
+  for (std::string body :
+       {std::string(), std::string("{"), std::string("[]"),
+        std::string(R"([{"session_id":"s","hook_event_name":"Stop"}])"),
+        std::string(R"({"session_id":"s"})"), std::string(R"({"hook_event_name":"Stop"})"),
+        std::string(R"({"hook_event_name":"Stop","session_id":null})"),
+        std::string("{\"hook_event_name\":\"Stop\",\"session_id\":\"\xff\"}"),
+        std::string(R"({"hook_event_name":"Stop","session_id":"s"} trailing)"), deep}) {
+    auto r = spool_->IngestHook(body, 1);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->accepted) << body.substr(0, 80);
+    ASSERT_FALSE(r->errors.empty());
+  }
+  auto r = spool_->IngestHook(R"({"session_id":"s"})", 1);
+  EXPECT_EQ(r->errors[0], "missing required string field 'hook_event_name'");
+  EXPECT_EQ(Contents(), "");
+}
+
+// /api/events takes a raw hook payload too, under the same firing id.
+TEST_F(IngestSpoolTest, EventsEndpointAcceptsRawHookPayloads) {
+  std::string hook =
+      R"({"session_id":"s9","hook_event_name":"PostToolUse","tool_name":"Read","tool_use_id":"t1"})";
+  auto r = spool_->Ingest("[" + hook + R"(,{"event_type":"Stop","session_id":"s9"}])");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->accepted) << r->errors[0];
+  auto direct = spool_->IngestHook(hook, 2);
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(r->ids[0], direct->ids[0]);
+  EXPECT_NE(Contents().find(R"({"http_hook":)" + hook), std::string::npos);
+  auto bad = spool_->Ingest(R"({"hook_event_name":"PostToolUse"})");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->accepted);
+  EXPECT_EQ(bad->errors[0], "[0]: missing required string field 'session_id'");
 }
 
 }  // namespace

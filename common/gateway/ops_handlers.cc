@@ -206,6 +206,20 @@ http::Response Ingest(GatewayContext* ctx, const http::Request& req) {
   return http::Json(w.Take(), 201);
 }
 
+// Claude Code's http hook: 204 with no body once spooled, since a 2xx body
+// would be read as a hook decision (proto/inputs.md, "HTTP hooks"); a broken
+// body gets 400 with the reason, which Claude Code treats as non-blocking.
+http::Response Hook(GatewayContext* ctx, const http::Request& req) {
+  if (!ctx->spool) return http::Error(503, "ingest_disabled", "ingest spool not configured");
+  Result<IngestResult> res = ctx->spool->IngestHook(req.body, NowMs());
+  if (!res.ok()) return http::Error(503, "spool_unavailable", res.status().message());
+  if (!res->accepted) return http::Error(400, "invalid_hook", res->errors.front());
+  http::Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
 }  // namespace
 
 void AddOpsRoutes(http::Router* router, GatewayContext* ctx) {
@@ -215,6 +229,7 @@ void AddOpsRoutes(http::Router* router, GatewayContext* ctx) {
   router->Add("POST", "/api/stream", Bind(ctx, Stream));
   router->Add("GET", "/api/stream/stats", Bind(ctx, StreamStats));
   router->Add("POST", "/api/events", Bind(ctx, Ingest));
+  router->Add("POST", "/api/hooks", Bind(ctx, Hook));
 }
 
 void RegisterGatewayMetrics(GatewayContext* ctx) {

@@ -33,6 +33,7 @@ struct GatewayContext {
   size_t max_clients = 0;
   // Priced aggregates, memoized per stored value; AddQueryRoutes creates it.
   std::shared_ptr<PricedCache> priced;
+  size_t max_body = 1 << 20;  // the server's body cap, also the cap on an inflated (gzip) body
 };
 
 // A route handler of the gateway: fn with ctx bound.
@@ -44,8 +45,11 @@ inline http::Handler Bind(GatewayContext* ctx, GatewayFn fn) {
 // GET /api/traces, /api/traces/{span_id}, /api/tasks/{id}, /api/tasks/{id}/tree,
 // /api/sessions, /api/sessions/{id}/summary, /api/tools.
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx);
-// GET /health, /metrics, /api/stream (+POST), /api/stream/stats; POST /api/events.
+// GET /health, /metrics, /api/stream (+POST), /api/stream/stats; POST /api/events,
+// POST /api/hooks.
 void AddOpsRoutes(http::Router* router, GatewayContext* ctx);
+// POST /v1/logs, /v1/metrics: the OTLP/HTTP receivers (proto/otlp.md).
+void AddOtlpRoutes(http::Router* router, GatewayContext* ctx);
 // Registers the gateway's gauges and counters in ctx->metrics.
 void RegisterGatewayMetrics(GatewayContext* ctx);
 

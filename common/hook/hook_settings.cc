@@ -6,6 +6,10 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
+
 #include "common/json/json_parse.h"
 
 namespace trace::hook {
@@ -58,30 +62,68 @@ Status CheckShape(const Value& hooks) {
   return Status::Ok();
 }
 
-bool IsOurHandler(const Value& handler, std::string_view command) {
-  if (!handler.IsObject()) return false;
-  auto it = handler.FindMember("command");
-  if (it == handler.MemberEnd() || !it->value.IsString()) return false;
-  return IsTraceHookCommand({it->value.GetString(), it->value.GetStringLength()}, command);
+std::string_view StringMember(const Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
 }
 
-// Our handler in this event's groups, or nullptr.
-Value* FindOurHandler(Value& groups, std::string_view command) {
+// Which of our handlers a handler is: a trace-hook command, a POST to our
+// /api/hooks, or neither.
+enum class Ours { kNone, kCommand, kHttp };
+
+Ours WhichOurs(const Value& handler, const InstallSpec& spec) {
+  if (!handler.IsObject()) return Ours::kNone;
+  std::string_view type = StringMember(handler, "type");
+  std::string_view command = StringMember(handler, "command");
+  if (type != "http" && !command.empty() && IsTraceHookCommand(command, spec.command)) {
+    return Ours::kCommand;
+  }
+  std::string_view url = StringMember(handler, "url");
+  if (type == "http" && IsTraceHookUrl(url, spec.http_url)) return Ours::kHttp;
+  return Ours::kNone;
+}
+
+// Our handler of that kind in this event's groups, or nullptr.
+Value* FindOurHandler(Value& groups, const InstallSpec& spec, Ours kind) {
   for (auto& group : groups.GetArray()) {
     auto hooks = group.FindMember("hooks");
     if (hooks == group.MemberEnd()) continue;
     for (auto& handler : hooks->value.GetArray()) {
-      if (IsOurHandler(handler, command)) return &handler;
+      if (WhichOurs(handler, spec) == kind) return &handler;
     }
   }
   return nullptr;
 }
 
-Value NewGroup(const InstallSpec& spec, Document::AllocatorType& a) {
+Value NewHttpHandler(const InstallSpec& spec, Document::AllocatorType& a) {
+  Value handler(rapidjson::kObjectType);
+  handler.AddMember("type", "http", a);
+  handler.AddMember("url", Value(spec.http_url.c_str(), a), a);
+  if (!spec.token_env.empty()) {
+    std::string bearer = "Bearer $" + spec.token_env;
+    Value headers(rapidjson::kObjectType);
+    headers.AddMember("Authorization", Value(bearer.c_str(), a), a);
+    handler.AddMember("headers", headers, a);
+    Value allowed(rapidjson::kArrayType);
+    allowed.PushBack(Value(spec.token_env.c_str(), a), a);
+    handler.AddMember("allowedEnvVars", allowed, a);
+  }
+  handler.AddMember("timeout", spec.timeout_s, a);
+  return handler;
+}
+
+Value NewHandler(const InstallSpec& spec, Ours kind, Document::AllocatorType& a) {
+  if (kind == Ours::kHttp) return NewHttpHandler(spec, a);
   Value handler(rapidjson::kObjectType);
   handler.AddMember("type", "command", a);
   handler.AddMember("command", Value(spec.command.c_str(), a), a);
   handler.AddMember("timeout", spec.timeout_s, a);
+  return handler;
+}
+
+Value NewGroup(const InstallSpec& spec, Ours kind, Document::AllocatorType& a) {
+  Value handler = NewHandler(spec, kind, a);
   Value list(rapidjson::kArrayType);
   list.PushBack(handler, a);
   Value group(rapidjson::kObjectType);
@@ -90,29 +132,17 @@ Value NewGroup(const InstallSpec& spec, Document::AllocatorType& a) {
   return group;
 }
 
-void InstallEvent(Value& hooks, const std::string& event, const InstallSpec& spec,
-                  Document::AllocatorType& a) {
-  auto it = hooks.FindMember(event.c_str());
-  if (it == hooks.MemberEnd()) {
-    hooks.AddMember(Value(event.c_str(), a), Value(rapidjson::kArrayType), a);
-    it = hooks.FindMember(event.c_str());
-  }
-  if (Value* ours = FindOurHandler(it->value, spec.command)) {
-    (*ours)["command"].SetString(spec.command.c_str(), a);
-    return;
-  }
-  it->value.PushBack(NewGroup(spec, a), a);
-}
-
-// Removes our handlers from one event's groups; drops groups we emptied.
-void UninstallEvent(Value& groups, std::string_view command) {
+// Removes our handlers of the kinds in `remove` from one event's groups;
+// drops groups we emptied.
+void RemoveOurs(Value& groups, const InstallSpec& spec, std::initializer_list<Ours> remove) {
   for (Value* g = groups.Begin(); g != groups.End();) {
     auto hooks = g->FindMember("hooks");
     bool removed = false;
     if (hooks != g->MemberEnd()) {
       Value& list = hooks->value;
       for (Value* h = list.Begin(); h != list.End();) {
-        if (IsOurHandler(*h, command)) {
+        Ours kind = WhichOurs(*h, spec);
+        if (std::find(remove.begin(), remove.end(), kind) != remove.end()) {
           h = list.Erase(h);
           removed = true;
         } else {
@@ -128,9 +158,31 @@ void UninstallEvent(Value& groups, std::string_view command) {
   }
 }
 
+void InstallEvent(Value& hooks, const std::string& event, const InstallSpec& spec,
+                  Document::AllocatorType& a) {
+  auto it = hooks.FindMember(event.c_str());
+  if (it == hooks.MemberEnd()) {
+    hooks.AddMember(Value(event.c_str(), a), Value(rapidjson::kArrayType), a);
+    it = hooks.FindMember(event.c_str());
+  }
+  bool http = !spec.http_url.empty() && AcceptsHttpHook(event);
+  Ours want = http ? Ours::kHttp : Ours::kCommand;
+  RemoveOurs(it->value, spec, {http ? Ours::kCommand : Ours::kHttp});
+  if (Value* ours = FindOurHandler(it->value, spec, want)) {
+    if (http) {
+      *ours = NewHttpHandler(spec, a);
+    } else {
+      (*ours)["command"].SetString(spec.command.c_str(), a);
+    }
+    return;
+  }
+  it->value.PushBack(NewGroup(spec, want, a), a);
+}
+
 }  // namespace
 
 Result<std::string> InstallHooks(std::string_view text, const InstallSpec& spec) {
+  if (Status s = CheckHttpSpec(spec); !s.ok()) return s;
   auto doc = ParseSettings(text);
   if (!doc.ok()) return doc.status();
   auto& a = doc->GetAllocator();
@@ -152,11 +204,46 @@ Result<std::string> UninstallHooks(std::string_view text, const InstallSpec& spe
     auto e = hooks.FindMember(event.c_str());
     if (e == hooks.MemberEnd()) continue;
     bool had_groups = !e->value.Empty();
-    UninstallEvent(e->value, spec.command);
+    RemoveOurs(e->value, spec, {Ours::kCommand, Ours::kHttp});
     if (had_groups && e->value.Empty()) hooks.RemoveMember(e);
   }
   if (hooks.ObjectEmpty()) doc->RemoveMember("hooks");
   return Pretty(*doc);
+}
+
+Status CheckHttpSpec(const InstallSpec& spec) {
+  if (spec.http_url.empty()) {
+    if (!spec.token_env.empty()) return Status::Error("--token-env needs --http");
+    return Status::Ok();
+  }
+  std::string_view url = spec.http_url;
+  bool scheme = url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
+  bool clean = std::none_of(url.begin(), url.end(),
+                            [](unsigned char c) { return c <= 0x20 || c == 0x7f || c == '"'; });
+  if (!scheme || !clean) {
+    return Status::Error("--http '" + spec.http_url + "' is not an http:// or https:// URL");
+  }
+  const std::string& name = spec.token_env;
+  bool ok = name.empty() || !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (!ok) return Status::Error("--token-env '" + name + "' is not an environment variable name");
+  return Status::Ok();
+}
+
+bool AcceptsHttpHook(std::string_view event) { return event != "SessionStart" && event != "Setup"; }
+
+bool IsTraceHookUrl(std::string_view url, std::string_view installed) {
+  if (url.empty()) return false;
+  if (url == installed) return true;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.substr(0, scheme.size()) != scheme) continue;
+    std::string_view rest = url.substr(scheme.size());
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0) return false;
+    std::string_view path = rest.substr(slash);
+    return path.substr(0, path.find_first_of("?#")) == "/api/hooks";
+  }
+  return false;
 }
 
 bool IsTraceHookCommand(std::string_view command, std::string_view installed) {

@@ -54,6 +54,72 @@ TEST(HookSettings, OlderInstallAtAnotherPathIsUpdatedNotDuplicated) {
   EXPECT_EQ(*UninstallHooks(*out, Spec(ClaudeHookEvents())), Fixture("compact.uninstalled.json"));
 }
 
+InstallSpec HttpSpec(std::vector<std::string> events) {
+  InstallSpec spec = Spec(std::move(events));
+  spec.http_url = "http://127.0.0.1:8080/api/hooks";
+  spec.token_env = "TRACE_TOKEN";
+  return spec;
+}
+
+TEST(HookSettings, HttpInstallWritesHttpHooksAndCommandsWhereOnlyCommandsWork) {
+  auto out =
+      InstallHooks(Fixture("existing.json"), HttpSpec({"PreToolUse", "SessionStart", "Setup"}));
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(*out, Fixture("existing.http.json"));
+  // Twice: no change. Uninstall (with or without --http): the original bytes.
+  EXPECT_EQ(*InstallHooks(*out, HttpSpec({"PreToolUse", "SessionStart", "Setup"})), *out);
+  EXPECT_EQ(*UninstallHooks(*out, Spec(ClaudeHookEvents())), Fixture("existing.json"));
+  EXPECT_EQ(*UninstallHooks(*out, HttpSpec(ClaudeHookEvents())), Fixture("existing.json"));
+}
+
+TEST(HookSettings, SwitchingBetweenCommandAndHttpLeavesOneHandlerPerEvent) {
+  std::string command = *InstallHooks(Fixture("existing.json"), Spec(ClaudeHookEvents()));
+  std::string http = *InstallHooks(command, HttpSpec(ClaudeHookEvents()));
+  EXPECT_EQ(http, *InstallHooks(Fixture("existing.json"), HttpSpec(ClaudeHookEvents())));
+  EXPECT_EQ(*InstallHooks(http, Spec(ClaudeHookEvents())), command);
+  // Another gateway address: the url is updated in place, not duplicated.
+  InstallSpec moved = HttpSpec(ClaudeHookEvents());
+  moved.http_url = "https://trace.example.com:9443/api/hooks";
+  moved.token_env.clear();
+  std::string again = *InstallHooks(http, moved);
+  EXPECT_EQ(again.find("127.0.0.1:8080"), std::string::npos);
+  EXPECT_EQ(again.find("allowedEnvVars"), std::string::npos);
+  size_t n = 0;
+  for (size_t at = again.find("9443/api/hooks"); at != std::string::npos;
+       at = again.find("9443/api/hooks", at + 1)) {
+    ++n;
+  }
+  EXPECT_EQ(n, ClaudeHookEvents().size() - 2);  // all but SessionStart and Setup
+  EXPECT_EQ(*UninstallHooks(again, Spec(ClaudeHookEvents())), Fixture("existing.json"));
+}
+
+TEST(HookSettings, HttpInstallRefusesBadUrlsAndNames) {
+  for (auto [url, env] : {std::pair{"ftp://x/api/hooks", ""},
+                          {"127.0.0.1:8080/api/hooks", ""},
+                          {"http://x/api/hooks\"}", ""},
+                          {"http://x/a b", ""},
+                          {"http://x/api/hooks", "1TOKEN"},
+                          {"http://x/api/hooks", "TOK$EN"},
+                          {"", "TOKEN"}}) {
+    InstallSpec spec = HttpSpec({"Stop"});
+    spec.http_url = url;
+    spec.token_env = env;
+    EXPECT_FALSE(InstallHooks(Fixture("existing.json"), spec).ok()) << url << " " << env;
+  }
+}
+
+TEST(HookSettings, OursIsRecognizedByUrlPath) {
+  EXPECT_TRUE(IsTraceHookUrl("http://127.0.0.1:8080/api/hooks", ""));
+  EXPECT_TRUE(IsTraceHookUrl("https://h.example/api/hooks?x=1", ""));
+  EXPECT_TRUE(IsTraceHookUrl("http://h/custom", "http://h/custom"));
+  EXPECT_FALSE(IsTraceHookUrl("http://h/api/hooks/x", ""));
+  EXPECT_FALSE(IsTraceHookUrl("http://h/other", ""));
+  EXPECT_FALSE(IsTraceHookUrl("/api/hooks", ""));
+  EXPECT_FALSE(AcceptsHttpHook("SessionStart"));
+  EXPECT_FALSE(AcceptsHttpHook("Setup"));
+  EXPECT_TRUE(AcceptsHttpHook("PostToolUse"));
+}
+
 TEST(HookSettings, EmptyOrMissingFileGetsAFreshObject) {
   auto out = InstallHooks("", Spec({"Stop"}));
   ASSERT_TRUE(out.ok());

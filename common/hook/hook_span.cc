@@ -8,6 +8,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/event/hook_identity.h"
 #include "common/hook/hook_git.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
@@ -154,11 +155,11 @@ TaskInfo ResolveTask(const HookContext& ctx, std::string_view cwd) {
   return info;
 }
 
-void WriteIdentity(json::StringWriter& w, const HookContext& ctx,
+void WriteIdentity(json::StringWriter& w, const HookContext& ctx, std::string_view span_id,
                    std::optional<std::string_view> session, const TaskInfo& task,
                    std::optional<std::string> status) {
   w.Key("span_id");
-  w.String(ctx.span_id);
+  w.String(span_id);
   WriteOptString(w, "trace_id", session);
   w.OptString("parent_id", ctx.parent_id);
   WriteOptString(w, "session_id", session);
@@ -178,7 +179,10 @@ std::string BuildHookSpan(const Value& payload, std::string_view input, const Ho
 
   w.Reserve((tool_io_in_payload ? 1 : 2) * input.size() + 4096);
   w.StartObject();
-  WriteIdentity(w, ctx, session, task, TaskStatusOf(ctx, event));
+  // The firing's identity, so the same firing posted to an http hook is one event.
+  std::string why;
+  std::string span_id = IsHookPayload(payload, &why) ? HookFiringId(payload) : ctx.span_id;
+  WriteIdentity(w, ctx, span_id, session, task, TaskStatusOf(ctx, event));
   w.Key("duration_ms");
   if (auto d = json::GetInt(payload, "duration_ms")) {
     w.Int64(*d);
@@ -208,7 +212,7 @@ std::string BuildRawSpan(std::string_view input, std::string_view error, const H
                          json::StringWriter& w) {
   TaskInfo task = ResolveTask(ctx, ctx.process_cwd);
   w.StartObject();
-  WriteIdentity(w, ctx, std::nullopt, task, ctx.task_status);
+  WriteIdentity(w, ctx, ctx.span_id, std::nullopt, task, ctx.task_status);
   w.Key("duration_ms");
   w.Null();
   w.Key("event_type");
@@ -254,30 +258,6 @@ std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::
   if (parse_error) *parse_error = why;
   if (!why.empty()) return BuildRawSpan(input, why, ctx, *out);
   return BuildHookSpan(doc, input, ctx, *out);
-}
-
-std::string_view HookTypeOf(std::string_view e) {
-  // clang-format off
-  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {"PreToolUse", "tool"}, {"PostToolUse", "tool"}, {"PostToolUseFailure", "tool"},
-      {"PostToolBatch", "tool"}, {"PermissionRequest", "tool"}, {"PermissionDenied", "tool"},
-      {"UserPromptSubmit", "prompt"}, {"UserPromptExpansion", "prompt"},
-      {"SessionStart", "session"}, {"SessionEnd", "session"}, {"Setup", "session"},
-      {"Stop", "agent"}, {"StopFailure", "agent"}, {"SubagentStart", "agent"},
-      {"SubagentStop", "agent"}, {"TeammateIdle", "agent"},
-      {"TaskCreated", "task"}, {"TaskCompleted", "task"},
-      {"PreCompact", "compact"}, {"PostCompact", "compact"},
-      {"Notification", "notification"}, {"MessageDisplay", "notification"},
-      {"Elicitation", "notification"}, {"ElicitationResult", "notification"},
-      {"InstructionsLoaded", "config"}, {"ConfigChange", "config"}, {"CwdChanged", "config"},
-      {"DirectoryAdded", "config"}, {"FileChanged", "config"}, {"WorktreeCreate", "config"},
-      {"WorktreeRemove", "config"},
-  };
-  // clang-format on
-  for (const auto& [name, type] : kTypes) {
-    if (name == e) return type;
-  }
-  return "other";
 }
 
 std::string SessionFileStem(std::string_view id) {

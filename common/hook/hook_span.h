@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/event/hook_identity.h"
 #include "common/json/json.h"
 
 namespace trace::hook {
@@ -16,7 +17,7 @@ namespace trace::hook {
 // Everything BuildSpan needs besides stdin, gathered once by the caller.
 struct HookContext {
   int64_t now_ms = 0;
-  std::string span_id;                     // new, unique (see NewSpanId)
+  std::string span_id;  // new, unique (NewSpanId): raw spans; hook spans use HookFiringId
   std::optional<std::string> task_id;      // CLAUDE_TRACE_TASK_ID, wins when set
   std::optional<std::string> task_status;  // CLAUDE_TRACE_TASK_STATUS
   std::optional<std::string> parent_id;    // CLAUDE_TRACE_PARENT_ID
@@ -47,9 +48,8 @@ SpanRecord BuildSpan(std::string_view input, const HookContext& ctx);
 std::string BuildSpanInto(std::string_view input, const HookContext& ctx, json::StringWriter* out,
                           std::string* parse_error = nullptr);
 
-// The hook_type facet of an event name: "tool", "prompt", "session", "agent",
-// "task", "compact", "notification", "config" or "other".
-std::string_view HookTypeOf(std::string_view event_name);
+// HookTypeOf (the hook_type facet) is in common/event/hook_identity.h.
+using trace::HookTypeOf;
 
 // A file name stem safe for any session id: [A-Za-z0-9._-] kept, others '_',
 // at most 128 bytes; "unknown-session" for an empty id or "."/"..".

@@ -42,7 +42,8 @@ TEST(HookSpan, PostToolUseFailureKeepsSeedFieldsAndPayload) {
   SpanRecord rec = BuildSpan(payload, TestContext());
   EXPECT_EQ(rec.session_id, "abc123");
   auto d = Parse(rec.line);
-  EXPECT_EQ(json::GetString(d, "span_id"), "span-1");
+  // A hook span's id is the firing's identity, not ctx.span_id (proto/span.md).
+  EXPECT_EQ(json::GetString(d, "span_id"), HookFiringId(Parse(payload)));
   EXPECT_EQ(json::GetString(d, "trace_id"), "abc123");
   EXPECT_EQ(json::GetString(d, "session_id"), "abc123");
   EXPECT_TRUE(d["task_id"].IsNull());
@@ -227,6 +228,33 @@ TEST(HookType, KnownAndUnknownEvents) {
 
 namespace trace::hook {
 namespace {
+
+// One firing, two deliveries: trace-hook's span (command hook) and the
+// gateway's spool record of the http hook body (proto/inputs.md) normalize
+// to one event: same span_id (so the index stores it once) and same fields.
+TEST(HookSpan, CommandAndHttpDeliveryNormalizeToTheSameEvent) {
+  std::string payload =
+      R"({"session_id":"abc123","prompt_id":"p-9","transcript_path":"/t.jsonl","cwd":"/nonexistent-dir",)"
+      R"("hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"file_path":"/f"},)"
+      R"("tool_response":{"filePath":"/f","success":true},"tool_use_id":"toolu_07","duration_ms":12})";
+  SpanRecord span = BuildSpan(payload, TestContext());
+  std::string http = R"({"http_hook":)" + payload + R"(,"received_ms":1770912145290})";
+  SourceRef traces{"/h/.claude/traces/abc123.jsonl", 1, 2, 0, span.line.size() + 1};
+  SourceRef spool{"/d/spool/ingest.jsonl", 1, 3, 0, http.size() + 1};
+  auto a = Parse(NormalizeLine({&traces, span.line, InputKind::kSpan, 0}));
+  auto b = Parse(NormalizeLine({&spool, http, InputKind::kIngest, 0}));
+  for (const char* key : {"span_id", "trace_id", "session_id", "event_type", "hook_type",
+                          "tool_name", "tool_use_id", "cwd"}) {
+    ASSERT_TRUE(a[key].IsString()) << key;
+    EXPECT_EQ(json::GetString(a, key), json::GetString(b, key)) << key;
+  }
+  for (const char* key : {"duration_ms", "is_error", "tool_input", "tool_output", "error"}) {
+    EXPECT_EQ(json::Serialize(a[key]), json::Serialize(b[key])) << key;
+  }
+  EXPECT_EQ(json::GetString(b, "kind"), "hook");
+  EXPECT_EQ(json::GetInt(b, "timestamp"), 1770912145290);  // received, not read time
+  EXPECT_EQ(json::Serialize(b["data"]), payload);          // the body, untouched
+}
 
 // The hand-written matcher of the default pattern agrees with std::regex.
 TEST(TaskPattern, DefaultFastPathAgreesWithRegex) {

@@ -37,7 +37,8 @@ struct Request {
   std::string body;
   std::string last_event_id_header;
   std::string if_none_match;
-  std::string remote;  // peer address (rate limiting key)
+  std::string remote;                          // peer address (rate limiting key)
+  std::string content_type, content_encoding;  // as sent (request_policy.h checked them)
 
   // First query parameter with that name, or nullopt.
   std::optional<std::string_view> Query(std::string_view name) const;

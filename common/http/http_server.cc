@@ -232,14 +232,14 @@ http::Response RequestPipeline::Handle(http::Request* in) {
   if (in->method == "POST" || in->method == "PUT" || in->method == "PATCH") {
     in->body = std::move(raw_->body);
   }
-  // Every body the gateway takes is JSON; requiring the type also makes a
+  // Every body the gateway takes is typed; requiring the type also makes a
   // browser preflight any cross-site write (an HTML form cannot send it).
-  const std::string_view content_type = raw_->Header("content-type");
-  if (!in->body.empty() && !http::IsJsonMediaType(content_type)) {
-    return http::Error(415, "unsupported_media_type",
-                       "request body must be Content-Type: application/json, not '" +
-                           std::string(content_type.substr(0, 100)) + "'");
-  }
+  // The OTLP receivers also take protobuf and gzip (request_policy.h).
+  in->content_type = std::string(raw_->Header("content-type"));
+  in->content_encoding = std::string(raw_->Header("content-encoding"));
+  std::string refused =
+      http::UnsupportedBody(in->path, in->content_type, in->content_encoding, !in->body.empty());
+  if (!refused.empty()) return http::Error(415, "unsupported_media_type", refused);
   in->last_event_id_header = std::string(raw_->Header("last-event-id"));
   in->if_none_match = std::string(raw_->Header("if-none-match"));
   return Dispatch(*in);

@@ -101,4 +101,30 @@ bool IsJsonMediaType(std::string_view content_type) {
   return Lower(Trim(content_type.substr(0, content_type.find(';')))) == "application/json";
 }
 
+bool IsProtobufMediaType(std::string_view content_type) {
+  return Lower(Trim(content_type.substr(0, content_type.find(';')))) == "application/x-protobuf";
+}
+
+bool IsGzipEncoding(std::string_view content_encoding) {
+  return Lower(Trim(content_encoding)) == "gzip";
+}
+
+bool IsOtlpPath(std::string_view path) { return path.substr(0, 4) == "/v1/"; }
+
+std::string UnsupportedBody(std::string_view path, std::string_view content_type,
+                            std::string_view content_encoding, bool has_body) {
+  if (!has_body) return "";
+  bool otlp = IsOtlpPath(path);
+  std::string encoding = Lower(Trim(content_encoding));
+  if (!encoding.empty() && encoding != "identity" && !(otlp && encoding == "gzip")) {
+    return "Content-Encoding '" + encoding.substr(0, 40) + "' is not accepted here" +
+           (otlp ? " (gzip or none)" : " (none)");
+  }
+  if (IsJsonMediaType(content_type)) return "";
+  if (otlp && IsProtobufMediaType(content_type)) return "";
+  return std::string("request body must be Content-Type: application/json") +
+         (otlp ? " or application/x-protobuf" : "") + ", not '" +
+         std::string(content_type.substr(0, 100)) + "'";
+}
+
 }  // namespace trace::http

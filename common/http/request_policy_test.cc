@@ -70,5 +70,26 @@ TEST(RequestPolicy, JsonMediaTypeWithParameters) {
   }
 }
 
+// JSON everywhere; protobuf and gzip only on the OTLP receivers; a bodiless
+// request is never refused for its type.
+TEST(RequestPolicy, BodyTypesAndEncodingsPerPath) {
+  EXPECT_EQ(UnsupportedBody("/api/events", "application/json; charset=utf-8", "", true), "");
+  EXPECT_EQ(UnsupportedBody("/v1/logs", "application/x-protobuf", "gzip", true), "");
+  EXPECT_EQ(UnsupportedBody("/v1/metrics", "Application/JSON", " GZIP ", true), "");
+  EXPECT_EQ(UnsupportedBody("/v1/logs", "application/json", "identity", true), "");
+  EXPECT_EQ(UnsupportedBody("/api/hooks", "text/plain", "", false), "");
+  EXPECT_NE(UnsupportedBody("/api/events", "application/x-protobuf", "", true), "");
+  EXPECT_NE(UnsupportedBody("/api/hooks", "application/json", "gzip", true), "");
+  EXPECT_NE(UnsupportedBody("/v1/logs", "application/json", "br", true), "");
+  EXPECT_NE(UnsupportedBody("/v1/logs", "text/plain", "", true), "");
+  EXPECT_NE(UnsupportedBody("/v1/logs", "", "", true), "");
+  EXPECT_NE(UnsupportedBody("/v1/logs", "application/x-protobufx", "", true), "");
+  EXPECT_TRUE(IsGzipEncoding("gzip"));
+  EXPECT_FALSE(IsGzipEncoding("x-gzip, br"));
+  EXPECT_TRUE(IsOtlpPath("/v1/logs"));
+  EXPECT_FALSE(IsOtlpPath("/v1"));
+  EXPECT_FALSE(IsOtlpPath("/api/v1/logs"));
+}
+
 }  // namespace
 }  // namespace trace::http

@@ -64,6 +64,8 @@ w("ingest",[
  {"timestamp":"2026-01-26T10:00:01.000Z","event":"UserPromptSubmit","sessionId":"sess-003","data":{"prompt":"hello"}},
  {"session_id":"sess-004","hook_event_name":"Stop","stop_hook_active":False},
  {"something":"else entirely"},
+ {"http_hook":{"session_id":"sess-005","prompt_id":"550e8400-e29b-41d4-a716-446655440000","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"file_path":"/p/f.txt","content":"x"},"tool_response":{"filePath":"/p/f.txt","success":True},"tool_use_id":"toolu_01ABC123","duration_ms":12},"received_ms":1770912150000},
+ {"http_hook":{"session_id":"sess-005","hook_event_name":"SomeFutureEvent","whatever":[1,{"a":None}]},"received_ms":1770912150001},
 ],{"path":"/home/u/.local/share/claude-trace/spool/ingest.jsonl","hint":"ingest","dev":2049,"ino":500,"read_time_ms":RT})
 w("generic",[
  {"level":"info","msg":"an application log line","ts":1770912149},

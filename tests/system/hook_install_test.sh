@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `trace-hook install/uninstall` on real files: byte-exact results against
 # tests/fixtures/settings, idempotence, backup, --dry-run writes nothing,
-# invalid JSON refused and untouched, a symlinked settings file stays a link.
+# invalid JSON refused and untouched, a symlinked settings file stays a link;
+# --http [--token-env]: http hooks where Claude Code takes them, commands elsewhere.
 source "$TRACE_SOURCE_DIR/tests/system/lib.sh"
 HOOK="$TRACE_BIN/trace-hook"
 FIX="$TRACE_SOURCE_DIR/tests/fixtures/settings"
@@ -70,3 +71,44 @@ pass "symlinked settings file edited through the link"
 set +e; "$HOOK" install --settings "$S" --events 'Pre Tool' 2>/dev/null; rc=$?; set -e
 assert_eq "$rc" 2 "bad --events"
 pass "bad --events is a usage error"
+
+# --http: http hooks where Claude Code takes them, the command hook for
+# SessionStart and Setup; with --token-env the bearer header and allowedEnvVars.
+cp "$FIX/existing.json" "$S"; rm -f "$S.trace-hook.bak"
+URL=http://127.0.0.1:8080/api/hooks
+"$HOOK" install --settings "$S" --events PreToolUse,SessionStart,Setup --command $CMD --http $URL --token-env TRACE_TOKEN --dry-run > "$T/diff"
+cmp -s "$S" "$FIX/existing.json" || fail "--http --dry-run changed the file"
+assert_eq "$(grep -c '^+.*"url": "http://127.0.0.1:8080/api/hooks"' "$T/diff")" 1 "http handlers in diff"
+"$HOOK" install --settings "$S" --events PreToolUse,SessionStart,Setup --command $CMD --http $URL --token-env TRACE_TOKEN > /dev/null
+cmp "$S" "$FIX/existing.http.json" || fail "--http install differs from fixture"
+cmp "$S.trace-hook.bak" "$FIX/existing.json" || fail "--http backup is not the original"
+"$HOOK" install --settings "$S" --events PreToolUse,SessionStart,Setup --command $CMD --http $URL --token-env TRACE_TOKEN | grep -q "no change" || fail "second --http install changed something"
+"$HOOK" uninstall --settings "$S" --command $CMD > /dev/null
+cmp "$S" "$FIX/existing.json" || fail "uninstall did not remove the http hooks"
+pass "install --http: fixture byte for byte, twice = no change, backup, uninstall removes both kinds"
+
+"$HOOK" install --http $URL --token-env TRACE_TOKEN > /dev/null
+python3 - "$CLAUDE_CONFIG_DIR/settings.json" "$HOOK" <<'PY'
+import json, sys, os
+events = json.load(open(sys.argv[1]))["hooks"]
+assert len(events) == 31, len(events)
+for name, groups in events.items():
+    assert len(groups) == 1 and len(groups[0]["hooks"]) == 1, (name, groups)
+    h = groups[0]["hooks"][0]
+    if name in ("SessionStart", "Setup"):
+        assert h["type"] == "command" and h["command"] == os.path.realpath(sys.argv[2]), h
+    else:
+        assert h == {"type": "http", "url": "http://127.0.0.1:8080/api/hooks",
+                     "headers": {"Authorization": "Bearer $TRACE_TOKEN"},
+                     "allowedEnvVars": ["TRACE_TOKEN"], "timeout": 10}, h
+PY
+"$HOOK" uninstall > /dev/null
+assert_eq "$(cat "$CLAUDE_CONFIG_DIR/settings.json")" "{}" "after --http uninstall"
+pass "install --http (all events): 29 http hooks with the token header, 2 command hooks; uninstall empties"
+
+for bad in "--http ftp://x/api/hooks" "--http http://x/api/hooks --token-env 1BAD" "--token-env TOKEN"; do
+  set +e; "$HOOK" install --settings "$S" $bad 2>/dev/null >/dev/null; rc=$?; set -e
+  assert_eq "$rc" 2 "usage error for: $bad"
+done
+cmp "$S" "$FIX/existing.json" || fail "a refused --http install touched the file"
+pass "bad --http/--token-env values are usage errors, file untouched"

@@ -42,7 +42,8 @@ void AddOptions(cli::Spec& spec) {
       "require 'Authorization: Bearer TOKEN' (or ?access_token=) on all but /health "
       "(env TRACE_TOKEN)")(
       "spool", po::value<std::string>()->value_name("DIR"),
-      "ingest spool dir; POST /api/events appends to DIR/ingest.jsonl (default <data-dir>/spool)")(
+      "ingest spool dir; POST /api/events, /api/hooks, /v1/logs and /v1/metrics append to "
+      "DIR/ingest.jsonl (default <data-dir>/spool)")(
       "web-root", po::value<std::string>()->value_name("DIR"),
       "serve the web UI from DIR instead of the embedded copy (development)")(
       "allowed-host", po::value<std::vector<std::string>>()->composing()->value_name("NAME"),
@@ -146,7 +147,9 @@ int Main(int argc, char** argv) {
                  "trace-gateway [options]",
                  "Serves the claude-trace store: REST API (/api/traces, /api/sessions, ...),\n"
                  "a live SSE stream (/api/stream, resumable with Last-Event-ID), ingest\n"
-                 "(POST /api/events -> <spool>/ingest.jsonl, followed by trace-tail),\n"
+                 "(POST /api/events, Claude Code's http hooks on POST /api/hooks, its\n"
+                 "OpenTelemetry export on POST /v1/logs and /v1/metrics -> <spool>/ingest.jsonl,\n"
+                 "followed by trace-tail),\n"
                  "/health, /metrics and the web UI at /.\n\n"
                  "Example: trace-gateway --listen 127.0.0.1:8080 && open http://127.0.0.1:8080/",
                  po::options_description("Options"),
@@ -221,9 +224,11 @@ int Main(int argc, char** argv) {
   Metrics metrics;
   GatewayContext ctx{
       &store, &hub, feed.get(), &spool, &metrics, &*prices, sub, hub_options.max_clients, {}};
+  ctx.max_body = http_options.max_body;
   http::Router router;
   AddQueryRoutes(&router, &ctx);
   AddOpsRoutes(&router, &ctx);
+  AddOtlpRoutes(&router, &ctx);
   RegisterGatewayMetrics(&ctx);
 
   HttpServer server(http_options, &router, &metrics, &streamer, &files);

@@ -153,13 +153,17 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   std::string name = std::string(kTool) + (uninstall ? " uninstall" : " install");
   cli::Spec spec;
   spec.tool = name;
-  spec.synopsis = name + " [--settings FILE] [--events LIST] [--command PATH] [--dry-run]";
+  spec.synopsis = name +
+                  " [--settings FILE] [--events LIST] [--command PATH] [--http URL "
+                  "[--token-env NAME]] [--dry-run]";
   spec.about = uninstall ? "Removes the trace-hook handlers that `trace-hook install` added to "
                            "Claude Code's settings.json; every other key and hook stays."
                          : "Adds trace-hook as a command hook for every Claude Code hook event "
                            "(or those in --events) in settings.json, keeping every other key "
-                           "and hook. Idempotent; writes a backup (<file>.trace-hook.bak) and "
-                           "replaces the file atomically.";
+                           "and hook; with --http, an http hook POSTing to the gateway's "
+                           "/api/hooks instead, wherever Claude Code takes one (all events but "
+                           "SessionStart and Setup). Idempotent; writes a backup "
+                           "(<file>.trace-hook.bak) and replaces the file atomically.";
   spec.options.add_options()(
       "settings", po::value<std::string>()->value_name("FILE"),
       "settings file (default $CLAUDE_CONFIG_DIR/settings.json or ~/.claude/settings.json)")(
@@ -169,6 +173,11 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
       "the hook command to install (default: this trace-hook binary's absolute path)")(
       "timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
       "the handler's timeout in settings.json")(
+      "http", po::value<std::string>()->value_name("URL"),
+      "install http hooks to URL (e.g. http://127.0.0.1:8080/api/hooks); uninstall removes "
+      "both kinds whatever this says")(
+      "token-env", po::value<std::string>()->value_name("NAME"),
+      "with --http: send 'Authorization: Bearer $NAME', NAME listed in allowedEnvVars")(
       "dry-run", po::bool_switch(), "print the change as a unified diff and write nothing");
   po::variables_map vm;
   int code = 0;
@@ -181,11 +190,16 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   args.spec.command =
       vm.count("command") ? vm["command"].as<std::string>() : hook::ShellQuote(SelfPath());
   args.spec.timeout_s = vm["timeout"].as<int>();
+  if (vm.count("http")) args.spec.http_url = vm["http"].as<std::string>();
+  if (vm.count("token-env")) args.spec.token_env = vm["token-env"].as<std::string>();
   auto events = ParseEvents(vm["events"].as<std::string>());
   if (!events.ok()) {
     return cli::Fail(kTool, "parse arguments", events.status().message(), cli::kExitUsage);
   }
   args.spec.events = *events;
+  if (Status s = hook::CheckHttpSpec(args.spec); !s.ok()) {
+    return cli::Fail(kTool, "parse arguments", s.message(), cli::kExitUsage);
+  }
   return Apply(args);
 }
 
