@@ -114,6 +114,7 @@ Result<std::vector<std::string>> ParseEvents(const std::string& list) {
 struct InstallerArgs {
   bool uninstall = false;
   bool dry_run = false;
+  bool statusline = false, force = false;  // --statusline: the status line instead of hooks
   std::string settings;
   hook::InstallSpec spec;
 };
@@ -123,8 +124,12 @@ int Apply(const InstallerArgs& args) {
       std::string(args.uninstall ? "uninstall from '" : "install into '") + args.settings + "'";
   auto file = LoadTextFile(args.settings);
   if (!file.ok()) return cli::Fail(kTool, what, file.status().message(), cli::kExitInput);
-  auto next = args.uninstall ? hook::UninstallHooks(file->text, args.spec)
-                             : hook::InstallHooks(file->text, args.spec);
+  auto next =
+      args.statusline
+          ? (args.uninstall ? hook::UninstallStatusLine(file->text)
+                            : hook::InstallStatusLine(file->text, args.spec.command, args.force))
+          : (args.uninstall ? hook::UninstallHooks(file->text, args.spec)
+                            : hook::InstallHooks(file->text, args.spec));
   if (!next.ok()) {
     return cli::Fail(kTool, what, next.status().message() + "; file left untouched",
                      cli::kExitInput);
@@ -144,7 +149,9 @@ int Apply(const InstallerArgs& args) {
     return cli::Fail(kTool, what, s.message());
   }
   std::cout << kTool << ": " << (args.uninstall ? "removed from " : "installed into ") << file->path
-            << " (" << args.spec.events.size() << " events"
+            << " ("
+            << (args.statusline ? "statusLine"
+                                : std::to_string(args.spec.events.size()) + " events")
             << (file->exists ? ", backup " + backup : "") << ")\n";
   return cli::kExitOk;
 }
@@ -153,7 +160,9 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   std::string name = std::string(kTool) + (uninstall ? " uninstall" : " install");
   cli::Spec spec;
   spec.tool = name;
-  spec.synopsis = name + " [--settings FILE] [--events LIST] [--command PATH] [--dry-run]";
+  spec.synopsis =
+      name +
+      " [--settings FILE] [--events LIST] [--command PATH] [--dry-run] [--statusline [--force]]";
   spec.about = uninstall ? "Removes the trace-hook handlers that `trace-hook install` added to "
                            "Claude Code's settings.json; every other key and hook stays."
                          : "Adds trace-hook as a command hook for every Claude Code hook event "
@@ -169,7 +178,10 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
       "the hook command to install (default: this trace-hook binary's absolute path)")(
       "timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
       "the handler's timeout in settings.json")(
-      "dry-run", po::bool_switch(), "print the change as a unified diff and write nothing");
+      "dry-run", po::bool_switch(), "print the change as a unified diff and write nothing")(
+      "statusline", po::bool_switch(),
+      "the statusLine (trace-query statusline, beside this binary) instead of the hooks")(
+      "force", po::bool_switch(), "--statusline: replace a statusLine that is not ours");
   po::variables_map vm;
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
@@ -178,8 +190,14 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   args.dry_run = vm["dry-run"].as<bool>();
   args.settings = vm.count("settings") ? vm["settings"].as<std::string>()
                                        : paths::ClaudeHome() + "/settings.json";
-  args.spec.command =
-      vm.count("command") ? vm["command"].as<std::string>() : hook::ShellQuote(SelfPath());
+  args.statusline = vm["statusline"].as<bool>();
+  args.force = vm["force"].as<bool>();
+  std::string self = SelfPath();
+  std::string default_command =
+      args.statusline
+          ? hook::ShellQuote(self.substr(0, self.rfind('/') + 1) + "trace-query") + " statusline"
+          : hook::ShellQuote(self);
+  args.spec.command = vm.count("command") ? vm["command"].as<std::string>() : default_command;
   args.spec.timeout_s = vm["timeout"].as<int>();
   auto events = ParseEvents(vm["events"].as<std::string>());
   if (!events.ok()) {
