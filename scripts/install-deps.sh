@@ -13,7 +13,7 @@ want=(
   libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
   libprotobuf-dev protobuf-compiler zlib1g-dev
   supervisor curl jq python3 python3-zmq python3-jsonschema chromium
-  clang-format clang-tidy
+  clang-format clang-tidy tzdata
 )
 # Node.js and npm may come from outside Debian (the machine image ships them);
 # ask apt for them only when they are missing.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/base/clock.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 
@@ -370,6 +371,7 @@ std::string MessageUsage::ToJson() const {
   KS(w, "model", model);
   KS(w, "tier", tier);
   KS(w, "day", day);
+  if (ts) KI(w, "ts", *ts);
   WriteTokenFields(w, counts);
   w.EndObject();
   return w.Take();
@@ -383,8 +385,36 @@ Result<MessageUsage> MessageUsage::FromJson(std::string_view text) {
   m.model = S(*doc, "model");
   m.tier = S(*doc, "tier");
   m.day = S(*doc, "day");
+  m.ts = json::GetInt(*doc, "ts");
   m.counts = ReadTokens(*doc);
   return m;
+}
+
+std::string SlotTokens::ToJson() const {
+  StringWriter w;
+  w.StartObject();
+  WriteTokenFields(w, tokens);
+  KI(w, "first_ts", first_ts);
+  KI(w, "last_ts", last_ts);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<SlotTokens> SlotTokens::FromJson(std::string_view text) {
+  auto doc = ParseObject(text, "usage slot");
+  if (!doc) return doc.status();
+  return SlotTokens{ReadTokens(*doc), I(*doc, "first_ts"), I(*doc, "last_ts")};
+}
+
+std::string UsageSlotKey(int64_t ts_ms) {
+  int64_t slot = ts_ms - ((ts_ms % kUsageSlotMs) + kUsageSlotMs) % kUsageSlotMs;
+  std::string rfc = FormatRfc3339Ms(slot);  // "2026-03-29T23:45:00.000Z"
+  return rfc.substr(0, 16);
+}
+
+std::optional<int64_t> ParseUsageSlotKey(std::string_view key) {
+  if (key.size() != 16) return std::nullopt;
+  return ParseRfc3339Ms(std::string(key) + ":00Z");
 }
 
 std::string TokenCountsToJson(const TokenCounts& c) {

@@ -104,10 +104,25 @@ struct ToolCall {
 // Token counts already applied for one API message, keyed in `messages`.
 struct MessageUsage {
   std::string session_id, model, tier, day;
+  // Time of the message's first line; absent in messages stored before the
+  // usage slots existed (they count in no slot).
+  std::optional<int64_t> ts;
   TokenCounts counts;  // messages field unused
   std::string ToJson() const;
   static Result<MessageUsage> FromJson(std::string_view json);
 };
+
+// A usage_by_slot value: the slot's tokens and its first/last message time.
+struct SlotTokens {
+  TokenCounts tokens;
+  int64_t first_ts = 0, last_ts = 0;
+  std::string ToJson() const;
+  static Result<SlotTokens> FromJson(std::string_view json);
+};
+// The slot part of a usage_by_slot key: the 15-minute slot holding ts_ms, as
+// UTC "YYYY-MM-DDTHH:MM" (text order = time order); ParseUsageSlotKey inverts it.
+std::string UsageSlotKey(int64_t ts_ms);
+std::optional<int64_t> ParseUsageSlotKey(std::string_view key);
 
 // A usage bucket value (usage_by_day / usage_by_session_day).
 std::string TokenCountsToJson(const TokenCounts& c);

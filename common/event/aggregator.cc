@@ -32,6 +32,9 @@ Status Decode(std::string_view s, AggTable, MessageUsage* out) {
 Status Decode(std::string_view s, AggTable, TokenCounts* out) {
   return DecodeWith(TokenCountsFromJson(s), out);
 }
+Status Decode(std::string_view s, AggTable, SlotTokens* out) {
+  return DecodeWith(SlotTokens::FromJson(s), out);
+}
 
 std::string Encode(AggTable t, const Aggregate& a) {
   return a.ToJson(t == AggTable::kSessions ? "session_id" : "task_id");
@@ -40,6 +43,7 @@ std::string Encode(AggTable, const ToolAggregate& a) { return a.ToJson(); }
 std::string Encode(AggTable, const ToolCall& a) { return a.ToJson(); }
 std::string Encode(AggTable, const MessageUsage& a) { return a.ToJson(); }
 std::string Encode(AggTable, const TokenCounts& a) { return TokenCountsToJson(a); }
+std::string Encode(AggTable, const SlotTokens& a) { return a.ToJson(); }
 
 std::string Join(std::initializer_list<std::string_view> parts) {
   std::string out;
@@ -77,7 +81,8 @@ const char* AggTableName(AggTable t) {
                                  "tool_calls",
                                  "messages",
                                  "usage_by_day",
-                                 "usage_by_session_day"};
+                                 "usage_by_session_day",
+                                 "usage_by_slot"};
   return kNames[static_cast<int>(t)];
 }
 
@@ -281,6 +286,7 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
     m.session_id = f.keys.session_id;
     m.model = u.model;
     m.day = UtcDay(f.keys.timestamp_ms);
+    m.ts = f.keys.timestamp_ms;
     m.counts = u.counts;
     m.tier = UsageTier(u.counts, u.fast);
     if (!m.session_id.empty()) {
@@ -310,6 +316,17 @@ Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta
   auto day = Get(by_day_, AggTable::kUsageByDay, Join({m.day, m.model, m.tier}));
   if (!day) return day.status();
   (*day)->value.Add(delta, sign);
+  if (m.ts) {
+    auto slot = Get(by_slot_, AggTable::kUsageBySlot,
+                    Join({UsageSlotKey(*m.ts), m.session_id, m.model, m.tier}));
+    if (!slot) return slot.status();
+    SlotTokens& st = (*slot)->value;
+    st.tokens.Add(delta, sign);
+    if (sign > 0) {
+      st.first_ts = st.first_ts == 0 ? *m.ts : std::min(st.first_ts, *m.ts);
+      st.last_ts = std::max(st.last_ts, *m.ts);
+    }
+  }
   if (m.session_id.empty()) return Status::Ok();
   auto sd = Get(by_session_day_, AggTable::kUsageBySessionDay,
                 Join({m.session_id, m.day, m.model, m.tier}));
@@ -342,6 +359,7 @@ void AggregateState::VisitAll(bool dirty_only, const EntryFn& fn) const {
   Visit(messages_, AggTable::kMessages, dirty_only, fn);
   Visit(by_day_, AggTable::kUsageByDay, dirty_only, fn);
   Visit(by_session_day_, AggTable::kUsageBySessionDay, dirty_only, fn);
+  Visit(by_slot_, AggTable::kUsageBySlot, dirty_only, fn);
 }
 
 std::vector<AggregateState::ActivityMove> AggregateState::ActivityMoves() const {
@@ -357,7 +375,8 @@ std::vector<AggregateState::ActivityMove> AggregateState::ActivityMoves() const 
 
 size_t AggregateState::size() const {
   return sessions_.map.size() + tasks_.map.size() + tools_.map.size() + calls_.map.size() +
-         messages_.map.size() + by_day_.map.size() + by_session_day_.map.size();
+         messages_.map.size() + by_day_.map.size() + by_session_day_.map.size() +
+         by_slot_.map.size();
 }
 
 void AggregateState::MarkClean() {
@@ -371,6 +390,7 @@ void AggregateState::MarkClean() {
   clean(messages_);
   clean(by_day_);
   clean(by_session_day_);
+  clean(by_slot_);
   for (auto* kv : sessions_.dirty) {
     kv->second.dirty = false;
     if (kv->second.value.has_ts) kv->second.stored_last_ts = kv->second.value.last_ts;
@@ -386,6 +406,7 @@ void AggregateState::Clear() {
   messages_.Clear();
   by_day_.Clear();
   by_session_day_.Clear();
+  by_slot_.Clear();
 }
 
 }  // namespace trace

@@ -26,9 +26,10 @@ enum class AggTable {
   kToolCalls,
   kMessages,
   kUsageByDay,
-  kUsageBySessionDay
+  kUsageBySessionDay,
+  kUsageBySlot
 };
-inline constexpr int kAggTableCount = 7;
+inline constexpr int kAggTableCount = 8;
 const char* AggTableName(AggTable t);
 
 class AggregateState {
@@ -103,6 +104,7 @@ class AggregateState {
   Table<ToolCall> calls_;
   Table<MessageUsage> messages_;
   Table<TokenCounts> by_day_, by_session_day_;
+  Table<SlotTokens> by_slot_;
 };
 
 }  // namespace trace

@@ -35,4 +35,16 @@ struct UsageBucket {
   TokenCounts tokens;
 };
 
+// A 15-minute usage slot as the store keeps it (proto/storage.md
+// "usage_by_slot"): tokens per slot x session x model x tier, with the times
+// of the first and last message in it. The usage reports group slots into
+// local days, weeks, months and 5-hour blocks without reading events.
+inline constexpr int64_t kUsageSlotMs = 15 * 60 * 1000;
+struct UsageSlot {
+  int64_t slot_ms = 0;  // slot start, ms epoch, a multiple of kUsageSlotMs
+  std::string session_id, model, tier;
+  TokenCounts tokens;
+  int64_t first_ts = 0, last_ts = 0;  // ms epoch of the first and last message
+};
+
 }  // namespace trace

@@ -240,6 +240,7 @@ void AddQueryRoutes(http::Router* router, GatewayContext* ctx) {
   router->Add("GET", "/api/sessions", Bind(ctx, ListSessions));
   router->Add("GET", "/api/sessions/{id}/summary", Bind(ctx, SessionSummary));
   router->Add("GET", "/api/tools", Bind(ctx, ListTools));
+  AddUsageRoutes(router, ctx);
 }
 
 }  // namespace trace

@@ -45,6 +45,8 @@ inline http::Handler Bind(GatewayContext* ctx, GatewayFn fn) {
 // GET /api/traces, /api/traces/{span_id}, /api/tasks/{id}, /api/tasks/{id}/tree,
 // /api/sessions, /api/sessions/{id}/summary, /api/tools.
 void AddQueryRoutes(http::Router* router, GatewayContext* ctx);
+// GET /api/usage (usage_handlers.cc); AddQueryRoutes adds it.
+void AddUsageRoutes(http::Router* router, GatewayContext* ctx);
 // GET /health, /metrics, /api/stream (+POST), /api/stream/stats; POST /api/events,
 // POST /api/hooks.
 void AddOpsRoutes(http::Router* router, GatewayContext* ctx);

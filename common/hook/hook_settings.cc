@@ -10,6 +10,7 @@
 #include <cctype>
 #include <initializer_list>
 
+#include "common/json/json.h"
 #include "common/json/json_parse.h"
 
 namespace trace::hook {
@@ -271,6 +272,61 @@ std::string ShellQuote(std::string_view path) {
   std::string out = "'";
   for (char c : path) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+namespace {
+
+// A statusLine whose command runs `trace-query statusline` (ours, at any path).
+bool IsOurStatusLine(const Value& line) {
+  if (!line.IsObject()) return false;
+  auto it = line.FindMember("command");
+  if (it == line.MemberEnd() || !it->value.IsString()) return false;
+  std::string_view cmd(it->value.GetString(), it->value.GetStringLength());
+  size_t space = cmd.rfind(" statusline");
+  if (space == std::string_view::npos || space + 11 != cmd.size()) return false;
+  std::string_view program = cmd.substr(0, space);
+  if (program.size() >= 2 && program.front() == '\'' && program.back() == '\'') {
+    program = program.substr(1, program.size() - 2);
+  }
+  size_t slash = program.rfind('/');
+  return program.substr(slash == std::string_view::npos ? 0 : slash + 1) == "trace-query";
+}
+
+}  // namespace
+
+Result<std::string> InstallStatusLine(std::string_view text, const std::string& command,
+                                      bool force) {
+  auto doc = ParseSettings(text);
+  if (!doc) return doc.status();
+  auto& a = doc->GetAllocator();
+  Value line(rapidjson::kObjectType);
+  line.AddMember("type", "command", a);
+  line.AddMember("command", Value(command.c_str(), a), a);
+  line.AddMember("padding", 0, a);
+  auto it = doc->FindMember("statusLine");
+  if (it == doc->MemberEnd()) {
+    doc->AddMember("statusLine", line, a);
+    return Pretty(*doc);
+  }
+  auto cmd = it->value.IsObject() ? it->value.FindMember("command") : it->value.MemberEnd();
+  bool same = it->value.IsObject() && cmd != it->value.MemberEnd() && cmd->value.IsString() &&
+              command == cmd->value.GetString();
+  if (same) return std::string(text);
+  if (!IsOurStatusLine(it->value) && !force) {
+    return Status::Error("settings already have a statusLine that is not trace-query's (" +
+                         json::Serialize(it->value) + "); --force replaces it");
+  }
+  it->value = line;
+  return Pretty(*doc);
+}
+
+Result<std::string> UninstallStatusLine(std::string_view text) {
+  auto doc = ParseSettings(text);
+  if (!doc) return doc.status();
+  auto it = doc->FindMember("statusLine");
+  if (it == doc->MemberEnd() || !IsOurStatusLine(it->value)) return std::string(text);
+  doc->RemoveMember(it);
+  return Pretty(*doc);
 }
 
 }  // namespace trace::hook

@@ -53,6 +53,14 @@ Result<std::string> InstallHooks(std::string_view settings_text, const InstallSp
 // event list and "hooks" object left empty by that removal. Other handlers in the same groups stay.
 Result<std::string> UninstallHooks(std::string_view settings_text, const InstallSpec& spec);
 
+// `install --statusline`: sets "statusLine" to {"type": "command", "command":
+// command, "padding": 0}. A statusLine that already runs this command (or any
+// `trace-query statusline`) is left as it is; another one is refused unless
+// force replaces it. `uninstall --statusline` removes only ours.
+Result<std::string> InstallStatusLine(std::string_view settings_text, const std::string& command,
+                                      bool force);
+Result<std::string> UninstallStatusLine(std::string_view settings_text);
+
 // True for a handler command that runs trace-hook: the spec's exact command,
 // or any command whose program's base name is "trace-hook" (an older install
 // at another path).

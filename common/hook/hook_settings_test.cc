@@ -181,3 +181,36 @@ TEST(TextDiff, UnifiedHunksWithContext) {
 
 }  // namespace
 }  // namespace trace::hook
+
+namespace trace::hook {
+namespace {
+
+TEST(HookSettings, StatusLineInstallIsIdempotentAndRefusesAnother) {
+  const std::string cmd = "/opt/ct/bin/trace-query statusline";
+  auto once = InstallStatusLine(R"({"model": "opus", "hooks": {}})", cmd, false);
+  ASSERT_TRUE(once.ok()) << once.status().message();
+  EXPECT_EQ(*once,
+            "{\n  \"model\": \"opus\",\n  \"hooks\": {},\n  \"statusLine\": {\n"
+            "    \"type\": \"command\",\n    \"command\": \"/opt/ct/bin/trace-query statusline\",\n"
+            "    \"padding\": 0\n  }\n}\n");
+  EXPECT_EQ(*InstallStatusLine(*once, cmd, false), *once);  // byte for byte: no change
+  // Ours at another path is updated; someone else's is refused unless forced.
+  auto moved = InstallStatusLine(*once, "/usr/bin/trace-query statusline", false);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_NE(moved->find("/usr/bin/trace-query statusline"), std::string::npos);
+  std::string theirs =
+      R"({"statusLine": {"type": "command", "command": "npx ccusage statusline"}})";
+  auto refused = InstallStatusLine(theirs, cmd, false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--force"), std::string::npos);
+  auto forced = InstallStatusLine(theirs, cmd, true);
+  ASSERT_TRUE(forced.ok());
+  EXPECT_EQ(forced->find("ccusage"), std::string::npos);
+  // Uninstall removes ours only.
+  EXPECT_EQ(*UninstallStatusLine(*once), "{\n  \"model\": \"opus\",\n  \"hooks\": {}\n}\n");
+  EXPECT_EQ(*UninstallStatusLine(theirs), theirs);
+  EXPECT_FALSE(InstallStatusLine("{not json", cmd, false).ok());
+}
+
+}  // namespace
+}  // namespace trace::hook

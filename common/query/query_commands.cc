@@ -9,6 +9,7 @@
 #include "common/base/clock.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
+#include "common/query/query_statusline.h"
 #include "common/query/query_usage.h"
 
 namespace trace {
@@ -56,7 +57,7 @@ int Error(const std::string& what, const Status& st) {
 }
 
 int RunSessions(QueryContext& c) {
-  auto page = c.store.ListSessions(c.vm["limit"].as<size_t>(), c.vm["offset"].as<size_t>());
+  auto page = c.store->ListSessions(c.vm["limit"].as<size_t>(), c.vm["offset"].as<size_t>());
   if (!page) return Error("list sessions", page.status());
   if (c.json) {
     for (const auto& s : page->sessions) c.out << s << "\n";
@@ -90,7 +91,7 @@ int RunSession(QueryContext& c) {
     std::cerr << "trace-query: session failed: expected one session id (see --help)\n";
     return 2;
   }
-  auto s = c.store.GetSession(c.args[0]);
+  auto s = c.store->GetSession(c.args[0]);
   if (!s) return Error("read session", s.status());
   if (!*s) {
     std::cerr << "trace-query: session failed: no session '" << c.args[0] << "'\n";
@@ -182,7 +183,7 @@ int RunEvents(QueryContext& c) {
   q.limit = c.vm["limit"].as<size_t>();
   q.offset = c.vm["offset"].as<size_t>();
   q.before_seq = c.vm["before-seq"].as<uint64_t>();
-  auto page = c.store.QueryEvents(q);
+  auto page = c.store->QueryEvents(q);
   if (!page) return Error("query events", page.status());
   if (c.json) {
     for (const auto& e : page->events) c.out << e << "\n";
@@ -212,9 +213,15 @@ const std::vector<QueryCommand>& QueryCommands() {
        "events [--session-id ID --task-id ID --tool-name NAME --trace-id ID --event-type T "
        "--from TIME --to TIME --limit N --offset N --before-seq SEQ]",
        "events newest first, filtered like GET /api/traces", AddEventOptions, RunEvents},
-      {"usage", "usage [--by day|session|model] [--since DAY] [--until DAY] [--prices FILE]",
+      {"usage",
+       "usage [--by day|week|month|session|project|model|block] [--since WHEN] [--until WHEN] "
+       "[--timezone NAME] [--order asc|desc] [--last N] [--breakdown] [--project NAME] "
+       "[--project-aliases PATH=NAME,...] [--week-start DAY] [--token-limit N|max] [--prices FILE]",
        "tokens (input, output, cache create, cache read) and cost in USD, like ccusage",
        AddUsageOptions, RunUsage},
+      {"statusline", "statusline [--no-color] [--timezone NAME] [--prices FILE]",
+       "a Claude Code status line: reads its statusLine JSON on stdin, prints one line",
+       AddStatusLineOptions, RunStatusLine, true},
   };
   return kCommands;
 }

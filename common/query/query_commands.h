@@ -16,7 +16,7 @@
 namespace trace {
 
 struct QueryContext {
-  Store& store;
+  Store* store;  // null only for a store_optional command when there is no store
   const cli::po::variables_map& vm;  // every command's flags
   std::vector<std::string> args;     // positional words after the command
   bool json = false;
@@ -31,6 +31,8 @@ struct QueryCommand {
   std::function<void(cli::po::options_description&)> add_options;
   // Returns a process exit code; prints one-line errors itself on stderr.
   std::function<int(QueryContext&)> run;
+  // Runs without a store (ctx.store null) when it cannot be opened.
+  bool store_optional = false;
 };
 
 const std::vector<QueryCommand>& QueryCommands();

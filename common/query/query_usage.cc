@@ -1,10 +1,16 @@
-// See query_usage.h: reads the usage buckets from the store, hands them to
-// usage_report.h, prints JSON or a table.
+// See query_usage.h: turns the flags into UsageParams (the same names as
+// GET /api/usage), reads the usage slots and session directories from the
+// store, and prints common/usage's report as JSON or a table.
 #include "common/query/query_usage.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 
-#include "common/pricing/usage_report.h"
+#include "common/base/clock.h"
+#include "common/usage/usage_periods.h"
 
 namespace trace {
 
@@ -17,24 +23,58 @@ int UsageError(const std::string& what, const std::string& why, int code) {
   return code;
 }
 
-// --since / --until, validated; false after printing the error.
-bool DayFlag(const QueryContext& c, const char* name, std::optional<std::string>* out) {
-  if (!c.vm.count(name)) return true;
-  *out = ParseUsageDay(c.vm[name].as<std::string>());
-  return out->has_value();
+// Flag name -> parameter name (dashes become underscores).
+UsageParams ParamsOf(const po::variables_map& vm) {
+  static const char* kFlags[] = {"by",   "since",   "until",           "timezone",   "order",
+                                 "last", "project", "project-aliases", "week-start", "token-limit"};
+  UsageParams p;
+  for (const char* flag : kFlags) {
+    if (!vm.count(flag)) continue;
+    std::string name = flag;
+    for (char& ch : name) ch = ch == '-' ? '_' : ch;
+    p[name] = vm[flag].as<std::string>();
+  }
+  if (vm.count("breakdown") && vm["breakdown"].as<bool>()) p["breakdown"] = "true";
+  return p;
+}
+
+// Columns of the terminal on stdout; 0 (no limit) when it is not one and
+// $COLUMNS is unset.
+size_t TerminalWidth() {
+  struct winsize ws {};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+    return ws.ws_col;
+  }
+  const char* cols = std::getenv("COLUMNS");  // NOLINT(concurrency-mt-unsafe): main thread only
+  return cols ? static_cast<size_t>(std::strtoul(cols, nullptr, 10)) : 0;
 }
 
 }  // namespace
 
 void AddUsageOptions(po::options_description& options) {
   options.add_options()(
-      "by", po::value<std::string>()->default_value("day")->value_name("day|session|model"),
-      "usage: group token counts and cost by UTC day, session or model")(
-      "since", po::value<std::string>()->value_name("DAY"),
-      "usage: from this UTC day (YYYY-MM-DD or YYYYMMDD)")(
-      "until", po::value<std::string>()->value_name("DAY"), "usage: up to this UTC day, inclusive")(
+      "by", po::value<std::string>()->default_value("day")->value_name("GROUP"),
+      "usage: day, week, month, session, project, model or block (5-hour billing blocks)")(
+      "since", po::value<std::string>()->value_name("WHEN"),
+      "usage: from this local day (YYYYMMDD, YYYY-MM-DD) or RFC 3339 instant")(
+      "until", po::value<std::string>()->value_name("WHEN"),
+      "usage: up to this local day (inclusive) or RFC 3339 instant")(
+      "timezone", po::value<std::string>()->value_name("NAME"),
+      "usage: IANA time zone for days, weeks and months (default: the machine's)")(
+      "order", po::value<std::string>()->value_name("asc|desc"), "usage: row order (default asc)")(
+      "last", po::value<std::string>()->value_name("N"), "usage: only the most recent N rows")(
+      "breakdown", po::bool_switch(), "usage: per-model rows under each row of the table")(
+      "project", po::value<std::string>()->value_name("NAME"),
+      "usage: only this project (working directory, its last part, or an alias)")(
+      "project-aliases", po::value<std::string>()->value_name("PATH=NAME,..."),
+      "usage: names to show for projects")("week-start",
+                                           po::value<std::string>()->value_name("DAY"),
+                                           "usage: first day of a week (default monday)")(
+      "token-limit", po::value<std::string>()->value_name("N|max"),
+      "usage --by block: flag the active block's projection against N tokens (max = largest "
+      "past block)")(
       "prices", po::value<std::string>()->value_name("FILE"),
-      "price table (deploy/prices.json format; default $TRACE_PRICES or the built-in table)");
+      "price table (deploy/prices.json or LiteLLM format; default $TRACE_PRICES or built in)");
 }
 
 Result<PriceTable> QueryPrices(const QueryContext& c) {
@@ -42,21 +82,21 @@ Result<PriceTable> QueryPrices(const QueryContext& c) {
 }
 
 int RunUsage(QueryContext& c) {
-  auto by = ParseUsageBy(c.vm["by"].as<std::string>());
-  if (!by) return UsageError("usage", "--by must be day, session or model", 2);
-  std::optional<std::string> since, until;
-  if (!DayFlag(c, "since", &since) || !DayFlag(c, "until", &until)) {
-    return UsageError("usage", "--since/--until must be YYYY-MM-DD or YYYYMMDD", 2);
-  }
+  auto options = ParseUsageOptions(ParamsOf(c.vm), NowMs());
+  if (!options) return UsageError("usage", options.status().message(), 2);
+  const char* home = std::getenv("HOME");  // NOLINT(concurrency-mt-unsafe): main thread only
+  options->home = home ? home : "";
   auto prices = QueryPrices(c);
   if (!prices) return UsageError("load prices", prices.status().message(), 3);
-  auto buckets = *by == UsageBy::kSession ? c.store.SessionDailyUsage("") : c.store.DailyUsage();
-  if (!buckets) return UsageError("read usage", buckets.status().message(), 1);
-  UsageReport report = BuildUsageReport(*buckets, *by, since, until, *prices);
+  auto slots = c.store->UsageSlots(0, INT64_MAX);
+  if (!slots) return UsageError("read usage", slots.status().message(), 1);
+  auto dirs = c.store->SessionDirs();
+  if (!dirs) return UsageError("read sessions", dirs.status().message(), 1);
+  UsagePeriodReport report = BuildUsagePeriods(*slots, *dirs, *prices, *options);
   if (c.json) {
-    c.out << UsageReportJson(report) << "\n";
+    c.out << UsagePeriodsJson(report) << "\n";
   } else {
-    PrintUsageTable(c.out, report);
+    PrintUsagePeriods(c.out, report, TerminalWidth());
   }
   return 0;
 }

@@ -1,6 +1,7 @@
-// `trace-query usage --by day|session|model [--since DAY] [--until DAY]
-// [--prices FILE] [--json]` and the price table the other trace-query
-// commands use to add cost_usd to session summaries.
+// `trace-query usage --by day|week|month|session|project|model|block` with
+// --since/--until/--timezone/--order/--last/--breakdown/--project/
+// --project-aliases/--week-start/--token-limit/--prices (proto/usage.md),
+// and the price table the other trace-query commands use for cost_usd.
 #pragma once
 
 #include "common/cli/cli.h"

@@ -36,6 +36,8 @@ class LmdbStore final : public Store {
   Result<std::vector<UsageBucket>> SessionUsage(const std::string& session_id) override;
   Result<std::vector<UsageBucket>> DailyUsage() override;
   Result<std::vector<UsageBucket>> SessionDailyUsage(const std::string& session_id) override;
+  Result<std::vector<UsageSlot>> UsageSlots(int64_t from_ms, int64_t to_ms) override;
+  Result<std::vector<std::pair<std::string, std::string>>> SessionDirs() override;
   const std::string& dir() const override { return dir_; }
 
  private:

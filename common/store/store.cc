@@ -273,4 +273,45 @@ Result<std::vector<UsageBucket>> LmdbStore::SessionDailyUsage(const std::string&
   return BucketsOf(ScanPrefix(&StoreDbs::usage_by_session_day, prefix), true);
 }
 
+Result<std::vector<UsageSlot>> LmdbStore::UsageSlots(int64_t from_ms, int64_t to_ms) {
+  std::vector<UsageSlot> out;
+  if (from_ms >= to_ms) return out;
+  // Keys are text "YYYY-MM-DDTHH:MM": 0 and the far future mean "no bound".
+  constexpr int64_t kYear10000 = 253402300800000;
+  std::string first = from_ms > 0 ? UsageSlotKey(from_ms) : std::string();
+  std::string last = to_ms < kYear10000 ? UsageSlotKey(to_ms - 1) : std::string("~");
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    if (d.usage_by_slot == 0) return Status::Ok();
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, d.usage_by_slot); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k = Val(first), v;
+    int rc = c.Get(&k, &v, first.empty() ? MDB_FIRST : MDB_SET_RANGE);
+    for (; rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
+      std::vector<std::string> parts = SplitNul(View(k));
+      if (parts.size() != 4) return Status::Error("corrupt usage slot key");
+      if (parts[0] > last) break;
+      auto slot_ms = ParseUsageSlotKey(parts[0]);
+      auto value = SlotTokens::FromJson(View(v));
+      if (!slot_ms || !value) return Status::Error("corrupt usage slot '" + parts[0] + "'");
+      out.push_back(
+          {*slot_ms, parts[1], parts[2], parts[3], value->tokens, value->first_ts, value->last_ts});
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("scan", rc);
+  });
+  if (!st) return st;
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> LmdbStore::SessionDirs() {
+  auto all = ScanPrefix(&StoreDbs::sessions, "");
+  if (!all) return all.status();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [id, json] : *all) {
+    auto a = Aggregate::FromJson(json, "session_id");
+    if (!a) return a.status();
+    if (!a->cwd.empty()) out.emplace_back(id, a->cwd);
+  }
+  return out;
+}
+
 }  // namespace trace

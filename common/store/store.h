@@ -88,6 +88,12 @@ class Store {
   virtual Result<std::vector<UsageBucket>> SessionUsage(const std::string& session_id) = 0;
   virtual Result<std::vector<UsageBucket>> DailyUsage() = 0;
   virtual Result<std::vector<UsageBucket>> SessionDailyUsage(const std::string& session_id) = 0;
+  // The 15-minute usage slots that overlap [from_ms, to_ms), in time order
+  // (usage_by_slot; none in a store written before it existed). from 0 and
+  // to INT64_MAX: every slot.
+  virtual Result<std::vector<UsageSlot>> UsageSlots(int64_t from_ms, int64_t to_ms) = 0;
+  // (session id, working directory) of every session with a known cwd.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> SessionDirs() = 0;
 
   virtual const std::string& dir() const = 0;
 };

@@ -73,10 +73,17 @@ Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* d) {
       {"messages", 0, &d->messages},
       {"usage_by_day", 0, &d->usage_by_day},
       {"usage_by_session_day", 0, &d->usage_by_session_day},
+      {"usage_by_slot", 0, &d->usage_by_slot},
       {"sources", 0, &d->sources},
       {"publishers", 0, &d->publishers},
   };
   for (const Spec& s : specs) {
+    if (!create && s.dbi == &d->usage_by_slot) {
+      // Added after schema 1 shipped, without a version bump: an older store
+      // opened read-only lacks it and reads as having no slots.
+      if (mdb_dbi_open(txn, s.name, 0, s.dbi) != 0) *s.dbi = 0;
+      continue;
+    }
     if (Status st = OpenOne(txn, s.name, s.flags, create, s.dbi); !st) return st;
   }
   return Status::Ok();

@@ -22,6 +22,8 @@ struct StoreDbs {
   MDB_dbi by_session, by_task, by_tool, by_trace, by_type, by_time;
   MDB_dbi sessions, sessions_by_activity, tasks, tools;
   MDB_dbi tool_calls, messages, usage_by_day, usage_by_session_day;
+  // 0 when a read-only store predates it (no slot data: re-index).
+  MDB_dbi usage_by_slot = 0;
   MDB_dbi sources, publishers;
 };
 

@@ -97,7 +97,8 @@ class Verifier {
                             d_.tool_calls,
                             d_.messages,
                             d_.usage_by_day,
-                            d_.usage_by_session_day};
+                            d_.usage_by_session_day,
+                            d_.usage_by_slot};
     return dbis[static_cast<int>(t)];
   }
 
@@ -108,8 +109,9 @@ class Verifier {
       expected_keys[static_cast<int>(t)].insert(key);
       ++report_->checked;
       MDB_val k = Val(key), v;
-      int rc = mdb_get(txn_, Dbi(t), &k, &v);
       std::string where = std::string(AggTableName(t)) + " '" + Printable(key) + "'";
+      if (Dbi(t) == 0) return Differ(where + ": missing, the store predates its database");
+      int rc = mdb_get(txn_, Dbi(t), &k, &v);
       if (rc == MDB_NOTFOUND) return Differ(where + ": missing, expected " + want);
       if (rc != 0) return void(st = lmdb::FromMdb("read " + where, rc));
       if (View(v) != want) Differ(where + ": stored " + std::string(View(v)) + " expected " + want);
@@ -122,6 +124,7 @@ class Verifier {
   }
 
   Status ExtraKeys(AggTable t, const std::set<std::string>& expected) {
+    if (Dbi(t) == 0) return Status::Ok();
     lmdb::Cursor c;
     if (int rc = c.Open(txn_, Dbi(t)); rc != 0) return lmdb::FromMdb("cursor", rc);
     MDB_val k, v;

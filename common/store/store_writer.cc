@@ -181,6 +181,8 @@ MDB_dbi LmdbStoreWriter::TableDbi(AggTable t) const {
       return dbs_.usage_by_day;
     case AggTable::kUsageBySessionDay:
       return dbs_.usage_by_session_day;
+    case AggTable::kUsageBySlot:
+      return dbs_.usage_by_slot;
   }
   return dbs_.sessions;
 }

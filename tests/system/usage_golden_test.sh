@@ -7,6 +7,7 @@
 # long-context request, an unpriced model). Every expected number below is
 # computed by hand from the fixture lines; the arithmetic is in the comments.
 source "$TRACE_SOURCE_DIR/tests/system/lib.sh"
+export TZ=UTC  # the days below are UTC days (reports default to the local zone)
 cp -r "$TRACE_SOURCE_DIR/tests/fixtures/claude-home/." "$CLAUDE_CONFIG_DIR/"
 DB="$T/db"
 
@@ -115,11 +116,11 @@ assert priced["prices"].endswith("prices.json'"), priced["prices"]
 PY
 pass "usage by day, session and model match the hand-computed totals"
 
-grep -q "^TOTAL .*151,467 .*2,390 .*9,200 .*143,300 .*306,357 .*\$1.0489+?" "$T/table.txt" || { cat "$T/table.txt"; fail "table TOTAL row"; }
+grep -q "^TOTAL .*151,467 .*2,390 .*9,200 .*143,300 .*306,357 .*\$1.05+?" "$T/table.txt" || { cat "$T/table.txt"; fail "table TOTAL row"; }
 grep -q "claude-experimental-x" "$T/table.txt" || fail "unknown model not listed under the table"
 pass "table shows totals and flags the unpriced model"
 
-set +e; "$TRACE_BIN/trace-query" --db "$DB" usage --by week 2>"$T/err"; rc=$?; set -e
+set +e; "$TRACE_BIN/trace-query" --db "$DB" usage --by fortnight 2>"$T/err"; rc=$?; set -e
 assert_eq "$rc" 2 "bad --by"
 set +e; TRACE_PRICES=/nonexistent.json "$TRACE_BIN/trace-query" --db "$DB" usage 2>"$T/err"; rc=$?; set -e
 assert_eq "$rc" 3 "missing price file"; grep -q "load prices failed" "$T/err" || fail "price error message"

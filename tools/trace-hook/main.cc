@@ -114,6 +114,7 @@ Result<std::vector<std::string>> ParseEvents(const std::string& list) {
 struct InstallerArgs {
   bool uninstall = false;
   bool dry_run = false;
+  bool statusline = false, force = false;  // --statusline: the status line instead of hooks
   std::string settings;
   hook::InstallSpec spec;
 };
@@ -123,8 +124,12 @@ int Apply(const InstallerArgs& args) {
       std::string(args.uninstall ? "uninstall from '" : "install into '") + args.settings + "'";
   auto file = LoadTextFile(args.settings);
   if (!file.ok()) return cli::Fail(kTool, what, file.status().message(), cli::kExitInput);
-  auto next = args.uninstall ? hook::UninstallHooks(file->text, args.spec)
-                             : hook::InstallHooks(file->text, args.spec);
+  auto next =
+      args.statusline
+          ? (args.uninstall ? hook::UninstallStatusLine(file->text)
+                            : hook::InstallStatusLine(file->text, args.spec.command, args.force))
+          : (args.uninstall ? hook::UninstallHooks(file->text, args.spec)
+                            : hook::InstallHooks(file->text, args.spec));
   if (!next.ok()) {
     return cli::Fail(kTool, what, next.status().message() + "; file left untouched",
                      cli::kExitInput);
@@ -144,7 +149,9 @@ int Apply(const InstallerArgs& args) {
     return cli::Fail(kTool, what, s.message());
   }
   std::cout << kTool << ": " << (args.uninstall ? "removed from " : "installed into ") << file->path
-            << " (" << args.spec.events.size() << " events"
+            << " ("
+            << (args.statusline ? "statusLine"
+                                : std::to_string(args.spec.events.size()) + " events")
             << (file->exists ? ", backup " + backup : "") << ")\n";
   return cli::kExitOk;
 }
@@ -155,7 +162,7 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   spec.tool = name;
   spec.synopsis = name +
                   " [--settings FILE] [--events LIST] [--command PATH] [--http URL "
-                  "[--token-env NAME]] [--dry-run]";
+                  "[--token-env NAME]] [--dry-run] [--statusline [--force]]";
   spec.about = uninstall ? "Removes the trace-hook handlers that `trace-hook install` added to "
                            "Claude Code's settings.json; every other key and hook stays."
                          : "Adds trace-hook as a command hook for every Claude Code hook event "
@@ -178,7 +185,10 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
       "both kinds whatever this says")(
       "token-env", po::value<std::string>()->value_name("NAME"),
       "with --http: send 'Authorization: Bearer $NAME', NAME listed in allowedEnvVars")(
-      "dry-run", po::bool_switch(), "print the change as a unified diff and write nothing");
+      "dry-run", po::bool_switch(), "print the change as a unified diff and write nothing")(
+      "statusline", po::bool_switch(),
+      "the statusLine (trace-query statusline, beside this binary) instead of the hooks")(
+      "force", po::bool_switch(), "--statusline: replace a statusLine that is not ours");
   po::variables_map vm;
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
@@ -187,8 +197,14 @@ int RunInstaller(int argc, char** argv, bool uninstall) {
   args.dry_run = vm["dry-run"].as<bool>();
   args.settings = vm.count("settings") ? vm["settings"].as<std::string>()
                                        : paths::ClaudeHome() + "/settings.json";
-  args.spec.command =
-      vm.count("command") ? vm["command"].as<std::string>() : hook::ShellQuote(SelfPath());
+  args.statusline = vm["statusline"].as<bool>();
+  args.force = vm["force"].as<bool>();
+  std::string self = SelfPath();
+  std::string default_command =
+      args.statusline
+          ? hook::ShellQuote(self.substr(0, self.rfind('/') + 1) + "trace-query") + " statusline"
+          : hook::ShellQuote(self);
+  args.spec.command = vm.count("command") ? vm["command"].as<std::string>() : default_command;
   args.spec.timeout_s = vm["timeout"].as<int>();
   if (vm.count("http")) args.spec.http_url = vm["http"].as<std::string>();
   if (vm.count("token-env")) args.spec.token_env = vm["token-env"].as<std::string>();

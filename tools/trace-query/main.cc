@@ -57,9 +57,12 @@ int Main(int argc, char** argv) {
                      cli::kExitUsage);
   std::string db = vm.count("db") ? vm["db"].as<std::string>() : cli::DataDir(vm) + "/db";
   auto store = Store::OpenReadOnly({db, 126});
-  if (!store) return cli::Fail(kTool, "open store", store.status().message(), cli::kExitInput);
-  QueryContext ctx{**store, vm, std::vector<std::string>(words.begin() + 1, words.end()),
-                   vm["json"].as<bool>(), std::cout};
+  if (!store && !cmd->store_optional) {
+    return cli::Fail(kTool, "open store", store.status().message(), cli::kExitInput);
+  }
+  QueryContext ctx{store ? store->get() : nullptr, vm,
+                   std::vector<std::string>(words.begin() + 1, words.end()), vm["json"].as<bool>(),
+                   std::cout};
   return cmd->run(ctx);
 }
 

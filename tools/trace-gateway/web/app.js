@@ -1,6 +1,6 @@
 // Entry point of the claude-trace web UI: loads recent history over REST,
 // then follows /api/stream, handing events to the views once per animation
-// frame. Owns the router (#/live, #/sessions, #/session/<id>, #/tools), the
+// frame. Owns the router (#/live, #/sessions, #/session/<id>, #/tools, #/usage), the
 // connection badge, the notices and the token prompt.
 
 import { h, mount } from './dom.js';
@@ -11,6 +11,7 @@ import { LiveView, ROW_CAP } from './live.js';
 import { SessionsView } from './sessions.js';
 import { SessionView } from './session.js';
 import { ToolsView } from './tools.js';
+import { UsageView } from './usage.js';
 import { FrameMeter } from './perf.js';
 
 const HISTORY = 200;
@@ -33,6 +34,7 @@ class App {
     this.sessions = new SessionsView({ onError });
     this.session = new SessionView({ onError });
     this.tools = new ToolsView({ onError });
+    this.usage = new UsageView({ onError });
     this.stream = new TraceStream({ onEvent: (ev) => this.enqueue(ev), onState: (s, i) => this.state(s, i),
       onReset: (top) => this.storeReset(top) });
     this.buildChrome();
@@ -49,11 +51,11 @@ class App {
     this.notices = h('div.notices#notices');
     this.nav = {};
     const tab = (key, label) => (this.nav[key] = h('a.tab', { href: `#/${key}` }, label));
-    this.main = h('main#main', this.live.root, this.sessions.root, this.session.root, this.tools.root);
+    this.main = h('main#main', this.live.root, this.sessions.root, this.session.root, this.tools.root, this.usage.root);
     mount(document.body,
       h('header.top',
         h('a.brand', { href: '#/live' }, h('img', { src: 'favicon.svg', alt: '', width: 20, height: 20 }), 'claude-trace'),
-        h('nav', tab('live', 'Live'), tab('sessions', 'Sessions'), tab('tools', 'Tools')),
+        h('nav', tab('live', 'Live'), tab('sessions', 'Sessions'), tab('tools', 'Tools'), tab('usage', 'Usage')),
         h('div.spacer'), this.rateEl, this.seqEl, this.badge),
       this.notices, this.main);
   }
@@ -103,6 +105,7 @@ class App {
     this.sessions.noteEvents(batch);
     this.session.noteEvents(batch);
     this.tools.noteEvents(batch);
+    this.usage.noteEvents(batch);
     this.seqEl.textContent = `seq ${this.stream.lastSeq}`;
     this.meter.work(performance.now() - t0, batch.length);
   }
@@ -126,13 +129,14 @@ class App {
     const hash = location.hash.replace(/^#\/?/, '') || 'live';
     const [path, qs] = hash.split('?');
     const [name, ...rest] = path.split('/');
-    const view = ['live', 'sessions', 'session', 'tools'].includes(name) ? name : 'live';
-    for (const [k, el] of Object.entries({ live: this.live.root, sessions: this.sessions.root, session: this.session.root, tools: this.tools.root })) {
+    const view = ['live', 'sessions', 'session', 'tools', 'usage'].includes(name) ? name : 'live';
+    for (const [k, el] of Object.entries({ live: this.live.root, sessions: this.sessions.root, session: this.session.root, tools: this.tools.root, usage: this.usage.root })) {
       el.hidden = k !== view;
     }
     for (const [k, a] of Object.entries(this.nav)) a.classList.toggle('active', k === view || (k === 'sessions' && view === 'session'));
     if (view === 'sessions') this.sessions.show(); else this.sessions.hide();
     if (view === 'tools') this.tools.show(); else this.tools.hide();
+    if (view === 'usage') this.usage.show(); else this.usage.hide();
     if (view === 'session') this.session.show(decodeURIComponent(rest.join('/')));
     else this.session.hide();
     if (view === 'live' && qs) {
