@@ -29,6 +29,7 @@ struct TailFollower::Source {
   SourceRef ref;
   InputKind kind = InputKind::kAuto;
   LineSplitter splitter;
+  TimeCarry time;  // reset wherever the splitter is
   uint64_t origin = 0;
   int fd = -1;
   bool stream = false;
@@ -118,6 +119,7 @@ void TailFollower::AddStream(int fd, std::string path, InputKind kind) {
   s->kind = kind;
   s->fd = fd;
   s->stream = true;
+  s->time.set_kind(kind);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   sources_[path] = std::move(s);
 }
@@ -214,6 +216,7 @@ void TailFollower::Discover(const std::string& path, InputKind kind) {
   auto s = std::make_unique<Source>(options_.max_line_bytes);
   s->ref = ref;
   s->kind = kind;
+  s->time.set_kind(kind);
   s->splitter.Reset(StartOffset(ref, static_cast<uint64_t>(st.st_size), &s->origin));
   log::Debug("following", {{"path", path}, {"offset", s->splitter.committed()}});
   sources_[path] = std::move(s);
@@ -221,21 +224,24 @@ void TailFollower::Discover(const std::string& path, InputKind kind) {
 
 // --- reading ---------------------------------------------------------------
 
+void TailFollower::Emit(Source& s, const Line& line) {
+  s.ref.offset = line.offset;
+  s.ref.length = line.length;
+  s.time.Attach(s.fd, &s.ref.path, s.stream, line.offset, line.offset + line.length);
+  sink_->OnLine(s.ref, line, s.kind, &s.time);
+}
+
 void TailFollower::Feed(Source& s, std::string_view data) {
   s.splitter.Feed(data, [&](const Line& line) {
     if (!line.oversized && IsBlank(line.text)) return;
-    s.ref.offset = line.offset;
-    s.ref.length = line.length;
-    sink_->OnLine(s.ref, line, s.kind);
+    Emit(s, line);
   });
 }
 
 void TailFollower::FlushHeld(Source& s) {
   s.splitter.Flush([&](const Line& line) {
     if (!line.oversized && IsBlank(line.text)) return;
-    s.ref.offset = line.offset;
-    s.ref.length = line.length;
-    sink_->OnLine(s.ref, line, s.kind);
+    Emit(s, line);
   });
 }
 
@@ -294,6 +300,7 @@ bool TailFollower::CheckIdentity(Source& s) {
   s.ref.dev = static_cast<uint64_t>(st.st_dev);
   s.ref.ino = static_cast<uint64_t>(st.st_ino);
   s.splitter.Reset(0);
+  s.time.Reset();
   s.origin = 0;
   return true;
 }
@@ -311,6 +318,7 @@ bool TailFollower::ReadFile(Source& s) {
                     "file shrank from " + std::to_string(s.splitter.position()) + " to " +
                         std::to_string(size) + " bytes; reading it again from the start");
     s.splitter.Reset(0);
+    s.time.Reset();
     s.origin = 0;
   }
   if (size == s.splitter.position()) return false;
@@ -412,6 +420,7 @@ int TailFollower::Rewind(const std::vector<SourcePosition>& targets) {
       continue;
     }
     s->splitter.Reset(offset);
+    s->time.Reset();
     s->dirty = true;
     ++moved;
   }

@@ -19,6 +19,7 @@
 #include "common/tail/checkpoint.h"
 #include "common/tail/dir_watcher.h"
 #include "common/tail/line_splitter.h"
+#include "common/tail/time_carry.h"
 
 namespace trace {
 
@@ -40,8 +41,11 @@ struct FollowerOptions {
 class LineSink {
  public:
   virtual ~LineSink() = default;
-  // A complete line (oversized: a prefix of a line over the cap).
-  virtual void OnLine(const SourceRef& source, const Line& line, InputKind kind) = 0;
+  // A complete line (oversized: a prefix of a line over the cap). time is
+  // the source's carried time: the sink resolves a line without a timestamp
+  // through it and reports each line's own timestamp to it (Observe).
+  virtual void OnLine(const SourceRef& source, const Line& line, InputKind kind,
+                      TimeCarry* time) = 0;
   // Something happened to a source: "truncated", "replaced", "deleted".
   virtual void OnNotice(const SourceRef& source, std::string_view what,
                         std::string_view detail) = 0;
@@ -90,6 +94,7 @@ class TailFollower {
   bool Drain(Source& s);
   void FlushHeld(Source& s);
   void Feed(Source& s, std::string_view data);
+  void Emit(Source& s, const Line& line);
   bool OpenFd(Source& s);
   void CloseFd(Source& s);
   void EnforceFdLimit();

@@ -1,10 +1,11 @@
 // Where trace-tail's events go: every line the follower hands over is
-// normalized once and written as one JSONL line to stdout (buffered) and/or
-// published as a three-frame message (proto/wire.md). One thread.
+// normalized once (sub-agent lines with their agent-<id>.meta.json) and written as one JSONL line
+// to stdout (buffered) and/or published as a three-frame message (proto/wire.md). One thread.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include "common/base/status.h"
 #include "common/event/normalize.h"
@@ -18,7 +19,7 @@ class TailOutput : public LineSink {
   // publisher may be null; stdout_fd is -1 when not writing to stdout.
   TailOutput(wire::Publisher* publisher, int stdout_fd);
 
-  void OnLine(const SourceRef& source, const Line& line, InputKind kind) override;
+  void OnLine(const SourceRef& source, const Line& line, InputKind kind, TimeCarry* time) override;
   void OnNotice(const SourceRef& source, std::string_view what, std::string_view detail) override;
 
   // Writes what is buffered for stdout. An error (e.g. the reader of the
@@ -31,6 +32,15 @@ class TailOutput : public LineSink {
 
  private:
   void Emit();
+  // The meta file of a sub-agent transcript (null for other files, or while
+  // it cannot be read: then it is tried again at most once a second).
+  const AgentMeta* AgentMetaFor(const std::string& path);
+
+  struct MetaEntry {
+    std::optional<AgentMeta> meta;
+    int64_t next_try_ms = 0;
+  };
+  std::unordered_map<std::string, MetaEntry> agent_meta_;  // by transcript path
 
   wire::Publisher* publisher_;
   int stdout_fd_;
