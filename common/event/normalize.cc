@@ -15,7 +15,7 @@ namespace n = normalize;
 
 namespace {
 
-constexpr size_t kOversizedPrefixBytes = 64 * 1024;
+constexpr size_t kOversizedPrefixBytes = size_t{64} * 1024;
 
 bool Has(const rapidjson::Value& v, std::string_view key) { return json::Find(v, key) != nullptr; }
 bool HasString(const rapidjson::Value& v, std::string_view key) {

@@ -616,6 +616,13 @@ TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("schema version 999"), std::string::npos);
   EXPECT_NE(r.status().message().find("move the db away and re-index"), std::string::npos);
+  // A version 1 store (ids by span_id alone) is refused the same way.
+  Tamper("meta", kMetaSchemaVersion, "1");
+  auto v1 = Store::OpenReadOnly({dir_.string()});
+  ASSERT_FALSE(v1.ok());
+  EXPECT_NE(v1.status().message().find("store schema version 1 is not the supported version 2"),
+            std::string::npos)
+      << v1.status().message();
   StoreWriter::Options o;
   o.dir = dir_.string();
   EXPECT_FALSE(StoreWriter::Open(o).ok());
