@@ -1,8 +1,7 @@
-// TimeCarry: the time a line without a timestamp of its own takes
-// (proto/inputs.md "Time"): the last record timestamp earlier in its file,
-// else the first one later in it, else the file's mtime. One per followed
-// source, owned by the follower; the sink resolves through it and reports
-// every line's own timestamp. Single-threaded, like the follower.
+// TimeCarry: the time a transcript line without a timestamp takes (proto/inputs.md
+// "Time of a line without one"): the last one earlier in its file, else the next
+// one, else the file's mtime. One per followed source, owned by the follower; the
+// sink resolves through it and reports each line's own timestamp. One thread.
 #pragma once
 
 #include <cstdint>
