@@ -144,9 +144,30 @@ void ReadStringArray(const Value& o, std::string_view k, std::set<std::string>* 
   }
 }
 
+void WriteCounts(StringWriter& w, std::string_view k, const std::map<std::string, uint64_t>& m) {
+  w.Key(k);
+  w.StartObject();
+  for (const auto& [name, n] : m) KU(w, name, n);
+  w.EndObject();
+}
+
+void ReadCounts(const Value& o, std::string_view k, std::map<std::string, uint64_t>* out) {
+  const Value* m = json::Find(o, k);
+  if (!m || !m->IsObject()) return;
+  for (auto& x : m->GetObject()) {
+    if (x.value.IsUint64()) (*out)[x.name.GetString()] = x.value.GetUint64();
+  }
+}
+
 constexpr const char* kPromptNames[] = {"hook", "transcript", "history"};
 
 }  // namespace
+
+void AgentInfo::Merge(const AgentInfo& other) {
+  if (kind.empty()) kind = other.kind;
+  if (agent_type.empty()) agent_type = other.agent_type;
+  if (description.empty()) description = other.description;
+}
 
 int DurationStats::Bucket(int64_t ms) {
   if (ms < 0) ms = 0;
@@ -195,6 +216,19 @@ uint64_t Aggregate::Prompts() const {
   return *std::max_element(prompts_by_source.begin(), prompts_by_source.end());
 }
 
+std::string Aggregate::PickModel() const {
+  const auto& counts = main_models.empty() ? agent_models : main_models;
+  std::string best;
+  uint64_t most = 0;
+  for (const auto& [name, n] : counts) {
+    if (n > most) {
+      best = name;
+      most = n;
+    }
+  }
+  return best;
+}
+
 std::string Aggregate::ToJson(std::string_view id_key) const {
   StringWriter w;
   w.StartObject();
@@ -239,6 +273,19 @@ std::string Aggregate::ToJson(std::string_view id_key) const {
   KS(w, "model", model);
   WriteStringArray(w, "models", models);
   WriteStringArray(w, "agents", agents);
+  w.Key("agent_list");
+  w.StartArray();
+  for (const auto& [agent, info] : agent_info) {
+    w.StartObject();
+    KS(w, "agent_id", agent);
+    KS(w, "kind", info.kind);
+    KS(w, "agent_type", info.agent_type);
+    KS(w, "description", info.description);
+    w.EndObject();
+  }
+  w.EndArray();
+  WriteCounts(w, "main_models", main_models);
+  WriteCounts(w, "agent_models", agent_models);
   TokenCounts total;
   for (const auto& [key, c] : usage) total.Add(c, 1);
   w.Key("usage");
@@ -295,6 +342,14 @@ Result<Aggregate> Aggregate::FromJson(std::string_view text, std::string_view id
   a.model = S(o, "model");
   ReadStringArray(o, "models", &a.models);
   ReadStringArray(o, "agents", &a.agents);
+  if (const Value* l = json::Find(o, "agent_list"); l && l->IsArray()) {
+    for (const Value& x : l->GetArray()) {
+      if (!x.IsObject() || S(x, "agent_id").empty()) continue;
+      a.agent_info[S(x, "agent_id")] = {S(x, "kind"), S(x, "agent_type"), S(x, "description")};
+    }
+  }
+  ReadCounts(o, "main_models", &a.main_models);
+  ReadCounts(o, "agent_models", &a.agent_models);
   if (const Value* b = json::Find(o, "usage_buckets"); b && b->IsArray()) {
     for (const Value& x : b->GetArray()) {
       if (x.IsObject()) a.usage[{S(x, "model"), S(x, "tier")}] = ReadTokens(x);
@@ -372,6 +427,8 @@ std::string MessageUsage::ToJson() const {
   KS(w, "tier", tier);
   KS(w, "day", day);
   if (ts) KI(w, "ts", *ts);
+  w.Key("main_thread");
+  w.Bool(main_thread);
   WriteTokenFields(w, counts);
   w.EndObject();
   return w.Take();
@@ -386,6 +443,7 @@ Result<MessageUsage> MessageUsage::FromJson(std::string_view text) {
   m.tier = S(*doc, "tier");
   m.day = S(*doc, "day");
   m.ts = json::GetInt(*doc, "ts");
+  m.main_thread = json::GetBool(*doc, "main_thread").value_or(false);
   m.counts = ReadTokens(*doc);
   return m;
 }

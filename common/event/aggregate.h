@@ -47,6 +47,15 @@ struct ToolStats {
 // (each channel sees every prompt once; proto/storage.md "Prompts").
 enum PromptSource { kPromptHook = 0, kPromptTranscript = 1, kPromptHistory = 2 };
 
+// What a session's sub-agent is: kind "subagent", "compaction" or
+// "side_question" (from its file name), and the agent type and description
+// of its meta file (or of a hook's agent_type).
+struct AgentInfo {
+  std::string kind, agent_type, description;
+  // Fills what *this lacks from other.
+  void Merge(const AgentInfo& other);
+};
+
 // A session or task aggregate (same shape; tasks also name their session).
 struct Aggregate {
   std::string id;
@@ -62,10 +71,17 @@ struct Aggregate {
   uint64_t assistant_turns = 0;
   std::string cwd, git_branch, model;
   std::set<std::string> agents, models;
+  std::map<std::string, AgentInfo> agent_info;  // by agent id (JSON "agent_list")
+  // API messages per model, main thread and sub-agents (sessions): `model` is
+  // the main thread's most frequent one (PickModel).
+  std::map<std::string, uint64_t> main_models, agent_models;
   // (model, tier) -> tokens.
   std::map<std::pair<std::string, std::string>, TokenCounts> usage;
 
   uint64_t Prompts() const;
+  // The model of most main-thread API messages, else of most sub-agent ones,
+  // else "" (ties: the smaller name, so the choice does not depend on order).
+  std::string PickModel() const;
   // id_key is "session_id" or "task_id".
   std::string ToJson(std::string_view id_key) const;
   static Result<Aggregate> FromJson(std::string_view json, std::string_view id_key);
@@ -104,10 +120,11 @@ struct ToolCall {
 // Token counts already applied for one API message, keyed in `messages`.
 struct MessageUsage {
   std::string session_id, model, tier, day;
-  // Time of the message's first line; absent in messages stored before the
-  // usage slots existed (they count in no slot).
+  // Time of the message's first line (absent only in a value written
+  // without one; such a message counts in no usage slot).
   std::optional<int64_t> ts;
-  TokenCounts counts;  // messages field unused
+  bool main_thread = false;  // counted in its session's main_models (else agent_models)
+  TokenCounts counts;        // messages field unused
   std::string ToJson() const;
   static Result<MessageUsage> FromJson(std::string_view json);
 };

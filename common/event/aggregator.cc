@@ -145,20 +145,27 @@ Result<std::optional<int64_t>> AggregateState::Apply(const EventFacts& f) {
 }
 
 Status AggregateState::ApplyCommon(Aggregate& a, const EventFacts& f) {
-  int64_t ts = f.keys.timestamp_ms;
-  a.first_ts = a.has_ts ? std::min(a.first_ts, ts) : ts;
-  a.last_ts = a.has_ts ? std::max(a.last_ts, ts) : ts;
-  a.has_ts = true;
+  // A borrowed time (a line without a timestamp of its own) is not activity.
+  if (!f.keys.timestamp_borrowed) {
+    int64_t ts = f.keys.timestamp_ms;
+    a.first_ts = a.has_ts ? std::min(a.first_ts, ts) : ts;
+    a.last_ts = a.has_ts ? std::max(a.last_ts, ts) : ts;
+    a.has_ts = true;
+  }
   ++a.events;
   ++a.event_types[f.keys.event_type];
   if (f.parse_error) ++a.parse_errors;
   if (!f.cwd.empty()) a.cwd = f.cwd;
   if (!f.git_branch.empty()) a.git_branch = f.git_branch;
   if (!f.model.empty() && f.model != "<synthetic>") {
-    a.model = f.model;
+    // Sessions with API messages take the main thread's (ApplyUsage).
+    if (a.main_models.empty() && a.agent_models.empty()) a.model = f.model;
     a.models.insert(f.model);
   }
-  if (!f.agent_id.empty()) a.agents.insert(f.agent_id);
+  if (!f.agent_id.empty()) {
+    a.agents.insert(f.agent_id);
+    a.agent_info[f.agent_id].Merge(f.agent);
+  }
   if (f.prompt) ++a.prompts_by_source[*f.prompt];
   return Status::Ok();
 }
@@ -289,12 +296,21 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
     m.ts = f.keys.timestamp_ms;
     m.counts = u.counts;
     m.tier = UsageTier(u.counts, u.fast);
+    m.main_thread = u.main_thread;
     if (!m.session_id.empty()) {
       auto s = Get(sessions_, AggTable::kSessions, m.session_id);
       if (!s) return s.status();
-      ++(*s)->value.assistant_turns;
+      Aggregate& a = (*s)->value;
+      ++a.assistant_turns;
+      if (!m.model.empty()) {
+        ++(m.main_thread ? a.main_models : a.agent_models)[m.model];
+        a.model = a.PickModel();
+      }
     }
     return AddTokens(m, WithMessages(m.counts, 1), 1);
+  }
+  if (u.main_thread && !m.main_thread) {
+    if (Status st = MoveToMainThread(m); !st) return st;
   }
   TokenCounts grown = Max(m.counts, u.counts);
   if (grown == m.counts) return Status::Ok();
@@ -310,6 +326,22 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
   delta.Add(m.counts, -1);
   m.counts = grown;
   return AddTokens(m, WithMessages(delta, 0), 1);
+}
+
+// A message first seen as a replay in a side-question or compaction file,
+// then in its own main-thread line: the session's model counts it as the
+// main thread's, whichever file was read first.
+Status AggregateState::MoveToMainThread(MessageUsage& m) {
+  m.main_thread = true;
+  if (m.session_id.empty() || m.model.empty()) return Status::Ok();
+  auto s = Get(sessions_, AggTable::kSessions, m.session_id);
+  if (!s) return s.status();
+  Aggregate& a = (*s)->value;
+  if (auto it = a.agent_models.find(m.model); it != a.agent_models.end() && --it->second == 0)
+    a.agent_models.erase(it);
+  ++a.main_models[m.model];
+  a.model = a.PickModel();
+  return Status::Ok();
 }
 
 Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign) {

@@ -93,6 +93,7 @@ class AggregateState {
   Status ApplyTool(const EventFacts& f, const ToolMention& m, std::optional<int64_t>* fill);
   Status ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts, std::optional<int64_t>* fill);
   Status ApplyUsage(const EventFacts& f);
+  Status MoveToMainThread(MessageUsage& m);
   Status AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign);
   // Runs fn on the stats a call counts in: its session's and task's per-tool
   // and total stats, and the global tool aggregate.

@@ -46,11 +46,13 @@ enum KeyField {
   kTs,
   kSeq,
   kSource,
+  kTsSource,
   kFields
 };
 constexpr std::string_view kFieldNames[kFields] = {
-    "span_id",   "kind",      "event_type",  "session_id", "task_id", "trace_id",
-    "parent_id", "tool_name", "tool_use_id", "timestamp",  "seq",     "source"};
+    "span_id",  "kind",      "event_type",      "session_id",  "task_id",
+    "trace_id", "parent_id", "tool_name",       "tool_use_id", "timestamp",
+    "seq",      "source",    "timestamp_source"};
 
 }  // namespace
 
@@ -83,6 +85,9 @@ Status ReadEventKeys(const rapidjson::Value& event, EventKeys* out) {
   AssignStr(f[kTool], &k.tool_name);
   AssignStr(f[kToolUse], &k.tool_use_id);
   k.timestamp_ms = IntOf(f[kTs]);
+  // "read_time" is the only time such an event has; the others are borrowed.
+  k.timestamp_borrowed = f[kTsSource] && f[kTsSource]->IsString() &&
+                         std::string_view(f[kTsSource]->GetString()) != "read_time";
   k.seq = static_cast<uint64_t>(IntOf(f[kSeq]));
   const rapidjson::Value* src = f[kSource];
   if (!src || !src->IsObject()) {

@@ -62,6 +62,9 @@ struct EventKeys {
   std::string tool_name;
   std::string tool_use_id;
   int64_t timestamp_ms = 0;
+  // The timestamp is a neighbour's or the file's (timestamp_source "previous",
+  // "next", "file_mtime"): it orders the event but is no activity of its own.
+  bool timestamp_borrowed = false;
   uint64_t seq = 0;  // 0 until trace-index stored it
   std::optional<SourceRef> source;
 };

@@ -33,6 +33,9 @@ struct UsageFact {
   std::string model;
   TokenCounts counts;  // messages unused
   bool fast = false;   // usage.speed == "fast": served in fast mode
+  // The session's main thread asked for it (not a sub-agent, compaction or
+  // side question: no isSidechain, no agent id).
+  bool main_thread = true;
 };
 
 struct EventFacts {
@@ -41,6 +44,7 @@ struct EventFacts {
   bool parse_error = false;  // a raw event (invalid input kept as data)
   std::optional<int64_t> duration_ms;
   std::string task_status, cwd, git_branch, agent_id, model;
+  AgentInfo agent;  // of agent_id: kind (transcripts), type, description
   std::vector<ToolMention> tools;
   std::optional<UsageFact> usage;
   // An assistant line that is part of a turn (counted once per message_key).

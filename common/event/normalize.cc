@@ -15,7 +15,7 @@ namespace n = normalize;
 
 namespace {
 
-constexpr size_t kOversizedPrefixBytes = 64 * 1024;
+constexpr size_t kOversizedPrefixBytes = size_t{64} * 1024;
 
 bool Has(const rapidjson::Value& v, std::string_view key) { return json::Find(v, key) != nullptr; }
 bool HasString(const rapidjson::Value& v, std::string_view key) {
@@ -89,12 +89,14 @@ void Normalizer::Normalize(const LineInput& in, std::string* out) {
       &value_allocator_, sizeof parse_buffer_ / 2, &parse_allocator_);
   // Not JSON, NUL byte, invalid UTF-8, nested too deep: the line is kept raw.
   if (Status st = json::ParseLine(&doc, &scratch_, in.text, json::kMaxLineDepth); !st) {
+    record_timestamp_.reset();
     WriteRaw(in, st.message(), false, out);
     return;
   }
   n::EventFields f;
   f.insitu_base = scratch_.data();
   Choose(doc, in.hint)(doc, in, &f);
+  record_timestamp_ = f.timestamp;
   n::Finish(in, &f);
   SetTopic(f.kind, f.session_id);
   n::WriteEvent(f, in, out);
@@ -107,6 +109,7 @@ void Normalizer::SetTopic(std::string_view kind, std::optional<std::string_view>
 }
 
 void Normalizer::NormalizeOversized(const LineInput& prefix, std::string* out) {
+  record_timestamp_.reset();
   LineInput in = prefix;
   if (in.text.size() > kOversizedPrefixBytes) in.text = in.text.substr(0, kOversizedPrefixBytes);
   WriteRaw(in, "line too long", true, out);
@@ -161,6 +164,7 @@ void Normalizer::Notice(const SourceRef& source, std::string_view what, std::str
   n::EventFields f;
   f.kind = kKindNotice;
   f.event_type = "tail.notice";
+  f.timestamp = now_ms;  // the notice's own time
   f.whole_line = false;
   f.derived_span_id = StableHashHex(source.Identity() + '\n' + std::to_string(source.offset) +
                                     '\n' + std::string(what) + '\n' + std::to_string(now_ms));
@@ -171,6 +175,17 @@ void Normalizer::Notice(const SourceRef& source, std::string_view what, std::str
     w.Key("detail");
     w.String(json::SanitizeUtf8(detail));
   });
+}
+
+std::optional<int64_t> RecordTimestamp(std::string_view text, InputKind hint) {
+  thread_local json::InsituBuffer scratch;
+  rapidjson::Document doc;
+  if (!json::ParseLine(&doc, &scratch, text, json::kMaxLineDepth)) return std::nullopt;
+  static const SourceRef kNoSource;
+  LineInput in{&kNoSource, text, hint, 0};
+  n::EventFields f;
+  Choose(doc, hint)(doc, in, &f);
+  return f.timestamp;
 }
 
 std::string NormalizeLine(const LineInput& in) {

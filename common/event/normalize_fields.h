@@ -20,7 +20,9 @@ struct EventFields {
   std::string_view kind;
   std::string_view event_type;
   Str span_id, trace_id, parent_id, session_id, task_id, task_status, agent_id;
+  Str agent_kind, agent_type, agent_description;  // transcript lines of sub-agent files
   std::optional<int64_t> timestamp, duration_ms;
+  Str timestamp_source;  // set when timestamp is not the record's own
   Str hook_type, tool_name, tool_use_id;
   Json tool_input = nullptr, tool_output = nullptr, metrics = nullptr, tags = nullptr,
        metadata = nullptr;
@@ -59,7 +61,8 @@ void FillIngest(const rapidjson::Value& rec, const LineInput& in, EventFields* f
 void FillOtel(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 void FillGeneric(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 
-// Fills span_id (derived when absent) and timestamp (read time when absent).
+// Fills span_id (derived when absent) and timestamp when the record has
+// none (the line's time fallback, else read time; timestamp_source says which).
 void Finish(const LineInput& in, EventFields* f);
 // The deterministic id of a line without one: source identity + offset + text.
 std::string DerivedSpanId(const LineInput& in);

@@ -3,6 +3,8 @@
 // block; assistant lines carry message.model/.id/.usage and requestId, and
 // tool_use / tool_result blocks pair by id (reference formats, §3).
 #include "common/event/normalize_fields.h"
+#include "common/json/json.h"
+#include "common/json/json_parse.h"
 
 namespace trace::normalize {
 
@@ -57,10 +59,17 @@ void FillIdentity(const rapidjson::Value& rec, const LineInput& in, EventFields*
     std::string_view derived = SessionFromTranscriptPath(in.source->path);
     if (!derived.empty()) f->session_id = derived;
   }
+  std::string_view file_agent = AgentFromTranscriptPath(in.source->path);
   f->agent_id = Text(rec, "agentId");
-  if (!f->agent_id) {
-    std::string_view agent = AgentFromTranscriptPath(in.source->path);
-    if (!agent.empty()) f->agent_id = agent;
+  if (!f->agent_id && !file_agent.empty()) f->agent_id = file_agent;
+  // What the file is: a line replayed into a side-question file keeps its
+  // own agentId (none), so the file's name decides.
+  if (!file_agent.empty()) {
+    f->agent_kind = AgentKindFromId(file_agent);
+    if (in.agent) {
+      if (!in.agent->agent_type.empty()) f->agent_type = in.agent->agent_type;
+      if (!in.agent->description.empty()) f->agent_description = in.agent->description;
+    }
   }
 }
 
@@ -98,6 +107,45 @@ std::string_view AgentFromTranscriptPath(std::string_view path) {
   std::string_view stem = normalize::Stem(path);
   if (stem == normalize::BaseName(path) || !stem.starts_with(normalize::kAgentPrefix)) return {};
   return stem.substr(normalize::kAgentPrefix.size());
+}
+
+std::string_view AgentKindFromId(std::string_view agent_id) {
+  if (agent_id.starts_with("acompact-")) return "compaction";
+  if (agent_id.starts_with("aside_question-")) return "side_question";
+  return "subagent";
+}
+
+Result<AgentMeta> ParseAgentMeta(std::string_view text) {
+  rapidjson::Document doc;
+  if (Status st = json::Parse(&doc, text); !st) return st;
+  if (!doc.IsObject()) return Status::Error("agent meta is not a JSON object");
+  AgentMeta m;
+  m.agent_type = std::string(json::GetString(doc, "agentType").value_or(""));
+  m.description = std::string(json::GetString(doc, "description").value_or(""));
+  return m;
+}
+
+std::string AgentMetaPath(std::string_view transcript_path) {
+  if (AgentFromTranscriptPath(transcript_path).empty()) return {};
+  std::string out(transcript_path.substr(0, transcript_path.size() - normalize::kSuffix.size()));
+  return out + ".meta.json";
+}
+
+void EventIdentity(const EventKeys& keys, std::string* out) {
+  out->assign(keys.span_id);
+  if (keys.kind != kKindTranscript || !keys.source) return;
+  const std::string& path = keys.source->path;
+  std::string_view session = SessionFromTranscriptPath(path);
+  out->push_back('\0');
+  if (session.empty()) {
+    out->append(path);
+    return;
+  }
+  out->append(session);
+  if (std::string_view agent = AgentFromTranscriptPath(path); !agent.empty()) {
+    out->append("/agent-");
+    out->append(agent);
+  }
 }
 
 }  // namespace trace

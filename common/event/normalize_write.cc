@@ -186,12 +186,18 @@ void PutIds(Out& o, const EventFields& f) {
   o.Put("kind", Str(f.kind));
   o.Put("event_type", Str(f.event_type));
   o.Put("timestamp", f.timestamp);
+  if (f.timestamp_source) o.Put("timestamp_source", f.timestamp_source);
   o.Put("trace_id", f.trace_id);
   o.Put("parent_id", f.parent_id);
   o.Put("session_id", f.session_id);
   o.Put("task_id", f.task_id);
   o.Put("task_status", f.task_status);
   o.Put("agent_id", f.agent_id);
+  if (f.agent_kind) {
+    o.Put("agent_kind", f.agent_kind);
+    o.Put("agent_type", f.agent_type);
+    o.Put("agent_description", f.agent_description);
+  }
   o.Put("duration_ms", f.duration_ms);
 }
 
@@ -262,7 +268,19 @@ void Finish(const LineInput& in, EventFields* f) {
     f->derived_span_id = DerivedSpanId(in);
     f->span_id = f->derived_span_id;
   }
-  if (!f->timestamp) f->timestamp = in.read_time_ms;
+  if (f->timestamp) return;
+  // Transcript lines take their neighbours' time (trace-tail passes its
+  // per-file TimeCarry). Other inputs, and lines normalized without a
+  // follower, keep the read time, unflagged: a hook payload or a POSTed
+  // event without a time was live when it was read.
+  bool transcript = f->kind == kKindTranscript || in.hint == InputKind::kTranscript;
+  if (!in.time || !transcript) {
+    f->timestamp = in.read_time_ms;
+    return;
+  }
+  FallbackTime t = in.time->Resolve();
+  f->timestamp = t.ms;
+  f->timestamp_source = t.source;
 }
 
 void WriteEvent(const EventFields& f, const LineInput& in, std::string* out) {

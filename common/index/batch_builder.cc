@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "common/event/event_facts.h"
+#include "common/event/normalize.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 #include "common/store/store_writer.h"
@@ -117,9 +118,9 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
     snapshot_ = nullptr;
     if (!st) return broken_ = st;
   }
-  batch->by_span_id.resize(batch->events.size());
-  std::iota(batch->by_span_id.begin(), batch->by_span_id.end(), 0);
-  SortByKey(&batch->by_span_id, [&](uint32_t i) { return batch->events[i].span_id; });
+  batch->by_identity.resize(batch->events.size());
+  std::iota(batch->by_identity.begin(), batch->by_identity.end(), 0);
+  SortByKey(&batch->by_identity, [&](uint32_t i) { return batch->events[i].identity; });
   for (IndexRuns& index : batch->indexes) index.Finish();
   state_.ForEachDirty([&](AggTable t, const std::string& key, const std::string& value) {
     batch->aggregates.push_back({t, batch->text.Add(key), batch->text.Add(value)});
@@ -141,11 +142,11 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   return Status::Ok();
 }
 
-Result<bool> BatchBuilder::Stored(const std::string& span_id, size_t hash) {
+Result<bool> BatchBuilder::Stored(const std::string& identity, size_t hash) {
   for (const auto& [id, set] : in_flight_) {
-    if (set.Contains(span_id, hash)) return true;
+    if (set.Contains(identity, hash)) return true;
   }
-  return snapshot_->HasSpanId(span_id);
+  return snapshot_->HasIdentity(identity);
 }
 
 Result<std::optional<std::string>> BatchBuilder::LoadValue(AggTable table, std::string_view key) {
@@ -156,8 +157,9 @@ Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, Pre
   if (!parsed.error) return parsed.error;
   EventKeys& keys = parsed.keys;
   if (!parsed.raw.empty()) ++batch->stats.invalid;
-  size_t hash = std::hash<std::string_view>()(keys.span_id);
-  Result<bool> duplicate = Stored(keys.span_id, hash);
+  EventIdentity(keys, &identity_);
+  size_t hash = std::hash<std::string_view>()(identity_);
+  Result<bool> duplicate = Stored(identity_, hash);
   if (!duplicate) return duplicate.status();
   AdvanceSource(keys, line.trust_new_source, batch);
   if (*duplicate) {
@@ -198,7 +200,7 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t
   TextArena& text = batch->text;
   PreparedEvent e;
   e.seq = keys.seq;
-  e.span_id = text.Add(keys.span_id);
+  e.identity = text.Add(identity_);
   e.topic = text.Add(EventTopic(keys));
   e.json = json;
   // Index keys are views into the batch's text, like everything it writes.
@@ -216,7 +218,7 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t
   char* ts = text.Allocate(8);
   std::memcpy(ts, entry + 8, 8);
   batch->indexes[kIndexTime].Add({ts, 8}, entry);  // key: ts, entry: seq
-  in_flight_.back().second.Insert(e.span_id, hash);
+  in_flight_.back().second.Insert(e.identity, hash);
   batch->events.push_back(e);
   ++batch->stats.stored;
 }

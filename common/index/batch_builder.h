@@ -1,7 +1,8 @@
 // The first half of trace-index's write path: turns received lines into a
 // PreparedBatch, every key and value one transaction will write, without
 // writing anything. Lines are parsed (line_parser.h: invalid ones become
-// raw events), duplicates are dropped by span_id, seqs assigned, aggregates
+// raw events), duplicates are dropped by identity (EventIdentity: span_id, and
+// for transcript lines their transcript), seqs assigned, aggregates
 // applied and committed source offsets advanced. StoreWriter::Commit (store_writer.h)
 // writes a batch in one transaction; the Indexer runs the two on different
 // threads, so building the next batch overlaps the commit and fsync of the
@@ -9,7 +10,7 @@
 //
 // What the builder reads comes from the committed store, through a read txn
 // begun per batch. What batches built but not yet committed changed is held
-// in memory: their span_ids (in-flight set, views into those batches) and
+// in memory: their identities (in-flight set, views into those batches) and
 // their aggregate entries (never dropped while a batch is in flight).
 // Batches are committed in the order they were built, and a batch is
 // retired (Retire) before it is cleared or destroyed.
@@ -75,8 +76,8 @@ class BatchBuilder {
                              std::optional<int64_t> duration_ms);
   // json: already in the batch's text.
   void AddEvent(const EventKeys& keys, std::string_view json, size_t hash, PreparedBatch* batch);
-  // In the store or a batch in flight; hash: of span_id.
-  Result<bool> Stored(const std::string& span_id, size_t hash);
+  // In the store or a batch in flight; hash: of the identity (EventIdentity).
+  Result<bool> Stored(const std::string& identity, size_t hash);
   void AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch);
   Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
 
@@ -92,7 +93,8 @@ class BatchBuilder {
     SourceOffset* entry = nullptr;
   } last_source_;
   AggregateState state_;
-  // span_ids of built batches not known to be committed (the last one:
+  std::string identity_;  // of the line being applied
+  // identities of built batches not known to be committed (the last one:
   // the batch being built), by batch id; and cleared sets for reuse.
   std::deque<std::pair<uint64_t, SpanIdSet>> in_flight_;
   std::vector<SpanIdSet> spare_sets_;

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 
+#include "common/event/normalize.h"
 #include "common/json/json.h"
 #include "common/store/lmdb.h"
 #include "common/store/store.h"
@@ -484,6 +485,129 @@ TEST_F(StoreTest, GrowsATinyMapAndReadersFollow) {
   EXPECT_EQ(reader->ListSessions(5, 0)->total, 2000u);
 }
 
+// --- every line kept, counted once (issue #14) ------------------------------
+
+constexpr char kHome[] = "/h/.claude/projects/-w/";
+constexpr char kSession[] = "5e551011-0000-4000-8000-000000000001";
+
+// A real-shaped line (Claude Code 2.1.x) as trace-tail normalizes it when
+// read from file (relative to kHome) at offset.
+std::string Read(const std::string& file, uint64_t offset, const std::string& line,
+                 TimeFallback* time = nullptr) {
+  SourceRef src{kHome + file, 2049, std::hash<std::string>()(file) % 100000, offset,
+                line.size() + 1};
+  return NormalizeLine(LineInput{&src, line, InputKind::kTranscript, 99, time});
+}
+
+std::string UserLine(const std::string& uuid, const std::string& ts, const std::string& content,
+                     const std::string& extra = "") {
+  return R"({"parentUuid":null,"isSidechain":false,"userType":"external","cwd":"/w","sessionId":")" +
+         std::string(kSession) +
+         R"(","version":"2.1.97","type":"user","message":{"role":"user","content":)" + content +
+         "}," + extra + R"("uuid":")" + uuid + R"(","timestamp":")" + ts + R"("})";
+}
+
+std::string AssistantLine(const std::string& uuid, const std::string& ts, const std::string& msg,
+                          const std::string& model, int out, bool sidechain = false,
+                          const std::string& content = R"([{"type":"text","text":"ok"}])") {
+  return R"({"parentUuid":"p","isSidechain":)" + std::string(sidechain ? "true" : "false") +
+         R"(,"cwd":"/w","sessionId":")" + kSession +
+         R"(","version":"2.1.97","message":{"model":")" + model + R"(","id":")" + msg +
+         R"(","type":"message","role":"assistant","content":)" + content +
+         R"(,"usage":{"input_tokens":3,"cache_creation_input_tokens":100,"cache_read_input_tokens":1000,"output_tokens":)" +
+         std::to_string(out) + R"(}},"requestId":"req_)" + msg +
+         R"(","type":"assistant","uuid":")" + uuid + R"(","timestamp":")" + ts + R"("})";
+}
+
+const std::string kMain = std::string(kSession) + ".jsonl";
+const std::string kSide = std::string(kSession) + "/subagents/agent-aside_question-9c1.jsonl";
+
+TEST_F(StoreTest, SameUuidInAnotherTranscriptIsItsOwnEventCountedOnce) {
+  const std::string tool =
+      R"([{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"ls"}}])";
+  std::string prompt = UserLine("u1", "2026-04-10T23:00:00.000Z", R"("list the files")");
+  std::string call =
+      AssistantLine("a1", "2026-04-10T23:00:01.000Z", "msg_1", "claude-opus-4-6", 9, false, tool);
+  Append({Read(kMain, 0, prompt), Read(kMain, 400, call)});
+  // The side-question file replays both lines with the same uuids, then asks
+  // its own question (its first line is no prompt: it was not typed there).
+  BatchStats st = Append(
+      {Read(kSide, 0, prompt), Read(kSide, 400, call),
+       Read(kSide, 900,
+            AssistantLine("b1", "2026-04-10T23:05:00.000Z", "msg_2", "claude-opus-4-6", 4))});
+  EXPECT_EQ(st.stored, 3u);
+  EXPECT_EQ(st.duplicates, 0u);
+  // Re-reading a line from its own file is a duplicate.
+  st = Append({Read(kMain, 0, prompt), Read(kSide, 400, call)});
+  EXPECT_EQ(st.stored, 0u);
+  EXPECT_EQ(st.duplicates, 2u);
+  EXPECT_EQ(*Reader()->LastSeq(), 5u);
+  auto s = Session(kSession);
+  EXPECT_EQ(s["events"].GetInt(), 5);
+  EXPECT_EQ(s["prompts"].GetInt(), 1);
+  EXPECT_EQ(s["tool_calls"].GetInt(), 1);
+  EXPECT_EQ(s["assistant_turns"].GetInt(), 2);
+  // msg_1 once (3 + 9), msg_2 once (3 + 4).
+  EXPECT_EQ(s["usage"]["input_tokens"].GetInt(), 6);
+  EXPECT_EQ(s["usage"]["output_tokens"].GetInt(), 13);
+  // The uuid names the first stored line.
+  auto by_span = Reader()->GetEventBySpanId("u1");
+  ASSERT_TRUE(by_span.ok() && by_span->has_value());
+  EXPECT_EQ(Parse(**by_span)["seq"].GetInt(), 1);
+  ASSERT_EQ(s["agent_list"].Size(), 1u);
+  EXPECT_STREQ(s["agent_list"][0]["agent_id"].GetString(), "aside_question-9c1");
+  EXPECT_STREQ(s["agent_list"][0]["kind"].GetString(), "side_question");
+  auto report = VerifyStore(dir_.string());
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(report->differences.empty()) << report->differences[0];
+}
+
+TEST_F(StoreTest, SessionModelIsTheMainThreadsWhateverTheReadOrder) {
+  const std::string agent = std::string(kSession) + "/subagents/agent-a77.jsonl";
+  // The side question replays msg_1 and is read first; the sub-agent (a
+  // haiku model) answers last and most often.
+  std::string m1 = AssistantLine("a1", "2026-04-10T23:00:01.000Z", "msg_1", "claude-opus-4-6", 9);
+  std::string m2 = AssistantLine("a2", "2026-04-10T23:00:02.000Z", "msg_2", "claude-opus-4-6", 9);
+  Append({Read(kSide, 0, m1)});
+  EXPECT_STREQ(Session(kSession)["model"].GetString(), "claude-opus-4-6");  // all it knows
+  Append({Read(kMain, 0, m1), Read(kMain, 500, m2)});
+  for (int i = 0; i < 3; ++i) {
+    Append({Read(
+        agent, 600 * i,
+        AssistantLine("h" + std::to_string(i), "2026-04-10T23:01:0" + std::to_string(i) + ".000Z",
+                      "msg_h" + std::to_string(i), "claude-haiku-4-5", 1, true))});
+  }
+  auto s = Session(kSession);
+  EXPECT_STREQ(s["model"].GetString(), "claude-opus-4-6");
+  EXPECT_EQ(s["main_models"]["claude-opus-4-6"].GetInt(), 2);
+  EXPECT_FALSE(s["agent_models"].HasMember("claude-opus-4-6"));
+  EXPECT_EQ(s["agent_models"]["claude-haiku-4-5"].GetInt(), 3);
+  EXPECT_EQ(s["models"].Size(), 2u);
+}
+
+// A fallback that says where its time came from, as trace-tail's TimeCarry.
+class FixedTime : public TimeFallback {
+ public:
+  FallbackTime Resolve() override { return {1775862060000, "previous"}; }
+};
+
+TEST_F(StoreTest, BorrowedTimestampsDoNotMoveActivity) {
+  FixedTime carry;
+  std::string snapshot =
+      R"({"type":"file-history-snapshot","messageId":"u1","snapshot":{"messageId":"u1","trackedFileBackups":{},"timestamp":"2026-04-10T23:00:00.000Z"},"isSnapshotUpdate":false})";
+  Append({Read(kMain, 0, UserLine("u1", "2026-04-10T23:00:00.000Z", R"("hi")")),
+          Read(kMain, 300, snapshot, &carry)});
+  auto s = Session(kSession);
+  // 2026-04-10T23:00:00Z = 1775862000000 (20553 days * 86400000 + 23 h).
+  // The snapshot (its session from its path) is stored with a borrowed time
+  // a minute later, which moves neither first nor last activity.
+  EXPECT_EQ(s["first_ts"].GetInt64(), 1775862000000);
+  EXPECT_EQ(s["last_ts"].GetInt64(), 1775862000000);
+  auto e = Reader()->GetEvent(2);
+  ASSERT_TRUE(e.ok() && e->has_value());
+  EXPECT_STREQ(Parse(**e)["timestamp_source"].GetString(), "previous");
+}
+
 TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   builder_.reset();
   writer_.reset();
@@ -491,6 +615,14 @@ TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   auto r = Store::OpenReadOnly({dir_.string()});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("schema version 999"), std::string::npos);
+  EXPECT_NE(r.status().message().find("move the db away and re-index"), std::string::npos);
+  // A version 1 store (ids by span_id alone) is refused the same way.
+  Tamper("meta", kMetaSchemaVersion, "1");
+  auto v1 = Store::OpenReadOnly({dir_.string()});
+  ASSERT_FALSE(v1.ok());
+  EXPECT_NE(v1.status().message().find("store schema version 1 is not the supported version 2"),
+            std::string::npos)
+      << v1.status().message();
   StoreWriter::Options o;
   o.dir = dir_.string();
   EXPECT_FALSE(StoreWriter::Open(o).ok());

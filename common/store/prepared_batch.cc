@@ -61,7 +61,7 @@ PreparedBatch::PreparedBatch() {
 void PreparedBatch::Clear() {
   id = 0;
   events.clear();
-  by_span_id.clear();
+  by_identity.clear();
   for (IndexRuns& index : indexes) index.Clear();
   aggregates.clear();
   activity.clear();

@@ -79,9 +79,9 @@ class TextArena {
 // An event to store; the strings are views into its batch's text.
 struct PreparedEvent {
   uint64_t seq = 0;
-  std::string_view span_id;
-  std::string_view topic;  // for republishing
-  std::string_view json;   // the stored form, with "seq"
+  std::string_view identity;  // the ids key: EventIdentity (span_id [+ "\0" + transcript])
+  std::string_view topic;     // for republishing
+  std::string_view json;      // the stored form, with "seq"
 };
 
 // An aggregate entry to write; views into its batch's text.
@@ -95,7 +95,7 @@ struct PreparedBatch {
   uint64_t id = 0;  // 1, 2, ... in build order
   std::vector<PreparedEvent> events;
   std::vector<uint32_t>
-      by_span_id;  // events in span_id order (ids neighbours are written together)
+      by_identity;  // events in identity order (ids neighbours are written together)
   std::vector<IndexRuns>
       indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
   std::vector<PreparedAggregate> aggregates;

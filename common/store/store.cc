@@ -117,15 +117,28 @@ Result<std::optional<std::string>> LmdbStore::GetEvent(uint64_t seq) {
   return GetValue(&StoreDbs::events, lmdb::Be64(seq));
 }
 
+// ids keys are identities: the span_id, then for transcript lines "\0" and
+// the transcript (EventIdentity). One span_id may name a line in several
+// transcripts (a replay); the first stored (lowest seq) is the one served.
 Result<std::optional<std::string>> LmdbStore::GetEventBySpanId(const std::string& span_id) {
   std::optional<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
-    std::string seq, v;
-    auto r = GetString(txn, d.ids, span_id, &seq);
-    if (!r || !*r) return r.status();
-    r = GetString(txn, d.events, seq, &v);
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, d.ids); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k = lmdb::Val(span_id), v;
+    uint64_t first = 0;
+    for (int rc = c.Get(&k, &v, MDB_SET_RANGE); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
+      std::string_view key = lmdb::View(k);
+      if (!key.starts_with(span_id)) break;
+      if (key.size() > span_id.size() && key[span_id.size()] != '\0') break;
+      uint64_t seq = lmdb::GetBe64(v.mv_data);
+      if (first == 0 || seq < first) first = seq;
+    }
+    if (first == 0) return Status::Ok();
+    std::string value;
+    auto r = GetString(txn, d.events, lmdb::Be64(first), &value);
     if (!r) return r.status();
-    if (*r) out = std::move(v);
+    if (*r) out = std::move(value);
     return Status::Ok();
   });
   if (!st) return st;

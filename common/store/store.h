@@ -18,7 +18,9 @@
 
 namespace trace {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: ids keys are event identities (EventIdentity), sessions count API
+// messages per model (main_models); a version 1 store is refused.
+inline constexpr int kSchemaVersion = 2;
 
 // Filters shared by the REST API, SSE and trace-query. Empty strings and
 // nullopt mean "no filter". from/to are inclusive ms epoch bounds.

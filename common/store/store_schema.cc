@@ -102,6 +102,8 @@ Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init) {
     return Status::Error("store has no schema version (not a claude-trace store)");
   if (rc != 0) return lmdb::FromMdb("read schema version", rc);
   if (lmdb::View(v) != want) {
+    // Version 1 kept one line per uuid across files and counted prompts and
+    // models by older rules: its events and aggregates cannot be read as 2's.
     return Status::Error("store schema version " + std::string(lmdb::View(v)) +
                          " is not the supported version " + want +
                          " (rebuild it: move the db away and re-index)");

@@ -10,6 +10,7 @@
 #include "common/event/aggregator.h"
 #include "common/event/event.h"
 #include "common/event/event_facts.h"
+#include "common/event/normalize.h"
 #include "common/json/json_parse.h"
 #include "common/store/lmdb.h"
 #include "common/store/store_schema.h"
@@ -140,7 +141,8 @@ class Verifier {
   // The entries the writer makes for an event stored at seq_key
   // (proto/storage.md "Named databases"): ids, and each index it has a key for.
   void ExpectIndexEntries(std::string_view seq_key, const EventKeys& keys) {
-    want_ids_.Add(keys.span_id, seq_key);
+    EventIdentity(keys, &identity_);
+    want_ids_.Add(identity_, seq_key);
     char entry[kIndexEntrySize];
     PutIndexEntry(entry, lmdb::GetBe64(seq_key.data()), keys.timestamp_ms);
     const auto fields = IndexedFields(keys);
@@ -214,6 +216,7 @@ class Verifier {
   VerifyReport* report_ = nullptr;
   AggregateState state_;
   PairDigest want_ids_, want_[kEventIndexes];
+  std::string identity_;
 };
 
 }  // namespace

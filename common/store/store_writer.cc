@@ -137,8 +137,8 @@ class LmdbStoreWriter::LmdbSnapshot final : public StoreSnapshot {
   explicit LmdbSnapshot(LmdbStoreWriter& w) : writer_(w), map_lock_(w.map_mu_) {}
   int Begin() { return txn_.Begin(writer_.env_, MDB_RDONLY); }
 
-  Result<bool> HasSpanId(std::string_view span_id) override {
-    MDB_val k = Val(span_id), v;
+  Result<bool> HasIdentity(std::string_view identity) override {
+    MDB_val k = Val(identity), v;
     int rc = mdb_get(txn_.get(), writer_.dbs_.ids, &k, &v);
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) return lmdb::FromMdb("read ids", rc);
@@ -288,9 +288,9 @@ Status LmdbStoreWriter::TryCommit(const PreparedBatch& batch) {
   return st;
 }
 
-// Events go in by seq (appended); their ids entries in span_id order, so
+// Events go in by seq (appended); their ids entries in identity order, so
 // each lands next to the one before (the cursor is mostly on its leaf
-// already). The builder found each span_id absent from the store and from
+// already). The builder found each identity absent from the store and from
 // the batches in flight; MDB_NOOVERWRITE makes a broken promise an error,
 // not a second copy.
 Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
@@ -299,11 +299,12 @@ Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
     lmdb::PutBe64(seq_key, e.seq);
     if (Status st = PutAt(kEvents, {seq_key, 8}, e.json, MDB_APPEND); !st) return st;
   }
-  for (uint32_t i : batch.by_span_id) {
+  for (uint32_t i : batch.by_identity) {
     const PreparedEvent& e = batch.events[i];
     lmdb::PutBe64(seq_key, e.seq);
-    if (Status st = PutAt(kIds, e.span_id, {seq_key, 8}, MDB_NOOVERWRITE); !st) {
-      return st.Wrap("span_id '" + std::string(e.span_id) + "'");
+    if (Status st = PutAt(kIds, e.identity, {seq_key, 8}, MDB_NOOVERWRITE); !st) {
+      std::string_view span = e.identity.substr(0, e.identity.find('\0'));
+      return st.Wrap("span_id '" + std::string(span) + "'");
     }
   }
   return Status::Ok();

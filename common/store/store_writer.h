@@ -1,5 +1,5 @@
 // The store's single writer (trace-index): commits each PreparedBatch
-// (prepared_batch.h) in one transaction: events, span_id dedupe, indexes,
+// (prepared_batch.h) in one transaction: events, identity dedupe, indexes,
 // aggregates, committed source offsets and publisher positions together, so
 // a crash at any point leaves a consistent store (proto/storage.md). One
 // thread commits; one builder (possibly on another thread) builds the
@@ -27,8 +27,8 @@ namespace trace {
 class StoreSnapshot {
  public:
   virtual ~StoreSnapshot() = default;
-  // True when an event with this span_id is stored.
-  virtual Result<bool> HasSpanId(std::string_view span_id) = 0;
+  // True when an event with this identity (EventIdentity) is stored.
+  virtual Result<bool> HasIdentity(std::string_view identity) = 0;
   // The stored aggregate entry, or nullopt.
   virtual Result<std::optional<std::string>> GetAggregate(AggTable table, std::string_view key) = 0;
 };

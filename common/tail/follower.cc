@@ -33,6 +33,7 @@ struct TailFollower::Source {
   SourceRef ref;
   InputKind kind = InputKind::kAuto;
   LineSplitter splitter;
+  TimeCarry time;  // reset wherever the splitter is
   uint64_t origin = 0;
   int fd = -1;
   bool stream = false;
@@ -52,6 +53,7 @@ struct TailFollower::Source {
   // Reads the file again from the start, as another file.
   void StartOver() {
     splitter.Reset(0);
+    time.Reset();
     origin = 0;
     SetFingerprint({});
   }
@@ -167,6 +169,7 @@ void TailFollower::AddStream(int fd, std::string path, InputKind kind) {
   s->kind = kind;
   s->fd = fd;
   s->stream = true;
+  s->time.set_kind(kind);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   sources_[path] = std::move(s);
 }
@@ -271,6 +274,7 @@ void TailFollower::Discover(const std::string& path, InputKind kind) {
   s->ref =
       SourceRef{path, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), 0, 0, ""};
   s->kind = kind;
+  s->time.set_kind(kind);
   Place(*s, st);
   log::Debug("following", {{"path", path}, {"offset", s->splitter.committed()}});
   sources_[path] = std::move(s);
@@ -347,21 +351,24 @@ void TailFollower::Restart(Source& s, std::string_view what, const std::string& 
   s.StartOver();
 }
 
+void TailFollower::Emit(Source& s, const Line& line) {
+  s.ref.offset = line.offset;
+  s.ref.length = line.length;
+  s.time.Attach(s.fd, &s.ref.path, s.stream, line.offset, line.offset + line.length);
+  sink_->OnLine(s.ref, line, s.kind, &s.time);
+}
+
 void TailFollower::Feed(Source& s, std::string_view data) {
   s.splitter.Feed(data, [&](const Line& line) {
     if (!line.oversized && IsBlank(line.text)) return;
-    s.ref.offset = line.offset;
-    s.ref.length = line.length;
-    sink_->OnLine(s.ref, line, s.kind);
+    Emit(s, line);
   });
 }
 
 void TailFollower::FlushHeld(Source& s) {
   s.splitter.Flush([&](const Line& line) {
     if (!line.oversized && IsBlank(line.text)) return;
-    s.ref.offset = line.offset;
-    s.ref.length = line.length;
-    sink_->OnLine(s.ref, line, s.kind);
+    Emit(s, line);
   });
 }
 
@@ -577,6 +584,7 @@ int TailFollower::Rewind(const std::vector<SourcePosition>& targets) {
       continue;
     }
     s->splitter.Reset(offset);
+    s->time.Reset();
     s->dirty = true;
     ++moved;
   }

@@ -25,6 +25,7 @@
 #include "common/tail/dir_watcher.h"
 #include "common/tail/file_identity.h"
 #include "common/tail/line_splitter.h"
+#include "common/tail/time_carry.h"
 
 namespace trace {
 
@@ -51,8 +52,11 @@ struct FollowerOptions {
 class LineSink {
  public:
   virtual ~LineSink() = default;
-  // A complete line (oversized: a prefix of a line over the cap).
-  virtual void OnLine(const SourceRef& source, const Line& line, InputKind kind) = 0;
+  // A complete line (oversized: a prefix of a line over the cap). time is
+  // the source's carried time: the sink resolves a line without a timestamp
+  // through it and reports each line's own timestamp to it (Observe).
+  virtual void OnLine(const SourceRef& source, const Line& line, InputKind kind,
+                      TimeCarry* time) = 0;
   // Something happened to a source: "truncated" (it shrank, or its first
   // bytes changed), "replaced" (another file at its path).
   virtual void OnNotice(const SourceRef& source, std::string_view what,
@@ -111,6 +115,7 @@ class TailFollower {
   bool Drain(Source& s);
   void FlushHeld(Source& s);
   void Feed(Source& s, std::string_view data);
+  void Emit(Source& s, const Line& line);
   bool OpenFd(Source& s, const std::string& path);
   void CloseFd(Source& s);
   void MakeRoomForFd();

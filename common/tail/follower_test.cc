@@ -25,7 +25,7 @@ struct Seen {
 
 class Collect : public LineSink {
  public:
-  void OnLine(const SourceRef& s, const Line& l, InputKind) override {
+  void OnLine(const SourceRef& s, const Line& l, InputKind, TimeCarry*) override {
     seen.push_back({s.path, std::string(l.text), "", l.offset, l.length, l.oversized});
   }
   void OnNotice(const SourceRef& s, std::string_view what, std::string_view) override {

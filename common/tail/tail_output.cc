@@ -4,6 +4,9 @@
 
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/json/json.h"
@@ -21,9 +24,10 @@ TailOutput::TailOutput(wire::Publisher* publisher, int stdout_fd)
   stdout_buffer_.reserve(kStdoutBlock * 2);
 }
 
-void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kind) {
+void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kind,
+                        TimeCarry* time) {
   event_.clear();
-  LineInput in{&source, line.text, kind, NowMs()};
+  LineInput in{&source, line.text, kind, NowMs(), time, AgentMetaFor(source.path)};
   if (guard_ && guard_->Quarantined(source)) {
     normalizer_.NormalizeUnparsed(in, kQuarantined, &event_);
   } else {
@@ -31,8 +35,26 @@ void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kin
     line.oversized ? normalizer_.NormalizeOversized(in, &event_)
                    : normalizer_.Normalize(in, &event_);
     if (guard_) guard_->Leave();
+    if (time) time->Observe(normalizer_.record_timestamp());
   }
   Emit();
+}
+
+const AgentMeta* TailOutput::AgentMetaFor(const std::string& path) {
+  if (AgentFromTranscriptPath(path).empty()) return nullptr;
+  MetaEntry& e = agent_meta_[path];
+  if (e.meta) return &*e.meta;
+  int64_t now = NowMs();
+  if (now < e.next_try_ms) return nullptr;
+  e.next_try_ms = now + 1000;
+  std::ifstream in(AgentMetaPath(path), std::ios::binary);
+  if (!in) return nullptr;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto meta = ParseAgentMeta(text.str());
+  if (!meta) return nullptr;
+  e.meta = std::move(*meta);
+  return &*e.meta;
 }
 
 void TailOutput::OnNotice(const SourceRef& source, std::string_view what, std::string_view detail) {

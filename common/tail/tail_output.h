@@ -1,10 +1,11 @@
 // Where trace-tail's events go: every line the follower hands over is
-// normalized once and written as one JSONL line to stdout (buffered) and/or
-// published as a three-frame message (proto/wire.md). One thread.
+// normalized once (sub-agent lines with their agent-<id>.meta.json) and written as one JSONL line
+// to stdout (buffered) and/or published as a three-frame message (proto/wire.md). One thread.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include "common/base/status.h"
 #include "common/event/normalize.h"
@@ -23,7 +24,7 @@ class TailOutput : public LineSink {
   // quarantined is emitted raw, unparsed (line_guard.h). guard may be null.
   void SetGuard(LineGuard* guard) { guard_ = guard; }
 
-  void OnLine(const SourceRef& source, const Line& line, InputKind kind) override;
+  void OnLine(const SourceRef& source, const Line& line, InputKind kind, TimeCarry* time) override;
   void OnNotice(const SourceRef& source, std::string_view what, std::string_view detail) override;
 
   // Writes what is buffered for stdout. An error (e.g. the reader of the
@@ -36,6 +37,15 @@ class TailOutput : public LineSink {
 
  private:
   void Emit();
+  // The meta file of a sub-agent transcript (null for other files, or while
+  // it cannot be read: then it is tried again at most once a second).
+  const AgentMeta* AgentMetaFor(const std::string& path);
+
+  struct MetaEntry {
+    std::optional<AgentMeta> meta;
+    int64_t next_try_ms = 0;
+  };
+  std::unordered_map<std::string, MetaEntry> agent_meta_;  // by transcript path
 
   wire::Publisher* publisher_;
   LineGuard* guard_ = nullptr;

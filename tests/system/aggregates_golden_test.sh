@@ -6,9 +6,6 @@
 source "$TRACE_SOURCE_DIR/tests/system/lib.sh"
 export LC_ALL=C  # glob and sort order
 GOLDEN="$TRACE_SOURCE_DIR/proto/golden/aggregates"
-# The read time the golden events use (proto/golden/*.meta.json) is 2026-01-01;
-# the fixture transcripts end on 2026-02-13, so they are "read" the day after.
-FIXTURE_READ_MS=1771027200000  # 2026-02-14T00:00:00Z
 
 # --- the fixed input ---------------------------------------------------------
 # 1. trace-tail's golden events (proto/golden/*.out.jsonl): hook, span,
@@ -18,19 +15,17 @@ cat "$TRACE_SOURCE_DIR"/proto/golden/*.out.jsonl > "$T/events.jsonl"
 # 2. The usage fixture (tests/fixtures/claude-home: priced, long-context and
 #    unpriced models, a failed tool call, a sub-agent) through the real
 #    trace-tail. What depends on the run is fixed: file order (by path and
-#    offset), the temp path, and the read time of lines without a timestamp.
+#    offset) and the temp path. Lines without a timestamp take their
+#    neighbours' (timestamp_source), never the clock, so they need no fixing.
 cp -r "$TRACE_SOURCE_DIR/tests/fixtures/claude-home/." "$CLAUDE_CONFIG_DIR/"
 "$TRACE_BIN/trace-tail" --once --stdout --state "" > "$T/fixture.raw.jsonl" 2> "$T/tail.log"
-python3 - "$T/fixture.raw.jsonl" "$CLAUDE_CONFIG_DIR" "$FIXTURE_READ_MS" >> "$T/events.jsonl" <<'PY'
+python3 - "$T/fixture.raw.jsonl" "$CLAUDE_CONFIG_DIR" >> "$T/events.jsonl" <<'PY'
 import json, sys
-path, home, read_ms = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path, home = sys.argv[1], sys.argv[2]
 events = [json.loads(line) for line in open(path, encoding="utf-8")]
 events.sort(key=lambda e: (e["source"]["path"], e["source"]["offset"]))
 for e in events:
     e["source"]["path"] = e["source"]["path"].replace(home, "/home/dev/.claude", 1)
-    record = e.get("data")
-    if not (isinstance(record, dict) and "timestamp" in record):
-        e["timestamp"] = read_ms  # trace-tail used the clock: the record has none
     print(json.dumps(e, ensure_ascii=False, separators=(",", ":")))
 PY
 assert_eq "$(wc -l < "$T/fixture.raw.jsonl")" 30 "fixture events from 18 + 5 + 7 transcript lines"

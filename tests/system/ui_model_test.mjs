@@ -85,9 +85,9 @@ const row = (x) => [fmt.count(agg.prompts(x)), fmt.count(agg.toolCalls(x)), fmt.
 // A: prompts 2 (transcript); tool calls toolu_A1 Bash (is_error), A2 Read, A3 Task, S1 Grep;
 // tokens 367 + 880 + 9200 + 83300 = 93,747; cost sonnet 0.040986 + opus 0.04315 (its
 // 2000 cache writes: 500 5-minute at 6.25 + 1500 1-hour at 10 per 1M) + haiku 0.00343
-// = 0.087566; first line 16:02:25.284 on 02-12, last: the summary line
-// without timestamp, read at 2026-02-14T00:00Z: 115,054,716 ms.
-eq(row(byId.get(A)), ['2', '4', '1', '94k', '$0.09', '31h 57m'], 'session row: fully priced session');
+// = 0.087566; first line 16:02:25.284 on 02-12, last 2026-02-13T00:00:09.000Z (the
+// lines without a timestamp borrow their neighbours' and are no activity): 28,663,716 ms.
+eq(row(byId.get(A)), ['2', '4', '1', '94k', '$0.09', '7h 57m'], 'session row: fully priced session');
 eq(agg.tokenTitle(agg.tokenTotals(byId.get(A))), 'input 367 · output 880 · cache write 9,200 · cache read 83,300', 'session row: token breakdown');
 // B: 3 prompts, no tools; tokens 151,100 + 1,510 + 60,000; claude-experimental-x has no
 // price: known part 3-5-haiku 0.0028 + sonnet long tier 0.9585 = 0.9613, a lower bound;
@@ -95,8 +95,8 @@ eq(agg.tokenTitle(agg.tokenTotals(byId.get(A))), 'input 367 · output 880 · cac
 eq(row(byId.get(B)), ['3', '0', '0', '213k', '≥ $0.96', '3m 30s'], 'session row: unpriced model is a lower bound');
 eq(agg.costIsLowerBound(byId.get(B)), true, 'lower bound flagged');
 eq(row(byId.get('abc123')), ['0', '2', '2', '0', '$0', '0 ms'], 'session row: hook-only session, no tokens');
-eq([list.length, golden('sessions').total, list.slice(0, 3).map(agg.sessionId)], [10, 10, ['4d5611e5-241a-462a-8d15-5122611a9569', A, B]],
-  'sessions list, most recent activity first');
+eq([list.length, golden('sessions').total, list.slice(0, 3).map(agg.sessionId)], [10, 10, ['4d5611e5-241a-462a-8d15-5122611a9569', B, A]],
+  'sessions list, most recent activity first');  // B ends 02-13 09:03:30, A 00:00:09
 // The totals strip (sessions.js renderTotals) over all ten sessions.
 const sum = (f) => list.reduce((a, x) => a + (f(x) ?? 0), 0);
 // Known cost over the ten sessions: 1.148818 (1.143193 before msg_A3's 1500 1-hour
