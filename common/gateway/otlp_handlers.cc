@@ -32,21 +32,18 @@ http::Response OtlpError(otlp::Encoding enc, int status, std::string_view code, 
     r.body = otlp::EncodeStatus(grpc_code, text);
     return r;
   }
+  // Our error object, reopened for the two Status members after it.
+  http::Response r = http::Error(status, code, text);
   json::StringWriter w;
   w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.String(code);
-  w.Key("message");
-  w.String(text);
-  w.EndObject();
   w.Key("code");
   w.Int64(grpc_code);
   w.Key("message");
   w.String(text);
   w.EndObject();
-  return http::Json(w.Take(), status);
+  r.body.back() = ',';
+  r.body.append(w.View().substr(1));
+  return r;
 }
 
 http::Response Export(GatewayContext* ctx, const http::Request& req, otlp::Signal signal) {

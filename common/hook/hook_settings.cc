@@ -252,7 +252,7 @@ bool IsTraceHookCommand(std::string_view command, std::string_view installed) {
   size_t start = command.find_first_not_of(" \t");
   if (start == std::string_view::npos) return false;
   command.remove_prefix(start);
-  char quote = command[0] == '\'' || command[0] == '"' ? command[0] : 0;
+  char quote = command[0] == '\'' || command[0] == '"' ? command[0] : '\0';
   if (quote) command.remove_prefix(1);
   size_t end = quote ? command.find(quote) : command.find_first_of(" \t");
   std::string_view program = command.substr(0, end);

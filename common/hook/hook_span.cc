@@ -157,7 +157,7 @@ TaskInfo ResolveTask(const HookContext& ctx, std::string_view cwd) {
 
 void WriteIdentity(json::StringWriter& w, const HookContext& ctx, std::string_view span_id,
                    std::optional<std::string_view> session, const TaskInfo& task,
-                   std::optional<std::string> status) {
+                   const std::optional<std::string>& status) {
   w.Key("span_id");
   w.String(span_id);
   WriteOptString(w, "trace_id", session);

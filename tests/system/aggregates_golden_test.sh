@@ -60,7 +60,7 @@ done
 for id in $(jq -r 'select(.task_id != null) | .task_id' "$T/events.jsonl" | sort -u | plain_ids); do
   fetch "/api/tasks/$id" "task.$id"
 done
-assert_eq "$(ls "$OUT" | wc -l)" 14 "sessions, tools, 10 session summaries, 2 tasks"
+assert_eq "$(ls "$OUT" | wc -l)" 15 "sessions, tools, 11 session summaries, 2 tasks"
 
 # --- compare (or update) -------------------------------------------------------
 if [ "${GOLDEN_UPDATE:-}" = 1 ]; then

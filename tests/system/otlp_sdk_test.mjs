@@ -119,13 +119,11 @@ try {
   start('trace-index', ['--sub', ep(pub), '--tail-control', ep(ctl), '--pub', ep(ipub), '--batch-ms', '5']);
   start('trace-gateway', ['--sub', ep(ipub), '--listen', `127.0.0.1:${http}`, '--max-body', String(MAX_BODY)]);
   await waitFor('gateway ready', async () => (await fetch(base + '/health')).status === 200);
-
-  const streamed = [];
-  let open = false;
-  es = new EventSource(base + '/api/stream');
-  es.onopen = () => { open = true; };
-  es.addEventListener('trace', (e) => { const ev = JSON.parse(e.data); if (ev.kind === 'otel') streamed.push(ev); });
-  await waitFor('stream open', () => open);
+  // A first event through the whole pipeline: it is up, and the OTel events
+  // get seq > 1 (a stream resumes after a seq; last_event_id=0 means live only).
+  await fetch(base + '/api/hooks', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ session_id: 'warm-up', hook_event_name: 'SessionStart' }) });
+  await waitFor('pipeline up', async () => (await traces('warm-up')).length === 1);
 
   const cases = [
     { session: 'sess-js-json', logs: LogsJson, metrics: MetricsJson, compression: 'none' },
@@ -154,7 +152,16 @@ try {
     eq([tokens.metrics.type, tokens.metrics.temporality, tokens.metrics.value], ['sum', 'delta', 1200], 'token metric');
     eq(by['claude_code.cost.usage'].metrics.value, 0.25, 'cost metric');
     eq(tokens.data.attributes.type, 'input', 'metric attributes kept');
-    await waitFor(`${c.session} on the stream`, () => streamed.filter((e) => e.session_id === c.session).length === 6);
+    // An EventSource resuming just before the session's first event: the
+    // stream replays them from the store and goes on live (no timing race
+    // with when the live feed joined).
+    const from = Math.min(...evs.map((e) => e.seq)) - 1;
+    const streamed = [];
+    es = new EventSource(`${base}/api/stream?session_id=${c.session}&last_event_id=${from}`);
+    es.addEventListener('trace', (e) => streamed.push(JSON.parse(e.data)));
+    await waitFor(`${c.session} on the stream`, () => streamed.length === 6);
+    eq(streamed.map((e) => e.span_id).sort(), evs.map((e) => e.span_id).sort(), 'streamed = stored');
+    es.close();
     pass(`SDK ${c.session.slice(8)} exporters (compression ${c.compression}): 3 log events + 3 metrics as otel events in REST and SSE`);
   }
 

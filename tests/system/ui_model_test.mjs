@@ -95,11 +95,13 @@ eq(agg.tokenTitle(agg.tokenTotals(byId.get(A))), 'input 367 · output 880 · cac
 eq(row(byId.get(B)), ['3', '0', '0', '213k', '≥ $0.96', '3m 30s'], 'session row: unpriced model is a lower bound');
 eq(agg.costIsLowerBound(byId.get(B)), true, 'lower bound flagged');
 eq(row(byId.get('abc123')), ['0', '2', '2', '0', '$0', '0 ms'], 'session row: hook-only session, no tokens');
-eq([list.length, golden('sessions').total, list.slice(0, 3).map(agg.sessionId)], [10, 10, ['4d5611e5-241a-462a-8d15-5122611a9569', B, A]],
+// Eleven sessions: ten from the transcript, hook and span inputs, and sess-005
+// of the two http hook records in the ingest golden (no tools, tokens, errors).
+eq([list.length, golden('sessions').total, list.slice(0, 3).map(agg.sessionId)], [11, 11, ['4d5611e5-241a-462a-8d15-5122611a9569', B, A]],
   'sessions list, most recent activity first');  // B ends 02-13 09:03:30, A 00:00:09
-// The totals strip (sessions.js renderTotals) over all ten sessions.
+// The totals strip (sessions.js renderTotals) over all eleven sessions.
 const sum = (f) => list.reduce((a, x) => a + (f(x) ?? 0), 0);
-// Known cost over the ten sessions: 1.148818 (1.143193 before msg_A3's 1500 1-hour
+// Known cost over the eleven sessions: 1.148818 (1.143193 before msg_A3's 1500 1-hour
 // cache writes cost 10 instead of 6.25 per 1M: + 1500 * 3.75 / 1e6 = 0.005625).
 eq([sum(agg.toolCalls), sum(agg.errors), agg.totalCostText(list)], [11, 3, '≥ $1.15'], 'sessions totals: calls, errors, cost lower bound');
 
