@@ -47,7 +47,7 @@ struct PublisherPosition {
 
 struct SourceOffset {
   std::string path;
-  uint64_t offset = 0;      // just past the last stored line of the source
+  uint64_t offset = 0;           // just past the last stored line of the source
   std::string fingerprint = {};  // source.fp of the last line that moved it ("" if none)
 };
 

@@ -66,14 +66,14 @@ class LineSink {
 class TailFollower {
  public:
   // watcher may be null (then only Poll(full=true) finds changes).
-  TailFollower(std::vector<WatchSpec> specs, FollowerOptions options, DirWatcher* watcher,
+  TailFollower(const std::vector<WatchSpec>& specs, FollowerOptions options, DirWatcher* watcher,
                LineSink* sink);
   ~TailFollower();
 
   // Starting positions from a previous run (--state). Call before the first Poll.
   void Restore(const Checkpoint& checkpoint);
   // Adds a non-seekable stream (stdin: path "-"), read until EOF.
-  void AddStream(int fd, std::string path, InputKind kind);
+  void AddStream(int fd, const std::string& path, InputKind kind);
 
   // One step: takes the watcher's notices, rescans directories when the
   // file set may have changed (always when full), reads what was appended.
