@@ -53,7 +53,8 @@ void SseStreamer::Unreserve() { hub_->Unreserve(); }
 void SseStreamer::Run(int fd, const http::StreamStart& start, const http::Params& headers) {
   int flags = fcntl(fd, F_GETFL);
   fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-  timeval tv{options_.write_timeout_ms / 1000, (options_.write_timeout_ms % 1000) * 1000};
+  timeval tv{options_.write_timeout_ms / 1000,
+             static_cast<suseconds_t>(options_.write_timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   // Events are small and must go out now: without TCP_NODELAY, Nagle holds a
   // frame back until the previous one is acknowledged (delayed ACK: ~40 ms).
@@ -66,7 +67,7 @@ void SseStreamer::Run(int fd, const http::StreamStart& start, const http::Params
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
       "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
-  for (const auto& [k, v] : headers) head += k + ": " + v + "\r\n";
+  for (const auto& [k, v] : headers) head.append(k).append(": ").append(v).append("\r\n");
   head += "\r\nretry: " + std::to_string(options_.retry_ms) + "\n\n";
   uint64_t last = start.last_event_id;
   SseHub::PendingPtr pending;

@@ -128,7 +128,7 @@ class RequestPipeline {
   http::Response Dispatch(const http::Request& in);
   http::Reply ToReply(http::Response r) const;
   // A reply whose body continues in r.more, part by part.
-  http::Reply PartsReply(http::Response r) const;
+  http::Reply PartsReply(http::Response r, bool head_only) const;
 
   HttpServer* s_;
   http::RawRequest* raw_;
@@ -173,20 +173,21 @@ http::Reply RequestPipeline::ToReply(http::Response r) const {
   http::Reply reply;
   reply.close = !raw_->keep_alive;
   bool head_only = raw_->method == "HEAD" || r.status == 204 || r.status == 304;
-  if (r.more && !head_only) return PartsReply(std::move(r));
+  if (r.more) return PartsReply(std::move(r), head_only);
   reply.head = ResponseHead(r, cors_, r.body.size(), reply.close,
                             raw_->keep_alive && raw_->minor_version == 0);
   if (!head_only) reply.body = std::move(r.body);
   return reply;
 }
 
-http::Reply RequestPipeline::PartsReply(http::Response r) const {
+http::Reply RequestPipeline::PartsReply(http::Response r, bool head_only) const {
   http::Reply reply;
   // HTTP/1.0 has no chunked coding: the close ends the body.
   bool chunked = raw_->minor_version == 1;
   reply.close = !raw_->keep_alive || !chunked;
   reply.head =
       ResponseHead(r, cors_, 0, reply.close, false, chunked ? Framing::kChunked : Framing::kClose);
+  if (head_only) return reply;  // HEAD: the head a GET would get, no body
   if (chunked) {
     AppendChunk(r.body, &reply.body);
   } else {

@@ -27,12 +27,12 @@ def vm(pid, key):
     return 0
 
 
-def http_get(port, path, version="1.1", rate=None):
+def http_get(port, path, version="1.1", rate=None, method="GET"):
     """The whole response, read at most rate bytes/s when given."""
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    s.sendall(("GET %s HTTP/%s\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" %
-               (path, version)).encode())
+    s.sendall(("%s %s HTTP/%s\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" %
+               (method, path, version)).encode())
     out = bytearray()
     t0 = time.time()
     while True:
@@ -131,8 +131,11 @@ def main():
         page = json.loads(body)
         if len(page["traces"]) != N - 10 or page["traces"][0]["span_id"] != "big-%d" % (N - 11):
             fail("HTTP/1.0 page with offset: %d events" % len(page["traces"]))
+        head, body = http_get(port, "/api/traces?limit=1000", method="HEAD")
+        if b"Transfer-Encoding: chunked" not in head or body:
+            fail("HEAD of the traces page: %r, %d body bytes" % (head, len(body)))
         print("PASS: GET /api/traces?limit=1000 of %d x 1 MB events streams whole (chunked; "
-              "HTTP/1.0 until close), in order, total right" % N)
+              "HTTP/1.0 until close), in order, total right; HEAD gets the head only" % N)
 
         got = sse_count(port)
         slow = sse_count(port, rate=100 << 20)

@@ -6,7 +6,7 @@
 // frame times at ~1000 events/s. Screenshots go to $TRACE_SCREENSHOTS or
 // <build>/screenshots. Console errors and page errors fail the test.
 
-import { spawn } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -184,6 +184,9 @@ async function main() {
     await restartCheck(page, http, gatewayArgs);
     expectedConsoleError = null;
     await perfCheck(page);
+    expectedConsoleError = /Failed to load resource: net::ERR_|net::ERR_CONNECTION_REFUSED/;  // gateway down
+    await rebuiltStoreCheck(page, http, gatewayArgs);
+    expectedConsoleError = null;
     await page.close();  // a background tab gets no animation frames
     const page2 = await browser.newPage();
     await page2.emulateMedia({ colorScheme: 'light' });
@@ -302,6 +305,36 @@ async function restartCheck(page, port, gatewayArgs) {
   check(all.every((s) => shown.has(s)) && before.every((s) => shown.has(s)), 'no gap: every stored event is in the table', `${all.length} stored, ${after.length} shown`);
   check((await page.evaluate(() => __traceUi.lastSeq())) === Math.max(...all), 'resumed up to the newest seq');
   await page.screenshot({ path: path.join(SHOTS, 'reconnected.png') });
+}
+
+// The gateway comes back on a rebuilt store whose last seq is below what the
+// page has seen: the stream's `event: reset` (proto/sse.md) makes the page
+// clear its view and show the new store's events, then follow it.
+async function rebuiltStoreCheck(page, port, gatewayArgs) {
+  const dir = path.join(TMP, 'rebuilt');
+  fs.mkdirSync(dir, { recursive: true });
+  const src = path.join(dir, 'rebuilt.jsonl');
+  const markers = ['rebuilt-1', 'rebuilt-2', 'rebuilt-3'];
+  fs.writeFileSync(src, markers.map((m) => JSON.stringify(hook(S1, 'Notification', { message: m })) + '\n').join(''));
+  const db2 = path.join(dir, 'db');
+  execSync(`"${path.join(BIN, 'trace-tail')}" --once --stdout --state '' "${src}" 2>/dev/null | ` +
+    `"${path.join(BIN, 'trace-index')}" --stdin --db "${db2}" 2>/dev/null`);
+  const seen = await page.evaluate(() => __traceUi.lastSeq());
+  const res = await stop('trace-gateway');
+  check(res && res.code === 0, 'gateway exits 0 on SIGTERM (before the rebuilt store)', JSON.stringify(res));
+  const args = gatewayArgs(port).map((a, i, all) => (a === DB ? db2 : all[i - 1] === '--sub' ? '' : a));
+  start('trace-gateway', args);
+  await page.waitForFunction(() => document.querySelector('.notice[data-key="store"]'), null, { timeout: 20000 });
+  await page.waitForFunction((ms) => {
+    const t = document.querySelector('#live-table').textContent;
+    return ms.every((m) => t.includes(m));
+  }, markers, { timeout: 15000 });
+  const rows = await rowSeqs(page);
+  check(JSON.stringify([...rows].sort()) === JSON.stringify([1, 2, 3]), 'after a rebuilt store the view shows only its events', `${seen} seen before; rows ${rows}`);
+  check((await page.evaluate(() => __traceUi.lastSeq())) === 3, "and resumes from the new store's last seq");
+  const note = await page.textContent('.notice[data-key="store"]');
+  console.log(`     (notice: ${note.replace('×', '').trim()})`);
+  await page.screenshot({ path: path.join(SHOTS, 'rebuilt-store.png') });
 }
 
 // ~1000 events/s for 3 s through the real pipeline, measured in the page.
