@@ -77,7 +77,7 @@ fi
 # The status line: spawn_bench (posix_spawn, stdin from a file) beside cat.
 transcript=$(ls "$CLAUDE_CONFIG_DIR"/projects/*/*.jsonl | head -1)
 sid=$(basename "$transcript" .jsonl)
-printf '{"session_id":"%s","transcript_path":"%s","cwd":"/home/dev/project-0","workspace":{"current_dir":"/home/dev/project-0","project_dir":"/home/dev/project-0"},"version":"2.1.90","model":{"id":"claude-sonnet-4-5","display_name":"Sonnet 4.5"},"cost":{"total_cost_usd":1.25},"context_window":{"used_percentage":42,"context_window_size":200000,"current_usage":{"input_tokens":80000,"cache_read_input_tokens":4000}}}' "$sid" "$transcript" > "$work/status.json"
+printf '{"session_id":"%s","transcript_path":"%s","cwd":"/home/dev/project-0","workspace":{"current_dir":"/home/dev/project-0","project_dir":"/home/dev/project-0"},"version":"2.1.90","model":{"id":"claude-sonnet-4-5","display_name":"Sonnet 4.5"},"cost":{"total_cost_usd":1.25},"context_window":{"total_input_tokens":84000,"total_output_tokens":9000,"used_percentage":42,"context_window_size":200000,"current_usage":{"input_tokens":80000,"cache_read_input_tokens":4000}}}' "$sid" "$transcript" > "$work/status.json"
 spawn="$TRACE_BIN/spawn_bench"
 floor=$("$spawn" 200 "$work/status.json" "$(command -v cat)" | jq .mean_ms)
 status=$("$spawn" 200 "$work/status.json" "$q" --db "$work/db" statusline --no-color)
