@@ -119,7 +119,7 @@ int64_t PosixTzRule::DayStart(const DateRule& r, int year) {
     day = jan1 + r.a;
   } else {
     int64_t first = DaysFromCivil({year, r.a, 1});
-    int64_t d = first + (r.c - WeekdayOfDays(first) + 7) % 7 + (r.b - 1) * 7;
+    int64_t d = first + (r.c - WeekdayOfDays(first) + 7) % 7 + int64_t{r.b - 1} * 7;
     while (d >= first + DaysInMonth(year, r.a)) d -= 7;  // week 5 = the last one
     day = d;
   }

@@ -19,7 +19,8 @@ struct TzifCounts {
   uint32_t isut = 0, isstd = 0, leap = 0, time = 0, type = 0, chars = 0;
   // Bytes of the data block for 4- or 8-byte times.
   size_t BlockSize(size_t time_size) const {
-    return time * time_size + time + type * 6 + chars + leap * (time_size + 4) + isstd + isut;
+    return time * time_size + time + size_t{type} * 6 + chars + leap * (time_size + 4) + isstd +
+           isut;
   }
 };
 

@@ -5,6 +5,7 @@
 #include "common/usage/usage_blocks.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/tz/civil.h"
 
@@ -23,8 +24,8 @@ void Project(UsageBlock& b, int64_t now_ms) {
   p.cost_per_hour = b.totals.known_cost / minutes * 60.0;
   p.remaining_ms = b.end_ms - now_ms;
   double remaining_min = static_cast<double>(p.remaining_ms) / 60000.0;
-  p.projected_tokens =
-      b.totals.tokens.Total() + static_cast<uint64_t>(p.tokens_per_minute * remaining_min + 0.5);
+  p.projected_tokens = b.totals.tokens.Total() +
+                       static_cast<uint64_t>(std::llround(p.tokens_per_minute * remaining_min));
   p.projected_cost = b.totals.known_cost + p.cost_per_hour * remaining_min / 60.0;
   b.projection = p;
 }

@@ -176,6 +176,9 @@ Table BuildTable(const UsagePeriodReport& r, bool compact) {
     }
   }
   t.push_back(Cells("TOTAL", "", r.totals, compact));
+  if (!compact && r.options.by == UsageGroup::kModel) {
+    for (auto& row : t) row.erase(row.begin() + 1);  // a model row has no MODELS
+  }
   return t;
 }
 
@@ -268,7 +271,8 @@ std::string UsagePeriodsJson(const UsagePeriodReport& r) {
 void PrintUsagePeriods(std::ostream& out, const UsagePeriodReport& r, size_t width) {
   Table full = BuildTable(r, false);
   bool compact = width > 0 && Width(full) > width;
-  PrintTable(out, compact ? BuildTable(r, true) : full, compact ? 1 : 2);
+  bool models_column = !compact && r.options.by != UsageGroup::kModel;
+  PrintTable(out, compact ? BuildTable(r, true) : full, models_column ? 2 : 1);
   PrintActiveBlock(out, r);
   if (!r.totals.unknown_models.empty()) {
     std::string names;

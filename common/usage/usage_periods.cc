@@ -85,7 +85,9 @@ void OrderAndCut(std::vector<UsagePeriodRow>& rows, const UsageOptions& o) {
                                                   : a.key < b.key;
     });
   }
-  if (o.last > 0 && rows.size() > o.last) rows.erase(rows.begin(), rows.end() - o.last);
+  if (o.last > 0 && rows.size() > o.last) {
+    rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(rows.size() - o.last));
+  }
   if (o.descending) std::reverse(rows.begin(), rows.end());
 }
 
