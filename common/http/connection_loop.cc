@@ -340,10 +340,10 @@ void ConnectionLoop::Impl::AcceptAll() {
       // Out of descriptors: the listen socket would stay readable and spin
       // the loop. Take the connection with the spare descriptor and drop it.
       close(spare_fd_);
+      refused_++;
       int drop = accept(listen_fd_, nullptr, nullptr);
       if (drop >= 0) close(drop);
       spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-      refused_++;
       continue;
     }
     return;  // EAGAIN, or an error that the next readiness retries
@@ -352,8 +352,8 @@ void ConnectionLoop::Impl::AcceptAll() {
 
 void ConnectionLoop::Impl::Accept(int fd, const sockaddr_storage& peer) {
   if (conns_.size() >= options_.max_connections || stopping_) {
+    refused_++;  // before the close: a client that saw it can read the count
     close(fd);
-    refused_++;
     return;
   }
   // A response's tail must not wait for a delayed ACK.
