@@ -5,9 +5,10 @@
 // it is "working" its worker may use the descriptor (never the Conn).
 #include "common/http/connection_loop.h"
 
-#include <arpa/inet.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -130,6 +131,7 @@ class ConnectionLoop::Impl {
   const LoopOptions options_;
   const Handler handler_;
   const ErrorReply error_reply_;
+  Poco::Net::ServerSocket listener_;  // listen_fd_ is its descriptor
   int listen_fd_ = -1, epoll_fd_ = -1, wake_fd_ = -1, spare_fd_ = -1;
   std::thread loop_thread_;
   std::vector<std::thread> workers_;
@@ -152,40 +154,23 @@ class ConnectionLoop::Impl {
   std::atomic<uint64_t> open_{0}, accepted_{0}, refused_{0}, timed_out_{0}, bad_requests_{0};
 };
 
+// Poco Net resolves the address and owns the listening socket; accepts and
+// every connection's I/O are this loop's own, on epoll (Poco's HTTPServer
+// would hold a thread per connection, which is what this loop replaces).
 Status ConnectionLoop::Impl::Listen(uint16_t* port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(options_.port);
-  const char* host = options_.host.empty() ? nullptr : options_.host.c_str();
-  if (int rc = getaddrinfo(host, service.c_str(), &hints, &res); rc != 0) {
-    return Status::Error(std::string("resolve: ") + gai_strerror(rc));
+  const std::string where = options_.host + ":" + std::to_string(options_.port);
+  try {
+    Poco::Net::SocketAddress address(options_.host.empty() ? "0.0.0.0" : options_.host,
+                                     options_.port);
+    listener_.bind(address, /*reuseAddress=*/true);
+    listener_.listen(4096);
+    listener_.setBlocking(false);
+    *port = listener_.address().port();
+  } catch (const Poco::Exception& e) {
+    return Status::Error("listen on " + where + ": " + e.displayText());
   }
-  Status st = Status::Error("no address");
-  for (addrinfo* a = res; a && listen_fd_ < 0; a = a->ai_next) {
-    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) {
-      st = Status::Errno("socket");
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
-      st = Status::Errno("bind");
-      close(fd);
-      continue;
-    }
-    listen_fd_ = fd;
-  }
-  freeaddrinfo(res);
-  if (listen_fd_ < 0) return st;
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len);
-  *port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                                         : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  listen_fd_ = listener_.impl()->sockfd();
+  if (fcntl(listen_fd_, F_SETFD, FD_CLOEXEC) != 0) return Status::Errno("fcntl");
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return Status::Errno("epoll_create1");
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -236,7 +221,9 @@ LoopStats ConnectionLoop::Impl::stats() const {
 }
 
 void ConnectionLoop::Impl::CloseFds() {
-  for (int* fd : {&listen_fd_, &epoll_fd_, &wake_fd_, &spare_fd_}) {
+  if (listen_fd_ >= 0) listener_.close();
+  listen_fd_ = -1;
+  for (int* fd : {&epoll_fd_, &wake_fd_, &spare_fd_}) {
     if (*fd >= 0) close(*fd);
     *fd = -1;
   }
@@ -274,7 +261,7 @@ void ConnectionLoop::Impl::Run() {
       if (stop_deadline == 0) {
         stop_deadline = now + kStopGraceMs;
         epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
-        close(listen_fd_);
+        listener_.close();
         listen_fd_ = -1;
       }
       bool busy = working_ > 0 || std::any_of(conns_.begin(), conns_.end(), [](const auto& c) {

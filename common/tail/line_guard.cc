@@ -16,6 +16,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "common/base/file_util.h"
 #include "common/base/log.h"
 
 namespace trace {
@@ -90,6 +91,9 @@ char* AppendText(char* at, const char* end, const char* text) {
 
 Result<std::unique_ptr<LineGuard>> LineGuard::Open(const std::string& path, int64_t stall_ms) {
   if (g_guard != nullptr) return Status::Error("a LineGuard is already open in this process");
+  if (size_t slash = path.rfind('/'); slash != std::string::npos && slash > 0) {
+    if (Status st = file::MakeDirs(path.substr(0, slash)); !st.ok()) return st;
+  }
   int fd = open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Errno("open '" + path + "'");
   std::unique_ptr<LineGuard> guard(new LineGuard(fd, stall_ms));

@@ -130,6 +130,14 @@ TEST_F(LineGuardTest, StdinLinesAreKnownByPathAndATornRecordIsIgnored) {
   EXPECT_EQ((*guard)->quarantined_count(), 1u);
 }
 
+TEST_F(LineGuardTest, MakesTheFilesDirectory) {
+  // trace-tail opens it before its first checkpoint creates the data dir.
+  path_ = (dir_ / "not" / "yet" / "tail.quarantine").string();
+  auto guard = LineGuard::Open(path_, 0);
+  ASSERT_TRUE(guard.ok()) << guard.status().message();
+  EXPECT_TRUE(std::filesystem::exists(path_));
+}
+
 TEST_F(LineGuardTest, OnlyOneGuardPerProcess) {
   auto first = LineGuard::Open(path_, 0);
   ASSERT_TRUE(first.ok());

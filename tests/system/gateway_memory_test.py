@@ -40,8 +40,10 @@ def http_get(port, path, version="1.1", rate=None, method="GET"):
         if not chunk:
             break
         out += chunk
-        if rate and len(out) / rate > time.time() - t0:
-            time.sleep(len(out) / rate - (time.time() - t0))
+        # One clock reading: checked and slept on, so a slow moment never makes it negative.
+        delay = len(out) / rate - (time.time() - t0) if rate else 0
+        if delay > 0:
+            time.sleep(delay)
     s.close()
     head, _, body = bytes(out).partition(b"\r\n\r\n")
     return head, body
@@ -78,8 +80,9 @@ def sse_count(port, rate=None):
                 seen += 1
             del buf[:end + 2]
             start = 0
-        if rate and total / rate > time.time() - t0:
-            time.sleep(total / rate - (time.time() - t0))
+        delay = total / rate - (time.time() - t0) if rate else 0
+        if delay > 0:
+            time.sleep(delay)
     s.close()
     return seen
 
