@@ -140,27 +140,45 @@ Value LogRecord(const pb_logs::LogRecord& r, Alloc& a) {
   return out;
 }
 
-void LogsToJson(const opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest& req,
-                rapidjson::Document* out) {
+// The resource -> scope -> item nesting both signals share, under the OTLP
+// JSON names of each level.
+struct NestingNames {
+  const char* resources;
+  const char* scopes;
+  const char* items;
+};
+
+template <typename Resources, typename ScopesOf, typename ItemsOf, typename ItemToJson>
+void NestedToJson(const Resources& resources_in, ScopesOf scopes_of, ItemsOf items_of,
+                  ItemToJson item_to_json, NestingNames names, rapidjson::Document* out) {
   Alloc& a = out->GetAllocator();
   Value resources(rapidjson::kArrayType);
-  for (const auto& rl : req.resource_logs()) {
+  for (const auto& resource : resources_in) {
     Value scopes(rapidjson::kArrayType);
-    for (const auto& sl : rl.scope_logs()) {
-      Value records(rapidjson::kArrayType);
-      for (const auto& r : sl.log_records()) records.PushBack(LogRecord(r, a), a);
+    for (const auto& scope : scopes_of(resource)) {
+      Value items(rapidjson::kArrayType);
+      for (const auto& item : items_of(scope)) items.PushBack(item_to_json(item, a), a);
       Value s(rapidjson::kObjectType);
-      s.AddMember("scope", Scope(sl.scope(), a), a);
-      s.AddMember("logRecords", records, a);
+      s.AddMember("scope", Scope(scope.scope(), a), a);
+      s.AddMember(rapidjson::StringRef(names.items), items, a);
       scopes.PushBack(s, a);
     }
     Value r(rapidjson::kObjectType);
-    r.AddMember("resource", Resource(rl, a), a);
-    r.AddMember("scopeLogs", scopes, a);
+    r.AddMember("resource", Resource(resource, a), a);
+    r.AddMember(rapidjson::StringRef(names.scopes), scopes, a);
     resources.PushBack(r, a);
   }
   out->SetObject();
-  out->AddMember("resourceLogs", resources, a);
+  out->AddMember(rapidjson::StringRef(names.resources), resources, a);
+}
+
+void LogsToJson(const opentelemetry::proto::collector::logs::v1::ExportLogsServiceRequest& req,
+                rapidjson::Document* out) {
+  NestedToJson(
+      req.resource_logs(), [](const auto& rl) -> const auto& { return rl.scope_logs(); },
+      [](const auto& sl) -> const auto& { return sl.log_records(); },
+      [](const auto& r, Alloc& a) { return LogRecord(r, a); },
+      {"resourceLogs", "scopeLogs", "logRecords"}, out);
 }
 
 // The fields every data point kind shares.
@@ -266,25 +284,11 @@ Value Metric(const pb_metrics::Metric& m, Alloc& a) {
 void MetricsToJson(
     const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& req,
     rapidjson::Document* out) {
-  Alloc& a = out->GetAllocator();
-  Value resources(rapidjson::kArrayType);
-  for (const auto& rm : req.resource_metrics()) {
-    Value scopes(rapidjson::kArrayType);
-    for (const auto& sm : rm.scope_metrics()) {
-      Value metrics(rapidjson::kArrayType);
-      for (const auto& m : sm.metrics()) metrics.PushBack(Metric(m, a), a);
-      Value s(rapidjson::kObjectType);
-      s.AddMember("scope", Scope(sm.scope(), a), a);
-      s.AddMember("metrics", metrics, a);
-      scopes.PushBack(s, a);
-    }
-    Value r(rapidjson::kObjectType);
-    r.AddMember("resource", Resource(rm, a), a);
-    r.AddMember("scopeMetrics", scopes, a);
-    resources.PushBack(r, a);
-  }
-  out->SetObject();
-  out->AddMember("resourceMetrics", resources, a);
+  NestedToJson(
+      req.resource_metrics(), [](const auto& rm) -> const auto& { return rm.scope_metrics(); },
+      [](const auto& sm) -> const auto& { return sm.metrics(); },
+      [](const auto& m, Alloc& a) { return Metric(m, a); },
+      {"resourceMetrics", "scopeMetrics", "metrics"}, out);
 }
 
 template <typename Message>
