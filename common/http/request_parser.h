@@ -1,6 +1,6 @@
 // A strict, incremental HTTP/1.x request parser (RFC 9112): bytes in as they
 // arrive, a complete request out, or an error with the status to answer
-// (400, 413, 414, 431, 501, 505). Only a complete body is ever a request: a
+// (400, 413, 414, 417, 431, 501, 505). Only a complete body is ever a request: a
 // short Content-Length body or a chunked body without its last chunk stays
 // "need more" until the connection ends. One parser per connection; not thread-safe.
 #pragma once
@@ -50,7 +50,7 @@ class RequestParser {
   bool started() const { return started_; }
   // True while the head is complete and the body is being read.
   bool in_body() const;
-  // On kError: the status to answer (400, 413, 414, 431, 501, 505) and why.
+  // On kError: the status to answer (400, 413, 414, 417, 431, 501, 505) and why.
   int error_status() const { return error_status_; }
   const std::string& error() const { return error_; }
   // On kDone (or kHeadDone: all but the body): the request. Take it, then Reset.

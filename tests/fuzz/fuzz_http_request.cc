@@ -44,7 +44,8 @@ Outcome Parse(std::string_view stream, size_t piece, const trace::http::ParseLim
         break;
       case RequestParser::State::kError: {
         int s = parser.error_status();
-        FUZZ_CHECK(s == 400 || s == 413 || s == 414 || s == 431 || s == 501 || s == 505);
+        FUZZ_CHECK(s == 400 || s == 413 || s == 414 || s == 417 || s == 431 || s == 501 ||
+                   s == 505);
         FUZZ_CHECK(!parser.error().empty());
         out.error_status = s;
         return out;
