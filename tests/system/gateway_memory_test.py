@@ -17,6 +17,14 @@ import time
 
 from gateway_lib import BIN, fail, free_port, wait_until
 
+
+def sanitized(binary):
+    """True when binary runs on a sanitizer's runtime (make asan/tsan): its
+    allocator keeps freed memory in quarantine and adds shadow memory, so the
+    process's RSS says nothing about the gateway's own bound."""
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    return "libasan" in out or "libtsan" in out
+
 N, SIZE = 200, 1 << 20
 
 
@@ -150,10 +158,14 @@ def main():
         print("gateway: VmHWM %d MB at start, %d MB at the end, of which the store's mmap "
               "(RssFile) %d MB; peak RssAnon %d MB" % (base, vm(gw.pid, "VmHWM"),
                                                        vm(gw.pid, "RssFile"), peak))
-        if peak > 100 + 4:
+        if sanitized(os.path.join(BIN, "trace-gateway")):
+            print("SKIP: the memory bound is not checked on a sanitizer build (its allocator "
+                  "keeps freed memory); the responses above were")
+        elif peak > 100 + 4:
             fail("peak anonymous RSS %d MB > 100 MB + 1 MB per client" % peak)
-        print("PASS: peak anonymous RSS %d MB <= 104 MB (100 MB + 1 MB x 4 clients) while %d MB "
-              "were served four times" % (peak, N))
+        else:
+            print("PASS: peak anonymous RSS %d MB <= 104 MB (100 MB + 1 MB x 4 clients) while "
+                  "%d MB were served four times" % (peak, N))
         ok = True
     finally:
         if gw:
