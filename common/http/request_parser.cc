@@ -105,6 +105,19 @@ size_t RequestParser::Feed(std::string_view data) {
   return used + FeedChunked(data);
 }
 
+namespace {
+
+// How many bytes at the end of text are a proper prefix of terminator: the
+// start of a terminator that has not fully arrived.
+size_t PendingEnd(std::string_view text, std::string_view terminator) {
+  for (size_t n = std::min(terminator.size() - 1, text.size()); n > 0; --n) {
+    if (text.substr(text.size() - n) == terminator.substr(0, n)) return n;
+  }
+  return 0;
+}
+
+}  // namespace
+
 size_t RequestParser::FeedHead(std::string_view data) {
   // Blank lines before a request are ignored (RFC 9112 2.2), as are they
   // between keep-alive requests.
@@ -121,11 +134,15 @@ size_t RequestParser::FeedHead(std::string_view data) {
   size_t from = old >= 3 ? old - 3 : 0;
   size_t end = head_.find("\r\n\r\n", from);
   if (end == std::string::npos) {
+    // The limits count neither the line's CRLF nor the head's final CRLFCRLF,
+    // so the start of one at the end is not yet over them: fed in pieces or
+    // whole, a request gets the same answer.
     size_t line_end = head_.find("\r\n");
-    if (line_end == std::string::npos ? head_.size() > limits_.max_request_line
-                                      : line_end > limits_.max_request_line) {
+    if (line_end == std::string::npos
+            ? head_.size() - PendingEnd(head_, "\r\n") > limits_.max_request_line
+            : line_end > limits_.max_request_line) {
       Fail(414, "request line longer than " + std::to_string(limits_.max_request_line) + " bytes");
-    } else if (head_.size() > limits_.max_header_bytes) {
+    } else if (head_.size() - PendingEnd(head_, "\r\n\r\n") > limits_.max_header_bytes) {
       Fail(431, "request head larger than " + std::to_string(limits_.max_header_bytes) + " bytes");
     }
     return skipped + (head_.size() - old);
@@ -148,6 +165,10 @@ bool RequestParser::ParseHead() {
   if (eol > limits_.max_request_line) {
     return Fail(414,
                 "request line longer than " + std::to_string(limits_.max_request_line) + " bytes");
+  }
+  if (head.size() - 2 > limits_.max_header_bytes) {  // head_ ends with the last line's CRLF
+    return Fail(431,
+                "request head larger than " + std::to_string(limits_.max_header_bytes) + " bytes");
   }
   if (!ParseRequestLine(head.substr(0, eol))) return false;
   head.remove_prefix(eol + 2);
