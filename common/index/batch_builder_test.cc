@@ -5,127 +5,33 @@
 // Tampering goes behind the store's back with raw LMDB, as a bad disk would.
 #include "common/index/batch_builder.h"
 
-#include <gtest/gtest.h>
 #include <lmdb.h>
-#include <rapidjson/document.h>
 
-#include <filesystem>
-
-#include "common/event/normalize.h"
-#include "common/json/json.h"
+#include "common/index/batch_builder_fixture.h"
 #include "common/store/lmdb.h"
-#include "common/store/store.h"
-#include "common/store/store_schema.h"
-#include "common/store/store_verify.h"
-#include "common/store/store_writer.h"
 
 namespace trace {
 namespace {
 
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("store_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    OpenWriter(0);
-  }
-  void TearDown() override {
-    builder_.reset();
-    writer_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void OpenWriter(size_t map_size) {
-    builder_.reset();
-    writer_.reset();
-    StoreWriter::Options o;
-    o.dir = dir_.string();
-    o.durable = false;
-    o.map_size = map_size;
-    auto w = StoreWriter::Open(o);
-    ASSERT_TRUE(w.ok()) << w.status().message();
-    writer_ = std::move(*w);
-    builder_ = std::make_unique<BatchBuilder>(*writer_, 1000);
-  }
-  std::unique_ptr<Store> Reader() {
-    auto r = Store::OpenReadOnly({dir_.string()});
-    EXPECT_TRUE(r.ok()) << r.status().message();
-    return r ? std::move(*r) : nullptr;
-  }
-  BatchStats Append(const std::vector<std::string>& lines) {
-    std::vector<IncomingLine> in;
-    for (const auto& l : lines) in.push_back({l, true});
-    PreparedBatch batch;
-    Status st = builder_->Build(in, {}, &batch);
-    EXPECT_TRUE(st.ok()) << st.message();
-    if (st) st = writer_->Commit(batch);
-    EXPECT_TRUE(st.ok()) << st.message();
-    builder_->Retire(batch.id);
-    return batch.stats;
-  }
-  // Writes key = value into a named database behind the writer's back (the
-  // writer must be closed).
-  void Tamper(const char* db, std::string_view key, std::string_view value, unsigned db_flags = 0) {
-    EnvOptions eo;
-    eo.dir = dir_.string();
-    eo.writer = true;
-    auto env = OpenEnv(eo);
-    ASSERT_TRUE(env.ok()) << env.status().message();
-    MDB_txn* txn;
-    ASSERT_EQ(mdb_txn_begin(*env, nullptr, 0, &txn), 0);
-    MDB_dbi dbi;
-    ASSERT_EQ(mdb_dbi_open(txn, db, db_flags, &dbi), 0);
-    MDB_val k = lmdb::Val(key), v = lmdb::Val(value);
-    ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(*env);
-  }
-  static rapidjson::Document Parse(const std::string& s) {
-    rapidjson::Document d;
-    d.Parse(s.c_str());
-    EXPECT_FALSE(d.HasParseError()) << s;
-    return d;
-  }
-  rapidjson::Document Session(const std::string& id) {
-    auto s = Reader()->GetSession(id);
-    EXPECT_TRUE(s.ok() && s->has_value()) << id;
-    return Parse(s.ok() && s->has_value() ? **s : "{}");
-  }
-  std::filesystem::path dir_;
-  std::unique_ptr<StoreWriter> writer_;
-  std::unique_ptr<BatchBuilder> builder_;
-};
+using namespace testing_fixture;  // NOLINT: the fixture's helpers
 
-std::string Hook(const std::string& span, const std::string& type, int64_t ts,
-                 const std::string& session = "s1", const std::string& tool = "",
-                 const std::string& tool_use_id = "", const std::string& extra = "") {
-  std::string s = R"({"span_id":")" + span + R"(","kind":"hook","event_type":")" + type +
-                  R"(","session_id":")" + session + R"(","timestamp":)" + std::to_string(ts);
-  if (!tool.empty()) s += R"(,"tool_name":")" + tool + "\"";
-  if (!tool_use_id.empty()) s += R"(,"tool_use_id":")" + tool_use_id + "\"";
-  return s + extra + "}";
-}
-
-std::string Assistant(const std::string& span, int64_t ts, const std::string& msg_id, int64_t input,
-                      int64_t output, const std::string& content = "[]",
-                      const std::string& model = "claude-opus-4-6") {
-  return R"({"span_id":")" + span +
-         R"(","kind":"transcript","event_type":"assistant","session_id":"s1","timestamp":)" +
-         std::to_string(ts) +
-         R"(,"data":{"type":"assistant","requestId":"req_1","message":{"id":")" + msg_id +
-         R"(","model":")" + model + R"(","content":)" + content + R"(,"usage":{"input_tokens":)" +
-         std::to_string(input) +
-         R"(,"cache_creation_input_tokens":10,"cache_read_input_tokens":20,"output_tokens":)" +
-         std::to_string(output) + "}}}}";
-}
-
-std::string ToolResult(const std::string& span, int64_t ts, const std::string& id, bool error) {
-  return R"({"span_id":")" + span +
-         R"(","kind":"transcript","event_type":"user","session_id":"s1","timestamp":)" +
-         std::to_string(ts) +
-         R"(,"data":{"type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":")" +
-         id + R"(","content":"x","is_error":)" + (error ? "true" : "false") + "}]}}}";
+// Writes key = value into a named database of the store in dir behind the
+// writer's back (the writer must be closed), as a bad disk would.
+void Tamper(const std::filesystem::path& dir, const char* db, std::string_view key,
+            std::string_view value, unsigned db_flags = 0) {
+  EnvOptions eo;
+  eo.dir = dir.string();
+  eo.writer = true;
+  auto env = OpenEnv(eo);
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  MDB_txn* txn;
+  ASSERT_EQ(mdb_txn_begin(*env, nullptr, 0, &txn), 0);
+  MDB_dbi dbi;
+  ASSERT_EQ(mdb_dbi_open(txn, db, db_flags, &dbi), 0);
+  MDB_val k = lmdb::Val(key), v = lmdb::Val(value);
+  ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(*env);
 }
 
 TEST_F(StoreTest, AppendsAndReadsBySeqAndSpanId) {
@@ -207,120 +113,6 @@ TEST_F(StoreTest, StoresInvalidLinesAsRawEvents) {
   EXPECT_TRUE(json::IsValidUtf8(**Reader()->GetEvent(3)));
   // The same bad line again is a duplicate, not a second event.
   EXPECT_EQ(Append({"this is not json"}).duplicates, 1u);
-}
-
-class QueryTest : public StoreTest {
- protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    // seq 1..40: sessions s0..s3 round robin, tools Bash/Read alternating,
-    // timestamps 1000, 2000, ...; event types PreToolUse except every 5th Stop.
-    std::vector<std::string> lines;
-    for (int i = 1; i <= 40; ++i) {
-      std::string type = i % 5 == 0 ? "Stop" : "PreToolUse";
-      lines.push_back(Hook("e" + std::to_string(i), type, i * 1000, "s" + std::to_string(i % 4),
-                           i % 2 ? "Bash" : "Read", "",
-                           R"(,"trace_id":"t)" + std::to_string(i % 3) + "\""));
-    }
-    Append(lines);
-    reader_ = Reader();
-  }
-  std::vector<int> Seqs(const EventQuery& q, uint64_t* total = nullptr) {
-    auto page = reader_->QueryEvents(q);
-    EXPECT_TRUE(page.ok()) << page.status().message();
-    std::vector<int> out;
-    for (const auto& e : page->events) out.push_back(Parse(e)["seq"].GetInt());
-    if (total) *total = page->total;
-    // The response-body form of every query: the same events, verbatim and
-    // comma-joined after what was already in the buffer, and the same total.
-    std::string joined = "[", body = "[";
-    for (size_t i = 0; i < page->events.size(); ++i) joined += (i ? "," : "") + page->events[i];
-    auto appended = reader_->AppendEventsJson(q, &body);
-    EXPECT_TRUE(appended.ok()) << appended.status().message();
-    EXPECT_EQ(body, joined);
-    if (appended.ok()) {
-      EXPECT_EQ(*appended, page->total);
-    }
-    return out;
-  }
-  std::unique_ptr<Store> reader_;
-};
-
-TEST_F(QueryTest, NoFilterIsNewestFirstWithTotalOffsetAndCursor) {
-  EventQuery q;
-  q.limit = 3;
-  uint64_t total = 0;
-  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{40, 39, 38}));
-  EXPECT_EQ(total, 40u);
-  q.offset = 2;
-  EXPECT_EQ(Seqs(q), (std::vector<int>{38, 37, 36}));
-  q.offset = 0;
-  q.before_seq = 10;
-  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{9, 8, 7}));
-  EXPECT_EQ(total, 40u);
-}
-
-TEST_F(QueryTest, SingleIndexFilters) {
-  EventQuery q;
-  q.filter.session_id = "s1";
-  uint64_t total = 0;
-  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{37, 33, 29, 25, 21, 17, 13, 9, 5, 1}));
-  EXPECT_EQ(total, 10u);
-  q.before_seq = 20;
-  q.limit = 2;
-  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{17, 13}));
-  EXPECT_EQ(total, 10u);
-  EventQuery t;
-  t.filter.trace_id = "t0";
-  t.limit = 2;
-  t.offset = 1;
-  EXPECT_EQ(Seqs(t), (std::vector<int>{36, 33}));
-  EventQuery none;
-  none.filter.tool_name = "Nope";
-  EXPECT_TRUE(Seqs(none, &total).empty());
-  EXPECT_EQ(total, 0u);
-}
-
-TEST_F(QueryTest, CombinedFiltersAndTimeRange) {
-  EventQuery q;
-  q.filter.session_id = "s1";
-  q.filter.event_type = "Stop";
-  uint64_t total = 0;
-  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{25, 5}));
-  EXPECT_EQ(total, 2u);
-  q.filter.from_ms = 6000;
-  EXPECT_EQ(Seqs(q, &total), (std::vector<int>{25}));
-  EventQuery t;
-  t.filter.from_ms = 3000;
-  t.filter.to_ms = 6000;
-  EXPECT_EQ(Seqs(t, &total), (std::vector<int>{6, 5, 4, 3}));
-  EXPECT_EQ(total, 4u);
-  t.filter.tool_name = "Bash";
-  EXPECT_EQ(Seqs(t, &total), (std::vector<int>{5, 3}));
-}
-
-TEST_F(QueryTest, EventsAfterIsOldestFirst) {
-  EventFilter f;
-  f.tool_name = "Read";
-  auto r = reader_->EventsAfter(30, f, 3);
-  ASSERT_TRUE(r.ok());
-  std::vector<int> seqs;
-  for (const auto& e : *r) seqs.push_back(Parse(e)["seq"].GetInt());
-  EXPECT_EQ(seqs, (std::vector<int>{32, 34, 36}));
-  auto all = reader_->EventsAfter(38, EventFilter{}, 10);
-  ASSERT_EQ(all->size(), 2u);
-}
-
-TEST_F(QueryTest, SessionsByMostRecentActivity) {
-  Append({Hook("late", "Stop", 100000, "s2")});
-  auto page = Reader()->ListSessions(10, 0);
-  ASSERT_TRUE(page.ok());
-  ASSERT_EQ(page->total, 4u);
-  std::vector<std::string> ids;
-  for (const auto& s : page->sessions) ids.push_back(Parse(s)["session_id"].GetString());
-  EXPECT_EQ(ids, (std::vector<std::string>{"s2", "s0", "s3", "s1"}));
-  auto second = Reader()->ListSessions(2, 1);
-  EXPECT_EQ(Parse(second->sessions[0])["session_id"].GetString(), std::string("s0"));
 }
 
 TEST_F(StoreTest, PairsPreAndPostAndFillsDuration) {
@@ -611,13 +403,13 @@ TEST_F(StoreTest, BorrowedTimestampsDoNotMoveActivity) {
 TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   builder_.reset();
   writer_.reset();
-  Tamper("meta", kMetaSchemaVersion, "999");
+  Tamper(dir_, "meta", kMetaSchemaVersion, "999");
   auto r = Store::OpenReadOnly({dir_.string()});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("schema version 999"), std::string::npos);
   EXPECT_NE(r.status().message().find("move the db away and re-index"), std::string::npos);
   // A version 1 store (ids by span_id alone) is refused the same way.
-  Tamper("meta", kMetaSchemaVersion, "1");
+  Tamper(dir_, "meta", kMetaSchemaVersion, "1");
   auto v1 = Store::OpenReadOnly({dir_.string()});
   ASSERT_FALSE(v1.ok());
   EXPECT_NE(v1.status().message().find("store schema version 1 is not the supported version 2"),
@@ -641,13 +433,13 @@ TEST_F(StoreTest, VerifyRecomputesAndFindsTampering) {
   ASSERT_TRUE(clean.ok()) << clean.status().message();
   EXPECT_EQ(clean->events, 6u);
   EXPECT_TRUE(clean->ok()) << (clean->differences.empty() ? "" : clean->differences[0]);
-  Tamper("tools", "Bash", R"({"tool_name":"Bash","calls":7})");
+  Tamper(dir_, "tools", "Bash", R"({"tool_name":"Bash","calls":7})");
   auto tampered = VerifyStore(dir_.string());
   ASSERT_TRUE(tampered.ok());
   EXPECT_EQ(tampered->difference_count, 1u);
   EXPECT_NE(tampered->differences[0].find("tools 'Bash'"), std::string::npos);
   // An index entry no event calls for (a seq that is not s1's).
-  Tamper("by_session", "s1", IndexEntry(99, 1001), MDB_DUPSORT | MDB_DUPFIXED);
+  Tamper(dir_, "by_session", "s1", IndexEntry(99, 1001), MDB_DUPSORT | MDB_DUPFIXED);
   tampered = VerifyStore(dir_.string());
   ASSERT_TRUE(tampered.ok());
   EXPECT_EQ(tampered->difference_count, 2u);
@@ -690,7 +482,7 @@ TEST_F(StoreTest, CommittedSourcesKeepTheFingerprintAndStartAfreshForAnotherFile
 TEST_F(StoreTest, SourcesWrittenBeforeFingerprintsStillLoad) {
   builder_.reset();
   writer_.reset();
-  Tamper("sources", "3:4", R"({"path":"/g","offset":70})");
+  Tamper(dir_, "sources", "3:4", R"({"path":"/g","offset":70})");
   OpenWriter(0);
   ASSERT_EQ(writer_->sources().count("3:4"), 1u);
   EXPECT_EQ(writer_->sources().at("3:4").offset, 70u);
