@@ -2,12 +2,10 @@
 // normalizes every line into an event and publishes it on ZeroMQ and/or
 // prints it on stdout. Flags and wiring here; the work is in common/
 // (follower, normalize, tail_output, tail_control, checkpoint).
-#include <poll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <memory>
 #include <system_error>
 
@@ -23,6 +21,7 @@
 #include "common/tail/follower.h"
 #include "common/tail/line_guard.h"
 #include "common/tail/tail_control.h"
+#include "common/tail/tail_loop.h"
 #include "common/tail/tail_output.h"
 #include "common/wire/wire.h"
 
@@ -138,75 +137,6 @@ size_t DefaultMaxOpenFiles(uint64_t fd_limit) {
   return static_cast<size_t>(std::clamp<uint64_t>(n, 8, 4096));
 }
 
-int64_t Now() { return NowMs(); }
-
-struct Loop {
-  Flags& flags;
-  TailFollower& follower;
-  TailOutput& output;
-  TailControl* control;
-  DirWatcher* watcher;
-
-  std::vector<SourcePosition> saved;
-  bool ever_saved = false;  // the file may hold entries no source has now
-
-  // Writes the checkpoint when a position changed (each save is an fsync).
-  Status SaveState() {
-    if (flags.state.empty()) return Status::Ok();
-    std::vector<SourcePosition> now = follower.Positions();
-    std::sort(now.begin(), now.end(), [](auto& a, auto& b) { return a.path < b.path; });
-    if (ever_saved && now == saved) return Status::Ok();
-    Status st = SaveCheckpoint(flags.state, Checkpoint{now});
-    if (st.ok()) {
-      saved = std::move(now);
-      ever_saved = true;
-    }
-    return st;
-  }
-
-  // Waits for the control socket, inotify, stdin or a stop, at most timeout_ms.
-  // A signal ends the wait early; the caller checks shutdown::Requested().
-  Status Wait(int timeout_ms) {
-    wire::Poller poller;
-    if (control) poller.Add(control->socket());
-    poller.AddFd(shutdown::Fd());
-    if (watcher && watcher->fd() >= 0) poller.AddFd(watcher->fd());
-    if (flags.stdin_source && !follower.streams_done()) poller.AddFd(STDIN_FILENO);
-    return poller.Wait(timeout_ms);
-  }
-
-  Status Run() {
-    int64_t last_full = 0, last_save = Now();
-    bool more = false;
-    while (!shutdown::Requested()) {
-      bool full = Now() - last_full >= flags.poll_ms;
-      if (full) last_full = Now();
-      more = follower.Poll(full);
-      if (Status st = output.Flush(); !st.ok()) return st;
-      // --once: done when everything is read; --stdin alone: done at its EOF.
-      bool stdin_only = flags.stdin_source && flags.files.empty();
-      if ((flags.once || stdin_only) && !more && follower.streams_done()) break;
-      if (control) {
-        if (Status st = control->HandleWaiting(); !st.ok())
-          log::Warn("control", {{"error", st.message()}});
-      }
-      if (Now() - last_save >= flags.checkpoint_ms) {
-        if (Status st = SaveState(); !st.ok()) log::Error("checkpoint", {{"error", st.message()}});
-        last_save = Now();
-      }
-      if (!more) {
-        int timeout = flags.once
-                          ? 100
-                          : static_cast<int>(std::min<int64_t>(flags.poll_ms, flags.checkpoint_ms));
-        if (Status st = Wait(timeout); !st.ok()) return st;
-      }
-    }
-    if (flags.once && !shutdown::Requested()) follower.FlushPartials();
-    if (Status st = output.Flush(); !st.ok()) return st;
-    return SaveState();
-  }
-};
-
 uint64_t PublisherId(const std::string& state) {
   if (state.empty()) return RandomId();
   char* abs = realpath(state.c_str(), nullptr);
@@ -310,7 +240,14 @@ int Run(int argc, char** argv) {
                         {"epoch", Hex16(epoch)},
                         {"patterns", specs.size()},
                         {"state", flags.state}});
-  Loop loop{flags, follower, output, control.get(), watcher.get(), {}, false};
+  TailLoopOptions loop_options;
+  loop_options.state = flags.state;
+  loop_options.once = flags.once;
+  loop_options.stdin_source = flags.stdin_source;
+  loop_options.stdin_only = flags.stdin_source && flags.files.empty();
+  loop_options.poll_ms = flags.poll_ms;
+  loop_options.checkpoint_ms = flags.checkpoint_ms;
+  TailLoop loop(loop_options, &follower, &output, control.get(), watcher.get());
   Status st = loop.Run();
   log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
   if (!st.ok()) return cli::Fail(kTool, "run", st.message());
