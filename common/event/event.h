@@ -47,6 +47,10 @@ struct SourceRef {
   // "<bytes>:<hash>" of the file's first bytes (proto/inputs.md "File
   // identity"); empty when unknown. Not part of Identity().
   std::string fingerprint = {};
+  // The file's birth time (statx btime, ns) when its filesystem keeps one,
+  // else 0. Another file on a reused inode has another: derived span_ids
+  // include it (DerivedSpanId). Not part of Identity() and not sent.
+  int64_t birth_ns = 0;
   // "dev:ino" when known, else the path: how stores key committed offsets.
   std::string Identity() const;
 };

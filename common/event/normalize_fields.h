@@ -64,7 +64,8 @@ void FillGeneric(const rapidjson::Value& rec, const LineInput& in, EventFields* 
 // Fills span_id (derived when absent) and timestamp when the record has
 // none (the line's time fallback, else read time; timestamp_source says which).
 void Finish(const LineInput& in, EventFields* f);
-// The deterministic id of a line without one: source identity + offset + text.
+// The deterministic id of a line without one: source identity (+ the file's
+// birth time when known) + offset + text.
 std::string DerivedSpanId(const LineInput& in);
 
 // Appends the event JSON to *out.

@@ -107,6 +107,21 @@ TEST(Normalize, DerivedSpanIdIsStableAndDependsOnPositionAndContent) {
   EXPECT_EQ(a.size(), 32u);
 }
 
+// Issue 13: a new file on a deleted file's inode with the same line at the
+// same offset must get another id (else it is dropped as a duplicate); the
+// same file read again must get the same one.
+TEST(Normalize, DerivedSpanIdTellsFilesOnOneInodeApartByBirthTime) {
+  std::string line = R"({"display":"hi","timestamp":1769606193350})";
+  SourceRef first{"/x/h.jsonl", 1, 2, 0, 0};
+  first.birth_ns = 1764000000123456789;
+  SourceRef again = first, reused = first;
+  reused.birth_ns += 1;
+  std::string a = Str(Event(line, first), "span_id");
+  EXPECT_EQ(a, Str(Event(line, again), "span_id"));
+  EXPECT_NE(a, Str(Event(line, reused), "span_id"));
+  EXPECT_NE(a, Str(Event(line), "span_id"));  // unknown birth: the key without it
+}
+
 TEST(Normalize, TimestampsBecomeMilliseconds) {
   EXPECT_EQ(*json::GetInt(Event(R"({"display":"a","timestamp":1769606193})"), "timestamp"),
             1769606193000);

@@ -256,6 +256,13 @@ std::optional<bool> Boolean(const rapidjson::Value& obj, std::string_view key) {
 
 std::string DerivedSpanId(const LineInput& in) {
   std::string key = in.source->Identity();
+  // The birth time tells apart two files on one inode with the same line at
+  // the same offset (else the second is dropped as a duplicate). Without
+  // one (stdin, a filesystem that keeps none) the key is the older one.
+  if (in.source->birth_ns != 0) {
+    key += '@';
+    key += std::to_string(in.source->birth_ns);
+  }
   key += '\n';
   key += std::to_string(in.source->offset);
   key += '\n';

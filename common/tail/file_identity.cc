@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <string_view>
+#include <vector>
 
 #include "common/base/ids.h"
 
@@ -35,6 +37,13 @@ Result<std::string> ReadPrefix(int fd, uint64_t n) {
 std::string HashOf(std::string_view bytes) { return StableHashHex(bytes).substr(0, 16); }
 
 }  // namespace
+
+int64_t BirthNs(const std::string& path, uint64_t ino) {
+  struct statx stx;
+  if (statx(AT_FDCWD, path.c_str(), 0, STATX_INO | STATX_BTIME, &stx) != 0) return 0;
+  if (!(stx.stx_mask & STATX_BTIME) || stx.stx_ino != ino) return 0;
+  return static_cast<int64_t>(stx.stx_btime.tv_sec) * 1000000000 + stx.stx_btime.tv_nsec;
+}
 
 std::string Fingerprint::ToString() const {
   if (!known()) return "";
@@ -81,13 +90,17 @@ bool PathStartsWith(const std::string& path, const Fingerprint& fp) {
   return same.ok() && *same;
 }
 
-std::string FindInDir(const std::string& dir, uint64_t dev, uint64_t ino) {
+std::string FindInDir(const std::string& dir, uint64_t dev, uint64_t ino, int levels) {
   DIR* d = opendir(dir.c_str());
   if (!d) return "";
   std::string found;
+  std::vector<std::string> subdirs;
   while (dirent* e = readdir(d)) {
-    if (e->d_ino != ino) continue;  // d_ino is st_ino for every entry but a mount point
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
     std::string path = dir + "/" + e->d_name;
+    if (e->d_type == DT_DIR && levels > 1) subdirs.push_back(path);
+    if (e->d_ino != ino) continue;  // d_ino is st_ino for every entry but a mount point
     struct stat st;
     if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         static_cast<uint64_t>(st.st_dev) == dev && static_cast<uint64_t>(st.st_ino) == ino) {
@@ -95,7 +108,9 @@ std::string FindInDir(const std::string& dir, uint64_t dev, uint64_t ino) {
       break;
     }
   }
-  closedir(d);
+  closedir(d);  // before descending: one descriptor at a time
+  for (size_t i = 0; found.empty() && i < subdirs.size(); ++i)
+    found = FindInDir(subdirs[i], dev, ino, levels - 1);
   return found;
 }
 

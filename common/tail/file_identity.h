@@ -36,9 +36,15 @@ Result<bool> StartsWith(int fd, const Fingerprint& fp);
 // The same for the file at path (false when it cannot be opened).
 bool PathStartsWith(const std::string& path, const Fingerprint& fp);
 
-// The path of the regular file with this device+inode in directory dir
-// ("" when there is none): where a followed file renamed beside its old
-// path went.
-std::string FindInDir(const std::string& dir, uint64_t dev, uint64_t ino);
+// The birth time (statx btime, ns since the epoch) of the file at path when
+// it is still device+inode ino and its filesystem keeps one; else 0. Stable
+// for the life of the file, new for a file that reuses the inode.
+int64_t BirthNs(const std::string& path, uint64_t ino);
+
+// The path of the regular file with this device+inode in directory dir or,
+// with levels 2, in one of its direct subdirectories ("" when there is
+// none): where a followed file renamed beside its old path (or into an
+// archive directory under it) went.
+std::string FindInDir(const std::string& dir, uint64_t dev, uint64_t ino, int levels = 1);
 
 }  // namespace trace

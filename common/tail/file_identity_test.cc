@@ -94,5 +94,30 @@ TEST_F(FileIdentityTest, FindInDirFindsTheRenamedFileOnly) {
   EXPECT_EQ(FindInDir(dir_ + "/none", st.st_dev, st.st_ino), "");
 }
 
+// Where the filesystem keeps birth times (ext4, tmpfs, xfs, btrfs): stable
+// for a file, another one for the file that next takes its inode.
+TEST_F(FileIdentityTest, BirthTimeIsStableAndNewForAFileOnAReusedInode) {
+  Write("x\n");
+  struct stat st;
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
+  int64_t birth = BirthNs(path_, st.st_ino);
+  if (birth == 0) GTEST_SKIP() << "no birth times on " << dir_;
+  Write("y\n", true);
+  EXPECT_EQ(BirthNs(path_, st.st_ino), birth);
+  EXPECT_EQ(BirthNs(path_, st.st_ino + 1), 0);  // not the file asked for
+  fs::remove(path_);
+  for (int i = 0; i < 100; ++i) {  // until a new file gets the inode back
+    Write("x\n");
+    struct stat now;
+    ASSERT_EQ(stat(path_.c_str(), &now), 0);
+    if (now.st_ino == st.st_ino) {
+      EXPECT_NE(BirthNs(path_, now.st_ino), birth);
+      return;
+    }
+    fs::rename(path_, dir_ + "/keep" + std::to_string(i));
+  }
+  GTEST_SKIP() << "the inode was not reused";
+}
+
 }  // namespace
 }  // namespace trace

@@ -17,7 +17,6 @@
 
 namespace trace {
 
-using follower_internal::DirName;
 using follower_internal::MtimeNs;
 using follower_internal::SameFile;
 
@@ -188,7 +187,7 @@ void TailFollower::Leave(Source& s) {
 }
 
 // Follows the path to the file now behind it: drains and leaves a deleted
-// or replaced file (found beside its path when renamed while its descriptor
+// or replaced file (found by FindMoved when renamed while its descriptor
 // was closed). Returns false when there is nothing to read at the path;
 // else *st is the path's.
 bool TailFollower::CheckIdentity(Source& s, struct stat* path_st) {
@@ -196,8 +195,12 @@ bool TailFollower::CheckIdentity(Source& s, struct stat* path_st) {
   bool exists = stat(s.ref.path.c_str(), &st) == 0;
   if (exists && SameFile(st, s.ref)) return true;
   if (s.fd < 0) {
-    std::string moved = FindInDir(DirName(s.ref.path), s.ref.dev, s.ref.ino);
-    if (!moved.empty() && PathStartsWith(moved, s.fp)) (void)OpenFd(s, moved);
+    std::string moved = FindMoved(s.ref, s.fp);
+    if (!moved.empty()) {
+      log::Info("draining a file renamed out of the patterns",
+                {{"from", s.ref.path}, {"path", moved}, {"offset", s.splitter.position()}});
+      (void)OpenFd(s, moved);
+    }
   }
   Leave(s);
   if (!exists || s.orphan) return false;
@@ -205,6 +208,7 @@ bool TailFollower::CheckIdentity(Source& s, struct stat* path_st) {
   sink_->OnNotice(s.ref, "replaced", "a new file took this path; reading it from the start");
   s.ref.dev = static_cast<uint64_t>(st.st_dev);
   s.ref.ino = static_cast<uint64_t>(st.st_ino);
+  s.ref.birth_ns = BirthNs(s.ref.path, s.ref.ino);
   s.StartOver();
   return true;
 }

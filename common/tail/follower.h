@@ -13,10 +13,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/base/status.h"
@@ -105,6 +107,7 @@ class TailFollower {
   bool MovedHere(const std::string& path, const struct stat& st);
   void Place(Source& s, const struct stat& st);
   void RecoverMoved();
+  std::string FindMoved(const SourceRef& ref, const Fingerprint& fp) const;
   void Restart(Source& s, std::string_view what, const std::string& why);
   bool ReadSource(Source& s);
   bool ReadFile(Source& s);
@@ -133,6 +136,9 @@ class TailFollower {
   size_t open_fds_ = 0;
   std::vector<char> buffer_;
   std::vector<WatchNotice> notices_;
+  // The files no pattern matches in the directories the last Rescan read, by
+  // device+inode: where a followed file renamed out of the patterns went.
+  std::map<std::pair<uint64_t, uint64_t>, std::string> unmatched_;
 };
 
 }  // namespace trace

@@ -51,6 +51,7 @@ bool ParseIdentity(std::string_view id, uint64_t* dev, uint64_t* ino) {
 
 void TailFollower::Rescan() {
   rescan_needed_ = false;
+  unmatched_.clear();
   Scan scan;
   for (const Root& root : roots_) ScanRoot(root, scan);
 }
@@ -101,7 +102,11 @@ void TailFollower::ScanDir(const Root& root, const std::string& dir, int depth, 
                            fnmatch(root.rel_pattern.c_str(),
                                    path.c_str() + (root.dir == "." ? 0 : root.dir.size() + 1),
                                    FNM_PATHNAME) == 0;
-    if (match && scan.files.insert(id).second) matches.push_back(std::move(path));
+    if (!match) {
+      unmatched_.emplace(id, std::move(path));
+    } else if (scan.files.insert(id).second) {
+      matches.push_back(std::move(path));
+    }
   }
   closedir(d);
   for (const std::string& path : matches) Discover(path, root.kind);
@@ -139,6 +144,7 @@ void TailFollower::Discover(const std::string& path, InputKind kind) {
   auto s = std::make_unique<Source>(options_.max_line_bytes);
   s->ref =
       SourceRef{path, static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), 0, 0, ""};
+  s->ref.birth_ns = BirthNs(path, s->ref.ino);
   s->kind = kind;
   s->time.set_kind(kind);
   Place(*s, st);
@@ -180,9 +186,23 @@ void TailFollower::Place(Source& s, const struct stat& st) {
   s.SetFingerprint(fp);
 }
 
+// Where a followed file went that is no longer at its path (same
+// device+inode, still starting with fp): a file no pattern matches in the
+// directories the last Rescan read (the watched roots; a move seen live into
+// a watched directory caused that rescan), else beside its old path or one
+// directory below it. "" when it is not there: moved off the watched roots.
+std::string TailFollower::FindMoved(const SourceRef& ref, const Fingerprint& fp) const {
+  std::string path;
+  auto it = unmatched_.find({ref.dev, ref.ino});
+  struct stat st;
+  if (it != unmatched_.end() && stat(it->second.c_str(), &st) == 0 && SameFile(st, ref))
+    path = it->second;
+  if (path.empty()) path = FindInDir(DirName(ref.path), ref.dev, ref.ino, 2);
+  return !path.empty() && PathStartsWith(path, fp) ? path : "";
+}
+
 // After the first scan: a checkpointed file no pattern matches any more was
-// renamed while we were away; found beside its old path (same device+inode
-// and first bytes), its unread lines are drained.
+// renamed while we were away; found by FindMoved, its unread lines are drained.
 void TailFollower::RecoverMoved() {
   std::unordered_set<std::string> followed;
   for (const auto& [path, s] : sources_) followed.insert(s->ref.Identity());
@@ -190,8 +210,8 @@ void TailFollower::RecoverMoved() {
     if (followed.count(p.id) || p.path.empty() || p.path == "-") continue;
     uint64_t dev = 0, ino = 0;
     if (!ParseIdentity(p.id, &dev, &ino)) continue;
-    std::string path = FindInDir(DirName(p.path), dev, ino);
     Fingerprint fp = Fingerprint::Parse(p.fingerprint);
+    std::string path = FindMoved(SourceRef{p.path, dev, ino, 0, 0, ""}, fp);
     struct stat st;
     if (path.empty() || path == p.path || sources_.count(path) || stat(path.c_str(), &st) != 0 ||
         static_cast<uint64_t>(st.st_size) <= p.offset || !PathStartsWith(path, fp)) {
@@ -199,6 +219,7 @@ void TailFollower::RecoverMoved() {
     }
     auto s = std::make_unique<Source>(options_.max_line_bytes);
     s->ref = SourceRef{path, dev, ino, 0, 0, ""};
+    s->ref.birth_ns = BirthNs(path, ino);
     s->orphan = true;
     s->splitter.Reset(p.offset);
     s->SetFingerprint(fp);

@@ -342,6 +342,68 @@ TEST_F(FollowerTest, FileRenamedOutOfThePatternsWhileDownIsDrained) {
   EXPECT_EQ(second.seen.size(), 100u);
 }
 
+// Issue 13 leftovers: renamed while down into another directory, found by
+// device+inode and first bytes in the watched tree (its other directory) or
+// in an archive directory under its old one; moved off the roots: not found.
+TEST_F(FollowerTest, FileRenamedIntoAnotherDirectoryWhileDownIsDrained) {
+  Append("p/one/a.jsonl", Lines("a", 1, 5));
+  Append("p/one/b.jsonl", Lines("b", 1, 5));
+  Append("p/one/c.jsonl", Lines("c", 1, 5));
+  Append("p/two/keep.txt", "x\n");
+  Checkpoint saved = RunOnce(*Make({"p/**/*.jsonl"}));
+  Append("p/one/a.jsonl", Lines("a", 6, 15));
+  Append("p/one/b.jsonl", Lines("b", 6, 15));
+  Append("p/one/c.jsonl", Lines("c", 6, 15));
+  fs::rename(Path("p/one/a.jsonl"), Path("p/two/a.old"));  // elsewhere in the tree
+  fs::create_directories(Path("archive"));
+  fs::rename(Path("p/one/c.jsonl"), Path("archive/c.jsonl"));  // off the roots
+  Collect second;
+  TailFollower f({{Path("p/**/*.jsonl"), InputKind::kAuto}}, {}, nullptr, &second);
+  f.Restore(saved);
+  f.Poll(true);
+  std::vector<std::string> a, b;
+  for (const Seen& s : second.seen) (s.path == Path("p/two/a.old") ? a : b).push_back(s.text);
+  EXPECT_EQ(a.size(), 10u);
+  EXPECT_EQ(a.front(), "{\"a\":6}");
+  EXPECT_EQ(b.size(), 10u);  // b's appended lines; nothing of c
+  EXPECT_EQ(b.front(), "{\"b\":6}");
+}
+
+TEST_F(FollowerTest, FileRenamedIntoASubdirectoryWhileDownIsDrained) {
+  Append("t/a.jsonl", Lines("a", 1, 5));
+  Checkpoint saved = RunOnce(*Make({"t/*.jsonl"}));
+  Append("t/a.jsonl", Lines("a", 6, 25));
+  fs::create_directories(Path("t/old"));
+  fs::rename(Path("t/a.jsonl"), Path("t/old/a.jsonl"));  // below the glob's depth
+  Collect second;
+  TailFollower f({{Path("t/*.jsonl"), InputKind::kAuto}}, {}, nullptr, &second);
+  f.Restore(saved);
+  f.Poll(true);
+  ASSERT_EQ(second.seen.size(), 20u);
+  EXPECT_EQ(second.seen[0].path, Path("t/old/a.jsonl"));
+  EXPECT_EQ(f.source_count(), 0u);
+}
+
+// Live, with its descriptor closed (more files than max_open_files): the
+// rescan its move causes finds it in the other watched directory.
+TEST_F(FollowerTest, FileRenamedElsewhereWhileItsDescriptorWasClosedIsDrained) {
+  FollowerOptions o;
+  o.max_open_files = 1;
+  Append("x/a.jsonl", Lines("a", 1, 3));
+  Append("y/b.log", "{\"b\":1}\n");
+  auto f = Make({"x/*.jsonl", "y/*.log"}, o);
+  f->Poll(true);
+  Append("y/b.log", "{\"b\":2}\n");
+  f->Poll(true);  // b's read closes a's descriptor
+  Append("x/a.jsonl", Lines("a", 4, 9));
+  fs::rename(Path("x/a.jsonl"), Path("y/a.jsonl.1"));
+  sink_.seen.clear();
+  f->Poll(true);
+  ASSERT_EQ(sink_.seen.size(), 6u);
+  EXPECT_EQ(sink_.seen[0].text, "{\"a\":4}");
+  EXPECT_EQ(f->source_count(), 1u);  // a drained and left; b followed on
+}
+
 TEST_F(FollowerTest, RewriteBetweenPollsIsNoticedThoughTheFileGrew) {
   Append("a.jsonl", Lines("v1", 1, 3));
   auto f = Make({"*.jsonl"});

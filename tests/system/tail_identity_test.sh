@@ -7,9 +7,12 @@
 #    again from 0 with a truncation notice (967 of 2,000 lost);
 #  - a file renamed out of the glob while trace-tail was down is drained
 #    (100 of 100 lost);
+#  - so is one renamed into an archive directory or elsewhere in a ** tree;
 #  - the same rewrite while trace-tail was stopped (SIGSTOP) is noticed live;
 #  - trace-index's REWIND to an offset it committed for the old file restarts
-#    the rewritten file at 0 (its fingerprint is in the store).
+#    the rewritten file at 0 (its fingerprint is in the store);
+#  - a new file on a reused inode repeating the old one's id-less lines loses
+#    none of them (derived span_ids include the file's birth time).
 source "$(dirname "$0")/lib.sh"
 B=$TRACE_BIN
 
@@ -67,6 +70,35 @@ once c >"$T/c3.out"
 assert_eq "$(wc -l <"$T/c3.out")" 0 "a file outside the glob is not followed on"
 pass "renamed out of the glob while down: its unread lines are drained"
 
+# --- renamed into another directory while down ---------------------------------
+# Found by device+inode and first bytes: in an archive directory under its old
+# one (below a one-level glob), or elsewhere in a ** tree under a name the
+# pattern does not match. Moved off the watched roots: not found (documented).
+mkdir -p "$T/g/proj/a" "$T/g/proj/b" "$T/g/traces" "$T/g/off"
+lines g1 5 >"$T/g/traces/t.jsonl"
+lines g2 5 >"$T/g/proj/a/s.jsonl"
+lines g3 5 >"$T/g/proj/a/u.jsonl"
+gonce() {
+  "$B/trace-tail" --once --stdout --kind history --state "$T/g.state" "$T/g/traces/*.jsonl" \
+    "$T/g/proj/**/*.jsonl" 2>>"$T/tail.log"
+}
+gonce >"$T/g1.out"
+assert_eq "$(wc -l <"$T/g1.out")" 15 "first run over the two roots"
+lines g1late 30 >>"$T/g/traces/t.jsonl"
+lines g2late 40 >>"$T/g/proj/a/s.jsonl"
+lines g3late 7 >>"$T/g/proj/a/u.jsonl"
+mkdir -p "$T/g/traces/archive"
+mv "$T/g/traces/t.jsonl" "$T/g/traces/archive/t.jsonl"
+mv "$T/g/proj/a/s.jsonl" "$T/g/proj/b/s.jsonl.done"
+mv "$T/g/proj/a/u.jsonl" "$T/g/off/u.jsonl"
+gonce >"$T/g2.out"
+assert_eq "$(count "$T/g2.out" g1late)" 30 "renamed into an archive directory: drained"
+assert_eq "$(count "$T/g2.out" g2late)" 40 "renamed elsewhere in the ** tree: drained"
+assert_eq "$(count "$T/g2.out" g3late)" 0 "moved off the watched roots: not found"
+assert_eq "$(wc -l <"$T/g2.out")" 70 "nothing sent twice"
+grep -q "\"path\":\"$T/g/proj/b/s.jsonl.done\"" "$T/g2.out" || fail "drained lines carry the new path"
+pass "renamed into another directory while down: found by identity and drained"
+
 # --- live: rewritten longer while the tail is stopped ----------------------------
 mkdir -p "$T/d"
 lines d1 3 >"$T/d/s.jsonl"
@@ -111,3 +143,37 @@ wait_for 20 has_e2 || fail "after catch-up: $(e2_stored) of 20 lines of the rewr
 grep -q '"fp":"' <("$B/trace-query" --db "$T/db" events --json --limit 1) ||
   fail "events carry source.fp"
 pass "catch-up after a rewrite: REWIND to the old committed offset starts at 0"
+
+# --- a new file on a reused inode with the very same lines (derived span_ids) --------
+# Lines without a record id in a traces file get a derived span_id; it
+# includes the file's birth time, so the new file's identical lines at
+# identical offsets are not dropped as duplicates of the old file's, and
+# re-reading a file gives the same ids again. (Hook payloads are not such
+# lines: their id is the firing's, from the payload, so that the command and
+# the HTTP hook of one firing are one event.)
+mkdir -p "$T/f"
+hook_lines() { for i in $(seq 1 10); do echo "{\"note\":\"same line\",\"n\":$i}"; done; }
+index_once() {  # index_once STATE: one --once run over f/*.jsonl into $T/fdb
+  "$B/trace-tail" --once --stdout --state "$1" "$T/f/*.jsonl" 2>>"$T/tail.log" |
+    "$B/trace-index" --stdin --db "$T/fdb" --no-durable 2>>"$T/index.log"
+}
+stored() {  # the stored lines (notices aside)
+  "$B/trace-query" --db "$T/fdb" events --json --limit 1000 2>/dev/null | grep -c '"note":"same line"' || true
+}
+hook_lines >"$T/f/t.jsonl"
+old_ino=$(stat -c %i "$T/f/t.jsonl")
+index_once "$T/f.state"
+assert_eq "$(stored)" 10 "first file indexed"
+for i in $(seq 1 50); do  # until the filesystem hands the inode to the new file
+  rm "$T/f/t.jsonl"
+  hook_lines >"$T/f/t.jsonl"
+  [ "$(stat -c %i "$T/f/t.jsonl")" = "$old_ino" ] && break
+  mv "$T/f/t.jsonl" "$T/f-keep-$i"
+done
+[ "$(stat -c %i "$T/f/t.jsonl")" = "$old_ino" ] || { echo "SKIP: inode never reused"; exit 0; }
+[ "$(stat -c %W "$T/f/t.jsonl")" != 0 ] || { echo "SKIP: no birth times here"; exit 0; }
+index_once "$T/f.state"
+assert_eq "$(stored)" 20 "identical lines of a new file on the reused inode: all indexed"
+index_once ""
+assert_eq "$(stored)" 20 "the same file read again from the start: the same ids, nothing doubled"
+pass "derived span_ids: a new file on a reused inode with identical lines loses none"
