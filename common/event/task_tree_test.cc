@@ -39,5 +39,31 @@ TEST(TaskTree, DeepChainAndCycleSafe) {
   EXPECT_NE(out.find("\"s19999\""), std::string::npos);
 }
 
+// A node is the event's members with "children" set by the tree (an event's
+// own "children" member would be a duplicate key); a value that is not an
+// object is an empty node, and commas sit only between siblings.
+TEST(TaskTree, NodesAreWholeJsonWhateverTheEvent) {
+  std::vector<std::string> events = {
+      R"({"span_id":"a","children":[1,2]})",
+      R"({"span_id":"b","parent_id":"a"})",
+      R"([1,2])",
+      R"({"span_id":"c","parent_id":"a"})",
+  };
+  EXPECT_EQ(BuildTaskTree("T", events, false),
+            R"({"task_id":"T","count":4,"truncated":false,"roots":[)"
+            R"({"span_id":"a","children":[{"span_id":"b","parent_id":"a","children":[]},)"
+            R"({"span_id":"c","parent_id":"a","children":[]}]},{"children":[]}]})");
+  std::string node;
+  AppendTreeNodeOpen("not json", &node);
+  EXPECT_EQ(node, R"({"children":[)");
+}
+
+TEST(TaskTree, ShapeNeedsOnlyTheKeys) {
+  TaskTreeShape shape = NestByParent({{"a", ""}, {"b", "a"}, {"a", "b"}, {"c", "c"}});
+  EXPECT_EQ(shape.roots, (std::vector<size_t>{0, 3}));  // c is its own parent: a root
+  EXPECT_EQ(shape.children[0], (std::vector<size_t>{1}));
+  EXPECT_EQ(shape.children[1], (std::vector<size_t>{2}));  // a second "a": the first is the parent
+}
+
 }  // namespace
 }  // namespace trace

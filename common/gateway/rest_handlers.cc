@@ -5,11 +5,10 @@
 #include <algorithm>
 
 #include "common/event/event.h"
-#include "common/event/task_tree.h"
+#include "common/gateway/aggregate_bodies.h"
 #include "common/gateway/priced_cache.h"
 #include "common/http/api_params.h"
 #include "common/json/json.h"
-#include "common/pricing/pricing.h"
 #include "common/store/store_opener.h"
 
 namespace trace {
@@ -25,44 +24,10 @@ http::Response StoreUnavailable(GatewayContext* ctx) {
 
 http::Response ReadFailed(const Status& s) { return http::Error(500, "store_error", s.message()); }
 
-// {"<key>":[<items verbatim>]<tail>}: stored JSON is spliced with plain
-// appends (RapidJSON's RawValue transcodes byte by byte: 10x slower here).
-std::string ArrayBody(std::string_view key, const std::vector<std::string>& items,
-                      std::string_view tail) {
-  size_t size = key.size() + tail.size() + 8;
-  for (const std::string& i : items) size += i.size() + 1;
-  std::string body;
-  body.reserve(size);
-  body += "{\"";
-  body += key;
-  body += "\":[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) body += ',';
-    body += items[i];
-  }
-  body += ']';
-  body += tail;
-  body += '}';
-  return body;
-}
-
 // ,"total":N,"limit":L,"offset":O
 std::string PageTail(uint64_t total, uint64_t limit, uint64_t offset) {
   return ",\"total\":" + std::to_string(total) + ",\"limit\":" + std::to_string(limit) +
          ",\"offset\":" + std::to_string(offset);
-}
-
-// "session:<id>" for a stored session aggregate, which the aggregator
-// starts with its session_id; "" for any other layout (priced uncached).
-// Only the hit rate depends on this: PricedCache checks the bytes.
-std::string SessionCacheKey(std::string_view aggregate) {
-  constexpr std::string_view kPrefix = "{\"session_id\":\"";
-  if (aggregate.substr(0, kPrefix.size()) != kPrefix) return "";
-  size_t end = aggregate.find('"', kPrefix.size());
-  if (end == std::string_view::npos) return "";
-  std::string_view id = aggregate.substr(kPrefix.size(), end - kPrefix.size());
-  if (id.find('\\') != std::string_view::npos) return "";  // escaped: not the raw id
-  return "session:" + std::string(id);
 }
 
 #define TRACE_RETURN_IF(expr) \
@@ -184,31 +149,22 @@ http::Response GetTask(GatewayContext* ctx, const http::Request& req) {
 }
 
 http::Response GetTaskTree(GatewayContext* ctx, const http::Request& req) {
-  std::shared_ptr<Store> store = ctx->store->Get();
-  if (!store) return StoreUnavailable(ctx);
+  if (!ctx->store->Get()) return StoreUnavailable(ctx);
   std::string id(req.Route("id"));
-  Result<std::vector<std::string>> events = store->TaskEvents(id, kMaxTreeEvents + 1);
-  if (!events.ok()) return ReadFailed(events.status());
-  if (events->empty()) return http::Error(404, "not_found", "no task " + id);
-  bool truncated = events->size() > kMaxTreeEvents;
-  if (truncated) events->resize(kMaxTreeEvents);
-  return http::Json(BuildTaskTree(id, *events, truncated));
+  Result<std::optional<http::Response>> tree = StreamTaskTree(ctx->store, id, kMaxTreeEvents);
+  if (!tree.ok()) return ReadFailed(tree.status());
+  if (!*tree) return http::Error(404, "not_found", "no task " + id);
+  return std::move(**tree);
 }
 
 http::Response ListSessions(GatewayContext* ctx, const http::Request& req) {
   uint64_t limit = 100, offset = 0;
   TRACE_RETURN_IF(api::UintParam(req, "limit", 1, 1000, &limit));
   TRACE_RETURN_IF(api::UintParam(req, "offset", 0, 100'000'000, &offset));
-  std::shared_ptr<Store> store = ctx->store->Get();
-  if (!store) return StoreUnavailable(ctx);
-  Result<SessionPage> page = store->ListSessions(limit, offset);
-  if (!page.ok()) return ReadFailed(page.status());
-  for (std::string& session : page->sessions) {
-    std::string key = SessionCacheKey(session);
-    session = key.empty() ? AddCost(std::move(session), ctx->prices)
-                          : ctx->priced->Priced(key, std::move(session));
-  }
-  return http::Json(ArrayBody("sessions", page->sessions, PageTail(page->total, limit, offset)));
+  if (!ctx->store->Get()) return StoreUnavailable(ctx);
+  Result<http::Response> r =
+      StreamSessions(ctx->store, ctx->priced.get(), ctx->prices, limit, offset);
+  return r.ok() ? std::move(*r) : ReadFailed(r.status());
 }
 
 http::Response SessionSummary(GatewayContext* ctx, const http::Request& req) {
@@ -222,11 +178,9 @@ http::Response SessionSummary(GatewayContext* ctx, const http::Request& req) {
 }
 
 http::Response ListTools(GatewayContext* ctx, const http::Request&) {
-  std::shared_ptr<Store> store = ctx->store->Get();
-  if (!store) return StoreUnavailable(ctx);
-  Result<std::vector<std::string>> tools = store->ListTools();
-  if (!tools.ok()) return ReadFailed(tools.status());
-  return http::Json(ArrayBody("tools", *tools, ""));
+  if (!ctx->store->Get()) return StoreUnavailable(ctx);
+  Result<http::Response> r = StreamTools(ctx->store);
+  return r.ok() ? std::move(*r) : ReadFailed(r.status());
 }
 
 }  // namespace

@@ -139,9 +139,18 @@ TEST_F(StoreTest, PostWithoutPreAndFailures) {
   EXPECT_EQ(s["open_tool_calls"].GetInt(), 0);
   EXPECT_EQ(s["tools"]["Bash"]["duration"]["count"].GetInt(), 1);  // tu2 has no duration
   EXPECT_EQ(s["tools"]["Edit"]["calls"].GetInt(), 1);
-  auto tools = Reader()->ListTools();
-  ASSERT_EQ(tools->size(), 2u);
-  EXPECT_EQ(Parse((*tools)[0])["failures"].GetInt(), 1);
+  auto tools = Reader()->ListTools("", 100);
+  ASSERT_EQ(tools->tools.size(), 2u);
+  EXPECT_EQ(Parse(tools->tools[0])["failures"].GetInt(), 1);
+  // Paged by name: after "Bash" comes "Edit", then nothing.
+  auto first = Reader()->ListTools("", 1);
+  ASSERT_EQ(first->tools.size(), 1u);
+  EXPECT_EQ(first->last_name, "Bash");
+  auto next = Reader()->ListTools(first->last_name, 1);
+  ASSERT_EQ(next->tools.size(), 1u);
+  EXPECT_EQ(next->last_name, "Edit");
+  EXPECT_TRUE(Reader()->ListTools(next->last_name, 1)->tools.empty());
+  EXPECT_EQ(Reader()->ListTools("Bas", 5)->tools.size(), 2u);  // a name between keys
 }
 
 TEST_F(StoreTest, HookAndTranscriptMentionsCountOneCall) {

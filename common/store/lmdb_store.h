@@ -32,7 +32,7 @@ class LmdbStore final : public Store {
   Result<SessionPage> ListSessions(size_t limit, size_t offset) override;
   Result<std::optional<std::string>> GetTask(const std::string& task_id) override;
   Result<std::vector<std::string>> TaskEvents(const std::string& task_id, size_t max) override;
-  Result<std::vector<std::string>> ListTools() override;
+  Result<ToolPage> ListTools(const std::string& after_name, size_t max) override;
   Result<std::vector<UsageBucket>> SessionUsage(const std::string& session_id) override;
   Result<std::vector<UsageBucket>> DailyUsage() override;
   Result<std::vector<UsageBucket>> SessionDailyUsage(const std::string& session_id) override;

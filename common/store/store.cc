@@ -191,12 +191,22 @@ Result<SessionPage> LmdbStore::ListSessions(size_t limit, size_t offset) {
   return page;
 }
 
-Result<std::vector<std::string>> LmdbStore::ListTools() {
-  auto all = ScanPrefix(&StoreDbs::tools, "");
-  if (!all) return all.status();
-  std::vector<std::string> out;
-  for (auto& [k, v] : *all) out.push_back(std::move(v));
-  return out;
+Result<ToolPage> LmdbStore::ListTools(const std::string& after_name, size_t max) {
+  ToolPage page;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, d.tools); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k = Val(after_name), v;
+    int rc = c.Get(&k, &v, after_name.empty() ? MDB_FIRST : MDB_SET_RANGE);
+    if (rc == 0 && !after_name.empty() && View(k) == after_name) rc = c.Get(&k, &v, MDB_NEXT);
+    for (; rc == 0 && page.tools.size() < max; rc = c.Get(&k, &v, MDB_NEXT)) {
+      page.last_name = std::string(View(k));
+      page.tools.emplace_back(View(v));
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("tools", rc);
+  });
+  if (!st) return st;
+  return page;
 }
 
 namespace {

@@ -49,6 +49,11 @@ struct SessionPage {
   uint64_t total = 0;
 };
 
+struct ToolPage {
+  std::vector<std::string> tools;  // tool aggregate JSON, by tool name
+  std::string last_name;           // the cursor: the next page starts after it
+};
+
 // Read access. Thread-safe: any number of threads may call concurrently.
 // The LMDB implementation (lmdb_store.h) stays behind this contract.
 class Store {
@@ -82,8 +87,9 @@ class Store {
   virtual Result<std::optional<std::string>> GetTask(const std::string& task_id) = 0;
   // The events of a task in seq order (input for nesting by parent_id).
   virtual Result<std::vector<std::string>> TaskEvents(const std::string& task_id, size_t max) = 0;
-  // Every tool aggregate, by tool name.
-  virtual Result<std::vector<std::string>> ListTools() = 0;
+  // At most max tool aggregates, by tool name, the first one named after
+  // after_name ("": from the first).
+  virtual Result<ToolPage> ListTools(const std::string& after_name, size_t max) = 0;
 
   // Token buckets: per session x model x tier (empty session_id = all
   // sessions), per UTC day x model x tier, per session x day x model x tier.

@@ -1,7 +1,8 @@
 """Bounded memory per request (issue 13) against the real gateway on a store of
-200 events of 1 MB: GET /api/traces?limit=1000 read slowly, GET with HTTP/1.0,
-and two SSE clients resuming from the first event (one slow) all get every
-byte, while the gateway's peak anonymous memory (RssAnon, sampled every 5 ms)
+200 events of 1 MB, all of one task: GET /api/traces?limit=1000 read slowly,
+GET with HTTP/1.0, the task's tree (nested by parent_id, read fast and slowly),
+/api/sessions, /api/tools, the session summary, and two SSE clients resuming
+from the first event (one slow) all get every byte, while the gateway's peak anonymous memory (RssAnon, sampled every 5 ms)
 stays under 100 MB plus 1 MB per client. The store's mmap pages (RssFile,
 page cache the kernel can reclaim, counted in VmHWM) are reported apart.
 Before, one resuming client grew the gateway by ~2 GB and the traces page was
@@ -95,6 +96,46 @@ def sse_count(port, rate=None):
     return seen
 
 
+CLIENTS = 6  # traces, traces 1.0, tree, slow tree, two SSE (one at a time, but counted)
+
+
+def check_tree(port):
+    """GET /api/tasks/T-big/tree: chunked, every event once, under its parent."""
+    for rate in (None, 100 << 20):
+        head, body = http_get(port, "/api/tasks/T-big/tree", rate=rate)
+        if b"Transfer-Encoding: chunked" not in head:
+            fail("task tree not chunked: %r" % head)
+        tree = json.loads(dechunk(body))
+        if tree["count"] != N or tree["truncated"] or len(tree["roots"]) != 1:
+            fail("task tree: count %r, %d roots" % (tree["count"], len(tree["roots"])))
+        seen, stack = [], [(tree["roots"][0], None)]
+        while stack:
+            node, parent = stack.pop()
+            if node.get("parent_id") != parent or len(node["tool_output"]["content"]) < SIZE - 6:
+                fail("task tree: %s misplaced or cut" % node["span_id"])
+            seen.append(node["span_id"])
+            stack += [(c, node["span_id"]) for c in node["children"]]
+        if sorted(seen) != sorted("big-%d" % i for i in range(N)):
+            fail("task tree holds %d of %d events" % (len(set(seen)), N))
+    print("PASS: GET /api/tasks/{id}/tree of %d x 1 MB events streams whole (chunked, fast and "
+          "slow reader), each event once under its parent" % N)
+
+
+def check_aggregates(port):
+    head, body = http_get(port, "/api/sessions?limit=1000")
+    sessions = json.loads(dechunk(body) if b"chunked" in head else body)
+    if sessions["total"] != 1 or sessions["sessions"][0]["session_id"] != "big":
+        fail("sessions list: %r" % sessions)
+    head, body = http_get(port, "/api/tools")
+    tools = json.loads(dechunk(body) if b"chunked" in head else body)["tools"]
+    if [t.get("tool_name") for t in tools] != ["Read"] or tools[0]["calls"] != N:
+        fail("tools list: %r" % tools)
+    head, body = http_get(port, "/api/sessions/big/summary")
+    if json.loads(body)["session_id"] != "big":
+        fail("session summary: %r" % body[:200])
+    print("PASS: /api/sessions, /api/tools and the session summary answer on the large store")
+
+
 def main():
     d = tempfile.mkdtemp(prefix="ct-mem-")
     gw = None
@@ -103,7 +144,9 @@ def main():
         src = os.path.join(d, "big.jsonl")
         with open(src, "w") as f:
             for i in range(N):
+                parent = "big-%d" % ((i - 1) // 2) if i else None  # a binary tree
                 f.write(json.dumps({"span_id": "big-%d" % i, "session_id": "big",
+                                    "hook_type": "tool", "task_id": "T-big", "parent_id": parent,
                                     "event_type": "PostToolUse", "tool_name": "Read",
                                     "timestamp": 1764000000000 + i,
                                     "tool_output": {"content": ("%06d" % i) * (SIZE // 6)}}) + "\n")
@@ -148,6 +191,9 @@ def main():
         print("PASS: GET /api/traces?limit=1000 of %d x 1 MB events streams whole (chunked; "
               "HTTP/1.0 until close), in order, total right; HEAD gets the head only" % N)
 
+        check_tree(port)
+        check_aggregates(port)
+
         got = sse_count(port)
         slow = sse_count(port, rate=100 << 20)
         if got != N - 1 or slow != N - 1:
@@ -161,11 +207,11 @@ def main():
         if sanitized(os.path.join(BIN, "trace-gateway")):
             print("SKIP: the memory bound is not checked on a sanitizer build (its allocator "
                   "keeps freed memory); the responses above were")
-        elif peak > 100 + 4:
+        elif peak > 100 + CLIENTS:
             fail("peak anonymous RSS %d MB > 100 MB + 1 MB per client" % peak)
         else:
-            print("PASS: peak anonymous RSS %d MB <= 104 MB (100 MB + 1 MB x 4 clients) while "
-                  "%d MB were served four times" % (peak, N))
+            print("PASS: peak anonymous RSS %d MB <= %d MB (100 MB + 1 MB x %d clients) while "
+                  "%d MB were served six times" % (peak, 100 + CLIENTS, CLIENTS, N))
         ok = True
     finally:
         if gw:
