@@ -95,7 +95,18 @@ for body in 65k 150k; do
 done
 assert_eq "$(post /api/stream "$T/150k.json")" 400 "POST /api/stream 150k deep"
 jq -e '.error.code == "bad_body"' "$T/body" >/dev/null || fail "stream 400 body: $(cat "$T/body")"
+# The other bodies JSON enters by: Claude Code's HTTP hooks and the OTLP/HTTP
+# JSON receivers (issue 13: every parser, not only ingest's).
+{ printf '{"session_id":"s","hook_event_name":"PreToolUse","tool_input":'; nested 100000; printf '}'; } >"$T/hook-deep.json"
+assert_eq "$(post /api/hooks "$T/hook-deep.json")" 400 "POST /api/hooks 100k deep"
+jq -e '.error.message | test("nested deeper than 512 levels")' "$T/body" >/dev/null ||
+  fail "hooks 400 body: $(head -c 300 "$T/body")"
+{ printf '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":'; nested 100000; printf '}]}]}]}'; } >"$T/otlp-deep.json"
+for p in /v1/logs /v1/metrics; do
+  assert_eq "$(post $p "$T/otlp-deep.json")" 400 "POST $p 100k deep"
+  assert_eq "$(post $p "$T/150k.json")" 400 "POST $p 150k '['"
+done
 [ ! -s "$T/spool/ingest.jsonl" ] || fail "a refused event reached the spool"
 kill -0 "$(pid_of gateway)" || fail "gateway died"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$B/health")" 200 "/health at the end"
-pass "trace-gateway: 65k- and 150k-deep bodies get 400, nothing spooled, /health 200"
+pass "trace-gateway: 65k- to 150k-deep bodies of events, hooks, stream filters and OTLP get 400, nothing spooled, /health 200"
