@@ -35,3 +35,42 @@ rm "$T/state.json"
   >"$T/off.jsonl" 2>"$T/tail-off.log"
 assert_eq "$(grep -c '"history.append"' "$T/off.jsonl")" 3 "events with the guard off"
 pass "--quarantine '' parses every line"
+
+# --- end to end: a line the real trace-tail stalls on is never retried forever --
+# A 17 MB line takes far longer than --stall-ms 5 to parse: the watchdog
+# quarantines it and exits 70 (for the supervisor to restart it); the next run
+# emits it raw and goes on. Across the runs every line comes out exactly once
+# (a line done before the stall is sent again only if its offset was not yet
+# checkpointed, and then only once in all).
+g="$T/stall/s.jsonl"
+mkdir -p "$T/stall"
+python3 - "$g" <<'PY'
+import json, sys
+big = {"display": "big", "timestamp": 1769606193351,
+       "items": [{"k": i, "v": [i, i + 1, {"x": "y" * 10}]} for i in range(300000)]}
+with open(sys.argv[1], "w") as f:
+    for e in ({"display": "one", "timestamp": 1769606193350}, big,
+              {"display": "three", "timestamp": 1769606193352}):
+        f.write(json.dumps(e) + "\n")
+PY
+codes=()
+for run in 1 2 3 4 5; do
+  rc=0
+  "$TRACE_BIN/trace-tail" --once --stdout --kind history --state "$T/stall.state" --stall-ms 5 \
+    --max-line-bytes 64000000 "$g" >>"$T/stall.out" 2>>"$T/tail-stall.log" || rc=$?
+  codes+=("$rc")
+  [ "$rc" = 0 ] && break
+  [ "$rc" = 70 ] || fail "run $run exited $rc (want 70 after a stall, else 0)"
+done
+assert_eq "${codes[0]}" 70 "the first run stalls on the big line and exits 70"
+[ "${codes[-1]}" = 0 ] || fail "still stalling after ${#codes[@]} runs: ${codes[*]}"
+python3 - "$T/stall.out" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+offsets = sorted(e["source"]["offset"] for e in events)
+assert len(events) == 3 and len(set(offsets)) == 3, [(e["event_type"], e["source"]) for e in events]
+big = [e for e in events if e["source"]["offset"] == offsets[1]][0]
+assert big["event_type"] == "raw" and big["parse_error"].startswith("quarantined"), big["parse_error"]
+PY
+grep -q '"stalled on a line; quarantined it and exiting"' "$T/tail-stall.log" || fail "no stall in the log"
+pass "a line the real trace-tail stalls on: quarantined, exit 70, then raw; every line once (runs: ${codes[*]})"
