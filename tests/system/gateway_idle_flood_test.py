@@ -8,14 +8,12 @@ The p99 here is indicative only (a shared test machine): the 50 ms target is
 measured by make bench (tests/bench/http_flood_bench.sh)."""
 import os
 import resource
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-from gateway_lib import BIN, fail, free_port, wait_until
+from gateway_lib import BIN, StoreGateway, fail, wait_until
 
 IDLE, DRIP, PROBES = 5000, 5000, 100
 
@@ -65,19 +63,13 @@ def main():
         print("SKIP: RLIMIT_NOFILE hard limit %d < %d" % (hard, need))
         sys.exit(77)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need), hard))  # the gateway inherits it
-    d = tempfile.mkdtemp(prefix="ct-flood-")
-    gw, ok = None, False
-    try:
+    with StoreGateway("ct-flood-") as g:
         ev = b'{"span_id":"f-1","kind":"hook","event_type":"Stop","session_id":"flood","timestamp":1}\n'
-        subprocess.run([os.path.join(BIN, "trace-index"), "--stdin", "--db", os.path.join(d, "db"),
-                        "--no-durable"], input=ev, stderr=subprocess.DEVNULL, check=True)
-        port = free_port()
-        log = open(os.path.join(d, "gw.log"), "w")
-        gw = subprocess.Popen([os.path.join(BIN, "trace-gateway"), "--db", os.path.join(d, "db"),
-                               "--sub", "", "--listen", "127.0.0.1:%d" % port, "--threads", "4",
-                               "--spool", os.path.join(d, "spool"), "--header-timeout-ms", "600000",
-                               "--keep-alive-s", "600", "--log-level", "warn"],
-                              stdout=log, stderr=log)
+        subprocess.run([os.path.join(BIN, "trace-index"), "--stdin", "--db", g.db, "--no-durable"],
+                       input=ev, stderr=subprocess.DEVNULL, check=True)
+        g.start("--threads", "4", "--header-timeout-ms", "600000", "--keep-alive-s", "600",
+                "--log-level", "warn")
+        port = g.port
         wait_until("gateway", lambda: get(port, "/health")[0] == 200)
         t0 = time.time()
         idle, drippers = hold(port)
@@ -105,16 +97,6 @@ def main():
               % (IDLE, DRIP, len(lat), p99 * 1000, lat[-1] * 1000, gauge[0]))
         for s in idle + drippers:
             s.close()
-        ok = True
-    finally:
-        if gw:
-            gw.terminate()
-            gw.wait(timeout=30)
-        if ok:
-            shutil.rmtree(d, ignore_errors=True)
-        elif os.path.exists(os.path.join(d, "gw.log")):
-            print(open(os.path.join(d, "gw.log")).read()[-3000:])
-
 
 if __name__ == "__main__":
     main()

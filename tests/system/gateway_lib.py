@@ -115,6 +115,41 @@ class Pipeline:
                 f.write(json.dumps(r) + "\n")
 
 
+class StoreGateway:
+    """trace-gateway alone (no upstream) on a store in a temp dir, for the tests that
+    need no pipeline: `with StoreGateway("ct-x-") as g:` fill g.db, g.start(args...);
+    on leaving the block the gateway is stopped and the dir removed, unless the block
+    failed: then the tail of the gateway's log is printed and the dir kept."""
+
+    def __init__(self, prefix):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.db = os.path.join(self.dir, "db")
+        self.port = free_port()
+        self.proc = None
+
+    def __enter__(self):
+        return self
+
+    def start(self, *args):
+        log = open(os.path.join(self.dir, "gw.log"), "w")
+        self.proc = subprocess.Popen([os.path.join(BIN, "trace-gateway"), "--db", self.db,
+                                      "--sub", "", "--listen", "127.0.0.1:%d" % self.port,
+                                      "--spool", os.path.join(self.dir, "spool")] + list(args),
+                                     stdout=log, stderr=log)
+        return self.proc
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        log = os.path.join(self.dir, "gw.log")
+        if exc_type is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        elif os.path.exists(log):
+            print(open(log).read()[-3000:])
+        return False
+
+
 def span(i, session, **extra):
     r = {"span_id": "sp-%s-%d" % (session, i), "session_id": session,
          "event_type": "PreToolUse", "hook_type": "PreToolUse", "tool_name": "Bash",

@@ -2,21 +2,20 @@
 200 events of 1 MB, all of one task: GET /api/traces?limit=1000 read slowly,
 GET with HTTP/1.0, the task's tree (nested by parent_id, read fast and slowly),
 /api/sessions, /api/tools, the session summary, and two SSE clients resuming
-from the first event (one slow) all get every byte, while the gateway's peak anonymous memory (RssAnon, sampled every 5 ms)
-stays under 100 MB plus 1 MB per client. The store's mmap pages (RssFile,
+from the first event (one slow) all get every byte, while the gateway's peak
+anonymous memory (RssAnon, sampled every 5 ms) stays under 100 MB plus 1 MB
+per client. The store's mmap pages (RssFile,
 page cache the kernel can reclaim, counted in VmHWM) are reported apart.
 Before, one resuming client grew the gateway by ~2 GB and the traces page was
-built whole in memory."""
+built whole in memory, and so was the task tree (200 MB here)."""
 import json
 import os
 import socket
 import subprocess
-import tempfile
-import shutil
 import threading
 import time
 
-from gateway_lib import BIN, fail, free_port, wait_until
+from gateway_lib import BIN, StoreGateway, fail, wait_until
 
 
 def sanitized(binary):
@@ -137,11 +136,8 @@ def check_aggregates(port):
 
 
 def main():
-    d = tempfile.mkdtemp(prefix="ct-mem-")
-    gw = None
-    ok = False
-    try:
-        src = os.path.join(d, "big.jsonl")
+    with StoreGateway("ct-mem-") as g:
+        src = os.path.join(g.dir, "big.jsonl")
         with open(src, "w") as f:
             for i in range(N):
                 parent = "big-%d" % ((i - 1) // 2) if i else None  # a binary tree
@@ -152,15 +148,11 @@ def main():
                                     "tool_output": {"content": ("%06d" % i) * (SIZE // 6)}}) + "\n")
         tail = subprocess.Popen([os.path.join(BIN, "trace-tail"), "--once", "--stdout", "--state", "",
                                  src], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        subprocess.run([os.path.join(BIN, "trace-index"), "--stdin", "--db", os.path.join(d, "db"),
-                        "--no-durable"], stdin=tail.stdout, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run([os.path.join(BIN, "trace-index"), "--stdin", "--db", g.db, "--no-durable"],
+                       stdin=tail.stdout, stderr=subprocess.DEVNULL, check=True)
         tail.wait()
         os.remove(src)
-        port = free_port()
-        log = open(os.path.join(d, "gw.log"), "w")
-        gw = subprocess.Popen([os.path.join(BIN, "trace-gateway"), "--db", os.path.join(d, "db"),
-                               "--sub", "", "--listen", "127.0.0.1:%d" % port,
-                               "--spool", os.path.join(d, "spool")], stdout=log, stderr=log)
+        gw, port = g.start(), g.port
         wait_until("gateway", lambda: http_get(port, "/health")[0].split()[1] == b"200")
         base = vm(gw.pid, "VmHWM")
         peak_anon = [0]
@@ -171,7 +163,7 @@ def main():
                 peak_anon[0] = max(peak_anon[0], vm(gw.pid, "RssAnon"))
                 time.sleep(0.005)
 
-        sampler = threading.Thread(target=sample)
+        sampler = threading.Thread(target=sample, daemon=True)  # a failure ends it with the test
         sampler.start()
 
         head, body = http_get(port, "/api/traces?limit=1000", )
@@ -212,15 +204,6 @@ def main():
         else:
             print("PASS: peak anonymous RSS %d MB <= %d MB (100 MB + 1 MB x %d clients) while "
                   "%d MB were served six times" % (peak, 100 + CLIENTS, CLIENTS, N))
-        ok = True
-    finally:
-        if gw:
-            gw.terminate()
-            gw.wait(timeout=20)
-        if ok:
-            shutil.rmtree(d, ignore_errors=True)
-        else:
-            print(open(os.path.join(d, "gw.log")).read()[-3000:] if os.path.exists(os.path.join(d, "gw.log")) else "")
 
 
 if __name__ == "__main__":
