@@ -3,7 +3,7 @@ with raw sockets: only a complete, unambiguous request is accepted (a short
 body or a chunked body without its last chunk followed by a close is not
 spooled), framing that two parsers could read differently gets 400, an
 unknown HTTP version 505, an over-long request line 414, over-large headers
-431, a stalled head 408; pipelining and 100-continue work; and while 200
+431, a stalled head or body 408; pipelining and 100-continue work; and while 200
 idle keep-alive connections, 200 header-drippers and 40 resuming SSE clients
 that never read are held, /health and a session summary still answer."""
 import json
@@ -139,7 +139,20 @@ def check_framing(p):
     s.close()
     if status_of(out) != 408 or not 0.8 < time.time() - t0 < 5:
         fail("stalled head: %r after %.1f s" % (out[:200], time.time() - t0))
-    print("PASS: a stalled head gets 408 after the header timeout")
+    # A body that stalls part way (a slow sender holding a request open) gets
+    # 408 once --body-timeout-ms (1000) is over, and nothing of it is spooled.
+    stalled = json.dumps(span(4, "stalled")).encode()
+    s = connect(port)
+    s.sendall(post(stalled, b"Content-Length: %d\r\n\r\n" % len(stalled)) + stalled[:10])
+    t0 = time.time()
+    out = read_all(s, timeout=10)
+    s.close()
+    if status_of(out) != 408 or not 0.8 < time.time() - t0 < 5:
+        fail("stalled body: %r after %.1f s" % (out[:200], time.time() - t0))
+    time.sleep(0.3)
+    if "sp-stalled-4" in spooled(p):
+        fail("a stalled body was spooled")
+    print("PASS: a stalled head or body gets 408 after its timeout; nothing spooled")
 
 
 def timed_get(port, path):
@@ -197,7 +210,7 @@ def check_floods(p):
 
 
 def main():
-    p = Pipeline(["--header-timeout-ms", "1000", "--threads", "4"])
+    p = Pipeline(["--header-timeout-ms", "1000", "--body-timeout-ms", "1000", "--threads", "4"])
     try:
         p.start_all()
         check_framing(p)
