@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A team's store (README "Teams"): trace-gen writes a Claude home; each project
-# directory is read by its own trace-tail with another --user/--host (8 users
-# on 4 hosts), into one trace-index. Then times, median of RUNS: the usage
+# A team's store (README "Teams"): trace-gen writes a Claude home; each
+# session's transcripts are read by their own trace-tail with another
+# --user/--host (8 users on 4 hosts), into one trace-index. Then times, median of RUNS: the usage
 # reports grouped by day (the baseline), by user and by host, and filtered by
 # one user (the session -> user/host join over the sessions aggregate), the
 # sessions of one user, and one user's newest events (the by_user index).
@@ -19,13 +19,13 @@ export CLAUDE_CONFIG_DIR="$work/claude" TZ=UTC
 
 "$TRACE_BIN/trace-gen" --home "$CLAUDE_CONFIG_DIR" --lines "$lines" --sessions "$sessions" \
   --min-bytes 200 --max-bytes 2000 > "$work/gen.json"
-echo "team_bench: generated $(jq .lines "$work/gen.json") lines in $(ls "$CLAUDE_CONFIG_DIR/projects" | wc -l) projects"
+echo "team_bench: generated $(jq .lines "$work/gen.json") lines, $(ls "$CLAUDE_CONFIG_DIR"/projects/*/*.jsonl | wc -l) sessions"
 
 t0=$(date +%s%N)
 i=0
-for dir in "$CLAUDE_CONFIG_DIR"/projects/*/; do
+for f in "$CLAUDE_CONFIG_DIR"/projects/*/*.jsonl; do
   "$TRACE_BIN/trace-tail" --once --stdout --state "" --kind transcript \
-    --user "user$((i % 8))" --host "host$((i % 4))" "$dir**/*.jsonl" 2>> "$work/tail.log"
+    --user "user$((i % 8))" --host "host$((i % 4))" "$f" "${f%.jsonl}/subagents/*.jsonl" 2>> "$work/tail.log"
   i=$((i + 1))
 done | "$TRACE_BIN/trace-index" --stdin --db "$work/db" 2> "$work/index.log"
 index_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
