@@ -265,8 +265,10 @@ std::string DerivedSpanId(const LineInput& in) {
   return StableHashHex(key);
 }
 
+namespace {
+
 // An empty name is no name: it neither shows nor blocks the origin's.
-void FillOrigin(const LineInput& in, EventFields* f) {
+void FillFromOrigin(const LineInput& in, EventFields* f) {
   if (f->user && f->user->empty()) f->user.reset();
   if (f->host && f->host->empty()) f->host.reset();
   if (!in.origin) return;
@@ -274,12 +276,14 @@ void FillOrigin(const LineInput& in, EventFields* f) {
   if (!f->host && !in.origin->host.empty()) f->host = in.origin->host;
 }
 
+}  // namespace
+
 void Finish(const LineInput& in, EventFields* f) {
   if (!f->span_id || f->span_id->empty()) {
     f->derived_span_id = DerivedSpanId(in);
     f->span_id = f->derived_span_id;
   }
-  FillOrigin(in, f);
+  FillFromOrigin(in, f);
   if (f->timestamp) return;
   // Transcript lines take their neighbours' time (trace-tail passes its
   // per-file TimeCarry). Other inputs, and lines normalized without a
