@@ -270,6 +270,9 @@ std::string Aggregate::ToJson(std::string_view id_key) const {
   KU(w, "assistant_turns", assistant_turns);
   KS(w, "cwd", cwd);
   KS(w, "git_branch", git_branch);
+  // Only when known, so aggregates of single-machine stores read as before.
+  if (!user.empty()) KS(w, "user", user);
+  if (!host.empty()) KS(w, "host", host);
   KS(w, "model", model);
   WriteStringArray(w, "models", models);
   WriteStringArray(w, "agents", agents);
@@ -339,6 +342,8 @@ Result<Aggregate> Aggregate::FromJson(std::string_view text, std::string_view id
   a.assistant_turns = U(o, "assistant_turns");
   a.cwd = S(o, "cwd");
   a.git_branch = S(o, "git_branch");
+  a.user = S(o, "user");
+  a.host = S(o, "host");
   a.model = S(o, "model");
   ReadStringArray(o, "models", &a.models);
   ReadStringArray(o, "agents", &a.agents);

@@ -70,6 +70,7 @@ struct Aggregate {
   std::array<uint64_t, 3> prompts_by_source{};
   uint64_t assistant_turns = 0;
   std::string cwd, git_branch, model;
+  std::string user, host;  // the first event's that names one (sessions: whose, where)
   std::set<std::string> agents, models;
   std::map<std::string, AgentInfo> agent_info;  // by agent id (JSON "agent_list")
   // API messages per model, main thread and sub-agents (sessions): `model` is

@@ -157,6 +157,8 @@ Status AggregateState::ApplyCommon(Aggregate& a, const EventFacts& f) {
   if (f.parse_error) ++a.parse_errors;
   if (!f.cwd.empty()) a.cwd = f.cwd;
   if (!f.git_branch.empty()) a.git_branch = f.git_branch;
+  if (a.user.empty()) a.user = f.keys.user;
+  if (a.host.empty()) a.host = f.keys.host;
   if (!f.model.empty() && f.model != "<synthetic>") {
     // Sessions with API messages take the main thread's (ApplyUsage).
     if (a.main_models.empty() && a.agent_models.empty()) a.model = f.model;

@@ -47,12 +47,14 @@ enum KeyField {
   kSeq,
   kSource,
   kTsSource,
+  kUser,
+  kHost,
   kFields
 };
 constexpr std::string_view kFieldNames[kFields] = {
-    "span_id",  "kind",      "event_type",      "session_id",  "task_id",
-    "trace_id", "parent_id", "tool_name",       "tool_use_id", "timestamp",
-    "seq",      "source",    "timestamp_source"};
+    "span_id",  "kind",      "event_type",       "session_id",  "task_id",
+    "trace_id", "parent_id", "tool_name",        "tool_use_id", "timestamp",
+    "seq",      "source",    "timestamp_source", "user",        "host"};
 
 }  // namespace
 
@@ -84,6 +86,8 @@ Status ReadEventKeys(const rapidjson::Value& event, EventKeys* out) {
   AssignStr(f[kParent], &k.parent_id);
   AssignStr(f[kTool], &k.tool_name);
   AssignStr(f[kToolUse], &k.tool_use_id);
+  AssignStr(f[kUser], &k.user);
+  AssignStr(f[kHost], &k.host);
   k.timestamp_ms = IntOf(f[kTs]);
   // "read_time" is the only time such an event has; the others are borrowed.
   k.timestamp_borrowed = f[kTsSource] && f[kTsSource]->IsString() &&

@@ -65,6 +65,7 @@ struct EventKeys {
   std::string parent_id;
   std::string tool_name;
   std::string tool_use_id;
+  std::string user, host;  // who and where (empty when unknown)
   int64_t timestamp_ms = 0;
   // The timestamp is a neighbour's or the file's (timestamp_source "previous",
   // "next", "file_mtime"): it orders the event but is no activity of its own.

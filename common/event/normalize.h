@@ -48,6 +48,12 @@ Result<AgentMeta> ParseAgentMeta(std::string_view text);
 // ".../agent-<id>.jsonl" -> ".../agent-<id>.meta.json"; empty for other paths.
 std::string AgentMetaPath(std::string_view transcript_path);
 
+// Who and where the lines of a source were written (trace-tail --user,
+// --host): fills the event's user/host when its record names none.
+struct Origin {
+  std::string user, host;
+};
+
 // One line to normalize: where it came from, its text (without the newline
 // and a trailing CR), the hint of its source and when it was read. Without
 // a time fallback, a line with no timestamp takes read_time_ms.
@@ -58,6 +64,7 @@ struct LineInput {
   int64_t read_time_ms = 0;
   TimeFallback* time = nullptr;
   const AgentMeta* agent = nullptr;  // the sub-agent file's meta, when read
+  const Origin* origin = nullptr;    // null: user/host only from the record
 };
 
 class Normalizer {

@@ -27,6 +27,7 @@ struct EventFields {
   Json tool_input = nullptr, tool_output = nullptr, metrics = nullptr, tags = nullptr,
        metadata = nullptr;
   Str model, message_id, request_id, cwd, git_branch, error;
+  Str user, host;  // who ran Claude Code, on which machine (present only when known)
   Json usage = nullptr;
   std::optional<bool> is_error, is_sidechain;
   // The original record; written verbatim from the line when whole_line is
@@ -61,7 +62,8 @@ void FillIngest(const rapidjson::Value& rec, const LineInput& in, EventFields* f
 void FillOtel(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 void FillGeneric(const rapidjson::Value& rec, const LineInput& in, EventFields* f);
 
-// Fills span_id (derived when absent) and timestamp when the record has
+// Fills span_id (derived when absent), user/host from the line's origin
+// when the record names none, and timestamp when the record has
 // none (the line's time fallback, else read time; timestamp_source says which).
 void Finish(const LineInput& in, EventFields* f);
 // The deterministic id of a line without one: source identity (+ the file's

@@ -20,6 +20,8 @@ void FillFromEvent(const rapidjson::Value& rec, EventFields* f) {
   f->request_id = Text(rec, "request_id");
   f->git_branch = Text(rec, "git_branch");
   f->is_sidechain = Boolean(rec, "is_sidechain");
+  f->user = Text(rec, "user");
+  f->host = Text(rec, "host");
   if (Json data = Member(rec, "data")) {
     f->data = data;
     f->whole_line = false;
@@ -42,13 +44,16 @@ void FillFromSeed003(const rapidjson::Value& rec, EventFields* f) {
 }
 
 // POST /api/hooks (and raw hook payloads POSTed to /api/events): the payload
-// whole under "http_hook", the gateway's receipt time beside it. The event is
+// whole under "http_hook", the gateway's receipt time beside it, and the
+// sender's user/host when its request headers named them. The event is
 // the hook's (FillHook), so it is the one trace-hook's span of that firing
 // makes; its data is the payload itself.
 void FillFromHttpHook(const rapidjson::Value& rec, const LineInput& in, EventFields* f) {
   const rapidjson::Value& payload = *Member(rec, "http_hook");
   FillHook(payload, in, f);
   if (!f->timestamp) f->timestamp = Millis(rec, "received_ms");
+  f->user = Text(rec, "user");  // the gateway's, from the request headers
+  f->host = Text(rec, "host");
   f->whole_line = false;
 }
 

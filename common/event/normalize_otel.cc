@@ -49,6 +49,17 @@ void FillOtelMetric(const rapidjson::Value& rec, const rapidjson::Value& attrs, 
   f->metrics = Member(rec, "point");
 }
 
+// Who and where, from the identity tags (record attributes first, then the
+// resource: OTEL_RESOURCE_ATTRIBUTES lands there): the account's email, else
+// its uuid; the host.name attribute.
+void FillOrigin(const rapidjson::Value& rec, EventFields* f) {
+  Json tags = Member(rec, "tags");
+  if (!tags || !tags->IsObject()) return;
+  f->user = Text(*tags, "user.email");
+  if (!f->user || f->user->empty()) f->user = Text(*tags, "user.account_uuid");
+  f->host = Text(*tags, "host.name");
+}
+
 }  // namespace
 
 void FillOtel(const rapidjson::Value& rec, const LineInput& in, EventFields* f) {
@@ -67,6 +78,7 @@ void FillOtel(const rapidjson::Value& rec, const LineInput& in, EventFields* f) 
   }
   if (!f->timestamp) f->timestamp = Integer(rec, "received_ms");
   f->tags = Member(rec, "tags");
+  FillOrigin(rec, f);
   f->data = &rec;
 }
 

@@ -190,6 +190,8 @@ void PutIds(Out& o, const EventFields& f) {
   o.Put("trace_id", f.trace_id);
   o.Put("parent_id", f.parent_id);
   o.Put("session_id", f.session_id);
+  if (f.user) o.Put("user", f.user);
+  if (f.host) o.Put("host", f.host);
   o.Put("task_id", f.task_id);
   o.Put("task_status", f.task_status);
   o.Put("agent_id", f.agent_id);
@@ -270,11 +272,25 @@ std::string DerivedSpanId(const LineInput& in) {
   return StableHashHex(key);
 }
 
+namespace {
+
+// An empty name is no name: it neither shows nor blocks the origin's.
+void FillFromOrigin(const LineInput& in, EventFields* f) {
+  if (f->user && f->user->empty()) f->user.reset();
+  if (f->host && f->host->empty()) f->host.reset();
+  if (!in.origin) return;
+  if (!f->user && !in.origin->user.empty()) f->user = in.origin->user;
+  if (!f->host && !in.origin->host.empty()) f->host = in.origin->host;
+}
+
+}  // namespace
+
 void Finish(const LineInput& in, EventFields* f) {
   if (!f->span_id || f->span_id->empty()) {
     f->derived_span_id = DerivedSpanId(in);
     f->span_id = f->derived_span_id;
   }
+  FillFromOrigin(in, f);
   if (f->timestamp) return;
   // Transcript lines take their neighbours' time (trace-tail passes its
   // per-file TimeCarry). Other inputs, and lines normalized without a

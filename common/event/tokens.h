@@ -47,4 +47,10 @@ struct UsageSlot {
   int64_t first_ts = 0, last_ts = 0;  // ms epoch of the first and last message
 };
 
+// Who ran a session and on which machine (its aggregate's user and host):
+// how the usage reports join slots to users and hosts.
+struct SessionOrigin {
+  std::string session_id, user, host;
+};
+
 }  // namespace trace

@@ -147,15 +147,20 @@ std::string SessionCacheKey(std::string_view aggregate) {
 
 class SessionPages : public http::BodySource {
  public:
-  SessionPages(StoreOpener* opener, PricedCache* cache, const PriceTable* prices, size_t limit,
-               size_t offset)
-      : opener_(opener), cache_(cache), prices_(prices), limit_(limit), offset_(offset) {}
+  SessionPages(StoreOpener* opener, PricedCache* cache, const PriceTable* prices,
+               SessionFilter filter, size_t limit, size_t offset)
+      : opener_(opener),
+        cache_(cache),
+        prices_(prices),
+        filter_(std::move(filter)),
+        limit_(limit),
+        offset_(offset) {}
 
   Result<bool> Next(std::string* out) override {
     Result<std::shared_ptr<Store>> store = OpenStore(opener_);
     if (!store.ok()) return store.status();
     size_t want = std::min(limit_ - sent_, part_.count);
-    Result<SessionPage> page = (*store)->ListSessions(want, offset_ + sent_);
+    Result<SessionPage> page = (*store)->FindSessions(filter_, want, offset_ + sent_);
     if (!page.ok()) return page.status();
     if (sent_ == 0) total_ = page->total;
     size_t bytes = 0;
@@ -180,6 +185,7 @@ class SessionPages : public http::BodySource {
   StoreOpener* opener_;
   PricedCache* cache_;
   const PriceTable* prices_;
+  const SessionFilter filter_;
   const size_t limit_, offset_;
   size_t sent_ = 0;
   uint64_t total_ = 0;
@@ -242,8 +248,9 @@ Result<std::optional<http::Response>> StreamTaskTree(StoreOpener* opener,
 }
 
 Result<http::Response> StreamSessions(StoreOpener* opener, PricedCache* cache,
-                                      const PriceTable* prices, size_t limit, size_t offset) {
-  return Begin(std::make_shared<SessionPages>(opener, cache, prices, limit, offset),
+                                      const PriceTable* prices, const SessionFilter& filter,
+                                      size_t limit, size_t offset) {
+  return Begin(std::make_shared<SessionPages>(opener, cache, prices, filter, limit, offset),
                "{\"sessions\":[");
 }
 

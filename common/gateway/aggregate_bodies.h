@@ -27,12 +27,13 @@ inline constexpr size_t kAggregatePartBytes = 512 << 10;
 Result<std::optional<http::Response>> StreamTaskTree(StoreOpener* store, const std::string& task_id,
                                                      size_t max_events);
 
-// {"sessions":[...],"total":N,"limit":L,"offset":O}, most recent activity
-// first, each priced (cache: PricedCache, prices: may be null). Parts continue
-// by offset, so a session whose activity moves it while a long list is read
-// may be listed twice or not at all, as with any offset paging.
+// {"sessions":[...],"total":N,"limit":L,"offset":O}: the sessions matching
+// filter, most recent activity first, each priced (cache: PricedCache, prices: may be null). Parts
+// continue by offset, so a session whose activity moves it while a long list is read may be listed
+// twice or not at all, as with any offset paging.
 Result<http::Response> StreamSessions(StoreOpener* store, PricedCache* cache,
-                                      const PriceTable* prices, size_t limit, size_t offset);
+                                      const PriceTable* prices, const SessionFilter& filter,
+                                      size_t limit, size_t offset);
 
 // {"tools":[...]} by tool name; parts continue after the last name sent.
 Result<http::Response> StreamTools(StoreOpener* store);

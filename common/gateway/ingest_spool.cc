@@ -77,8 +77,8 @@ bool ValidateEvent(const rapidjson::Value& e, std::string* span_id, std::string*
   if (!session || session->empty()) {
     return (*why = std::string("missing required string field '") + session_key + "'", false);
   }
-  for (const char* key :
-       {"span_id", "trace_id", "parent_id", "task_id", "tool_name", "tool_use_id"}) {
+  for (const char* key : {"span_id", "trace_id", "parent_id", "task_id", "tool_name", "tool_use_id",
+                          "user", "host"}) {
     if (!OptionalString(e, key, why)) return false;
   }
   if (const rapidjson::Value* ts = json::Find(e, "timestamp"); ts && !ts->IsNull()) {
@@ -128,20 +128,36 @@ rapidjson::Document FromSeed003(const rapidjson::Value& e) {
 
 // The spool line of a hook payload (proto/inputs.md, "Ingest spool"): the
 // payload whole, and when the gateway got it, since a payload has no time.
-std::string HttpHookLine(const rapidjson::Value& payload, int64_t received_ms) {
+std::string HttpHookLine(const rapidjson::Value& payload, int64_t received_ms,
+                         const Sender& sender) {
   json::StringWriter w;
   w.StartObject();
   w.Key("http_hook");
   w.Value(payload);
   w.Key("received_ms");
   w.Int64(received_ms);
+  for (const auto& [key, value] : {std::pair{"user", &sender.user}, {"host", &sender.host}}) {
+    if (value->empty()) continue;
+    w.Key(key);
+    w.String(*value);
+  }
   w.EndObject();
   return w.Take();
 }
 
 // The spool line for a validated event: with its span_id, in our shape.
-std::string SpoolLine(const rapidjson::Value& e, const std::string& span_id, int64_t now_ms) {
-  if (IsRawHook(e)) return HttpHookLine(e, now_ms);
+// The sender's user/host fill what the event does not name itself.
+void AddSender(rapidjson::Document& doc, const Sender& sender) {
+  for (const auto& [key, value] : {std::pair{"user", &sender.user}, {"host", &sender.host}}) {
+    std::optional<std::string_view> own = json::GetString(doc, key);
+    if (value->empty() || (own && !own->empty())) continue;
+    SetString(doc, key, *value, doc.GetAllocator());
+  }
+}
+
+std::string SpoolLine(const rapidjson::Value& e, const std::string& span_id, int64_t now_ms,
+                      const Sender& sender) {
+  if (IsRawHook(e)) return HttpHookLine(e, now_ms, sender);
   rapidjson::Document doc;
   if (json::Find(e, "event_type") == nullptr) {
     doc = FromSeed003(e);
@@ -149,6 +165,7 @@ std::string SpoolLine(const rapidjson::Value& e, const std::string& span_id, int
     doc.CopyFrom(e, doc.GetAllocator());
   }
   SetString(doc, "span_id", span_id, doc.GetAllocator());
+  AddSender(doc, sender);
   return json::Serialize(doc);
 }
 
@@ -200,7 +217,7 @@ Status IngestSpool::EnsureLinked() {
   return OpenFile();
 }
 
-Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
+Result<IngestResult> IngestSpool::Ingest(std::string_view body, const Sender& sender) {
   IngestResult result;
   rapidjson::Document doc;
   if (Status st = json::Parse(&doc, body); !st) {
@@ -230,7 +247,7 @@ Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
       result.errors.push_back("[" + std::to_string(i) + "]: " + why);
       continue;
     }
-    std::string line = SpoolLine(*events[i], span_id, NowMs());
+    std::string line = SpoolLine(*events[i], span_id, NowMs(), sender);
     if (line.size() > options_.max_event_bytes) {
       result.errors.push_back("[" + std::to_string(i) + "]: event larger than " +
                               std::to_string(options_.max_event_bytes) + " bytes");
@@ -250,7 +267,8 @@ Result<IngestResult> IngestSpool::Ingest(std::string_view body) {
   return result;
 }
 
-Result<IngestResult> IngestSpool::IngestHook(std::string_view body, int64_t received_ms) {
+Result<IngestResult> IngestSpool::IngestHook(std::string_view body, int64_t received_ms,
+                                             const Sender& sender) {
   IngestResult result;
   rapidjson::Document doc;
   std::string why;
@@ -262,7 +280,7 @@ Result<IngestResult> IngestSpool::IngestHook(std::string_view body, int64_t rece
     result.errors.push_back(why);
   }
   if (!result.errors.empty()) return result;
-  std::string line = HttpHookLine(doc, received_ms);
+  std::string line = HttpHookLine(doc, received_ms, sender);
   if (line.size() > options_.max_event_bytes) {
     result.errors.push_back("hook payload larger than " + std::to_string(options_.max_event_bytes) +
                             " bytes");

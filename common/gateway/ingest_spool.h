@@ -26,6 +26,13 @@ struct IngestResult {
   std::vector<std::string> errors;  // "[2]: event_type 'Foo' is not a known event name"
 };
 
+// Who sent a request and from which machine, as its X-Claude-Trace-User and
+// X-Claude-Trace-Host headers say (proto/inputs.md "Ingest spool"): the
+// user/host of its events that do not name their own. Empty: not said.
+struct Sender {
+  std::string user, host;
+};
+
 class IngestSpool {
  public:
   struct Options {
@@ -41,10 +48,11 @@ class IngestSpool {
   Status Open();
   // Validates body and, if every event is valid, appends them. A Status
   // error means a write failure (nothing of this request is in the file).
-  Result<IngestResult> Ingest(std::string_view body);
+  Result<IngestResult> Ingest(std::string_view body, const Sender& sender = {});
   // One http hook body (hook_identity.h, IsHookPayload), spooled with the
   // time it was received; ids[0] is its firing id (HookFiringId).
-  Result<IngestResult> IngestHook(std::string_view body, int64_t received_ms);
+  Result<IngestResult> IngestHook(std::string_view body, int64_t received_ms,
+                                  const Sender& sender = {});
   // Records already validated by their decoder (the OTLP receivers: one JSON
   // object per line, no newline inside), appended all or nothing.
   Status AppendRecords(const std::vector<std::string>& records);

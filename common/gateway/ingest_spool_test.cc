@@ -236,5 +236,40 @@ TEST_F(IngestSpoolTest, EventsEndpointAcceptsRawHookPayloads) {
   EXPECT_EQ(bad->errors[0], "[0]: missing required string field 'session_id'");
 }
 
+// The sender's X-Claude-Trace-User/-Host fill what an event does not name
+// itself; an http hook record carries them beside received_ms.
+TEST_F(IngestSpoolTest, SenderNamesTheEventsThatDoNotNameThemselves) {
+  Sender bob{"bob", "bob-desktop"};
+  auto r = spool_->Ingest(R"([{"event_type":"Stop","session_id":"s1"},
+      {"event_type":"Stop","session_id":"s2","user":"carol","host":""},
+      {"timestamp":"2024-01-26T10:30:00Z","event":"Stop","sessionId":"s3"}])",
+                          bob);
+  ASSERT_TRUE(r.ok() && r->accepted);
+  auto h = spool_->IngestHook(R"({"session_id":"s4","hook_event_name":"Stop"})", 7, {"", "h4"});
+  ASSERT_TRUE(h.ok() && h->accepted);
+  std::vector<std::string> lines;
+  std::stringstream all(Contents());
+  for (std::string l; std::getline(all, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 4u);
+  std::vector<std::string> who;
+  for (const std::string& line : lines) {
+    SourceRef src{"/spool/ingest.jsonl", 1, 2, 0, line.size() + 1};
+    rapidjson::Document e;
+    ASSERT_TRUE(json::Parse(&e, NormalizeLine(LineInput{&src, line, InputKind::kIngest, 5})).ok());
+    who.push_back(std::string(json::GetString(e, "user").value_or("-")) + "@" +
+                  std::string(json::GetString(e, "host").value_or("-")));
+  }
+  EXPECT_EQ(who, (std::vector<std::string>{"bob@bob-desktop", "carol@bob-desktop",
+                                           "bob@bob-desktop", "-@h4"}));
+  EXPECT_NE(lines[3].find(R"("received_ms":7,"host":"h4"})"), std::string::npos) << lines[3];
+}
+
+TEST_F(IngestSpoolTest, UserAndHostMustBeStrings) {
+  auto r = spool_->Ingest(R"({"event_type":"Stop","session_id":"s1","user":42})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->accepted);
+  EXPECT_EQ(Contents(), "");
+}
+
 }  // namespace
 }  // namespace trace

@@ -2,6 +2,8 @@
 // stats, and event ingest.
 #include <rapidjson/document.h>
 
+#include <tuple>
+
 #include "common/base/clock.h"
 #include "common/gateway/ingest_spool.h"
 #include "common/gateway/live_feed.h"
@@ -114,7 +116,8 @@ std::optional<http::Response> BodyFilter(const http::Request& req, http::StreamS
   };
   http::StreamFilter& f = s->filter;
   if (!field("session_id", &f.session_id) || !field("task_id", &f.task_id) ||
-      !field("tool_name", &f.tool_name) || !field("event_type", &f.event_type)) {
+      !field("tool_name", &f.tool_name) || !field("event_type", &f.event_type) ||
+      !field("user", &f.user) || !field("host", &f.host)) {
     return http::Error(400, "bad_body", "stream filter fields must be strings");
   }
   if (const rapidjson::Value* id = json::Find(doc, "last_event_id"); id && !id->IsNull()) {
@@ -131,7 +134,9 @@ http::Response Stream(GatewayContext* ctx, const http::Request& req) {
   for (auto [name, field] : {std::pair{"session_id", &f.session_id},
                              {"task_id", &f.task_id},
                              {"tool_name", &f.tool_name},
-                             {"event_type", &f.event_type}}) {
+                             {"event_type", &f.event_type},
+                             {"user", &f.user},
+                             {"host", &f.host}}) {
     if (auto bad = api::StringParam(req, name, field)) return std::move(*bad);
   }
   if (!req.last_event_id_header.empty()) {
@@ -175,9 +180,26 @@ http::Response StreamStats(GatewayContext* ctx, const http::Request&) {
   return http::Json(w.Take());
 }
 
+// The X-Claude-Trace-User/-Host headers (a teammate's settings set them from
+// the environment): short, valid UTF-8 text, else a 400 naming the header.
+std::optional<http::Response> ReadSender(const http::Request& req, Sender* out) {
+  for (auto [name, value, field] :
+       {std::tuple{"X-Claude-Trace-User", &req.trace_user, &out->user},
+        std::tuple{"X-Claude-Trace-Host", &req.trace_host, &out->host}}) {
+    if (value->size() > 256 || !json::IsValidUtf8(*value)) {
+      return http::Error(400, "bad_header",
+                         std::string(name) + " must be UTF-8 text of at most 256 bytes");
+    }
+    *field = *value;
+  }
+  return std::nullopt;
+}
+
 http::Response Ingest(GatewayContext* ctx, const http::Request& req) {
   if (!ctx->spool) return http::Error(503, "ingest_disabled", "ingest spool not configured");
-  Result<IngestResult> res = ctx->spool->Ingest(req.body);
+  Sender sender;
+  if (auto bad = ReadSender(req, &sender)) return std::move(*bad);
+  Result<IngestResult> res = ctx->spool->Ingest(req.body, sender);
   if (!res.ok()) return http::Error(503, "spool_unavailable", res.status().message());
   json::StringWriter w;
   w.StartObject();
@@ -211,7 +233,9 @@ http::Response Ingest(GatewayContext* ctx, const http::Request& req) {
 // body gets 400 with the reason, which Claude Code treats as non-blocking.
 http::Response Hook(GatewayContext* ctx, const http::Request& req) {
   if (!ctx->spool) return http::Error(503, "ingest_disabled", "ingest spool not configured");
-  Result<IngestResult> res = ctx->spool->IngestHook(req.body, NowMs());
+  Sender sender;
+  if (auto bad = ReadSender(req, &sender)) return std::move(*bad);
+  Result<IngestResult> res = ctx->spool->IngestHook(req.body, NowMs(), sender);
   if (!res.ok()) return http::Error(503, "spool_unavailable", res.status().message());
   if (!res->accepted) return http::Error(400, "invalid_hook", res->errors.front());
   http::Response r;

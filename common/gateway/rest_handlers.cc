@@ -101,6 +101,8 @@ http::Response ListTraces(GatewayContext* ctx, const http::Request& req) {
   TRACE_RETURN_IF(api::StringParam(req, "tool_name", &q.filter.tool_name));
   TRACE_RETURN_IF(api::StringParam(req, "trace_id", &q.filter.trace_id));
   TRACE_RETURN_IF(api::StringParam(req, "event_type", &q.filter.event_type));
+  TRACE_RETURN_IF(api::StringParam(req, "user", &q.filter.user));
+  TRACE_RETURN_IF(api::StringParam(req, "host", &q.filter.host));
   TRACE_RETURN_IF(api::TimeParam(req, "from", &q.filter.from_ms));
   TRACE_RETURN_IF(api::TimeParam(req, "to", &q.filter.to_ms));
   q.limit = limit;
@@ -161,9 +163,12 @@ http::Response ListSessions(GatewayContext* ctx, const http::Request& req) {
   uint64_t limit = 100, offset = 0;
   TRACE_RETURN_IF(api::UintParam(req, "limit", 1, 1000, &limit));
   TRACE_RETURN_IF(api::UintParam(req, "offset", 0, 100'000'000, &offset));
+  SessionFilter filter;
+  TRACE_RETURN_IF(api::StringParam(req, "user", &filter.user));
+  TRACE_RETURN_IF(api::StringParam(req, "host", &filter.host));
   if (!ctx->store->Get()) return StoreUnavailable(ctx);
   Result<http::Response> r =
-      StreamSessions(ctx->store, ctx->priced.get(), ctx->prices, limit, offset);
+      StreamSessions(ctx->store, ctx->priced.get(), ctx->prices, filter, limit, offset);
   return r.ok() ? std::move(*r) : ReadFailed(r.status());
 }
 

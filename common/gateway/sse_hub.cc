@@ -69,6 +69,8 @@ Result<LiveEventPtr> MakeLiveEvent(std::string_view event_json) {
   e->task_id = std::move(keys->task_id);
   e->tool_name = std::move(keys->tool_name);
   e->event_type = std::move(keys->event_type);
+  e->user = std::move(keys->user);
+  e->host = std::move(keys->host);
   // Stored JSON is compact (one line); guard anyway: a newline would end the
   // SSE data field early.
   if (event_json.find('\n') != std::string_view::npos) {
@@ -85,7 +87,8 @@ bool FilterMatches(const http::StreamFilter& f, const LiveEvent& e) {
   return (f.session_id.empty() || f.session_id == e.session_id) &&
          (f.task_id.empty() || f.task_id == e.task_id) &&
          (f.tool_name.empty() || f.tool_name == e.tool_name) &&
-         (f.event_type.empty() || f.event_type == e.event_type);
+         (f.event_type.empty() || f.event_type == e.event_type) &&
+         (f.user.empty() || f.user == e.user) && (f.host.empty() || f.host == e.host);
 }
 
 SseHub::SseHub(Options options) : options_(options) {}

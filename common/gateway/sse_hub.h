@@ -29,6 +29,7 @@ namespace trace {
 struct LiveEvent {
   uint64_t seq = 0;
   std::string session_id, task_id, tool_name, event_type;
+  std::string user, host;
   std::string frame;  // "event: trace\nid: 7\ndata: {...}\n\n"
 };
 using LiveEventPtr = std::shared_ptr<const LiveEvent>;

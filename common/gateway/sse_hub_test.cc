@@ -117,7 +117,7 @@ TEST(SseHub, DeliversInOrderWithFilters) {
   ASSERT_NO_FATAL_FAILURE(Start(hub));
   Pair all, only_b;
   ASSERT_NO_FATAL_FAILURE(Connect(hub, {}, &all));
-  ASSERT_NO_FATAL_FAILURE(Connect(hub, {"b", "", "", ""}, &only_b));
+  ASSERT_NO_FATAL_FAILURE(Connect(hub, {"b", "", "", "", "", ""}, &only_b));
   for (uint64_t s = 1; s <= 6; ++s) ASSERT_NO_FATAL_FAILURE(Publish(hub, s, s % 2 ? "a" : "b"));
   EXPECT_EQ(ReadIds(all.client_end, 6), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(ReadIds(only_b.client_end, 3), (std::vector<uint64_t>{2, 4, 6}));

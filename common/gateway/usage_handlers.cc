@@ -1,6 +1,6 @@
 // GET /api/usage: the reports of `trace-query usage` (proto/usage.md) over
 // the same parameters (by, tz or timezone, since, until, order, last,
-// breakdown, project, project_aliases, week_start, token_limit), from the
+// breakdown, project, project_aliases, week_start, token_limit, user, host), from the
 // store's usage slots; a bad parameter is a 400 naming it.
 #include <cstdlib>
 
@@ -23,8 +23,8 @@ const std::string& Home() {
 
 http::Response GetUsage(GatewayContext* ctx, const http::Request& req) {
   static const char* kNames[] = {
-      "by",   "tz",        "timezone", "since",           "until",      "order",
-      "last", "breakdown", "project",  "project_aliases", "week_start", "token_limit"};
+      "by",        "tz",      "timezone",        "since",      "until",       "order", "last",
+      "breakdown", "project", "project_aliases", "week_start", "token_limit", "user",  "host"};
   UsageParams params;
   for (const char* name : kNames) {
     if (auto v = req.Query(name)) params[name] = std::string(*v);
@@ -41,8 +41,10 @@ http::Response GetUsage(GatewayContext* ctx, const http::Request& req) {
   if (!slots) return http::Error(500, "store_error", slots.status().message());
   auto dirs = store->SessionDirs();
   if (!dirs) return http::Error(500, "store_error", dirs.status().message());
+  auto origins = store->SessionOrigins();
+  if (!origins) return http::Error(500, "store_error", origins.status().message());
   const PriceTable& prices = ctx->prices ? *ctx->prices : PriceTable::Embedded();
-  return http::Json(UsagePeriodsJson(BuildUsagePeriods(*slots, *dirs, prices, *options)));
+  return http::Json(UsagePeriodsJson(BuildUsagePeriods(*slots, *dirs, *origins, prices, *options)));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 // The SSE filter a client asked for; empty strings match everything.
 struct StreamFilter {
   std::string session_id, task_id, tool_name, event_type;
+  std::string user, host;  // the event's user / host
 };
 
 // Set by a handler that wants the connection turned into an SSE stream.
@@ -37,6 +38,8 @@ struct Request {
   std::string body;
   std::string last_event_id_header;
   std::string if_none_match;
+  // X-Claude-Trace-User / X-Claude-Trace-Host: who sent it, from where.
+  std::string trace_user, trace_host;
   std::string remote;                          // peer address (rate limiting key)
   std::string content_type, content_encoding;  // as sent (request_policy.h checked them)
 

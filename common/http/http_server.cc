@@ -243,6 +243,8 @@ http::Response RequestPipeline::Handle(http::Request* in) {
   if (!refused.empty()) return http::Error(415, "unsupported_media_type", refused);
   in->last_event_id_header = std::string(raw_->Header("last-event-id"));
   in->if_none_match = std::string(raw_->Header("if-none-match"));
+  in->trace_user = std::string(raw_->Header("x-claude-trace-user"));
+  in->trace_host = std::string(raw_->Header("x-claude-trace-host"));
   return Dispatch(*in);
 }
 

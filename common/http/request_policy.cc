@@ -76,6 +76,8 @@ bool IsLoopbackHost(std::string_view host) {
   return h == "localhost" || h == "[::1]" || IsLoopbackIpv4(h);
 }
 
+bool IsLoopbackListenHost(std::string_view host) { return IsLoopbackHost(host) || host == "::1"; }
+
 bool HostAllowed(std::string_view host_header, const std::vector<std::string>& allowed) {
   std::string_view value = Trim(host_header);
   std::string_view host;

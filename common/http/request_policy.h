@@ -14,6 +14,9 @@ namespace trace::http {
 // True for a loopback host name without port: localhost, an IPv4 address in
 // 127.0.0.0/8 (dotted decimal) or [::1]; case-insensitive.
 bool IsLoopbackHost(std::string_view host);
+// True for an address to listen on that only this machine reaches: a
+// loopback host (IsLoopbackHost) or ::1 without brackets. "" (any) is not.
+bool IsLoopbackListenHost(std::string_view host);
 
 // True when a Host header value ("name", "name:port", "[v6]:port") names a
 // loopback host or one of allowed (each a name, any port, or an exact

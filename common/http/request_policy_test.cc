@@ -91,5 +91,16 @@ TEST(RequestPolicy, BodyTypesAndEncodingsPerPath) {
   EXPECT_FALSE(IsOtlpPath("/api/v1/logs"));
 }
 
+// trace-gateway refuses to listen on these without a token.
+TEST(RequestPolicy, ListenHostsOnlyThisMachineReaches) {
+  for (const char* h : {"127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]"}) {
+    EXPECT_TRUE(IsLoopbackListenHost(h)) << h;
+  }
+  for (const char* h : {"", "0.0.0.0", "::", "192.0.2.1", "10.0.0.1", "128.0.0.1", "127.0.0",
+                        "localhost.example.com", "::2", "127.0.0.1 "}) {
+    EXPECT_FALSE(IsLoopbackListenHost(h)) << h;
+  }
+}
+
 }  // namespace
 }  // namespace trace::http

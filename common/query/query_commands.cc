@@ -56,8 +56,15 @@ int Error(const std::string& what, const Status& st) {
   return 1;
 }
 
+// --user/--host: shared by events, sessions and usage (one definition).
+std::string Flag(const QueryContext& c, const char* name) {
+  return c.vm.count(name) ? c.vm[name].as<std::string>() : std::string();
+}
+
 int RunSessions(QueryContext& c) {
-  auto page = c.store->ListSessions(c.vm["limit"].as<size_t>(), c.vm["offset"].as<size_t>());
+  SessionFilter filter{Flag(c, "user"), Flag(c, "host")};
+  auto page =
+      c.store->FindSessions(filter, c.vm["limit"].as<size_t>(), c.vm["offset"].as<size_t>());
   if (!page) return Error("list sessions", page.status());
   if (c.json) {
     for (const auto& s : page->sessions) c.out << s << "\n";
@@ -65,7 +72,7 @@ int RunSessions(QueryContext& c) {
   }
   std::vector<std::vector<std::string>> rows = {{"LAST ACTIVITY", "SESSION", "EVENTS", "TOOLS",
                                                  "FAILED", "PROMPTS", "TURNS", "IN+CACHE", "OUT",
-                                                 "MODEL"}};
+                                                 "MODEL", "USER", "HOST"}};
   for (const auto& s : page->sessions) {
     auto d = ParseDoc(s);
     const rapidjson::Value* u = json::Find(d, "usage");
@@ -79,7 +86,7 @@ int RunSessions(QueryContext& c) {
     rows.push_back({Time(d, "last_ts"), Str(d, "session_id"), Num(d, "events"),
                     Num(d, "tool_calls"), Num(d, "tool_failures"), Num(d, "prompts"),
                     Num(d, "assistant_turns"), std::to_string(in), std::to_string(out),
-                    Str(d, "model")});
+                    Str(d, "model"), Str(d, "user"), Str(d, "host")});
   }
   PrintTable(c.out, rows);
   c.out << page->total << " sessions\n";
@@ -111,6 +118,8 @@ int RunSession(QueryContext& c) {
                                                 {"last", Time(d, "last_ts")},
                                                 {"cwd", Str(d, "cwd")},
                                                 {"branch", Str(d, "git_branch")},
+                                                {"user", Str(d, "user")},
+                                                {"host", Str(d, "host")},
                                                 {"model", Str(d, "model")},
                                                 {"events", Num(d, "events")},
                                                 {"prompts", Num(d, "prompts")},
@@ -150,7 +159,11 @@ void AddEventOptions(po::options_description& o) {
                                                     po::value<std::string>()->value_name("TIME"),
                                                     "events: at or before (ms epoch or RFC 3339)")(
       "before-seq", po::value<uint64_t>()->default_value(0),
-      "events: only seq below this (paging)");
+      "events: only seq below this (paging)")(
+      "user", po::value<std::string>()->value_name("USER"),
+      "events, sessions, usage: only this user (the event's, the session's)")(
+      "host", po::value<std::string>()->value_name("HOST"),
+      "events, sessions, usage: only this host");
 }
 
 bool ParseTime(const std::string& s, std::optional<int64_t>* out) {
@@ -172,6 +185,8 @@ int RunEvents(QueryContext& c) {
   get("tool-name", &q.filter.tool_name);
   get("trace-id", &q.filter.trace_id);
   get("event-type", &q.filter.event_type);
+  get("user", &q.filter.user);
+  get("host", &q.filter.host);
   for (const char* k : {"from", "to"}) {
     if (!c.vm.count(k)) continue;
     auto& slot = std::string(k) == "from" ? q.filter.from_ms : q.filter.to_ms;
@@ -190,12 +205,13 @@ int RunEvents(QueryContext& c) {
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
-      {"SEQ", "TIME", "KIND", "EVENT", "SESSION", "TOOL", "DURATION"}};
+      {"SEQ", "TIME", "KIND", "EVENT", "SESSION", "TOOL", "DURATION", "USER@HOST"}};
   for (const auto& e : page->events) {
     auto d = ParseDoc(e);
     std::string session = Str(d, "session_id");
     rows.push_back({Num(d, "seq"), Time(d, "timestamp"), Str(d, "kind"), Str(d, "event_type"),
-                    session.substr(0, 8), Str(d, "tool_name"), Num(d, "duration_ms")});
+                    session.substr(0, 8), Str(d, "tool_name"), Num(d, "duration_ms"),
+                    Str(d, "user") + "@" + Str(d, "host")});
   }
   PrintTable(c.out, rows);
   c.out << page->events.size() << " of " << page->total << " events\n";
@@ -206,16 +222,17 @@ int RunEvents(QueryContext& c) {
 
 const std::vector<QueryCommand>& QueryCommands() {
   static const std::vector<QueryCommand> kCommands = {
-      {"sessions", "sessions [--limit N --offset N]", "sessions, most recent activity first",
-       nullptr, RunSessions},
+      {"sessions", "sessions [--user USER --host HOST --limit N --offset N]",
+       "sessions, most recent activity first", nullptr, RunSessions},
       {"session", "session ID", "one session's summary (aggregate)", nullptr, RunSession},
       {"events",
        "events [--session-id ID --task-id ID --tool-name NAME --trace-id ID --event-type T "
-       "--from TIME --to TIME --limit N --offset N --before-seq SEQ]",
+       "--user USER --host HOST --from TIME --to TIME --limit N --offset N --before-seq SEQ]",
        "events newest first, filtered like GET /api/traces", AddEventOptions, RunEvents},
       {"usage",
-       "usage [--by day|week|month|session|project|model|block] [--since WHEN] [--until WHEN] "
-       "[--timezone NAME] [--order asc|desc] [--last N] [--breakdown] [--project NAME] "
+       "usage [--by day|week|month|session|project|model|block|user|host] [--since WHEN] "
+       "[--until WHEN] [--timezone NAME] [--order asc|desc] [--last N] [--breakdown] "
+       "[--project NAME] [--user USER] [--host HOST] "
        "[--project-aliases PATH=NAME,...] [--week-start DAY] [--token-limit N|max] [--prices FILE]",
        "tokens (input, output, cache create, cache read) and cost in USD, like ccusage",
        AddUsageOptions, RunUsage},

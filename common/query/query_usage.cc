@@ -25,8 +25,9 @@ int UsageError(const std::string& what, const std::string& why, int code) {
 
 // Flag name -> parameter name (dashes become underscores).
 UsageParams ParamsOf(const po::variables_map& vm) {
-  static const char* kFlags[] = {"by",   "since",   "until",           "timezone",   "order",
-                                 "last", "project", "project-aliases", "week-start", "token-limit"};
+  static const char* kFlags[] = {"by",         "since",       "until",   "timezone",
+                                 "order",      "last",        "project", "project-aliases",
+                                 "week-start", "token-limit", "user",    "host"};
   UsageParams p;
   for (const char* flag : kFlags) {
     if (!vm.count(flag)) continue;
@@ -54,9 +55,9 @@ size_t TerminalWidth() {
 void AddUsageOptions(po::options_description& options) {
   options.add_options()(
       "by", po::value<std::string>()->default_value("day")->value_name("GROUP"),
-      "usage: day, week, month, session, project, model or block (5-hour billing blocks)")(
-      "since", po::value<std::string>()->value_name("WHEN"),
-      "usage: from this local day (YYYYMMDD, YYYY-MM-DD) or RFC 3339 instant")(
+      "usage: day, week, month, session, project, model, block (5-hour billing blocks), user or "
+      "host")("since", po::value<std::string>()->value_name("WHEN"),
+              "usage: from this local day (YYYYMMDD, YYYY-MM-DD) or RFC 3339 instant")(
       "until", po::value<std::string>()->value_name("WHEN"),
       "usage: up to this local day (inclusive) or RFC 3339 instant")(
       "timezone", po::value<std::string>()->value_name("NAME"),
@@ -92,7 +93,9 @@ int RunUsage(QueryContext& c) {
   if (!slots) return UsageError("read usage", slots.status().message(), 1);
   auto dirs = c.store->SessionDirs();
   if (!dirs) return UsageError("read sessions", dirs.status().message(), 1);
-  UsagePeriodReport report = BuildUsagePeriods(*slots, *dirs, *prices, *options);
+  auto origins = c.store->SessionOrigins();
+  if (!origins) return UsageError("read sessions", origins.status().message(), 1);
+  UsagePeriodReport report = BuildUsagePeriods(*slots, *dirs, *origins, *prices, *options);
   if (c.json) {
     c.out << UsagePeriodsJson(report) << "\n";
   } else {

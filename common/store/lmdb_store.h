@@ -30,6 +30,8 @@ class LmdbStore final : public Store {
                                                size_t max) override;
   Result<std::optional<std::string>> GetSession(const std::string& session_id) override;
   Result<SessionPage> ListSessions(size_t limit, size_t offset) override;
+  Result<SessionPage> FindSessions(const SessionFilter& filter, size_t limit,
+                                   size_t offset) override;
   Result<std::optional<std::string>> GetTask(const std::string& task_id) override;
   Result<std::vector<std::string>> TaskEvents(const std::string& task_id, size_t max) override;
   Result<ToolPage> ListTools(const std::string& after_name, size_t max) override;
@@ -38,6 +40,7 @@ class LmdbStore final : public Store {
   Result<std::vector<UsageBucket>> SessionDailyUsage(const std::string& session_id) override;
   Result<std::vector<UsageSlot>> UsageSlots(int64_t from_ms, int64_t to_ms) override;
   Result<std::vector<std::pair<std::string, std::string>>> SessionDirs() override;
+  Result<std::vector<SessionOrigin>> SessionOrigins() override;
   const std::string& dir() const override { return dir_; }
 
  private:
@@ -45,6 +48,8 @@ class LmdbStore final : public Store {
   // Runs fn in a fresh read txn; adopts a map grown by the writer
   // (MDB_MAP_RESIZED) and retries.
   Status Read(const std::function<Status(MDB_txn*, const StoreDbs&)>& fn);
+  // FindSessions with a filter: every session matched, most recent first.
+  Result<SessionPage> FilteredSessions(const SessionFilter& filter, size_t limit, size_t offset);
   // The value of key in one named database, or nullopt.
   Result<std::optional<std::string>> GetValue(MDB_dbi StoreDbs::*db, std::string_view key);
   // Every value of a database whose key starts with prefix, in key order.

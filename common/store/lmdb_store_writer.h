@@ -52,6 +52,8 @@ class LmdbStoreWriter final : public StoreWriter {
     kByTool,
     kByTrace,
     kByType,
+    kByUser,
+    kByHost,
     kByTime,
     kEventTables
   };

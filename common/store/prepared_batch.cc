@@ -9,7 +9,7 @@
 namespace trace {
 
 std::array<const std::string*, kKeyedIndexes> IndexedFields(const EventKeys& k) {
-  return {&k.session_id, &k.task_id, &k.tool_name, &k.trace_id, &k.event_type};
+  return {&k.session_id, &k.task_id, &k.tool_name, &k.trace_id, &k.event_type, &k.user, &k.host};
 }
 
 void PutIndexEntry(char* out, uint64_t seq, int64_t ts_ms) {

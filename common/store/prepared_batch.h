@@ -19,7 +19,7 @@
 
 namespace trace {
 
-// The secondary indexes, in this order wherever they are listed: five keyed
+// The secondary indexes, in this order wherever they are listed: seven keyed
 // by an event field (value: an index entry), then by_time (key: the biased
 // timestamp, value: seq).
 enum EventIndex {
@@ -28,6 +28,8 @@ enum EventIndex {
   kIndexTool,
   kIndexTrace,
   kIndexType,
+  kIndexUser,
+  kIndexHost,
   kIndexTime,
   kEventIndexes
 };
@@ -35,7 +37,7 @@ inline constexpr int kKeyedIndexes = kIndexTime;
 // The field of the event each keyed index files it under (empty: not indexed).
 std::array<const std::string*, kKeyedIndexes> IndexedFields(const EventKeys& k);
 
-// Index entries of by_session/by_task/by_tool/by_trace/by_type: 16 bytes,
+// Index entries of by_session/by_task/by_tool/by_trace/by_type/by_user/by_host: 16 bytes,
 // big-endian seq then biased timestamp (sorted by seq within a key).
 inline constexpr size_t kIndexEntrySize = 16;
 void PutIndexEntry(char* out, uint64_t seq, int64_t ts_ms);  // kIndexEntrySize bytes

@@ -3,6 +3,8 @@
 #include <mutex>
 
 #include "common/event/aggregate.h"
+#include "common/json/json.h"
+#include "common/json/json_parse.h"
 #include "common/store/lmdb.h"
 #include "common/store/lmdb_store.h"
 #include "common/store/store_schema.h"
@@ -14,7 +16,7 @@ using lmdb::View;
 
 bool EventFilter::Empty() const {
   return session_id.empty() && task_id.empty() && tool_name.empty() && trace_id.empty() &&
-         event_type.empty() && !from_ms && !to_ms;
+         event_type.empty() && user.empty() && host.empty() && !from_ms && !to_ms;
 }
 
 Result<std::unique_ptr<Store>> Store::OpenReadOnly(const Options& options) {
@@ -167,7 +169,33 @@ Result<std::optional<std::string>> LmdbStore::GetTask(const std::string& id) {
   return GetValue(&StoreDbs::tasks, id);
 }
 
+namespace {
+
+// The user and host a session aggregate names (absent: empty), read without
+// building the whole Aggregate.
+SessionOrigin OriginOf(std::string_view id, std::string_view aggregate_json) {
+  SessionOrigin o;
+  o.session_id = id;
+  rapidjson::Document doc;
+  if (!json::Parse(&doc, aggregate_json) || !doc.IsObject()) return o;
+  o.user = json::GetString(doc, "user").value_or("");
+  o.host = json::GetString(doc, "host").value_or("");
+  return o;
+}
+
+bool Matches(const SessionFilter& f, const SessionOrigin& o) {
+  return (f.user.empty() || f.user == o.user) && (f.host.empty() || f.host == o.host);
+}
+
+}  // namespace
+
 Result<SessionPage> LmdbStore::ListSessions(size_t limit, size_t offset) {
+  return FindSessions({}, limit, offset);
+}
+
+Result<SessionPage> LmdbStore::FindSessions(const SessionFilter& filter, size_t limit,
+                                            size_t offset) {
+  if (!filter.Empty()) return FilteredSessions(filter, limit, offset);
   SessionPage page;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
     MDB_stat stat;
@@ -184,6 +212,31 @@ Result<SessionPage> LmdbStore::ListSessions(size_t limit, size_t offset) {
       auto r = GetString(txn, d.sessions, View(k).substr(8), &value);
       if (!r) return r.status();
       if (*r) page.sessions.push_back(std::move(value));
+    }
+    return Status::Ok();
+  });
+  if (!st) return st;
+  return page;
+}
+
+// Every session, most recent first, is read and matched: a team's store
+// holds thousands of sessions, not millions (its events have indexes).
+Result<SessionPage> LmdbStore::FilteredSessions(const SessionFilter& filter, size_t limit,
+                                                size_t offset) {
+  SessionPage page;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, d.sessions_by_activity); rc != 0) return lmdb::FromMdb("cursor", rc);
+    MDB_val k, v;
+    for (int rc = c.Get(&k, &v, MDB_LAST); rc == 0; rc = c.Get(&k, &v, MDB_PREV)) {
+      if (k.mv_size < 8) continue;
+      std::string_view id = View(k).substr(8);
+      std::string value;
+      auto r = GetString(txn, d.sessions, id, &value);
+      if (!r) return r.status();
+      if (!*r || !Matches(filter, OriginOf(id, value))) continue;
+      if (page.total++ >= offset && page.sessions.size() < limit)
+        page.sessions.push_back(std::move(value));
     }
     return Status::Ok();
   });
@@ -333,6 +386,17 @@ Result<std::vector<std::pair<std::string, std::string>>> LmdbStore::SessionDirs(
     auto a = Aggregate::FromJson(json, "session_id");
     if (!a) return a.status();
     if (!a->cwd.empty()) out.emplace_back(id, a->cwd);
+  }
+  return out;
+}
+
+Result<std::vector<SessionOrigin>> LmdbStore::SessionOrigins() {
+  auto all = ScanPrefix(&StoreDbs::sessions, "");
+  if (!all) return all.status();
+  std::vector<SessionOrigin> out;
+  for (const auto& [id, json] : *all) {
+    SessionOrigin o = OriginOf(id, json);
+    if (!o.user.empty() || !o.host.empty()) out.push_back(std::move(o));
   }
   return out;
 }

@@ -26,6 +26,7 @@ inline constexpr int kSchemaVersion = 2;
 // nullopt mean "no filter". from/to are inclusive ms epoch bounds.
 struct EventFilter {
   std::string session_id, task_id, tool_name, trace_id, event_type;
+  std::string user, host;  // the event's user / host (by_user, by_host)
   std::optional<int64_t> from_ms, to_ms;
   bool Empty() const;
 };
@@ -42,6 +43,12 @@ struct EventQuery {
 struct EventPage {
   std::vector<std::string> events;  // event JSON, each with its "seq"
   uint64_t total = 0;
+};
+
+// Sessions whose aggregate names this user / host (exactly; "" = any).
+struct SessionFilter {
+  std::string user, host;
+  bool Empty() const { return user.empty() && host.empty(); }
 };
 
 struct SessionPage {
@@ -84,6 +91,10 @@ class Store {
 
   virtual Result<std::optional<std::string>> GetSession(const std::string& session_id) = 0;
   virtual Result<SessionPage> ListSessions(size_t limit, size_t offset) = 0;
+  // The same page of the sessions that match filter; total counts the
+  // matches (every session is looked at when the filter is not empty).
+  virtual Result<SessionPage> FindSessions(const SessionFilter& filter, size_t limit,
+                                           size_t offset) = 0;
   virtual Result<std::optional<std::string>> GetTask(const std::string& task_id) = 0;
   // The events of a task in seq order (input for nesting by parent_id).
   virtual Result<std::vector<std::string>> TaskEvents(const std::string& task_id, size_t max) = 0;
@@ -102,6 +113,8 @@ class Store {
   virtual Result<std::vector<UsageSlot>> UsageSlots(int64_t from_ms, int64_t to_ms) = 0;
   // (session id, working directory) of every session with a known cwd.
   virtual Result<std::vector<std::pair<std::string, std::string>>> SessionDirs() = 0;
+  // (session id, user, host) of every session that names a user or host.
+  virtual Result<std::vector<SessionOrigin>> SessionOrigins() = 0;
 
   virtual const std::string& dir() const = 0;
 };

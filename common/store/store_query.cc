@@ -36,6 +36,8 @@ std::vector<EqualityFilter> EqualityFilters(const EventFilter& f, const StoreDbs
   add(d.by_tool, f.tool_name);
   add(d.by_trace, f.trace_id);
   add(d.by_type, f.event_type);
+  add(d.by_user, f.user);  // dbi 0: a store older than the index, nothing matches
+  add(d.by_host, f.host);
   return out;
 }
 
@@ -51,6 +53,7 @@ class CandidateWalk {
     auto eq = EqualityFilters(f_, d_);
     size_t best_count = std::numeric_limits<size_t>::max();
     for (size_t i = 0; i < eq.size(); ++i) {
+      if (eq[i].dbi == 0) return (*empty = true, Status::Ok());
       lmdb::Cursor c;
       if (int rc = c.Open(txn_, eq[i].dbi); rc != 0) return lmdb::FromMdb("cursor", rc);
       MDB_val k = Val(eq[i].key), v;

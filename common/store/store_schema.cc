@@ -64,6 +64,8 @@ Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* d) {
       {"by_tool", kDup, &d->by_tool},
       {"by_trace", kDup, &d->by_trace},
       {"by_type", kDup, &d->by_type},
+      {"by_user", kDup, &d->by_user},
+      {"by_host", kDup, &d->by_host},
       {"by_time", kDup, &d->by_time},
       {"sessions", 0, &d->sessions},
       {"sessions_by_activity", 0, &d->sessions_by_activity},
@@ -78,9 +80,10 @@ Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* d) {
       {"publishers", 0, &d->publishers},
   };
   for (const Spec& s : specs) {
-    if (!create && s.dbi == &d->usage_by_slot) {
+    if (!create && (s.dbi == &d->usage_by_slot || s.dbi == &d->by_user || s.dbi == &d->by_host)) {
       // Added after schema 1 shipped, without a version bump: an older store
-      // opened read-only lacks it and reads as having no slots.
+      // opened read-only lacks them and reads as having no slots / no event
+      // with a user or host (the writer creates them on its next open).
       if (mdb_dbi_open(txn, s.name, 0, s.dbi) != 0) *s.dbi = 0;
       continue;
     }

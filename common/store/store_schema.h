@@ -19,7 +19,10 @@ namespace trace {
 
 struct StoreDbs {
   MDB_dbi meta, events, ids;
-  MDB_dbi by_session, by_task, by_tool, by_trace, by_type, by_time;
+  MDB_dbi by_session, by_task, by_tool, by_trace, by_type;
+  // 0 when a read-only store predates them (its events carry no user/host).
+  MDB_dbi by_user = 0, by_host = 0;
+  MDB_dbi by_time;
   MDB_dbi sessions, sessions_by_activity, tasks, tools;
   MDB_dbi tool_calls, messages, usage_by_day, usage_by_session_day;
   // 0 when a read-only store predates it (no slot data: re-index).

@@ -165,6 +165,8 @@ class Verifier {
                   {d_.by_tool, "by_tool", want_[kIndexTool]},
                   {d_.by_trace, "by_trace", want_[kIndexTrace]},
                   {d_.by_type, "by_type", want_[kIndexType]},
+                  {d_.by_user, "by_user", want_[kIndexUser]},
+                  {d_.by_host, "by_host", want_[kIndexHost]},
                   {d_.by_time, "by_time", want_[kIndexTime]}};
     for (const auto& t : tables) {
       lmdb::Cursor c;

@@ -198,7 +198,8 @@ Status LmdbStoreWriter::Put(MDB_dbi dbi, std::string_view key, std::string_view 
 
 Status LmdbStoreWriter::OpenEventCursors() {
   const MDB_dbi dbis[kEventTables] = {dbs_.events,  dbs_.ids,      dbs_.by_session, dbs_.by_task,
-                                      dbs_.by_tool, dbs_.by_trace, dbs_.by_type,    dbs_.by_time};
+                                      dbs_.by_tool, dbs_.by_trace, dbs_.by_type,    dbs_.by_user,
+                                      dbs_.by_host, dbs_.by_time};
   for (int t = 0; t < kEventTables; ++t) {
     if (int rc = mdb_cursor_open(txn_, dbis[t], &cursors_[t]); rc != 0) {
       last_rc_ = rc;

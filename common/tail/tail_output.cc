@@ -28,6 +28,7 @@ void TailOutput::OnLine(const SourceRef& source, const Line& line, InputKind kin
                         TimeCarry* time) {
   event_.clear();
   LineInput in{&source, line.text, kind, NowMs(), time, AgentMetaFor(source.path)};
+  if (kind != InputKind::kIngest) in.origin = &origin_;
   if (guard_ && guard_->Quarantined(source)) {
     normalizer_.NormalizeUnparsed(in, kQuarantined, &event_);
   } else {

@@ -23,6 +23,10 @@ class TailOutput : public LineSink {
   // With a guard, each line is normalized inside it, and a line it has
   // quarantined is emitted raw, unparsed (line_guard.h). guard may be null.
   void SetGuard(LineGuard* guard) { guard_ = guard; }
+  // The user and host events of files read here carry when their record
+  // names none (trace-tail --user/--host). Not applied to the ingest spool:
+  // its lines came from other machines, and say who sent them themselves.
+  void SetOrigin(Origin origin) { origin_ = std::move(origin); }
 
   void OnLine(const SourceRef& source, const Line& line, InputKind kind, TimeCarry* time) override;
   void OnNotice(const SourceRef& source, std::string_view what, std::string_view detail) override;
@@ -50,6 +54,7 @@ class TailOutput : public LineSink {
   wire::Publisher* publisher_;
   LineGuard* guard_ = nullptr;
   int stdout_fd_;
+  Origin origin_;
   Normalizer normalizer_;
   std::string event_;
   std::string stdout_buffer_;

@@ -97,6 +97,8 @@ Status ParseFlags(const UsageParams& p, UsageOptions& o) {
     }
   }
   if (const auto* v = get("project")) o.project = *v;
+  if (const auto* v = get("user")) o.user = *v;
+  if (const auto* v = get("host")) o.host = *v;
   if (const auto* v = get("project_aliases")) {
     auto a = Aliases(*v);
     if (!a) return a.status();
@@ -114,7 +116,8 @@ std::optional<UsageGroup> ParseUsageGroup(std::string_view s) {
       {"month", UsageGroup::kMonth},     {"monthly", UsageGroup::kMonth},
       {"session", UsageGroup::kSession}, {"project", UsageGroup::kProject},
       {"model", UsageGroup::kModel},     {"block", UsageGroup::kBlock},
-      {"blocks", UsageGroup::kBlock}};
+      {"blocks", UsageGroup::kBlock},    {"user", UsageGroup::kUser},
+      {"host", UsageGroup::kHost}};
   for (const auto& [name, g] : kNames) {
     if (s == name) return g;
   }
@@ -122,7 +125,8 @@ std::optional<UsageGroup> ParseUsageGroup(std::string_view s) {
 }
 
 const char* UsageGroupName(UsageGroup g) {
-  static const char* kNames[] = {"day", "week", "month", "session", "project", "model", "block"};
+  static const char* kNames[] = {"day",   "week",  "month", "session", "project",
+                                 "model", "block", "user",  "host"};
   return kNames[static_cast<int>(g)];
 }
 
@@ -131,7 +135,10 @@ Result<UsageOptions> ParseUsageOptions(const UsageParams& p, int64_t now_ms) {
   o.now_ms = now_ms;
   if (auto it = p.find("by"); it != p.end()) {
     auto g = ParseUsageGroup(it->second);
-    if (!g) return Status::Error("by must be day, week, month, session, project, model or block");
+    if (!g) {
+      return Status::Error(
+          "by must be day, week, month, session, project, model, block, user or host");
+    }
     o.by = *g;
   }
   std::string zone;

@@ -11,8 +11,8 @@ namespace trace {
 namespace {
 
 const char* RowKeyName(UsageGroup g) {
-  static const char* kKeys[] = {"day",     "week",  "month",      "session_id",
-                                "project", "model", "block_start"};
+  static const char* kKeys[] = {"day",   "week",        "month", "session_id", "project",
+                                "model", "block_start", "user",  "host"};
   return kKeys[static_cast<int>(g)];
 }
 
@@ -157,8 +157,8 @@ std::string KeyCell(const UsagePeriodReport& r, const UsagePeriodRow& row) {
 }
 
 Table BuildTable(const UsagePeriodReport& r, bool compact) {
-  static const char* kHeads[] = {"DAY",     "WEEK",  "MONTH",      "SESSION",
-                                 "PROJECT", "MODEL", "BLOCK START"};
+  static const char* kHeads[] = {"DAY",   "WEEK",        "MONTH", "SESSION", "PROJECT",
+                                 "MODEL", "BLOCK START", "USER",  "HOST"};
   Table t;
   if (compact) {
     t.push_back({kHeads[static_cast<int>(r.options.by)], "IN+OUT", "CACHE", "TOTAL", "COST"});
@@ -253,6 +253,11 @@ std::string UsagePeriodsJson(const UsagePeriodReport& r) {
   if (!o.project.empty()) {
     w.Key("project");
     w.String(o.project);
+  }
+  for (const auto& [key, value] : {std::pair{"user", &o.user}, {"host", &o.host}}) {
+    if (value->empty()) continue;
+    w.Key(key);
+    w.String(*value);
   }
   w.Key("prices");
   w.String(r.prices_origin);

@@ -43,9 +43,33 @@ struct Projects {
   }
 };
 
+// Sessions' users and hosts; a session without one groups as "(unknown)".
+struct Origins {
+  std::map<std::string, const SessionOrigin*> of;  // by session id
+  const SessionOrigin* Of(const std::string& session) const {
+    auto it = of.find(session);
+    return it == of.end() ? nullptr : it->second;
+  }
+  std::string User(const std::string& session) const {
+    const SessionOrigin* s = Of(session);
+    return s && !s->user.empty() ? s->user : "(unknown)";
+  }
+  std::string Host(const std::string& session) const {
+    const SessionOrigin* s = Of(session);
+    return s && !s->host.empty() ? s->host : "(unknown)";
+  }
+  bool Matches(const std::string& session, const UsageOptions& o) const {
+    if (o.user.empty() && o.host.empty()) return true;
+    const SessionOrigin* s = Of(session);
+    if (!s) return false;
+    return (o.user.empty() || s->user == o.user) && (o.host.empty() || s->host == o.host);
+  }
+};
+
 std::string LocalDayKey(int64_t ms, const TimeZone& tz) { return FormatCivilDay(tz.DayOf(ms)); }
 
-std::string PeriodKey(const UsageSlot& s, const UsageOptions& o, const Projects& projects) {
+std::string PeriodKey(const UsageSlot& s, const UsageOptions& o, const Projects& projects,
+                      const Origins& origins) {
   switch (o.by) {
     case UsageGroup::kDay:
       return LocalDayKey(s.slot_ms, *o.tz);
@@ -61,6 +85,10 @@ std::string PeriodKey(const UsageSlot& s, const UsageOptions& o, const Projects&
       return projects.Of(s.session_id);
     case UsageGroup::kModel:
       return s.model;
+    case UsageGroup::kUser:
+      return origins.User(s.session_id);
+    case UsageGroup::kHost:
+      return origins.Host(s.session_id);
     case UsageGroup::kBlock:
       break;
   }
@@ -123,6 +151,13 @@ std::string ReadablePath(const std::string& path, const std::string& home) {
 UsagePeriodReport BuildUsagePeriods(const std::vector<UsageSlot>& slots,
                                     const std::vector<std::pair<std::string, std::string>>& dirs,
                                     const PriceTable& prices, const UsageOptions& o) {
+  return BuildUsagePeriods(slots, dirs, {}, prices, o);
+}
+
+UsagePeriodReport BuildUsagePeriods(const std::vector<UsageSlot>& slots,
+                                    const std::vector<std::pair<std::string, std::string>>& dirs,
+                                    const std::vector<SessionOrigin>& session_origins,
+                                    const PriceTable& prices, const UsageOptions& o) {
   UsagePeriodReport report;
   report.options = o;
   report.prices_origin = prices.origin();
@@ -130,10 +165,13 @@ UsagePeriodReport BuildUsagePeriods(const std::vector<UsageSlot>& slots,
   Projects projects;
   projects.o = &report.options;
   for (const auto& [session, cwd] : dirs) projects.cwd_of[session] = cwd;
+  Origins origins;
+  for (const SessionOrigin& s : session_origins) origins.of[s.session_id] = &s;
   std::vector<UsageSlot> kept;
   for (const UsageSlot& s : slots) {
     if (s.tokens.messages == 0 && s.tokens.Total() == 0) continue;
     if (!projects.Matches(projects.Of(s.session_id))) continue;
+    if (!origins.Matches(s.session_id, o)) continue;
     kept.push_back(s);
   }
   if (o.by == UsageGroup::kBlock) {
@@ -143,7 +181,7 @@ UsagePeriodReport BuildUsagePeriods(const std::vector<UsageSlot>& slots,
     for (const UsageSlot& s : kept) {
       if (!InRange(s.slot_ms, o)) continue;
       std::optional<double> cost = prices.Cost(s.model, s.tier, s.tokens);
-      UsagePeriodRow& row = grouped[PeriodKey(s, o, projects)];
+      UsagePeriodRow& row = grouped[PeriodKey(s, o, projects, origins)];
       row.totals.Add(s, cost);
       row.models[s.model].Add(s, cost);
       if (o.by == UsageGroup::kSession && row.project.empty()) {

@@ -1,6 +1,6 @@
 // `trace-query usage` and `GET /api/usage` (proto/usage.md): usage slots
-// grouped by local day, week or month, by session, project or model, or into
-// 5-hour blocks; filtered by time range and project; ordered, cut to the last
+// grouped by local day, week or month, by session, project, model, user or host, or into
+// 5-hour blocks; filtered by time range, project, user and host; ordered, cut to the last
 // N rows; as JSON or an 80-column table. Pure: slots, session directories,
 // prices and the options in, a report out.
 #pragma once
@@ -22,7 +22,7 @@
 
 namespace trace {
 
-enum class UsageGroup { kDay, kWeek, kMonth, kSession, kProject, kModel, kBlock };
+enum class UsageGroup { kDay, kWeek, kMonth, kSession, kProject, kModel, kBlock, kUser, kHost };
 std::optional<UsageGroup> ParseUsageGroup(std::string_view s);
 const char* UsageGroupName(UsageGroup g);
 
@@ -37,6 +37,7 @@ struct UsageOptions {
   size_t last = 0;  // 0 = every row
   bool breakdown = false;
   std::string project;                         // filter: path, readable path, alias or last part
+  std::string user, host;                      // filters: the session's user / host, exactly
   std::map<std::string, std::string> aliases;  // path or last part -> name shown
   int week_start = 1;                          // 0 = Sunday .. 6 = Saturday
   std::optional<uint64_t> token_limit;         // blocks
@@ -47,14 +48,14 @@ struct UsageOptions {
 
 // Raw parameter values by name (flag or query parameter): by, timezone (or
 // tz), since, until, order, last, breakdown, project, project_aliases,
-// week_start, token_limit. Missing names keep the defaults. Errors are one
+// week_start, token_limit, user, host. Missing names keep the defaults. Errors are one
 // line, naming the parameter.
 using UsageParams = std::map<std::string, std::string>;
 Result<UsageOptions> ParseUsageOptions(const UsageParams& params, int64_t now_ms);
 
 struct UsagePeriodRow {
   std::string key;      // day "YYYY-MM-DD", week (its first day), month "YYYY-MM", session, project
-                        // path, model, block start
+                        // path, model, block start, user, host
   std::string label;    // shown: the key, or a readable project path / alias
   std::string project;  // sessions: their project (readable)
   CostedTokens totals;
@@ -73,6 +74,12 @@ struct UsagePeriodReport {
 // slots in time order; dirs = (session id, cwd).
 UsagePeriodReport BuildUsagePeriods(const std::vector<UsageSlot>& slots,
                                     const std::vector<std::pair<std::string, std::string>>& dirs,
+                                    const PriceTable& prices, const UsageOptions& options);
+// The same, with each session's user and host: for the user/host filters and
+// --by user|host (sessions missing from origins have neither: "(unknown)").
+UsagePeriodReport BuildUsagePeriods(const std::vector<UsageSlot>& slots,
+                                    const std::vector<std::pair<std::string, std::string>>& dirs,
+                                    const std::vector<SessionOrigin>& origins,
                                     const PriceTable& prices, const UsageOptions& options);
 
 std::string UsagePeriodsJson(const UsagePeriodReport& report);

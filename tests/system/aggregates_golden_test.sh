@@ -16,9 +16,11 @@ cat "$TRACE_SOURCE_DIR"/proto/golden/*.out.jsonl > "$T/events.jsonl"
 #    unpriced models, a failed tool call, a sub-agent) through the real
 #    trace-tail. What depends on the run is fixed: file order (by path and
 #    offset) and the temp path. Lines without a timestamp take their
-#    neighbours' (timestamp_source), never the clock, so they need no fixing.
+#    neighbours' (timestamp_source), never the clock, so they need no fixing;
+#    nor do user and host: the machine's are left out (--user/--host '').
 cp -r "$TRACE_SOURCE_DIR/tests/fixtures/claude-home/." "$CLAUDE_CONFIG_DIR/"
-"$TRACE_BIN/trace-tail" --once --stdout --state "" > "$T/fixture.raw.jsonl" 2> "$T/tail.log"
+"$TRACE_BIN/trace-tail" --once --stdout --state "" --user "" --host "" \
+  > "$T/fixture.raw.jsonl" 2> "$T/tail.log"
 python3 - "$T/fixture.raw.jsonl" "$CLAUDE_CONFIG_DIR" >> "$T/events.jsonl" <<'PY'
 import json, sys
 path, home = sys.argv[1], sys.argv[2]

@@ -1,7 +1,8 @@
 // Browser test of the web UI against the real pipeline: trace-tail,
 // trace-index and trace-gateway on free loopback ports with a temporary Claude
 // home, driven by headless Chromium (playwright-core + Debian's chromium).
-// Checks the live table, raw JSON, sessions, session detail, tools, token
+// Checks the live table, raw JSON, sessions, session detail, tools, a
+// teammate's session (user and host pickers), token
 // auth, a gateway restart (resume without gap or duplicate), and measures
 // frame times at ~1000 events/s. Screenshots go to $TRACE_SCREENSHOTS or
 // <build>/screenshots. Console errors and page errors fail the test.
@@ -118,6 +119,7 @@ function transcriptRecords() {
 
 const S1 = '4d5611e5-241a-462a-8d15-5122611a9569';
 const S2 = 'b81c2f0e-77aa-4e0b-9c11-3f5d2a7e8810';
+const S3 = 'c0ffee00-1111-4222-8333-944455556666';  // a teammate's, posted to the gateway
 
 function historyRecords() {
   return [
@@ -147,7 +149,8 @@ async function main() {
   fs.mkdirSync(project, { recursive: true });
   fs.writeFileSync(path.join(project, `${S1}.jsonl`), transcriptRecords().map((r) => JSON.stringify(r) + '\n').join(''));
   start('trace-index', ['--sub', ep(tailPub), '--tail-control', ep(control), '--pub', ep(indexPub), '--db', DB, '--data-dir', path.join(TMP, 'data')]);
-  start('trace-tail', ['--pub', ep(tailPub), '--control', ep(control), '--state', path.join(TMP, 'tail-state.json'), '--data-dir', path.join(TMP, 'data')]);
+  start('trace-tail', ['--pub', ep(tailPub), '--control', ep(control), '--state', path.join(TMP, 'tail-state.json'), '--data-dir', path.join(TMP, 'data'),
+    '--user', 'alice', '--host', 'laptop-a']);
   await waitFor(() => fs.existsSync(path.join(DB, 'data.mdb')), 15000, 'the LMDB store');
   start('trace-gateway', gatewayArgs(http));
   const base = `http://127.0.0.1:${http}`;
@@ -180,6 +183,7 @@ async function main() {
     watch(page);
     await liveChecks(page, base);
     await viewChecks(page, base);
+    await teamCheck(page, base);
     expectedConsoleError = /Failed to load resource: net::ERR_|net::ERR_CONNECTION_REFUSED/;  // gateway down
     await restartCheck(page, http, gatewayArgs);
     expectedConsoleError = null;
@@ -279,6 +283,37 @@ async function viewChecks(page, base) {
   const tools = await page.$$eval('#tools-table tr[data-tool]', (trs) => trs.map((t) => t.dataset.tool).sort());
   check(['Bash', 'Grep', 'Read'].every((t) => tools.includes(t)), 'tools view lists every tool', tools.join(','));
   await page.screenshot({ path: path.join(SHOTS, 'tools.png') });
+  await page.click('nav a[href="#/live"]');
+}
+
+// A teammate's event (POST /api/events with the X-Claude-Trace-* headers of
+// README "Teams") beside this machine's (trace-tail --user alice --host
+// laptop-a): the session list shows who and where, and its pickers ask the
+// gateway for one user's or one host's sessions.
+async function teamCheck(page, base) {
+  const res = await fetch(`${base}/api/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Claude-Trace-User': 'bob', 'X-Claude-Trace-Host': 'desktop-b' },
+    body: JSON.stringify({ event_type: 'UserPromptSubmit', session_id: S3, timestamp: Date.now() - 1000, data: { prompt: 'hello from bob' } }),
+  });
+  check(res.status === 201, 'a teammate posts an event with X-Claude-Trace-User/-Host', String(res.status));
+  await page.click('nav a[href="#/sessions"]');
+  await page.waitForSelector(`#sessions-table tr[data-sid="${S3}"]`, { timeout: 15000 });
+  const who = (sid) => page.$$eval(`#sessions-table tr[data-sid="${sid}"] td`, (tds) => tds.slice(-2).map((t) => t.textContent).join('@'));
+  check((await who(S1)) === 'alice@laptop-a', "this machine's session shows trace-tail's --user and --host", await who(S1));
+  check((await who(S3)) === 'bob@desktop-b', "the teammate's session shows the headers' user and host", await who(S3));
+  const sids = () => page.$$eval('#sessions-table tr[data-sid]', (trs) => trs.map((t) => t.dataset.sid).sort().join(','));
+  await page.selectOption('#sessions-user', 'bob');
+  await page.waitForFunction((s) => !document.querySelector(`#sessions-table tr[data-sid="${s}"]`), S1, { timeout: 10000 });
+  check((await sids()) === S3, "user picker: only bob's sessions", await sids());
+  await page.selectOption('#sessions-user', '');
+  await page.selectOption('#sessions-host', 'laptop-a');
+  await page.waitForFunction((s) => !document.querySelector(`#sessions-table tr[data-sid="${s}"]`), S3, { timeout: 10000 });
+  check((await sids()) === [S1, S2].sort().join(','), "host picker: only laptop-a's sessions", await sids());
+  await page.screenshot({ path: path.join(SHOTS, 'sessions-team.png') });
+  await page.selectOption('#sessions-host', '');
+  await page.waitForSelector(`#sessions-table tr[data-sid="${S3}"]`, { timeout: 10000 });
+  check(true, 'both pickers on "all" list every session again');
   await page.click('nav a[href="#/live"]');
 }
 

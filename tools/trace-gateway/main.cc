@@ -19,6 +19,7 @@
 #include "common/gateway/sse_stream.h"
 #include "common/http/http_server.h"
 #include "common/http/metrics.h"
+#include "common/http/request_policy.h"
 #include "common/http/static_files.h"
 #include "common/pricing/pricing.h"
 #include "common/store/store_opener.h"
@@ -37,7 +38,8 @@ void AddOptions(cli::Spec& spec) {
       "sub", po::value<std::string>()->default_value("tcp://127.0.0.1:5557")->value_name("EP"),
       "trace-index PUB endpoint for live events (\"\" = none)")(
       "listen", po::value<std::string>()->default_value("127.0.0.1:8080")->value_name("HOST:PORT"),
-      "HTTP address (port 0 = any free port)")(
+      "HTTP address (port 0 = any free port); any host but a loopback one (127.0.0.0/8, ::1, "
+      "localhost) needs --token, else trace-gateway exits 2")(
       "token", po::value<std::string>()->value_name("TOKEN"),
       "require 'Authorization: Bearer TOKEN' (or ?access_token=) on all but /health "
       "(env TRACE_TOKEN)")(
@@ -121,6 +123,8 @@ SseStreamer::Replay ReplayFrom(StoreOpener* opener) {
     filter.task_id = f.task_id;
     filter.tool_name = f.tool_name;
     filter.event_type = f.event_type;
+    filter.user = f.user;
+    filter.host = f.host;
     return store->EventsAfter(after, filter, max);
   };
 }
@@ -167,6 +171,12 @@ int Main(int argc, char** argv) {
     return cli::Fail(kTool, "parse --listen", "expected HOST:PORT", cli::kExitUsage);
   }
   http_options.token = Token(vm);
+  // Off loopback, anyone who reaches the port could read every transcript.
+  if (http_options.token.empty() && !http::IsLoopbackListenHost(http_options.host)) {
+    return cli::Fail(kTool, "listen " + vm["listen"].as<std::string>(),
+                     "a non-loopback listen address requires --token (or TRACE_TOKEN)",
+                     cli::kExitUsage);
+  }
   if (vm.count("allowed-host")) {
     http_options.allowed_hosts = vm["allowed-host"].as<std::vector<std::string>>();
   }

@@ -2,12 +2,16 @@
 // normalizes every line into an event and publishes it on ZeroMQ and/or
 // prints it on stdout. Flags and wiring here; the work is in common/
 // (follower, normalize, tail_output, tail_control, checkpoint).
+#include <pwd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "common/base/clock.h"
 #include "common/base/ids.h"
@@ -49,7 +53,7 @@ constexpr char kAbout[] =
 
 struct Flags {
   std::vector<std::string> files, pubs;
-  std::string control, state, kind, quarantine;
+  std::string control, state, kind, quarantine, user, host;
   bool to_stdout = false, stdin_source = false, once = false, from_end = false;
   size_t max_line_bytes = 16u << 20, max_open_files = 0;
   int poll_ms = 1000, checkpoint_ms = 1000;
@@ -85,7 +89,12 @@ void DefineFlags(cli::Spec& spec, Flags& f) {
       " '' disables); such a line is emitted raw, unparsed, on every later read")(
       "stall-ms", po::value(&f.stall_ms)->default_value(30000),
       "a line still being parsed after this long is quarantined and trace-tail exits 70"
-      " (its supervisor restarts it past the line); 0 disables");
+      " (its supervisor restarts it past the line); 0 disables")(
+      "user", po::value(&f.user),
+      "user of the events read here whose record names none (default: the login name;"
+      " '' leaves them without); not the spool's, which come from other machines")(
+      "host", po::value(&f.host),
+      "host of the events read here whose record names none (default: the host name)");
   spec.positional.add("files", -1);
 }
 
@@ -135,6 +144,24 @@ uint64_t RaiseFdLimit() {
 size_t DefaultMaxOpenFiles(uint64_t fd_limit) {
   uint64_t n = fd_limit > 64 ? fd_limit - 64 : 0;
   return static_cast<size_t>(std::clamp<uint64_t>(n, 8, 4096));
+}
+
+// The name this machine goes by (gethostname), "" when unknown.
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+// The account trace-tail runs as: its passwd entry (a service has no login
+// terminal for getlogin), else $USER.
+std::string LoginName() {
+  std::vector<char> buffer(16384);
+  passwd pw{}, *found = nullptr;
+  if (getpwuid_r(geteuid(), &pw, buffer.data(), buffer.size(), &found) == 0 && found)
+    return found->pw_name;
+  const char* user = std::getenv("USER");  // NOLINT(concurrency-mt-unsafe): before any thread
+  return user ? user : "";
 }
 
 uint64_t PublisherId(const std::string& state) {
@@ -208,6 +235,8 @@ int Run(int argc, char** argv) {
       flags.max_open_files > 0 ? flags.max_open_files : DefaultMaxOpenFiles(fd_limit);
   options.interrupted = [] { return shutdown::Requested(); };
   TailOutput output(publisher.get(), flags.to_stdout ? STDOUT_FILENO : -1);
+  output.SetOrigin(
+      {vm.count("user") ? flags.user : LoginName(), vm.count("host") ? flags.host : HostName()});
   if (!vm.count("quarantine") && !flags.state.empty())
     flags.quarantine = flags.state + ".quarantine";
   std::unique_ptr<LineGuard> guard;

@@ -18,6 +18,9 @@ export function durationMs(s) {
 
 export function project(s) { return s?.cwd ?? undefined; }
 export function branch(s) { return s?.git_branch ?? undefined; }
+// Who ran the session and where (absent on a single machine's store).
+export function user(s) { return s?.user ?? undefined; }
+export function host(s) { return s?.host ?? undefined; }
 export function prompts(s) { return num(s?.prompts); }
 export function toolCalls(s) { return num(s?.tool_calls); }
 // errors = tool_failures + parse_errors (proto/storage.md); not the same as

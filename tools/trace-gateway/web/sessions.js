@@ -1,7 +1,8 @@
 // Sessions view: every session, most recently active first, with its
 // aggregates from GET /api/sessions. Live: while visible it refreshes at most
 // every REFRESH_MS when new events arrived, so counts follow the stream
-// without a request per event.
+// without a request per event. The user and host pickers ask the gateway for
+// that teammate's or machine's sessions (GET /api/sessions?user=&host=).
 
 import { h, mount } from './dom.js';
 import * as fmt from './format.js';
@@ -17,6 +18,9 @@ export class SessionsView {
     this.sessions = [];
     this.total = undefined;
     this.text = '';
+    this.user = '';
+    this.host = '';
+    this.seen = { user: new Set(), host: new Set() };  // every value loaded so far
     this.dirty = true;
     this.visible = false;
     this.loading = false;
@@ -28,17 +32,39 @@ export class SessionsView {
     this.tbody = h('tbody');
     this.countEl = h('span.muted#sessions-count');
     this.totals = h('div.cards.totals#sessions-totals');
-    const cols = ['Session', 'Project', 'Branch', 'Started', 'Duration', 'Prompts', 'Tool calls', 'Errors', 'Tokens', 'Cost', 'Last activity'];
+    const cols = ['Session', 'Project', 'Branch', 'Started', 'Duration', 'Prompts', 'Tool calls', 'Errors', 'Tokens', 'Cost', 'Last activity', 'User', 'Host'];
+    this.userSelect = this.picker('user', 'All users');
+    this.hostSelect = this.picker('host', 'All hosts');
     return h('section.view#view-sessions',
       h('div.toolbar',
         h('label.filter.grow', h('span', 'Filter'),
-          h('input#sessions-filter', { type: 'search', placeholder: 'session id, project, branch, model…',
+          h('input#sessions-filter', { type: 'search', placeholder: 'session id, project, branch, user, host, model…',
             oninput: (e) => { this.text = e.target.value.trim().toLowerCase(); this.render(); } })),
+        h('label.filter', h('span', 'User'), this.userSelect),
+        h('label.filter', h('span', 'Host'), this.hostSelect),
         this.countEl),
       this.totals,
       h('div.table-wrap', h('table.grid.sessions#sessions-table',
         h('thead', h('tr', cols.map((c, i) => h(i >= 4 && i <= 9 ? 'th.num' : 'th', c)))),
         this.tbody)));
+  }
+
+  // A <select> of the values seen for key ('user' or 'host'); choosing one
+  // reloads the list filtered by the gateway.
+  picker(key, all) {
+    return h(`select#sessions-${key}`, {
+      onchange: (e) => { this[key] = e.target.value; this.load(); },
+    }, h('option', { value: '' }, all));
+  }
+
+  // Adds values not yet offered; keeps the choice.
+  updatePickers() {
+    for (const [key, select, all] of [['user', this.userSelect, 'All users'], ['host', this.hostSelect, 'All hosts']]) {
+      const values = [...this.seen[key]].sort();
+      if (select.options.length === values.length + 1) continue;
+      mount(select, h('option', { value: '' }, all),
+        values.map((v) => h('option', { value: v, selected: v === this[key] }, v)));
+    }
   }
 
   show() { this.visible = true; this.dirty = true; this.tick(); }
@@ -54,9 +80,14 @@ export class SessionsView {
     this.loading = true;
     this.dirty = false;
     try {
-      const body = await getJson('api/sessions', { limit: 500 });
+      const body = await getJson('api/sessions', { limit: 500, user: this.user, host: this.host });
       this.sessions = body?.sessions ?? [];
       this.total = body?.total;
+      for (const s of this.sessions) {
+        if (agg.user(s)) this.seen.user.add(agg.user(s));
+        if (agg.host(s)) this.seen.host.add(agg.host(s));
+      }
+      this.updatePickers();
       this.render();
     } catch (e) {
       this.dirty = true;
@@ -68,14 +99,14 @@ export class SessionsView {
 
   matches(s) {
     if (!this.text) return true;
-    const hay = [agg.sessionId(s), agg.project(s), agg.branch(s), s.model, ...(s.models || [])].join(' ').toLowerCase();
+    const hay = [agg.sessionId(s), agg.project(s), agg.branch(s), agg.user(s), agg.host(s), s.model, ...(s.models || [])].join(' ').toLowerCase();
     return hay.includes(this.text);
   }
 
   render() {
     const list = this.sessions.filter((s) => this.matches(s));
     if (this.sessions.length === 0) {
-      mount(this.tbody, h('tr', h('td.empty', { colspan: 11 }, 'No sessions yet. Run Claude Code with trace-hook installed, or point trace-tail at a transcript.')));
+      mount(this.tbody, h('tr', h('td.empty', { colspan: 13 }, 'No sessions yet. Run Claude Code with trace-hook installed, or point trace-tail at a transcript.')));
     } else {
       mount(this.tbody, list.map((s) => this.row(s)));
     }
@@ -103,7 +134,9 @@ export class SessionsView {
       h(`td.num${errs ? '.bad' : ''}`, fmt.count(errs)),
       h('td.num', { title: agg.tokenTitle(tok) }, fmt.tokens(tok?.total)),
       h('td.num', { title: agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : '' }, agg.costText(s)),
-      h('td.ago', { dataset: { ts: last ?? '' } }, fmt.ago(last)));
+      h('td.ago', { dataset: { ts: last ?? '' } }, fmt.ago(last)),
+      h('td.user', agg.user(s) ?? fmt.DASH),
+      h('td.host', agg.host(s) ?? fmt.DASH));
   }
 
   // Totals over the sessions shown (after the filter).

@@ -1,7 +1,7 @@
 // Usage view: cost or tokens per local day as bars stacked by model (last 30
 // days, or the range picked), the current 5-hour block with a progress bar,
-// burn rate and projection, weekly and monthly totals, and a per-project
-// table. Everything comes from GET /api/usage (proto/usage.md) in the
+// burn rate and projection, weekly and monthly totals, per-project, per-user
+// and per-host tables. Everything comes from GET /api/usage (proto/usage.md) in the
 // browser's time zone; new usage on the stream refreshes it.
 
 import { h, mount, svg } from './dom.js';
@@ -118,13 +118,16 @@ export class UsageView {
     this.weeks = h('div');
     this.months = h('div');
     this.projects = h('div');
+    this.users = h('div');
+    this.hosts = h('div');
     this.root = h('section.view#view-usage',
       h('div.toolbar', h('label.filter', 'Range', range), h('div.seg', this.metricButtons),
         h('span.muted#usage-zone', `days in ${zone()}`)),
       h('div.panel', h('h2', 'Per day, by model'), this.chart),
       h('div.panel', h('h2', 'Current 5-hour block'), this.block),
       h('div.two', h('div.panel', h('h2', 'Weeks'), this.weeks), h('div.panel', h('h2', 'Months'), this.months)),
-      h('div.panel', h('h2', 'Projects'), this.projects));
+      h('div.panel', h('h2', 'Projects'), this.projects),
+      h('div.two', h('div.panel', h('h2', 'Users'), this.users), h('div.panel', h('h2', 'Hosts'), this.hosts)));
     setInterval(() => { if (this.visible && this.dirty) this.load(); }, REFRESH_MS);
   }
 
@@ -142,18 +145,22 @@ export class UsageView {
     this.dirty = false;
     const tz = zone(), since = dayParam(this.days - 1);
     try {
-      const [daily, block, weeks, months, projects] = await Promise.all([
+      const [daily, block, weeks, months, projects, users, hosts] = await Promise.all([
         getJson('api/usage', { by: 'day', tz, since }),
         getJson('api/usage', { by: 'block', last: 1, token_limit: 'max' }),
         getJson('api/usage', { by: 'week', tz, last: 6, order: 'desc' }),
         getJson('api/usage', { by: 'month', tz, last: 6, order: 'desc' }),
-        getJson('api/usage', { by: 'project', since, tz, order: 'desc' })]);
+        getJson('api/usage', { by: 'project', since, tz, order: 'desc' }),
+        getJson('api/usage', { by: 'user', since, tz, order: 'desc' }),
+        getJson('api/usage', { by: 'host', since, tz, order: 'desc' })]);
       this.daily = daily;
       this.renderChart();
       mount(this.block, blockPanel(block));
       mount(this.weeks, totalsTable('usage-weeks', weeks.rows, 'week', 'Week of'));
       mount(this.months, totalsTable('usage-months', months.rows, 'month', 'Month'));
       mount(this.projects, projectTable(projects.rows));
+      mount(this.users, totalsTable('usage-users', users.rows, 'user', 'User'));
+      mount(this.hosts, totalsTable('usage-hosts', hosts.rows, 'host', 'Host'));
       this.loads++;
       this.root.dataset.loads = String(this.loads);
     } catch (e) { this.dirty = true; this.onError(e); }
