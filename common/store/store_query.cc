@@ -226,7 +226,7 @@ class CandidateWalk {
   size_t timed_pos_ = 0;
 };
 
-// The stored JSON of each seq that exists, as views into the map (valid
+// The stored value of each seq that exists, as views into the map (valid
 // while txn lives).
 Status LookupEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
                     std::vector<std::string_view>* out) {
@@ -242,26 +242,25 @@ Status LookupEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>
   return Status::Ok();
 }
 
-Status FetchEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
-                   std::vector<std::string>* out) {
+Status FetchEvents(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& d,
+                   const std::vector<uint64_t>& seqs, std::vector<std::string>* out) {
   std::vector<std::string_view> values;
   if (Status st = LookupEvents(txn, d, seqs, &values); !st) return st;
-  out->insert(out->end(), values.begin(), values.end());
+  for (std::string_view v : values) {
+    if (Status st = DecodeEventValue(decoder, txn, d, v, &out->emplace_back()); !st) return st;
+  }
   return Status::Ok();
 }
 
-// Appends the events' JSON to *out, comma-separated, straight from the map:
-// sizes first (one reserve), then one copy per event.
-Status AppendEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
-                    std::string* out) {
+// Appends the events' JSON to *out, comma-separated, each decoded straight
+// from the map into *out.
+Status AppendEvents(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& d,
+                    const std::vector<uint64_t>& seqs, std::string* out) {
   std::vector<std::string_view> values;
   if (Status st = LookupEvents(txn, d, seqs, &values); !st) return st;
-  size_t size = out->size();
-  for (std::string_view v : values) size += v.size() + 1;
-  out->reserve(size + 128);  // + room for the caller's closing fields
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) *out += ',';
-    out->append(values[i]);
+    if (Status st = DecodeEventValue(decoder, txn, d, values[i], out, true); !st) return st;
   }
   return Status::Ok();
 }
@@ -304,7 +303,7 @@ Result<EventPage> LmdbStore::QueryEvents(const EventQuery& q) {
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
     Status planned = PlanPage(txn, d, q, &seqs, &page.total);
-    return planned ? FetchEvents(txn, d, seqs, &page.events) : planned;
+    return planned ? FetchEvents(decoder_, txn, d, seqs, &page.events) : planned;
   });
   if (!st) return st;
   return page;
@@ -315,7 +314,7 @@ Result<uint64_t> LmdbStore::AppendEventsJson(const EventQuery& q, std::string* o
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
     Status planned = PlanPage(txn, d, q, &seqs, &total);
-    return planned ? AppendEvents(txn, d, seqs, out) : planned;
+    return planned ? AppendEvents(decoder_, txn, d, seqs, out) : planned;
   });
   if (!st) return st;
   return total;
@@ -340,7 +339,7 @@ Result<std::vector<std::string>> LmdbStore::EventsAfter(uint64_t after_seq,
       if (!match) return match.status();
       if (*match) seqs.push_back(c.seq);
     }
-    return FetchEvents(txn, d, seqs, &out);
+    return FetchEvents(decoder_, txn, d, seqs, &out);
   });
   if (!st) return st;
   return out;
