@@ -179,15 +179,11 @@ void BatchBuilder::GatherSamples(PreparedBatch* batch) {
   std::vector<size_t>().swap(sample_sizes_);
 }
 
-// Compression runs here, on the building thread: the commit thread only
-// copies the values into LMDB.
+// Compression runs here, on the building thread and the encoder's helpers:
+// the commit thread only copies the values into LMDB.
 Status BatchBuilder::EncodeEvents(PreparedBatch* batch) {
   if (gathering_) GatherSamples(batch);
-  for (PreparedEvent& e : batch->events) {
-    if (Status st = encoder_.Encode(e.json, &value_); !st) return st;
-    e.value = batch->text.Add(value_);
-  }
-  return Status::Ok();
+  return encoder_.Encode(batch);
 }
 
 Result<bool> BatchBuilder::Stored(const std::string& identity, size_t hash) {

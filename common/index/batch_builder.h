@@ -26,6 +26,7 @@
 #include "common/base/status.h"
 #include "common/event/aggregator.h"
 #include "common/event/event.h"
+#include "common/index/batch_encoder.h"
 #include "common/index/line_parser.h"
 #include "common/store/event_codec.h"
 #include "common/store/prepared_batch.h"
@@ -104,13 +105,12 @@ class BatchBuilder {
   std::deque<std::pair<uint64_t, SpanIdSet>> in_flight_;
   std::vector<SpanIdSet> spare_sets_;
   LineParser parser_;
-  EventEncoder encoder_;
+  BatchEncoder encoder_;
   // The first events' JSON, until a dictionary is trained from them (or
   // training failed: then values stay compressed without one).
   std::string samples_;
   std::vector<size_t> sample_sizes_;
   bool gathering_ = false;
-  std::string value_;  // scratch for one encoded value
 };
 
 }  // namespace trace
