@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/store/event_cache.h"
 #include "common/store/event_codec.h"
 #include "common/store/lmdb.h"
 #include "common/store/store.h"
@@ -57,6 +58,8 @@ class LmdbStore final : public Store {
   std::unique_ptr<StoreDbs> dbs_;
   std::shared_mutex resize_mu_;  // shared per read txn; exclusive to adopt a new map size
   EventDecoder decoder_;         // events values -> JSON (thread-safe)
+  // Decoded events of the query paths; 8 MiB is the newest few thousand.
+  EventCache cache_{8 << 20};
 };
 
 }  // namespace trace
