@@ -11,7 +11,7 @@ want=(
   build-essential cmake git
   libzmq3-dev cppzmq-dev liblmdb-dev lmdb-utils rapidjson-dev libpoco-dev
   libboost-program-options-dev libgtest-dev libgmock-dev googletest libsqlite3-dev
-  libprotobuf-dev protobuf-compiler zlib1g-dev
+  libprotobuf-dev protobuf-compiler zlib1g-dev libzstd-dev zstd
   supervisor curl jq python3 python3-zmq python3-jsonschema chromium
   clang-format clang-tidy tzdata
 )

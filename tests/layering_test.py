@@ -20,6 +20,8 @@ WRAPPED = {
     "Poco/": ["common/http/"],
     "boost/": ["common/cli/"],
     "zlib.h": ["common/http/body_decoding.cc"],
+    "zstd.h": ["common/store/event_codec.cc"],
+    "zdict.h": ["common/store/event_codec.cc"],
     "google/protobuf/": ["common/otlp/"],
     "opentelemetry/proto/": ["common/otlp/"],  # the generated messages
     "google/rpc/": ["common/otlp/"],

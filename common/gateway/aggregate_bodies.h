@@ -11,6 +11,7 @@
 
 #include "common/base/status.h"
 #include "common/http/http_message.h"
+#include "common/store/store.h"
 
 namespace trace {
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <numeric>
 
+#include "common/base/log.h"
 #include "common/event/event_facts.h"
 #include "common/event/normalize.h"
 #include "common/json/json.h"
@@ -81,7 +82,12 @@ BatchBuilder::BatchBuilder(StoreWriter& writer, size_t cache_entries)
       last_seq_(writer.last_seq()),
       duplicates_(writer.duplicates()),
       sources_(writer.sources()),
-      state_([this](AggTable t, std::string_view key) { return LoadValue(t, key); }) {}
+      state_([this](AggTable t, std::string_view key) { return LoadValue(t, key); }) {
+  if (Status st = encoder_.SetDictionary(writer.dictionary()); !st) {
+    broken_ = st.Wrap("store dictionary");
+  }
+  gathering_ = writer.dictionary().id == 0;
+}
 
 BatchBuilder::~BatchBuilder() = default;
 
@@ -118,6 +124,7 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
     snapshot_ = nullptr;
     if (!st) return broken_ = st;
   }
+  if (Status st = EncodeEvents(batch); !st) return broken_ = st;
   batch->by_identity.resize(batch->events.size());
   std::iota(batch->by_identity.begin(), batch->by_identity.end(), 0);
   SortByKey(&batch->by_identity, [&](uint32_t i) { return batch->events[i].identity; });
@@ -140,6 +147,43 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   batch->duplicates = duplicates_;
   ++next_id_;
   return Status::Ok();
+}
+
+void BatchBuilder::GatherSamples(PreparedBatch* batch) {
+  for (const PreparedEvent& e : batch->events) {
+    if (samples_.size() >= kTrainSampleBytes) break;
+    samples_.append(e.json);
+    sample_sizes_.push_back(e.json.size());
+  }
+  if (samples_.size() < kTrainSampleBytes) return;
+  gathering_ = false;
+  std::vector<std::string_view> samples;
+  size_t at = 0;
+  for (size_t n : sample_sizes_) {
+    samples.push_back(std::string_view(samples_).substr(at, n));
+    at += n;
+  }
+  auto trained = TrainEventDictionary(samples);
+  EventDictionary dict{writer_.dictionary().id + 1, trained ? *trained : std::string()};
+  Status st = trained ? encoder_.SetDictionary(dict) : trained.status();
+  if (st) {
+    log::Info("event dictionary trained", {{"id", static_cast<uint64_t>(dict.id)},
+                                           {"bytes", static_cast<uint64_t>(dict.bytes.size())},
+                                           {"samples", static_cast<uint64_t>(samples.size())}});
+    batch->new_dictionary = std::move(dict);
+  } else {
+    log::Warn("event dictionary not trained: events are compressed without one",
+              {{"error", st.message()}});
+  }
+  std::string().swap(samples_);
+  std::vector<size_t>().swap(sample_sizes_);
+}
+
+// Compression runs here, on the building thread and the encoder's helpers:
+// the commit thread only copies the values into LMDB.
+Status BatchBuilder::EncodeEvents(PreparedBatch* batch) {
+  if (gathering_) GatherSamples(batch);
+  return encoder_.Encode(batch);
 }
 
 Result<bool> BatchBuilder::Stored(const std::string& identity, size_t hash) {

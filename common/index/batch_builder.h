@@ -26,7 +26,9 @@
 #include "common/base/status.h"
 #include "common/event/aggregator.h"
 #include "common/event/event.h"
+#include "common/index/batch_encoder.h"
 #include "common/index/line_parser.h"
+#include "common/store/event_codec.h"
 #include "common/store/prepared_batch.h"
 
 namespace trace {
@@ -80,6 +82,10 @@ class BatchBuilder {
   Result<bool> Stored(const std::string& identity, size_t hash);
   void AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch);
   Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
+  // Sets each event's stored value (event_codec.h), training the store's
+  // first dictionary once enough events have been seen.
+  Status EncodeEvents(PreparedBatch* batch);
+  void GatherSamples(PreparedBatch* batch);
 
   StoreWriter& writer_;
   size_t cache_entries_;
@@ -99,6 +105,12 @@ class BatchBuilder {
   std::deque<std::pair<uint64_t, SpanIdSet>> in_flight_;
   std::vector<SpanIdSet> spare_sets_;
   LineParser parser_;
+  BatchEncoder encoder_;
+  // The first events' JSON, until a dictionary is trained from them (or
+  // training failed: then values stay compressed without one).
+  std::string samples_;
+  std::vector<size_t> sample_sizes_;
+  bool gathering_ = false;
 };
 
 }  // namespace trace

@@ -421,7 +421,7 @@ TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   Tamper(dir_, "meta", kMetaSchemaVersion, "1");
   auto v1 = Store::OpenReadOnly({dir_.string()});
   ASSERT_FALSE(v1.ok());
-  EXPECT_NE(v1.status().message().find("store schema version 1 is not the supported version 2"),
+  EXPECT_NE(v1.status().message().find("store schema version 1 is not the supported version 3"),
             std::string::npos)
       << v1.status().message();
   StoreWriter::Options o;

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/store/event_cache.h"
+#include "common/store/event_codec.h"
 #include "common/store/lmdb.h"
 #include "common/store/store.h"
 #include "common/store/store_schema.h"
@@ -60,6 +62,9 @@ class LmdbStore final : public Store {
   MDB_env* env_ = nullptr;
   std::unique_ptr<StoreDbs> dbs_;
   std::shared_mutex resize_mu_;  // shared per read txn; exclusive to adopt a new map size
+  EventDecoder decoder_;         // events values -> JSON (thread-safe)
+  // Decoded events of the query paths; 8 MiB is the newest few thousand.
+  EventCache cache_{8 << 20};
 };
 
 }  // namespace trace

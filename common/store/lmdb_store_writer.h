@@ -29,6 +29,7 @@ class LmdbStoreWriter final : public StoreWriter {
     return publishers_;
   }
   size_t map_size() const override;
+  const EventDictionary& dictionary() const override { return dictionary_; }
 
  private:
   class LmdbSnapshot;
@@ -74,6 +75,7 @@ class LmdbStoreWriter final : public StoreWriter {
   uint64_t last_seq_ = 0, duplicates_ = 0;
   std::map<std::string, SourceOffset> sources_;
   std::map<std::string, PublisherPosition> publishers_;
+  EventDictionary dictionary_;
 };
 
 }  // namespace trace

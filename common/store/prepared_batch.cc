@@ -67,6 +67,7 @@ void PreparedBatch::Clear() {
   activity.clear();
   sources.clear();
   publishers.clear();
+  new_dictionary.reset();
   last_seq = duplicates = 0;
   stats = {};
   text.Clear();

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/event/aggregator.h"
 #include "common/event/event.h"
+#include "common/store/event_codec.h"
 #include "common/store/index_runs.h"
 
 namespace trace {
@@ -83,7 +85,8 @@ struct PreparedEvent {
   uint64_t seq = 0;
   std::string_view identity;  // the ids key: EventIdentity (span_id [+ "\0" + transcript])
   std::string_view topic;     // for republishing
-  std::string_view json;      // the stored form, with "seq"
+  std::string_view json;      // the event as served, with "seq" (republished)
+  std::string_view value;     // json in the events encoding (event_codec.h), what is stored
 };
 
 // An aggregate entry to write; views into its batch's text.
@@ -104,6 +107,8 @@ struct PreparedBatch {
   std::vector<AggregateState::ActivityMove> activity;
   std::map<std::string, SourceOffset> sources;  // offsets this batch advances
   std::map<std::string, PublisherPosition> publishers;
+  // A dictionary first used by this batch's values, stored with them.
+  std::optional<EventDictionary> new_dictionary;
   uint64_t last_seq = 0, duplicates = 0;  // store totals once committed
   BatchStats stats;
   TextArena text;

@@ -42,7 +42,7 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const Options& options) {
   std::string what = "open db '" + options.dir + "'";
   if (rc != 0) return lmdb::FromMdb(what, rc);
   if (Status st = OpenDbs(txn.get(), false, s->dbs_.get()); !st) return st.Wrap(what);
-  if (Status st = CheckSchema(txn.get(), *s->dbs_, false); !st) return st.Wrap(what);
+  if (Status st = CheckSchema(txn.get(), *s->dbs_, false, options.dir); !st) return st.Wrap(what);
   if (Status st = txn.Commit(); !st) return st.Wrap(what);  // keeps the dbi handles
   return std::unique_ptr<Store>(std::move(s));
 }
@@ -116,7 +116,16 @@ Result<std::vector<std::pair<std::string, std::string>>> LmdbStore::ScanPrefix(
 }
 
 Result<std::optional<std::string>> LmdbStore::GetEvent(uint64_t seq) {
-  return GetValue(&StoreDbs::events, lmdb::Be64(seq));
+  std::optional<std::string> out;
+  Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
+    std::string value;
+    auto r = GetString(txn, d.events, lmdb::Be64(seq), &value);
+    if (!r || !*r) return r.status();
+    out.emplace();
+    return DecodeEventValue(decoder_, txn, d, value, &*out);
+  });
+  if (!st) return st.Wrap("event " + std::to_string(seq));
+  return out;
 }
 
 // ids keys are identities: the span_id, then for transcript lines "\0" and
@@ -139,9 +148,9 @@ Result<std::optional<std::string>> LmdbStore::GetEventBySpanId(const std::string
     if (first == 0) return Status::Ok();
     std::string value;
     auto r = GetString(txn, d.events, lmdb::Be64(first), &value);
-    if (!r) return r.status();
-    if (*r) out = std::move(value);
-    return Status::Ok();
+    if (!r || !*r) return r.status();
+    out.emplace();
+    return DecodeEventValue(decoder_, txn, d, value, &*out);
   });
   if (!st) return st;
   return out;

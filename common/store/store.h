@@ -20,7 +20,9 @@ namespace trace {
 
 // 2: ids keys are event identities (EventIdentity), sessions count API
 // messages per model (main_models); a version 1 store is refused.
-inline constexpr int kSchemaVersion = 2;
+// 3: `events` values are compressed (event_codec.h) with dictionaries in
+// `dicts`; a version 2 store is converted by trace-index --migrate.
+inline constexpr int kSchemaVersion = 3;
 
 // Filters shared by the REST API, SSE and trace-query. Empty strings and
 // nullopt mean "no filter". from/to are inclusive ms epoch bounds.

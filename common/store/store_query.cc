@@ -229,42 +229,49 @@ class CandidateWalk {
   size_t timed_pos_ = 0;
 };
 
-// The stored JSON of each seq that exists, as views into the map (valid
-// while txn lives).
-Status LookupEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
-                    std::vector<std::string_view>* out) {
+// Appends the JSON of seq to *out: from the cache, or decoded from the map
+// (then cached). false (ok) when no event has that seq.
+Result<bool> AppendEvent(EventDecoder& decoder, EventCache& cache, MDB_txn* txn, const StoreDbs& d,
+                         uint64_t seq, std::string* out) {
+  if (cache.Append(seq, out)) return true;
+  std::string key = lmdb::Be64(seq);
+  MDB_val k = Val(key), v;
+  int rc = mdb_get(txn, d.events, &k, &v);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return lmdb::FromMdb("get event", rc);
+  size_t start = out->size();
+  if (Status st = DecodeEventValue(decoder, txn, d, View(v), out, true); !st)
+    return st.Wrap("event " + std::to_string(seq));
+  cache.Insert(seq, std::string_view(*out).substr(start));
+  return true;
+}
+
+Status FetchEvents(EventDecoder& decoder, EventCache& cache, MDB_txn* txn, const StoreDbs& d,
+                   const std::vector<uint64_t>& seqs, std::vector<std::string>* out) {
   out->reserve(out->size() + seqs.size());
+  std::string json;
   for (uint64_t seq : seqs) {
-    std::string key = lmdb::Be64(seq);
-    MDB_val k = Val(key), v;
-    int rc = mdb_get(txn, d.events, &k, &v);
-    if (rc == MDB_NOTFOUND) continue;
-    if (rc != 0) return lmdb::FromMdb("get event", rc);
-    out->push_back(View(v));
+    json.clear();
+    auto found = AppendEvent(decoder, cache, txn, d, seq, &json);
+    if (!found) return found.status();
+    if (*found) out->push_back(json);
   }
   return Status::Ok();
 }
 
-Status FetchEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
-                   std::vector<std::string>* out) {
-  std::vector<std::string_view> values;
-  if (Status st = LookupEvents(txn, d, seqs, &values); !st) return st;
-  out->insert(out->end(), values.begin(), values.end());
-  return Status::Ok();
-}
-
-// Appends the events' JSON to *out, comma-separated, straight from the map:
-// sizes first (one reserve), then one copy per event.
-Status AppendEvents(MDB_txn* txn, const StoreDbs& d, const std::vector<uint64_t>& seqs,
-                    std::string* out) {
-  std::vector<std::string_view> values;
-  if (Status st = LookupEvents(txn, d, seqs, &values); !st) return st;
-  size_t size = out->size();
-  for (std::string_view v : values) size += v.size() + 1;
-  out->reserve(size + 128);  // + room for the caller's closing fields
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) *out += ',';
-    out->append(values[i]);
+// Appends the events' JSON to *out, comma-separated, each decoded (or
+// copied from the cache) straight into *out.
+Status AppendEvents(EventDecoder& decoder, EventCache& cache, MDB_txn* txn, const StoreDbs& d,
+                    const std::vector<uint64_t>& seqs, std::string* out) {
+  bool first = true;
+  for (uint64_t seq : seqs) {
+    if (!first) *out += ',';
+    auto found = AppendEvent(decoder, cache, txn, d, seq, out);
+    if (!found) return found.status();
+    if (*found)
+      first = false;
+    else if (!first)
+      out->pop_back();  // no event there: take the comma back
   }
   return Status::Ok();
 }
@@ -307,7 +314,7 @@ Result<EventPage> LmdbStore::QueryEvents(const EventQuery& q) {
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
     Status planned = PlanPage(txn, d, q, &seqs, &page.total);
-    return planned ? FetchEvents(txn, d, seqs, &page.events) : planned;
+    return planned ? FetchEvents(decoder_, cache_, txn, d, seqs, &page.events) : planned;
   });
   if (!st) return st;
   return page;
@@ -318,7 +325,7 @@ Result<uint64_t> LmdbStore::AppendEventsJson(const EventQuery& q, std::string* o
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
     Status planned = PlanPage(txn, d, q, &seqs, &total);
-    return planned ? AppendEvents(txn, d, seqs, out) : planned;
+    return planned ? AppendEvents(decoder_, cache_, txn, d, seqs, out) : planned;
   });
   if (!st) return st;
   return total;
@@ -343,7 +350,7 @@ Result<std::vector<std::string>> LmdbStore::EventsAfter(uint64_t after_seq,
       if (!match) return match.status();
       if (*match) seqs.push_back(c.seq);
     }
-    return FetchEvents(txn, d, seqs, &out);
+    return FetchEvents(decoder_, cache_, txn, d, seqs, &out);
   });
   if (!st) return st;
   return out;

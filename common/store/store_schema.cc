@@ -1,7 +1,10 @@
 // See store_schema.h.
 #include "common/store/store_schema.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
@@ -9,6 +12,21 @@
 #include "common/store/store.h"
 
 namespace trace {
+
+// One writer per store: a second trace-index on the same --db would assign
+// the same seqs. flock is released by the kernel when the process dies.
+Result<int> LockStoreWriter(const std::string& dir) {
+  std::string path = dir + "/writer.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Errno("open '" + path + "'");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return Status::Error("another trace-index is writing this store");
+    return Status::Errno("lock '" + path + "'", err);
+  }
+  return fd;
+}
 
 Result<MDB_env*> OpenEnv(const EnvOptions& o) {
   std::string what = "open db '" + o.dir + "'";
@@ -78,8 +96,14 @@ Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* d) {
       {"usage_by_slot", 0, &d->usage_by_slot},
       {"sources", 0, &d->sources},
       {"publishers", 0, &d->publishers},
+      {"dicts", 0, &d->dicts},
   };
   for (const Spec& s : specs) {
+    if (!create && s.dbi == &d->dicts) {
+      // Schema 3's: a schema 2 store lacks it, and CheckSchema says so.
+      if (mdb_dbi_open(txn, s.name, 0, s.dbi) != 0) *s.dbi = 0;
+      continue;
+    }
     if (!create && (s.dbi == &d->usage_by_slot || s.dbi == &d->by_user || s.dbi == &d->by_host)) {
       // Added after schema 1 shipped, without a version bump: an older store
       // opened read-only lacks them and reads as having no slots / no event
@@ -92,26 +116,76 @@ Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* d) {
   return Status::Ok();
 }
 
-Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init) {
+Result<int> StoredSchemaVersion(MDB_txn* txn, const StoreDbs& dbs) {
   MDB_val k = lmdb::Val(kMetaSchemaVersion), v;
   int rc = mdb_get(txn, dbs.meta, &k, &v);
+  if (rc == MDB_NOTFOUND) return 0;
+  if (rc != 0) return lmdb::FromMdb("read schema version", rc);
+  std::string text(lmdb::View(v));
+  if (text.empty() || text.size() > 4 || text.find_first_not_of("0123456789") != text.npos)
+    return Status::Error("store schema version '" + text + "' is not a number");
+  return std::stoi(text);
+}
+
+Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init, const std::string& dir) {
+  auto version = StoredSchemaVersion(txn, dbs);
+  if (!version) return version.status();
   std::string want = std::to_string(kSchemaVersion);
-  if (rc == MDB_NOTFOUND && init) {
-    MDB_val nv = lmdb::Val(want);
-    rc = mdb_put(txn, dbs.meta, &k, &nv, 0);
+  if (*version == 0 && init) {
+    MDB_val k = lmdb::Val(kMetaSchemaVersion), nv = lmdb::Val(want);
+    int rc = mdb_put(txn, dbs.meta, &k, &nv, 0);
     return rc == 0 ? Status::Ok() : lmdb::FromMdb("write schema version", rc);
   }
-  if (rc == MDB_NOTFOUND)
-    return Status::Error("store has no schema version (not a claude-trace store)");
-  if (rc != 0) return lmdb::FromMdb("read schema version", rc);
-  if (lmdb::View(v) != want) {
-    // Version 1 kept one line per uuid across files and counted prompts and
-    // models by older rules: its events and aggregates cannot be read as 2's.
-    return Status::Error("store schema version " + std::string(lmdb::View(v)) +
-                         " is not the supported version " + want +
-                         " (rebuild it: move the db away and re-index)");
+  if (*version == 0) return Status::Error("store has no schema version (not a claude-trace store)");
+  if (*version == kSchemaVersion) return Status::Ok();
+  std::string found = "store schema version " + std::to_string(*version);
+  if (*version == 2) {
+    // Same tables and aggregates; only the events values change encoding,
+    // which trace-index --migrate rewrites in place.
+    return Status::Error(found + " predates version " + want +
+                         " (compressed events): convert it with 'trace-index --migrate --db " +
+                         dir + "'");
   }
-  return Status::Ok();
+  // Version 1 kept one line per uuid across files and counted prompts and
+  // models by older rules: its events and aggregates cannot be read as 3's.
+  return Status::Error(found + " is not the supported version " + want +
+                       " (rebuild it: move the db away and re-index)");
+}
+
+std::string DictionaryKey(uint32_t id) {
+  char key[4] = {static_cast<char>(id >> 24), static_cast<char>(id >> 16),
+                 static_cast<char>(id >> 8), static_cast<char>(id)};
+  return std::string(key, 4);
+}
+
+Result<EventDictionary> LastDictionary(MDB_txn* txn, const StoreDbs& dbs) {
+  EventDictionary dict;
+  if (dbs.dicts == 0) return dict;
+  lmdb::Cursor c;
+  if (int rc = c.Open(txn, dbs.dicts); rc != 0) return lmdb::FromMdb("cursor", rc);
+  MDB_val k, v;
+  int rc = c.Get(&k, &v, MDB_LAST);
+  if (rc == MDB_NOTFOUND) return dict;
+  if (rc != 0) return lmdb::FromMdb("read dicts", rc);
+  if (k.mv_size != 4) return Status::Error("corrupt dicts key");
+  auto* b = static_cast<const unsigned char*>(k.mv_data);
+  dict.id = uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
+  dict.bytes.assign(lmdb::View(v));
+  return dict;
+}
+
+Status DecodeEventValue(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& dbs,
+                        std::string_view value, std::string* out, bool append) {
+  auto load = [&](uint32_t id) -> Result<std::optional<std::string>> {
+    if (dbs.dicts == 0) return std::optional<std::string>();
+    std::string key = DictionaryKey(id);
+    MDB_val k = lmdb::Val(key), v;
+    int rc = mdb_get(txn, dbs.dicts, &k, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<std::string>();
+    if (rc != 0) return lmdb::FromMdb("read dicts", rc);
+    return std::optional<std::string>(std::string(lmdb::View(v)));
+  };
+  return append ? decoder.DecodeAppend(value, load, out) : decoder.Decode(value, load, out);
 }
 
 }  // namespace trace

@@ -12,6 +12,7 @@
 
 #include "common/base/status.h"
 #include "common/event/event.h"
+#include "common/store/event_codec.h"
 #include "common/store/lmdb.h"
 #include "common/store/prepared_batch.h"
 
@@ -28,6 +29,9 @@ struct StoreDbs {
   // 0 when a read-only store predates it (no slot data: re-index).
   MDB_dbi usage_by_slot = 0;
   MDB_dbi sources, publishers;
+  // Event dictionaries (event_codec.h); 0 when a read-only store predates
+  // schema 3 (CheckSchema then refuses it).
+  MDB_dbi dicts = 0;
 };
 
 inline uint64_t IndexEntrySeq(const MDB_val& v) { return lmdb::GetBe64(v.mv_data); }
@@ -43,16 +47,36 @@ struct EnvOptions {
   unsigned max_readers = 1024;
 };
 
+// Takes the store's writer lock (flock on DIR/writer.lock, held until the
+// returned fd is closed or the process dies); fails when another process
+// writes the store.
+Result<int> LockStoreWriter(const std::string& dir);
 // Opens (writer: creates) the environment. Errors are one line naming dir.
 Result<MDB_env*> OpenEnv(const EnvOptions& o);
 // Opens every named database; create makes missing ones (writer only).
 Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* dbs);
 // Checks meta "schema_version"; with init, writes it into an empty store.
-Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init);
+// A schema 2 store (or one whose migration was interrupted) is refused with
+// the instruction to run trace-index --migrate on dir.
+Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init, const std::string& dir);
+// The schema_version stored, or 0 when there is none.
+Result<int> StoredSchemaVersion(MDB_txn* txn, const StoreDbs& dbs);
+
+// The newest dictionary in `dicts` (id 0 when there is none).
+Result<EventDictionary> LastDictionary(MDB_txn* txn, const StoreDbs& dbs);
+// Decodes an `events` value read in txn, loading dictionaries from `dicts`
+// through txn the first time decoder meets them; append: add to *out.
+Status DecodeEventValue(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& dbs,
+                        std::string_view value, std::string* out, bool append = false);
+// The key of dictionary id in `dicts`: 4 bytes, big-endian.
+std::string DictionaryKey(uint32_t id);
 
 // Names of the meta keys.
 inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr std::string_view kMetaLastSeq = "last_seq";
 inline constexpr std::string_view kMetaDuplicates = "duplicates";
+// Set while trace-index --migrate converts a schema 2 store: the last seq
+// whose value is already in the schema 3 encoding (u64 BE).
+inline constexpr std::string_view kMetaMigratedSeq = "migrated_seq";
 
 }  // namespace trace

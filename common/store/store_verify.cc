@@ -74,10 +74,12 @@ class Verifier {
     if (int rc = c.Open(txn_, d_.events); rc != 0) return lmdb::FromMdb("cursor", rc);
     MDB_val k, v;
     int rc;
+    std::string json;
     for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
       ++report_->events;
       rapidjson::Document doc;
-      Status parsed = json::Parse(&doc, View(v), json::kMaxEventDepth);
+      Status parsed = DecodeEventValue(decoder_, txn_, d_, View(v), &json);
+      if (parsed) parsed = json::Parse(&doc, json, json::kMaxEventDepth);
       auto keys = parsed ? ReadEventKeys(doc) : Result<EventKeys>(parsed);
       if (!keys) {
         Differ("events seq " + std::to_string(lmdb::GetBe64(k.mv_data)) + ": " +
@@ -214,6 +216,7 @@ class Verifier {
 
   MDB_txn* txn_;
   const StoreDbs& d_;
+  EventDecoder decoder_;
   size_t max_listed_;
   VerifyReport* report_ = nullptr;
   AggregateState state_;
@@ -235,7 +238,7 @@ Result<VerifyReport> VerifyStore(const std::string& dir, size_t max_listed) {
       return lmdb::FromMdb("open db '" + dir + "'", rc);
     StoreDbs dbs;
     if (Status s = OpenDbs(txn.get(), false, &dbs); !s) return s;
-    if (Status s = CheckSchema(txn.get(), dbs, false); !s) return s;
+    if (Status s = CheckSchema(txn.get(), dbs, false, dir); !s) return s;
     return Verifier(txn.get(), dbs, max_listed).Run(&report);
   }();
   mdb_env_close(*env);

@@ -25,21 +25,6 @@ namespace {
 
 constexpr int kMaxGrowRetries = 16;
 
-// One writer per store: a second trace-index on the same --db would assign
-// the same seqs. flock is released by the kernel when the process dies.
-Result<int> LockWriter(const std::string& dir) {
-  std::string path = dir + "/writer.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Errno("open '" + path + "'");
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) return Status::Error("another trace-index is writing this store");
-    return Status::Errno("lock '" + path + "'", err);
-  }
-  return fd;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const Options& options) {
@@ -58,7 +43,7 @@ Result<std::unique_ptr<StoreWriter>> LmdbStoreWriter::Open(const Options& option
   w->env_ = *env;
   w->durable_ = options.durable;
   w->dir_ = options.dir;
-  auto lock = LockWriter(options.dir);
+  auto lock = LockStoreWriter(options.dir);
   if (!lock) return lock.status().Wrap("open db '" + options.dir + "'");
   w->lock_fd_ = *lock;
   int dead = 0;
@@ -88,8 +73,11 @@ Status LmdbStoreWriter::Load() {
   lmdb::Txn txn;
   if (int rc = txn.Begin(env_, 0); rc != 0) return lmdb::FromMdb("begin", rc);
   if (Status st = OpenDbs(txn.get(), true, &dbs_); !st) return st;
-  if (Status st = CheckSchema(txn.get(), dbs_, true); !st) return st;
+  if (Status st = CheckSchema(txn.get(), dbs_, true, dir_); !st) return st;
   if (Status st = ReadState(txn.get()); !st) return st;
+  auto dict = LastDictionary(txn.get(), dbs_);
+  if (!dict) return dict.status();
+  dictionary_ = std::move(*dict);
   return txn.Commit();
 }
 
@@ -251,6 +239,7 @@ Status LmdbStoreWriter::Commit(const PreparedBatch& batch) {
       duplicates_ = batch.duplicates;
       for (const auto& [id, o] : batch.sources) sources_[id] = o;
       for (const auto& [id, p] : batch.publishers) publishers_[id] = p;
+      if (batch.new_dictionary) dictionary_ = *batch.new_dictionary;
       return st;
     }
     if (last_rc_ != MDB_MAP_FULL || attempt >= kMaxGrowRetries) return st;
@@ -295,10 +284,15 @@ Status LmdbStoreWriter::TryCommit(const PreparedBatch& batch) {
 // the batches in flight; MDB_NOOVERWRITE makes a broken promise an error,
 // not a second copy.
 Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
+  if (const auto& d = batch.new_dictionary) {
+    // MDB_NOOVERWRITE: a dictionary id names one dictionary forever.
+    if (Status st = Put(dbs_.dicts, DictionaryKey(d->id), d->bytes, MDB_NOOVERWRITE); !st)
+      return st.Wrap("dictionary " + std::to_string(d->id));
+  }
   char seq_key[8];
   for (const PreparedEvent& e : batch.events) {
     lmdb::PutBe64(seq_key, e.seq);
-    if (Status st = PutAt(kEvents, {seq_key, 8}, e.json, MDB_APPEND); !st) return st;
+    if (Status st = PutAt(kEvents, {seq_key, 8}, e.value, MDB_APPEND); !st) return st;
   }
   for (uint32_t i : batch.by_identity) {
     const PreparedEvent& e = batch.events[i];

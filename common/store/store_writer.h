@@ -66,6 +66,9 @@ class StoreWriter {
   virtual const std::map<std::string, SourceOffset>& sources() const = 0;
   virtual const std::map<std::string, PublisherPosition>& publishers() const = 0;
   virtual size_t map_size() const = 0;
+  // The newest event dictionary (stored, or of the last committed batch's
+  // new_dictionary); id 0 while the store has none yet.
+  virtual const EventDictionary& dictionary() const = 0;
 };
 
 }  // namespace trace

@@ -52,6 +52,16 @@ wrk_run() {  # name url; server CPU per request is less noisy than req/s on shar
 }
 wrk_run "GET /api/traces?session_id&limit=100" "http://127.0.0.1:$port/api/traces?session_id=$sid&limit=100"
 wrk_run "GET /api/sessions/{id}/summary" "http://127.0.0.1:$port/api/sessions/$sid/summary"
+# Reads that decode stored events (schema 3 compresses them): the newest page
+# unfiltered, and an SSE replay from Last-Event-ID 1 (live only at 0). For before/after
+# figures run this script with the build dir of a schema 2 commit too.
+wrk_run "GET /api/traces?limit=100" "http://127.0.0.1:$port/api/traces?limit=100"
+replay=$(( stored - 1 < 100000 ? stored - 1 : 100000 ))
+t0=$(date +%s%N)
+got=$(curl -sN "http://127.0.0.1:$port/api/stream?last_event_id=1" | grep -m "$replay" -c '^id: ' || true)
+t1=$(date +%s%N)
+echo "SSE replay from Last-Event-ID 1: $got events in $(( (t1 - t0) / 1000000 )) ms" \
+     "($(( got * 1000000000 / (t1 - t0 + 1) )) events/s, one client)"
 echo "targets: >= 20000 req/s; summary p99 <= 5 ms (wrk -t2 -c32 on the same 2 cores as the server)"
 echo "baseline (before the one-sendmsg/splice/priced-cache work, same script, 1M events):"
 echo "  traces 2,264-2,419 req/s p99 48-55 ms, server CPU 510 us/request"

@@ -13,7 +13,7 @@ set -euo pipefail
 N=${INDEX_BENCH_EVENTS:-1000000}
 OUT=${BENCH_OUT:-/tmp}/index
 rm -rf "$OUT" && mkdir -p "$OUT"
-trap 'rm -rf "$OUT"/db "$OUT"/lat-db "$OUT"/sqlite.db* "$OUT"/events.jsonl "$OUT"/fsync.probe; kill $(jobs -p) 2>/dev/null || true' EXIT
+trap 'rm -rf "$OUT"/db "$OUT"/lat-db "$OUT"/sqlite.db* "$OUT"/events.jsonl "$OUT"/fsync.probe "$OUT"/size-*; kill $(jobs -p) 2>/dev/null || true' EXIT
 B=$TRACE_BIN
 
 if [ "${INDEX_BENCH_CORPUS:-synthetic}" = trace-gen ]; then
@@ -75,6 +75,38 @@ done | awk '{printf "%.2f\n", $1 / $2}' | sort -n | sed -n "$(( (ROUNDS + 1) / 2
 echo "ratio trace-index / SQLite: $(echo "scale=2; $S_WALL / $I_WALL" | bc)x wall (median of paired rounds ${paired}x)," \
      "$(echo "scale=2; $S_CPU / $I_CPU" | bc)x CPU" \
      "(trace-index also keeps span_id dedupe, 6 indexes, session/task/tool aggregates and token buckets)"
+
+# Store size against the files it indexes (issue #15): trace-gen's Claude
+# home (compact JSON lines with Claude Code's field set; prose, code and tool
+# output) normalized by trace-tail and indexed durably from empty. The store
+# is data.mdb (what the disk holds; LMDB keeps freed pages for reuse) and the
+# pages its tables use; the reference is the files' own zstd -3.
+SIZE_LINES=${STORE_BENCH_LINES:-200000}
+"$B/trace-gen" --home "$OUT/size-home" --lines "$SIZE_LINES" --seed 11 >/dev/null
+mapfile -t sfiles < <(find "$OUT/size-home" -name '*.jsonl' | sort)
+src=$(cat "${sfiles[@]}" | wc -c)
+zsrc=$(cat "${sfiles[@]}" | zstd -3 -q -c | wc -c)
+"$B/trace-tail" --once --stdout --state '' "${sfiles[@]}" 2>/dev/null >"$OUT/size-events.jsonl"
+rm -rf "$OUT/size-home" "$OUT/size-db"; sync
+sev=$(wc -l <"$OUT/size-events.jsonl"); sevb=$(stat -c %s "$OUT/size-events.jsonl")
+/usr/bin/time -f "%e %U %S" -o "$OUT/size.time" "$B/trace-index" --stdin --db "$OUT/size-db" \
+  --log-level warn <"$OUT/size-events.jsonl"
+sfile=$(stat -c %s "$OUT/size-db/data.mdb")
+table_bytes() {  # table_bytes [NAME]: pages of one table (or all) x page size
+  local ps; ps=$(mdb_stat -e "$OUT/size-db" | awk '/Page size/{print $3}')
+  mdb_stat -a "$OUT/size-db" | awk -v want="${1:-}" -v ps="$ps" '
+    /^Status of/ {name = $3} /pages:/ && (want == "" || name == want) {n += $NF} END {print n * ps}'
+}
+sused=$(table_bytes); sevents=$(table_bytes events)
+read -r SW SU SS <"$OUT/size.time"
+ratio() { echo "scale=3; $1 / $2" | bc; }
+echo "store size (trace-gen home, $SIZE_LINES lines, $src bytes; $sev events, $(( sevb / sev )) bytes/event of JSON):" \
+     "data.mdb $sfile bytes = $(ratio "$sfile" "$src")x the files (tables use $sused = $(ratio "$sused" "$src")x;" \
+     "events $sevents = $(( sevents / sev )) bytes/event); target <= 0.5x, goal 0.25x;" \
+     "reference: zstd -3 of the files $zsrc bytes = $(ratio "$zsrc" "$src")x"
+echo "durable --stdin on that corpus: $(echo "scale=0; $sev / $SW" | bc) events/s wall (${SW}s)," \
+     "$(echo "scale=0; $sev / ($SU + $SS)" | bc) events/CPU-s"
+rm -rf "$OUT/size-db" "$OUT/size-events.jsonl"
 
 # Memory: peak anonymous RSS (the process's own memory: parse buffers,
 # batches in flight, the aggregate cache bounded by entries) and peak

@@ -12,6 +12,7 @@
 #include "common/cli/cli.h"
 #include "common/index/index_loop.h"
 #include "common/index/indexer.h"
+#include "common/store/store_migrate.h"
 #include "common/store/store_verify.h"
 #include "common/store/store_writer.h"
 #include "common/wire/wire.h"
@@ -35,7 +36,9 @@ void Describe(cli::Spec& spec) {
       "  trace-index                                   # tail on 5556/5555, pub on 5557\n"
       "  trace-tail --stdout --once F | trace-index --stdin --db ./db\n"
       "  trace-index --verify --db ./db                # recompute aggregates and indexes, exit 1 "
-      "on difference\n\n"
+      "on difference\n"
+      "  trace-index --migrate --db ./db               # convert a schema 2 store in place "
+      "(resumable)\n\n"
       "Exit codes: 0 ok, 1 runtime failure (or --verify found differences),\n"
       "2 bad flags, 3 store cannot be opened.";
   spec.options.add_options()(
@@ -53,6 +56,9 @@ void Describe(cli::Spec& spec) {
       "LMDB store directory (default <data-dir>/db)")(
       "verify", po::bool_switch(),
       "recompute all aggregates and indexes from the events and report differences")(
+      "migrate", po::bool_switch(),
+      "convert a schema 2 store to schema 3 (compressed events) in place, then exit; "
+      "resumable after a kill")(
       "no-durable", po::bool_switch(),
       "do not fsync at each commit (faster; a power cut may lose the last batches)")(
       "batch-size", po::value<size_t>()->default_value(4096), "max events per transaction")(
@@ -73,6 +79,26 @@ int Verify(const std::string& db) {
             << ", index entries checked " << report->index_entries << ", differences "
             << report->difference_count << "\n";
   return report->ok() ? cli::kExitOk : cli::kExitFailure;
+}
+
+int Migrate(const std::string& db) {
+  MigrateOptions mo;
+  mo.dir = db;
+  mo.progress = [](const MigrateProgress& p) {
+    double rate = p.seconds > 0 ? p.this_run / p.seconds : 0;
+    uint64_t left = p.total - std::min(p.done, p.total);
+    log::Info("migrating", {{"events_done", p.done},
+                            {"events_total", p.total},
+                            {"events_per_s", static_cast<uint64_t>(rate)},
+                            {"eta_s", rate > 0 ? static_cast<uint64_t>(left / rate) : 0}});
+  };
+  auto report = MigrateStore(mo);
+  if (!report) return cli::Fail(kTool, "migrate", report.status().message());
+  log::Info(report->already_current ? "store is already schema 3: nothing to migrate" : "migrated",
+            {{"db", db},
+             {"events", report->last.done},
+             {"dictionary", static_cast<uint64_t>(report->dictionary_id)}});
+  return cli::kExitOk;
 }
 
 std::vector<std::string> List(const po::variables_map& vm, const char* key, const char* fallback) {
@@ -136,6 +162,7 @@ int Main(int argc, char** argv) {
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
   std::string db = vm.count("db") ? vm["db"].as<std::string>() : cli::DataDir(vm) + "/db";
   if (vm["verify"].as<bool>()) return Verify(db);
+  if (vm["migrate"].as<bool>()) return Migrate(db);
   shutdown::Install();
   return Run(vm, db);
 }

@@ -1,0 +1,96 @@
+// See batch_encoder.h. Events are claimed in chunks from one atomic counter,
+// so threads share the work whatever the events' sizes; each value is
+// written to values_ by its claimer and copied into the batch's text by the
+// caller once every helper is done (the text arena is not thread-safe).
+#include "common/index/batch_encoder.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace trace {
+
+namespace {
+
+constexpr size_t kChunk = 32;
+
+}  // namespace
+
+unsigned BatchEncoder::DefaultHelpers() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp(cores > 3 ? cores - 3 : 1u, 1u, 3u);
+}
+
+BatchEncoder::BatchEncoder(unsigned helpers) {
+  for (unsigned i = 0; i <= helpers; ++i) workers_.push_back(std::make_unique<Worker>());
+  for (unsigned i = 1; i <= helpers; ++i) threads_.emplace_back([this, i] { HelperLoop(i); });
+}
+
+BatchEncoder::~BatchEncoder() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+Status BatchEncoder::SetDictionary(const EventDictionary& dict) {
+  for (auto& w : workers_) {
+    if (Status st = w->encoder.SetDictionary(dict); !st) return st;
+  }
+  dictionary_id_ = dict.id;
+  return Status::Ok();
+}
+
+void BatchEncoder::EncodeClaimed(Worker& w) {
+  const size_t n = batch_->events.size();
+  for (size_t start = next_.fetch_add(kChunk); start < n; start = next_.fetch_add(kChunk)) {
+    for (size_t i = start; i < std::min(n, start + kChunk) && w.status; ++i)
+      w.status = w.encoder.Encode(batch_->events[i].json, &values_[i]);
+  }
+}
+
+void BatchEncoder::HelperLoop(size_t index) {
+  Worker& w = *workers_[index];
+  uint64_t seen = 0;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+    if (stopping_) return;
+    seen = generation_;
+    lock.unlock();
+    EncodeClaimed(w);
+    lock.lock();
+    if (--busy_ == 0) done_.notify_one();
+  }
+}
+
+Status BatchEncoder::Encode(PreparedBatch* batch) {
+  const size_t n = batch->events.size();
+  if (values_.size() < n) values_.resize(n);
+  batch_ = batch;
+  next_ = 0;
+  bool parallel = n > kChunk && !threads_.empty();
+  if (parallel) {
+    std::lock_guard lock(mu_);
+    busy_ = threads_.size();
+    ++generation_;
+  }
+  if (parallel) wake_.notify_all();
+  EncodeClaimed(*workers_[0]);
+  if (parallel) {
+    std::unique_lock lock(mu_);
+    done_.wait(lock, [&] { return busy_ == 0; });
+  }
+  batch_ = nullptr;
+  for (auto& w : workers_) {
+    if (!w->status) return std::exchange(w->status, Status::Ok());
+  }
+  for (size_t i = 0; i < n; ++i) {
+    batch->events[i].value = batch->text.Add(values_[i]);
+    if (values_[i].capacity() > (1u << 20)) std::string().swap(values_[i]);  // a rare huge line
+  }
+  return Status::Ok();
+}
+
+}  // namespace trace

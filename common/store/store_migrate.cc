@@ -1,0 +1,225 @@
+// See store_migrate.h. One write transaction per step: convert the next
+// events after meta/migrated_seq and move it, or (first) store the trained
+// dictionary, or (last) set the schema version. MDB_MAP_FULL grows the map
+// and redoes the step, as StoreWriter::Commit does.
+#include "common/store/store_migrate.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/store/event_codec.h"
+#include "common/store/lmdb.h"
+#include "common/store/store.h"
+#include "common/store/store_schema.h"
+
+namespace trace {
+
+namespace {
+
+using lmdb::Val;
+using lmdb::View;
+
+constexpr int kMaxGrowRetries = 16;
+
+class Migrator {
+ public:
+  Migrator(MDB_env* env, const MigrateOptions& o) : env_(env), o_(o) {}
+
+  Result<MigrateReport> Run() {
+    MigrateReport report;
+    bool current = false;
+    if (Status st = Step([&](MDB_txn* txn) { return Start(txn, &current); }); !st) return st;
+    if (current) {
+      report.already_current = true;
+      return report;
+    }
+    if (Status st = Step([&](MDB_txn* txn) { return EnsureDictionary(txn); }); !st) return st;
+    report.dictionary_id = encoder_.dictionary_id();
+    start_ = std::chrono::steady_clock::now();
+    for (bool more = true; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return ConvertSome(txn, &more); }); !st) return st;
+      Report(!more);
+    }
+    if (Status st = Step([&](MDB_txn* txn) { return Finish(txn); }); !st) return st;
+    if (int rc = mdb_env_sync(env_, 1); rc != 0) return lmdb::FromMdb("sync", rc);
+    report.last = progress_;
+    return report;
+  }
+
+ private:
+  // Runs fn in a write txn and commits; a full map is grown and fn redone.
+  Status Step(const std::function<Status(MDB_txn*)>& fn) {
+    for (int attempt = 0;; ++attempt) {
+      lmdb::Txn txn;
+      if (int rc = txn.Begin(env_, 0); rc != 0) return lmdb::FromMdb("begin write", rc);
+      last_rc_ = 0;
+      Status st = fn(txn.get());
+      if (st) st = txn.Commit(&last_rc_);
+      if (st || last_rc_ != MDB_MAP_FULL || attempt >= kMaxGrowRetries) return st;
+      txn.Abort();
+      MDB_envinfo info;
+      mdb_env_info(env_, &info);
+      if (int rc = mdb_env_set_mapsize(env_, info.me_mapsize * 2); rc != 0)
+        return lmdb::FromMdb("grow map", rc);
+    }
+  }
+
+  Status Start(MDB_txn* txn, bool* current) {
+    if (Status st = OpenDbs(txn, true, &dbs_); !st) return st;
+    auto version = StoredSchemaVersion(txn, dbs_);
+    if (!version) return version.status();
+    if (*version == kSchemaVersion) {
+      *current = true;
+      return Status::Ok();
+    }
+    if (*version != 2) {
+      return Status::Error("store schema version " + std::to_string(*version) +
+                           " cannot be migrated (only version 2 can: rebuild it, move the db "
+                           "away and re-index)");
+    }
+    MDB_val k = Val(kMetaMigratedSeq), v;
+    int rc = mdb_get(txn, dbs_.meta, &k, &v);
+    if (rc == 0 && v.mv_size == 8) migrated_ = lmdb::GetBe64(v.mv_data);
+    MDB_stat stat;
+    mdb_stat(txn, dbs_.events, &stat);
+    progress_.total = stat.ms_entries;
+    return Status::Ok();
+  }
+
+  // The dictionary of an interrupted run, or one trained from the store's
+  // first events (still JSON: they are converted after it is stored).
+  Status EnsureDictionary(MDB_txn* txn) {
+    auto dict = LastDictionary(txn, dbs_);
+    if (!dict) return dict.status();
+    if (dict->id == 0) {
+      auto trained = TrainFromFirstEvents(txn);
+      if (!trained) return trained.status();
+      if (!trained->empty()) {
+        dict = EventDictionary{1, std::move(*trained)};
+        std::string key = DictionaryKey(1);
+        MDB_val k = Val(key), v = Val(dict->bytes);
+        if (int rc = mdb_put(txn, dbs_.dicts, &k, &v, 0); rc != 0)
+          return lmdb::FromMdb("put dictionary", last_rc_ = rc);
+      }
+    }
+    return encoder_.SetDictionary(*dict);
+  }
+
+  // Empty when the store is too small to train from (values then go
+  // without a dictionary, as in a new store's first batches).
+  Result<std::string> TrainFromFirstEvents(MDB_txn* txn) {
+    lmdb::Cursor c;
+    if (int rc = c.Open(txn, dbs_.events); rc != 0) return lmdb::FromMdb("cursor", rc);
+    std::vector<std::string> values;
+    size_t bytes = 0;
+    MDB_val k, v;
+    for (int rc = c.Get(&k, &v, MDB_FIRST); rc == 0 && bytes < kTrainSampleBytes;
+         rc = c.Get(&k, &v, MDB_NEXT)) {
+      if (v.mv_size == 0 || *static_cast<const char*>(v.mv_data) != '{') continue;
+      values.emplace_back(View(v));
+      bytes += v.mv_size;
+    }
+    std::vector<std::string_view> samples(values.begin(), values.end());
+    auto dict = TrainEventDictionary(samples);
+    return dict ? dict : Result<std::string>(std::string());
+  }
+
+  // Reads the next values, then rewrites them with plain puts: a cursor is
+  // not trusted to stay put while the value under it changes size.
+  Status ConvertSome(MDB_txn* txn, bool* more) {
+    std::vector<std::pair<uint64_t, std::string>> batch;
+    {
+      lmdb::Cursor c;
+      if (int rc = c.Open(txn, dbs_.events); rc != 0) return lmdb::FromMdb("cursor", rc);
+      std::string key = lmdb::Be64(migrated_ + 1);
+      MDB_val k = Val(key), v;
+      int rc = c.Get(&k, &v, MDB_SET_RANGE);
+      for (; rc == 0 && batch.size() < o_.events_per_txn; rc = c.Get(&k, &v, MDB_NEXT))
+        batch.emplace_back(lmdb::GetBe64(k.mv_data), std::string(View(v)));
+      if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("read events", last_rc_ = rc);
+      *more = rc == 0;
+    }
+    uint64_t seq = migrated_;
+    for (const auto& [s, json] : batch) {
+      seq = s;
+      if (json.empty() || json[0] != '{')  // never guess at what a value is
+        return Status::Error("events seq " + std::to_string(seq) + " is not schema 2 JSON");
+      if (Status st = encoder_.Encode(json, &value_); !st) return st;
+      std::string key = lmdb::Be64(seq);
+      MDB_val k = Val(key), nv = Val(value_);
+      if (int rc = mdb_put(txn, dbs_.events, &k, &nv, 0); rc != 0)
+        return lmdb::FromMdb("rewrite event", last_rc_ = rc);
+    }
+    std::string be = lmdb::Be64(seq);
+    MDB_val mk = Val(kMetaMigratedSeq), mv = Val(be);
+    if (int rc = mdb_put(txn, dbs_.meta, &mk, &mv, 0); rc != 0)
+      return lmdb::FromMdb("put migrated_seq", last_rc_ = rc);
+    pending_ = {seq, batch.size()};
+    return Status::Ok();
+  }
+
+  Status Finish(MDB_txn* txn) {
+    std::string version = std::to_string(kSchemaVersion);
+    MDB_val k = Val(kMetaSchemaVersion), v = Val(version);
+    if (int rc = mdb_put(txn, dbs_.meta, &k, &v, 0); rc != 0)
+      return lmdb::FromMdb("put schema version", last_rc_ = rc);
+    MDB_val mk = Val(kMetaMigratedSeq);
+    int rc = mdb_del(txn, dbs_.meta, &mk, nullptr);
+    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("del migrated_seq", rc);
+  }
+
+  // After a committed step: done counts events up to migrated_seq (seqs
+  // are 1, 2, 3 ... without holes).
+  void Report(bool last) {
+    migrated_ = pending_.first;
+    progress_.this_run += pending_.second;
+    progress_.done = std::min(migrated_, progress_.total);
+    auto now = std::chrono::steady_clock::now();
+    progress_.seconds = std::chrono::duration<double>(now - start_).count();
+    if (!o_.progress) return;
+    if (last || now - last_report_ >= std::chrono::milliseconds(o_.progress_ms)) {
+      last_report_ = now;
+      o_.progress(progress_);
+    }
+  }
+
+  MDB_env* env_;
+  const MigrateOptions& o_;
+  StoreDbs dbs_{};
+  EventEncoder encoder_;
+  std::string value_;
+  uint64_t migrated_ = 0;
+  std::pair<uint64_t, uint64_t> pending_;  // (seq, converted) of the step just run
+  int last_rc_ = 0;
+  MigrateProgress progress_;
+  std::chrono::steady_clock::time_point start_, last_report_;
+};
+
+}  // namespace
+
+Result<MigrateReport> MigrateStore(const MigrateOptions& options) {
+  std::string what = "migrate db '" + options.dir + "'";
+  EnvOptions eo;
+  eo.dir = options.dir;
+  eo.writer = true;
+  if (::access((options.dir + "/data.mdb").c_str(), F_OK) != 0)
+    return Status::Error(what + ": no store there");
+  auto lock = LockStoreWriter(options.dir);
+  if (!lock) return lock.status().Wrap(what);
+  auto env = OpenEnv(eo);
+  if (!env) {
+    ::close(*lock);
+    return env.status().Wrap(what);
+  }
+  auto report = Migrator(*env, options).Run();
+  mdb_env_close(*env);
+  ::close(*lock);
+  if (!report) return report.status().Wrap(what);
+  return report;
+}
+
+}  // namespace trace
