@@ -302,6 +302,7 @@ std::string Aggregate::ToJson(std::string_view id_key) const {
     w.EndObject();
   }
   w.EndArray();
+  otel.WriteMembers(w);
   w.EndObject();
   return w.Take();
 }
@@ -355,6 +356,7 @@ Result<Aggregate> Aggregate::FromJson(std::string_view text, std::string_view id
       if (x.IsObject()) a.usage[{S(x, "model"), S(x, "tier")}] = ReadTokens(x);
     }
   }
+  a.otel = OtelTotals::Read(o);
   return a;
 }
 
@@ -430,6 +432,11 @@ std::string MessageUsage::ToJson() const {
   w.Key("main_thread");
   w.Bool(main_thread);
   WriteTokenFields(w, counts);
+  if (otel_only) {
+    w.Key("otel_only");
+    w.Bool(true);
+  }
+  if (reported_cost_nanos) KI(w, "reported_cost_nanos", *reported_cost_nanos);
   w.EndObject();
   return w.Take();
 }
@@ -445,6 +452,8 @@ Result<MessageUsage> MessageUsage::FromJson(std::string_view text) {
   m.ts = json::GetInt(*doc, "ts");
   m.main_thread = json::GetBool(*doc, "main_thread").value_or(false);
   m.counts = ReadTokens(*doc);
+  m.otel_only = json::GetBool(*doc, "otel_only").value_or(false);
+  m.reported_cost_nanos = json::GetInt(*doc, "reported_cost_nanos");
   return m;
 }
 
@@ -454,6 +463,7 @@ std::string SlotTokens::ToJson() const {
   WriteTokenFields(w, tokens);
   KI(w, "first_ts", first_ts);
   KI(w, "last_ts", last_ts);
+  if (reported_cost_nanos) KI(w, "reported_cost_nanos", reported_cost_nanos);
   w.EndObject();
   return w.Take();
 }
@@ -461,7 +471,8 @@ std::string SlotTokens::ToJson() const {
 Result<SlotTokens> SlotTokens::FromJson(std::string_view text) {
   auto doc = ParseObject(text, "usage slot");
   if (!doc) return doc.status();
-  return SlotTokens{ReadTokens(*doc), I(*doc, "first_ts"), I(*doc, "last_ts")};
+  return SlotTokens{ReadTokens(*doc), I(*doc, "first_ts"), I(*doc, "last_ts"),
+                    I(*doc, "reported_cost_nanos")};
 }
 
 std::string UsageSlotKey(int64_t ts_ms) {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/base/status.h"
+#include "common/event/otel_totals.h"
 #include "common/event/tokens.h"
 
 namespace trace {
@@ -77,6 +78,7 @@ struct Aggregate {
   std::map<std::string, uint64_t> main_models, agent_models;
   // (model, tier) -> tokens.
   std::map<std::pair<std::string, std::string>, TokenCounts> usage;
+  OtelTotals otel;  // sessions: reported cost and metric sums (OTel)
 
   uint64_t Prompts() const;
   // The model of most main-thread API messages, else of most sub-agent ones,
@@ -125,6 +127,8 @@ struct MessageUsage {
   std::optional<int64_t> ts;
   bool main_thread = false;  // counted in its session's main_models (else agent_models)
   TokenCounts counts;        // messages field unused
+  bool otel_only = false;    // counts from OTel: the first transcript line replaces them
+  std::optional<int64_t> reported_cost_nanos;  // Claude Code's cost_usd, counted once
   std::string ToJson() const;
   static Result<MessageUsage> FromJson(std::string_view json);
 };
@@ -133,6 +137,7 @@ struct MessageUsage {
 struct SlotTokens {
   TokenCounts tokens;
   int64_t first_ts = 0, last_ts = 0;
+  int64_t reported_cost_nanos = 0;  // Claude Code's own cost_usd of the slot's requests
   std::string ToJson() const;
   static Result<SlotTokens> FromJson(std::string_view json);
 };

@@ -72,6 +72,10 @@ TokenCounts WithMessages(TokenCounts c, uint64_t n) {
   return c;
 }
 
+void AddNanos(int64_t* total, int64_t n, int sign) {
+  *total = sign > 0 ? *total + n : (*total > n ? *total - n : 0);
+}
+
 }  // namespace
 
 const char* AggTableName(AggTable t) {
@@ -122,6 +126,10 @@ Result<AggregateState::Entry<T>*> AggregateState::Get(Table<T>& table, AggTable 
   return &it->second;
 }
 
+// The session entry is also taken from aggregator_otel.cc.
+template Result<AggregateState::Entry<Aggregate>*> AggregateState::Get<Aggregate>(
+    Table<Aggregate>&, AggTable, const std::string&, bool*);
+
 Result<std::optional<int64_t>> AggregateState::Apply(const EventFacts& f) {
   std::optional<int64_t> fill;
   if (!f.keys.session_id.empty()) {
@@ -141,6 +149,7 @@ Result<std::optional<int64_t>> AggregateState::Apply(const EventFacts& f) {
     if (Status st = ApplyTool(f, m, &fill); !st) return st;
   }
   if (Status st = ApplyUsage(f); !st) return st;
+  if (Status st = ApplyMetric(f); !st) return st;
   return fill;
 }
 
@@ -297,6 +306,8 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
     m.counts = u.counts;
     m.tier = UsageTier(u.counts, u.fast);
     m.main_thread = u.main_thread;
+    m.otel_only = u.from_otel;
+    m.reported_cost_nanos = u.reported_cost_nanos;
     if (!m.session_id.empty()) {
       auto s = Get(sessions_, AggTable::kSessions, m.session_id);
       if (!s) return s.status();
@@ -307,8 +318,10 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
         a.model = a.PickModel();
       }
     }
-    return AddTokens(m, WithMessages(m.counts, 1), 1);
+    return AddTokens(m, WithMessages(m.counts, 1), 1, ReportedCost(m));
   }
+  if (u.from_otel) return AddReportedCost(m, u);
+  if (m.otel_only) return ReplaceOtelCounts(f, m);
   if (u.main_thread && !m.main_thread) {
     if (Status st = MoveToMainThread(m); !st) return st;
   }
@@ -317,10 +330,10 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
   // Every line of a message carries the same speed; the first one decided.
   std::string tier = UsageTier(grown, u.fast || IsFastTier(m.tier));
   if (tier != m.tier) {
-    if (Status st = AddTokens(m, WithMessages(m.counts, 1), -1); !st) return st;
+    if (Status st = AddTokens(m, WithMessages(m.counts, 1), -1, ReportedCost(m)); !st) return st;
     m.tier = tier;
     m.counts = grown;
-    return AddTokens(m, WithMessages(m.counts, 1), 1);
+    return AddTokens(m, WithMessages(m.counts, 1), 1, ReportedCost(m));
   }
   TokenCounts delta = grown;
   delta.Add(m.counts, -1);
@@ -344,7 +357,8 @@ Status AggregateState::MoveToMainThread(MessageUsage& m) {
   return Status::Ok();
 }
 
-Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign) {
+Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign,
+                                 int64_t cost) {
   auto day = Get(by_day_, AggTable::kUsageByDay, Join({m.day, m.model, m.tier}));
   if (!day) return day.status();
   (*day)->value.Add(delta, sign);
@@ -354,6 +368,7 @@ Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta
     if (!slot) return slot.status();
     SlotTokens& st = (*slot)->value;
     st.tokens.Add(delta, sign);
+    AddNanos(&st.reported_cost_nanos, cost, sign);
     if (sign > 0) {
       st.first_ts = st.first_ts == 0 ? *m.ts : std::min(st.first_ts, *m.ts);
       st.last_ts = std::max(st.last_ts, *m.ts);
@@ -367,6 +382,7 @@ Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta
   auto s = Get(sessions_, AggTable::kSessions, m.session_id);
   if (!s) return s.status();
   (*s)->value.usage[{m.model, m.tier}].Add(delta, sign);
+  if (cost) (*s)->value.otel.AddReportedCost(cost, sign);
   return Status::Ok();
 }
 

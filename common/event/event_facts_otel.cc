@@ -1,0 +1,95 @@
+// The facts of an OTel event (kind otel, proto/otlp.md "What is counted"): a
+// claude_code.api_request's tokens and reported cost as the usage of its API
+// message, keyed by request_id like the transcript's lines of the same
+// request; a metric point as a value to sum into its session.
+#include <cmath>
+#include <string>
+
+#include "common/base/ids.h"
+#include "common/event/event_facts.h"
+#include "common/json/json.h"
+
+namespace trace {
+
+namespace {
+
+using Value = rapidjson::Value;
+
+std::string Text(const Value* o, std::string_view key) {
+  if (!o || !o->IsObject()) return "";
+  std::optional<std::string_view> s = json::GetString(*o, key);
+  return s ? std::string(*s) : "";
+}
+
+const Value* Object(const Value* o, std::string_view key) {
+  const Value* v = o && o->IsObject() ? json::Find(*o, key) : nullptr;
+  return v && v->IsObject() ? v : nullptr;
+}
+
+std::optional<double> Number(const Value* o, std::string_view key) {
+  const Value* v = o && o->IsObject() ? json::Find(*o, key) : nullptr;
+  if (!v || !v->IsNumber()) return std::nullopt;
+  return v->GetDouble();
+}
+
+uint64_t Count(const Value* usage, std::string_view key) {
+  std::optional<double> n = Number(usage, key);
+  return n && *n > 0 ? static_cast<uint64_t>(*n) : 0;
+}
+
+// Sub-agents and compaction ask through other query sources; Claude Code
+// names the main loop "repl_main_thread" (older versions: "main" or none).
+bool MainThreadSource(std::string_view source) {
+  return source.empty() || source == "main" || source.starts_with("repl_main_thread");
+}
+
+void ApiRequest(const Value& event, EventFacts* f) {
+  const Value* usage = Object(&event, "usage");
+  const Value* data = Object(&event, "data");
+  std::string request_id = Text(&event, "request_id");
+  UsageFact u;
+  u.message_key = request_id.empty() ? "line:" + f->keys.span_id : "req:" + request_id;
+  u.model = f->model;
+  u.from_otel = true;
+  u.main_thread = MainThreadSource(Text(Object(data, "attributes"), "query_source"));
+  u.counts.input = Count(usage, "input_tokens");
+  u.counts.output = Count(usage, "output_tokens");
+  u.counts.cache_read = Count(usage, "cache_read_input_tokens");
+  u.counts.cache_creation = Count(usage, "cache_creation_input_tokens");
+  u.counts.cache_creation_5m = u.counts.cache_creation;  // OTel does not split the tiers
+  if (std::optional<double> cost = Number(Object(&event, "metrics"), "cost_usd")) {
+    u.reported_cost_nanos = UsdToNanos(*cost);
+  }
+  f->usage = std::move(u);
+}
+
+// A sum point (Claude Code's metrics are all counters); gauges and
+// histograms are kept as events only.
+void MetricPoint(const Value& event, EventFacts* f) {
+  const Value* point = Object(&event, "metrics");
+  const Value* data = Object(&event, "data");
+  std::optional<double> value = Number(point, "value");
+  if (Text(point, "type") != "sum" || !value || !std::isfinite(*value)) return;
+  MetricPointFact p;
+  p.name = f->keys.event_type;
+  const Value* attrs = Object(data, "attributes");
+  p.type = Text(attrs, "type");
+  p.cumulative = Text(point, "temporality") == "cumulative";
+  if (p.cumulative) {
+    std::string identity = p.name + "\n" + (attrs ? json::Serialize(*attrs) : "") + "\n" +
+                           std::to_string(Number(point, "start_time_ms").value_or(0));
+    p.series = StableHashHex(identity);
+  }
+  p.value = *value;
+  f->metric = std::move(p);
+}
+
+}  // namespace
+
+void ExtractOtelFacts(const Value& event, EventFacts* f) {
+  if (f->keys.event_type == "claude_code.api_request") return ApiRequest(event, f);
+  // A point counts into its session's sums; one without a session only as an event.
+  if (!f->keys.session_id.empty() && Text(&event, "hook_type") == "metric") MetricPoint(event, f);
+}
+
+}  // namespace trace
