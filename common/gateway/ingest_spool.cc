@@ -202,6 +202,7 @@ Status IngestSpool::EnsureLinked(std::unique_lock<std::mutex>& lock) {
   log::Warn("spool: the file was deleted or replaced; reopening it", {{"path", path_}});
   cv_.wait(lock, [this] { return !syncing_; });
   if (fd_ >= 0 && synced_ < written_) {
+    ++syncs_;
     if (fdatasync(fd_) == 0) {
       synced_ = written_;
     } else {
@@ -318,6 +319,7 @@ Status IngestSpool::Append(const std::string& lines, size_t count) {
     done += static_cast<size_t>(w);
   }
   written_ += lines.size();
+  ++appends_;
   if (Status s = WaitDurable(lock, written_); !s.ok()) return s;
   accepted_events_ += count;
   return Status::Ok();
@@ -344,6 +346,7 @@ Status IngestSpool::WaitDurable(std::unique_lock<std::mutex>& lock, uint64_t min
     const int err = errno;
     lock.lock();
     syncing_ = false;
+    ++syncs_;
     if (rc == 0) {
       synced_ = std::max(synced_, target);
     } else {

@@ -59,6 +59,15 @@ class IngestSpool {
     std::lock_guard lock(mu_);
     return accepted_events_;
   }
+  // Appends written and fdatasyncs run: their ratio is the group commit's gain.
+  uint64_t appends() {
+    std::lock_guard lock(mu_);
+    return appends_;
+  }
+  uint64_t syncs() {
+    std::lock_guard lock(mu_);
+    return syncs_;
+  }
 
  private:
   Status Append(const std::string& lines, size_t count);
@@ -76,6 +85,7 @@ class IngestSpool {
   std::condition_variable cv_;  // a sync finished
   int fd_ = -1;
   uint64_t accepted_events_ = 0;
+  uint64_t appends_ = 0, syncs_ = 0;
   // Positions count every byte ever appended (across reopens), so "my bytes
   // are synced" is one comparison.
   uint64_t written_ = 0;      // end of the last append

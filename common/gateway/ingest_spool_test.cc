@@ -272,6 +272,18 @@ TEST_F(IngestSpoolTest, ConcurrentRequestsAreAllDurableAndWhole) {
     ++n;
   }
   EXPECT_EQ(n, 2 * kThreads * kPerThread);
+  EXPECT_EQ(spool_->appends(), uint64_t{kThreads * kPerThread});
+  EXPECT_GE(spool_->syncs(), 1u);
+  EXPECT_LE(spool_->syncs(), spool_->appends());
+}
+
+// One request at a time: nothing to share, each append waits for its own sync.
+TEST_F(IngestSpoolTest, ASingleWriterSyncsEveryAppend) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(spool_->Ingest(R"({"event_type":"Stop","session_id":"s"})")->accepted);
+  }
+  EXPECT_EQ(spool_->appends(), 5u);
+  EXPECT_EQ(spool_->syncs(), 5u);
 }
 
 }  // namespace
