@@ -394,6 +394,10 @@ std::string ToolCall::ToJson() const {
   has_duration ? w.Int64(duration_ms) : w.Null();
   w.Key("duration_measured");
   w.Bool(duration_measured);
+  if (duration_otel) {
+    w.Key("duration_otel");
+    w.Bool(true);
+  }
   KU(w, "sources", sources);
   w.EndObject();
   return w.Take();
@@ -417,6 +421,7 @@ Result<ToolCall> ToolCall::FromJson(std::string_view text) {
   c.has_duration = d.has_value();
   c.duration_ms = d.value_or(0);
   c.duration_measured = json::GetBool(o, "duration_measured").value_or(false);
+  c.duration_otel = json::GetBool(o, "duration_otel").value_or(false);
   c.sources = static_cast<unsigned>(U(o, "sources"));
   return c;
 }

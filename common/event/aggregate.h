@@ -102,7 +102,8 @@ enum ToolSource : unsigned {
   kSrcHookPre = 1,
   kSrcHookPost = 2,
   kSrcTranscriptUse = 4,
-  kSrcTranscriptResult = 8
+  kSrcTranscriptResult = 8,
+  kSrcOtelResult = 16  // a claude_code.tool_result OTel record
 };
 
 // State of one tool call, keyed by tool_use_id in `tool_calls`.
@@ -113,6 +114,9 @@ struct ToolCall {
   // duration_ms came from a record's own duration_ms (measured by Claude
   // Code), not from end - start; a measured duration is never replaced.
   bool duration_measured = false;
+  // The measured duration is OTel's (claude_code.tool_result): a hook's
+  // measurement replaces it, whichever arrives first.
+  bool duration_otel = false;
   int64_t duration_ms = 0;
   unsigned sources = 0;
   std::string ToJson() const;

@@ -253,6 +253,7 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
     c.error = m.error;
     std::optional<int64_t> d = record_ms;
     c.duration_measured = d.has_value();
+    c.duration_otel = d.has_value() && m.source == kSrcOtelResult;
     if (!d && c.start_ts) d = std::max<int64_t>(0, ts - c.start_ts);
     c.has_duration = d.has_value();
     c.duration_ms = d.value_or(0);
@@ -267,13 +268,16 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
   // payloads) wins over one derived from timestamps, so the result does not
   // depend on the order in which the tail read the hook and transcript files.
   bool upgrade = m.error && !c.error;
-  bool late_duration = record_ms && !c.duration_measured;
+  // Measurements rank hook > OTel > derived from timestamps.
+  bool late_duration =
+      record_ms && (!c.duration_measured || (c.duration_otel && m.source != kSrcOtelResult));
   bool replaced = late_duration && c.has_duration;
   int64_t old_d = c.duration_ms;
   if (upgrade) c.error = true;
   if (late_duration) {
     c.has_duration = true;
     c.duration_measured = true;
+    c.duration_otel = m.source == kSrcOtelResult;
     c.duration_ms = *record_ms;
   }
   if (!c.counted || (!upgrade && !late_duration)) return Status::Ok();

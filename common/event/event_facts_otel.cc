@@ -1,7 +1,8 @@
 // The facts of an OTel event (kind otel, proto/otlp.md "What is counted"): a
 // claude_code.api_request's tokens and reported cost as the usage of its API
 // message, keyed by request_id like the transcript's lines of the same
-// request; a metric point as a value to sum into its session.
+// request; a claude_code.tool_result as the end of the tool call of its
+// tool_use_id; a metric point as a value to sum into its session.
 #include <cmath>
 #include <string>
 
@@ -84,10 +85,27 @@ void MetricPoint(const Value& event, EventFacts* f) {
   f->metric = std::move(p);
 }
 
+// A finished tool call, the same call as the hook's and the transcript's
+// mentions of its tool_use_id (counted once). Without an id it cannot be
+// matched, so it stays an event only.
+void ToolResult(const Value& event, EventFacts* f) {
+  if (f->keys.tool_use_id.empty()) return;
+  ToolMention m;
+  m.id = f->keys.tool_use_id;
+  m.name = f->keys.tool_name;
+  m.start = false;
+  const Value* is_error = json::Find(event, "is_error");
+  m.error = is_error && is_error->IsBool() && is_error->GetBool();
+  m.duration_ms = f->duration_ms;
+  m.source = kSrcOtelResult;
+  f->tools.push_back(std::move(m));
+}
+
 }  // namespace
 
 void ExtractOtelFacts(const Value& event, EventFacts* f) {
   if (f->keys.event_type == "claude_code.api_request") return ApiRequest(event, f);
+  if (f->keys.event_type == "claude_code.tool_result") return ToolResult(event, f);
   // A point counts into its session's sums; one without a session only as an event.
   if (!f->keys.session_id.empty() && Text(&event, "hook_type") == "metric") MetricPoint(event, f);
 }

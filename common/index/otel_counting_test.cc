@@ -1,8 +1,9 @@
 // OTel in the aggregates, through the real write path: a claude_code.api_request
 // and the transcript lines of the same request count once (key "req:"
 // request_id), the transcript's counts win in either order and across a
-// restart, Claude Code's cost_usd is kept beside them as reported_cost_usd,
-// and metric points sum into their session (cumulative ones once per growth).
+// restart, Claude Code's cost_usd is kept beside them as reported_cost_usd, a
+// claude_code.tool_result is the hooks' call of its tool_use_id, and metric
+// points sum into their session (cumulative ones once per growth).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -36,6 +37,15 @@ std::string Point(const std::string& span, const std::string& name, const std::s
          std::to_string(start) + R"(,"value":)" + std::to_string(value) +
          R"(},"data":{"otel":"metric","name":")" + name +
          R"(","attributes":{"session.id":"s1","type":")" + type + R"("}}})";
+}
+
+std::string OtelToolResult(const std::string& span, int64_t ts, const std::string& tool_use_id,
+                           bool failed, int64_t duration_ms, const std::string& session = "s1") {
+  return R"({"span_id":")" + span + R"(","kind":"otel","event_type":"claude_code.tool_result",)" +
+         R"("hook_type":"log","session_id":")" + session + R"(","timestamp":)" +
+         std::to_string(ts) + R"(,"tool_name":"Bash","tool_use_id":")" + tool_use_id +
+         R"(","duration_ms":)" + std::to_string(duration_ms) + R"(,"is_error":)" +
+         (failed ? "true" : "false") + R"(,"data":{"otel":"log","attributes":{}}})";
 }
 
 class OtelCountingTest : public StoreTest {
@@ -120,6 +130,45 @@ TEST_F(OtelCountingTest, SessionSeenOnlyThroughOtelGetsItsTokensAndReportedCost)
   EXPECT_EQ(std::string(s["model"].GetString()), "claude-opus-4-6");
   EXPECT_DOUBLE_EQ(s["reported_cost_usd"].GetDouble(), 0.75);
   EXPECT_TRUE(Session("hostile")["reported_cost_usd"].IsNumber());  // clamped, not overflowed
+  builder_.reset();
+  writer_.reset();
+  auto verify = VerifyStore(dir_.string());
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->differences.empty() ? "" : verify->differences[0]);
+}
+
+// A claude_code.tool_result is the same call as the hook's PreToolUse and
+// PostToolUse of its tool_use_id: one call; a failure from either counts;
+// the hook's measured duration wins over OTel's whichever came first.
+TEST_F(OtelCountingTest, ToolResultIsTheHooksCallInEitherOrder) {
+  const std::vector<std::string> hooks = {
+      Hook("pre", "PreToolUse", 1000, "s1", "Bash", "tu1"),
+      Hook("post", "PostToolUse", 1400, "s1", "Bash", "tu1", R"(,"duration_ms":380)")};
+  const std::string otel = OtelToolResult("ot-t", 1410, "tu1", true, 395);
+  Append(hooks);
+  Append({otel});
+  const std::string hooks_first = json::Serialize(Session("s1")["tools"]);
+  auto bash = Session("s1")["tools"]["Bash"].GetObject();
+  EXPECT_EQ(bash["calls"].GetInt(), 1);
+  EXPECT_EQ(bash["failures"].GetInt(), 1);
+  EXPECT_EQ(bash["duration"]["max_ms"].GetInt(), 380);
+
+  Fresh();
+  Append({otel});
+  Restart();
+  Append(hooks);
+  EXPECT_EQ(json::Serialize(Session("s1")["tools"]), hooks_first);
+
+  // Seen only through OTel: the call counts, with OTel's duration; one
+  // without a tool_use_id cannot be matched and stays an event only.
+  Append(
+      {OtelToolResult("ot-u", 2000, "tu9", false, 50, "s2"),
+       R"({"span_id":"ot-v","kind":"otel","event_type":"claude_code.tool_result","session_id":"s2",)"
+       R"("timestamp":2001,"tool_name":"Read","data":{}})"});
+  auto s2 = Session("s2");
+  EXPECT_EQ(s2["tool_calls"].GetInt(), 1);
+  EXPECT_EQ(s2["tools"]["Bash"]["duration"]["max_ms"].GetInt(), 50);
+  EXPECT_EQ(s2["events"].GetInt(), 2);
   builder_.reset();
   writer_.reset();
   auto verify = VerifyStore(dir_.string());

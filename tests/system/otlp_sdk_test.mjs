@@ -85,7 +85,7 @@ function claudeEvents(session, n) {
       cache_read_tokens: '11442', cache_creation_tokens: '15005', request_id: `req_${session}_${n}`,
       query_source: 'main' } },
     { body: 'claude_code.tool_result', attributes: { ...common, 'event.name': 'tool_result', tool_name: 'Bash',
-      tool_use_id: `toolu_${n}`, success: 'false', duration_ms: '4187', error: 'Exit code 1' } },
+      tool_use_id: `toolu_${session}_${n}`, success: 'false', duration_ms: '4187', error: 'Exit code 1' } },
   ];
 }
 
@@ -184,7 +184,7 @@ try {
     eq([api.tags['user.email'], api.tags['organization.id'], api.tags['host.name'], api.tags['terminal.type'],
       api.tags['app.version']], ['dev@example.com', 'org-3', 'teammate-box', 'vscode', '2.1.200'], 'identity tags');
     const tool = by['claude_code.tool_result'];
-    eq([tool.tool_name, tool.tool_use_id, tool.is_error, tool.duration_ms], ['Bash', 'toolu_1', true, 4187], 'tool_result');
+    eq([tool.tool_name, tool.tool_use_id, tool.is_error, tool.duration_ms], ['Bash', `toolu_${c.session}_1`, true, 4187], 'tool_result');
     const tokens = by['claude_code.token.usage'];
     eq([tokens.metrics.type, tokens.metrics.temporality, tokens.metrics.value], ['sum', 'delta', 1200], 'token metric');
     eq(by['claude_code.cost.usage'].metrics.value, 0.25, 'cost metric');
@@ -206,9 +206,10 @@ try {
       [3, 120, 11442, 15005], 'OTel-only session: tokens from api_request');
     eq([s.reported_cost_usd, s.reported_requests, s.model], [0.0421, 1, 'claude-opus-4-6'], "reported cost (Claude Code's own)");
     eq(typeof s.cost_usd?.total, 'number', 'our priced cost beside it');
+    eq([s.tool_calls, s.tool_failures, s.tools.Bash?.duration?.max_ms], [1, 1, 4187], 'OTel-only session: its tool call');
     eq([s.metrics['claude_code.token.usage'], s.metrics['claude_code.cost.usage'].value],
       [{ value: 1200, by_type: { input: 1200 } }, 0.25], 'metric points summed per session');
-    pass(`${c.session.slice(8)}: tokens, reported_cost_usd and metric sums in the session aggregate`);
+    pass(`${c.session.slice(8)}: tokens, reported_cost_usd, tool call and metric sums in the session aggregate`);
   }
 
   // The transcript of sess-js-json's request arrives after its OTel record:
