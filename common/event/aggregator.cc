@@ -303,25 +303,15 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
   if (!e) return e.status();
   MessageUsage& m = (*e)->value;
   if (created) {
-    m.session_id = f.keys.session_id;
-    m.model = u.model;
-    m.day = UtcDay(f.keys.timestamp_ms);
-    m.ts = f.keys.timestamp_ms;
-    m.counts = u.counts;
-    m.tier = UsageTier(u.counts, u.fast);
-    m.main_thread = u.main_thread;
+    TakeFirstLine(f, &m);
     m.otel_only = u.from_otel;
     m.reported_cost_nanos = u.reported_cost_nanos;
     if (!m.session_id.empty()) {
       auto s = Get(sessions_, AggTable::kSessions, m.session_id);
       if (!s) return s.status();
-      Aggregate& a = (*s)->value;
-      ++a.assistant_turns;
-      if (!m.model.empty()) {
-        ++(m.main_thread ? a.main_models : a.agent_models)[m.model];
-        a.model = a.PickModel();
-      }
+      ++(*s)->value.assistant_turns;
     }
+    if (Status st = CountModel(m, 1); !st) return st;
     return AddTokens(m, WithMessages(m.counts, 1), 1, ReportedCost(m));
   }
   if (u.from_otel) return AddReportedCost(m, u);

@@ -103,6 +103,8 @@ class AggregateState {
   Status AddReportedCost(MessageUsage& m, const UsageFact& u);
   Status ReplaceOtelCounts(const EventFacts& f, MessageUsage& m);
   Status CountModel(const MessageUsage& m, int sign);
+  // What a message's first counted line decides: session, model, time, counts, tier, thread.
+  static void TakeFirstLine(const EventFacts& f, MessageUsage* m);
   Status ApplyMetric(const EventFacts& f);
   // Runs fn on the stats a call counts in: its session's and task's per-tool
   // and total stats, and the global tool aggregate.

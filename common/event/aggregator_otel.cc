@@ -22,23 +22,27 @@ Status AggregateState::AddReportedCost(MessageUsage& m, const UsageFact& u) {
 // and model are taken back and the line's applied (its later lines then
 // grow the counts as usual). The reported cost stays.
 Status AggregateState::ReplaceOtelCounts(const EventFacts& f, MessageUsage& m) {
-  const UsageFact& u = *f.usage;
   TokenCounts whole = m.counts;
   whole.messages = 1;
   if (Status st = AddTokens(m, whole, -1, ReportedCost(m)); !st) return st;
   if (Status st = CountModel(m, -1); !st) return st;
   m.otel_only = false;
-  m.session_id = f.keys.session_id.empty() ? m.session_id : f.keys.session_id;
-  m.model = u.model;
-  m.day = UtcDay(f.keys.timestamp_ms);
-  m.ts = f.keys.timestamp_ms;
-  m.counts = u.counts;
-  m.tier = UsageTier(u.counts, u.fast);
-  m.main_thread = u.main_thread;
+  TakeFirstLine(f, &m);
   if (Status st = CountModel(m, 1); !st) return st;
   whole = m.counts;
   whole.messages = 1;
   return AddTokens(m, whole, 1, ReportedCost(m));
+}
+
+void AggregateState::TakeFirstLine(const EventFacts& f, MessageUsage* m) {
+  const UsageFact& u = *f.usage;
+  m->session_id = f.keys.session_id;
+  m->model = u.model;
+  m->day = UtcDay(f.keys.timestamp_ms);
+  m->ts = f.keys.timestamp_ms;
+  m->counts = u.counts;
+  m->tier = UsageTier(u.counts, u.fast);
+  m->main_thread = u.main_thread;
 }
 
 // The message's model in its session's main or agent model counts.

@@ -72,6 +72,14 @@ class OtelCountingTest : public StoreTest {
       out += d.day + std::to_string(d.tokens.Total());
     return out;
   }
+  // trace-index --verify: a recomputation from the events gives the same aggregates.
+  void ExpectVerifyClean() {
+    builder_.reset();
+    writer_.reset();
+    auto verify = VerifyStore(dir_.string());
+    ASSERT_TRUE(verify.ok()) << verify.status().message();
+    EXPECT_TRUE(verify->ok()) << (verify->differences.empty() ? "" : verify->differences[0]);
+  }
   int64_t SlotReportedNanos() {
     int64_t n = 0;
     auto reader = Reader();
@@ -111,11 +119,7 @@ TEST_F(OtelCountingTest, OneRequestThroughOtelAndTranscriptCountsOnceInEitherOrd
   EXPECT_DOUBLE_EQ(Session("s1")["reported_cost_usd"].GetDouble(), 0.0421);
   EXPECT_EQ(SlotReportedNanos(), 42100000);
 
-  builder_.reset();
-  writer_.reset();
-  auto verify = VerifyStore(dir_.string());  // a recomputation gives the same aggregates
-  ASSERT_TRUE(verify.ok()) << verify.status().message();
-  EXPECT_TRUE(verify->ok()) << (verify->differences.empty() ? "" : verify->differences[0]);
+  ExpectVerifyClean();
 }
 
 TEST_F(OtelCountingTest, SessionSeenOnlyThroughOtelGetsItsTokensAndReportedCost) {
@@ -130,11 +134,7 @@ TEST_F(OtelCountingTest, SessionSeenOnlyThroughOtelGetsItsTokensAndReportedCost)
   EXPECT_EQ(std::string(s["model"].GetString()), "claude-opus-4-6");
   EXPECT_DOUBLE_EQ(s["reported_cost_usd"].GetDouble(), 0.75);
   EXPECT_TRUE(Session("hostile")["reported_cost_usd"].IsNumber());  // clamped, not overflowed
-  builder_.reset();
-  writer_.reset();
-  auto verify = VerifyStore(dir_.string());
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok()) << (verify->differences.empty() ? "" : verify->differences[0]);
+  ExpectVerifyClean();
 }
 
 // A claude_code.tool_result is the same call as the hook's PreToolUse and
@@ -169,11 +169,7 @@ TEST_F(OtelCountingTest, ToolResultIsTheHooksCallInEitherOrder) {
   EXPECT_EQ(s2["tool_calls"].GetInt(), 1);
   EXPECT_EQ(s2["tools"]["Bash"]["duration"]["max_ms"].GetInt(), 50);
   EXPECT_EQ(s2["events"].GetInt(), 2);
-  builder_.reset();
-  writer_.reset();
-  auto verify = VerifyStore(dir_.string());
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok()) << (verify->differences.empty() ? "" : verify->differences[0]);
+  ExpectVerifyClean();
 }
 
 TEST_F(OtelCountingTest, MetricPointsSumPerSessionAndCumulativeCountsOnce) {
@@ -194,11 +190,7 @@ TEST_F(OtelCountingTest, MetricPointsSumPerSessionAndCumulativeCountsOnce) {
   EXPECT_DOUBLE_EQ(m["claude_code.token.usage"]["by_type"]["output"].GetDouble(), 40);
   EXPECT_DOUBLE_EQ(m["claude_code.lines_of_code.count"]["value"].GetDouble(), 28);
   EXPECT_EQ(s["usage"]["messages"].GetInt(), 0);  // metrics never count as tokens
-  builder_.reset();
-  writer_.reset();
-  auto verify = VerifyStore(dir_.string());
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok()) << (verify->differences.empty() ? "" : verify->differences[0]);
+  ExpectVerifyClean();
 }
 
 }  // namespace
