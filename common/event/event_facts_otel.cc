@@ -33,9 +33,12 @@ std::optional<double> Number(const Value* o, std::string_view key) {
   return v->GetDouble();
 }
 
+// A token count; negative, non-finite or absurd values (a hostile or broken
+// exporter) are 0 rather than a conversion past uint64's range.
 uint64_t Count(const Value* usage, std::string_view key) {
+  constexpr double kMaxTokens = 1e15;
   std::optional<double> n = Number(usage, key);
-  return n && *n > 0 ? static_cast<uint64_t>(*n) : 0;
+  return n && *n > 0 && *n <= kMaxTokens ? static_cast<uint64_t>(*n) : 0;
 }
 
 // Sub-agents and compaction ask through other query sources; Claude Code
@@ -58,9 +61,9 @@ void ApiRequest(const Value& event, EventFacts* f) {
   u.counts.cache_read = Count(usage, "cache_read_input_tokens");
   u.counts.cache_creation = Count(usage, "cache_creation_input_tokens");
   u.counts.cache_creation_5m = u.counts.cache_creation;  // OTel does not split the tiers
-  if (std::optional<double> cost = Number(Object(&event, "metrics"), "cost_usd")) {
-    u.reported_cost_nanos = UsdToNanos(*cost);
-  }
+  // Zero, negative or non-finite: nothing reported (UsdToNanos gives 0).
+  std::optional<double> cost = Number(Object(&event, "metrics"), "cost_usd");
+  if (int64_t nanos = cost ? UsdToNanos(*cost) : 0; nanos > 0) u.reported_cost_nanos = nanos;
   f->usage = std::move(u);
 }
 

@@ -134,6 +134,17 @@ TEST_F(OtelCountingTest, SessionSeenOnlyThroughOtelGetsItsTokensAndReportedCost)
   EXPECT_EQ(std::string(s["model"].GetString()), "claude-opus-4-6");
   EXPECT_DOUBLE_EQ(s["reported_cost_usd"].GetDouble(), 0.75);
   EXPECT_TRUE(Session("hostile")["reported_cost_usd"].IsNumber());  // clamped, not overflowed
+  // Token counts a broken exporter could send: negative, huge, not numbers.
+  Append(
+      {R"({"span_id":"ot-h","kind":"otel","event_type":"claude_code.api_request","session_id":"h2",)"
+       R"("timestamp":3000,"request_id":"req_h","usage":{"input_tokens":-5,"output_tokens":1e300,)"
+       R"("cache_read_input_tokens":"many","cache_creation_input_tokens":7},"metrics":{"cost_usd":-1},)"
+       R"("data":{"attributes":7}})"});
+  auto h2 = Session("h2");
+  EXPECT_EQ(h2["usage"]["input_tokens"].GetInt(), 0);
+  EXPECT_EQ(h2["usage"]["output_tokens"].GetInt(), 0);
+  EXPECT_EQ(h2["usage"]["cache_creation_input_tokens"].GetInt(), 7);
+  EXPECT_EQ(h2["usage"]["messages"].GetInt(), 1);
   ExpectVerifyClean();
 }
 
