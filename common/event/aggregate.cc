@@ -305,6 +305,7 @@ std::string Aggregate::ToJson(std::string_view id_key) const {
     w.EndObject();
   }
   w.EndArray();
+  otel.WriteMembers(w);
   w.EndObject();
   return w.Take();
 }
@@ -360,6 +361,7 @@ Result<Aggregate> Aggregate::FromJson(std::string_view text, std::string_view id
       if (x.IsObject()) a.usage[{S(x, "model"), S(x, "tier")}] = ReadTokens(x);
     }
   }
+  a.otel = OtelTotals::Read(o);
   return a;
 }
 
@@ -397,6 +399,10 @@ std::string ToolCall::ToJson() const {
   has_duration ? w.Int64(duration_ms) : w.Null();
   w.Key("duration_measured");
   w.Bool(duration_measured);
+  if (duration_otel) {
+    w.Key("duration_otel");
+    w.Bool(true);
+  }
   KU(w, "sources", sources);
   w.EndObject();
   return w.Take();
@@ -420,6 +426,7 @@ Result<ToolCall> ToolCall::FromJson(std::string_view text) {
   c.has_duration = d.has_value();
   c.duration_ms = d.value_or(0);
   c.duration_measured = json::GetBool(o, "duration_measured").value_or(false);
+  c.duration_otel = json::GetBool(o, "duration_otel").value_or(false);
   c.sources = static_cast<unsigned>(U(o, "sources"));
   return c;
 }
@@ -435,6 +442,11 @@ std::string MessageUsage::ToJson() const {
   w.Key("main_thread");
   w.Bool(main_thread);
   WriteTokenFields(w, counts);
+  if (otel_only) {
+    w.Key("otel_only");
+    w.Bool(true);
+  }
+  if (reported_cost_nanos) KI(w, "reported_cost_nanos", *reported_cost_nanos);
   w.EndObject();
   return w.Take();
 }
@@ -450,6 +462,8 @@ Result<MessageUsage> MessageUsage::FromJson(std::string_view text) {
   m.ts = json::GetInt(*doc, "ts");
   m.main_thread = json::GetBool(*doc, "main_thread").value_or(false);
   m.counts = ReadTokens(*doc);
+  m.otel_only = json::GetBool(*doc, "otel_only").value_or(false);
+  m.reported_cost_nanos = json::GetInt(*doc, "reported_cost_nanos");
   return m;
 }
 
@@ -459,6 +473,7 @@ std::string SlotTokens::ToJson() const {
   WriteTokenFields(w, tokens);
   KI(w, "first_ts", first_ts);
   KI(w, "last_ts", last_ts);
+  if (reported_cost_nanos) KI(w, "reported_cost_nanos", reported_cost_nanos);
   w.EndObject();
   return w.Take();
 }
@@ -466,7 +481,8 @@ std::string SlotTokens::ToJson() const {
 Result<SlotTokens> SlotTokens::FromJson(std::string_view text) {
   auto doc = ParseObject(text, "usage slot");
   if (!doc) return doc.status();
-  return SlotTokens{ReadTokens(*doc), I(*doc, "first_ts"), I(*doc, "last_ts")};
+  return SlotTokens{ReadTokens(*doc), I(*doc, "first_ts"), I(*doc, "last_ts"),
+                    I(*doc, "reported_cost_nanos")};
 }
 
 std::string UsageSlotKey(int64_t ts_ms) {

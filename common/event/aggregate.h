@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/base/status.h"
+#include "common/event/otel_totals.h"
 #include "common/event/tokens.h"
 
 namespace trace {
@@ -78,6 +79,7 @@ struct Aggregate {
   std::map<std::string, uint64_t> main_models, agent_models;
   // (model, tier) -> tokens.
   std::map<std::pair<std::string, std::string>, TokenCounts> usage;
+  OtelTotals otel;  // sessions: reported cost and metric sums (OTel)
 
   uint64_t Prompts() const;
   // The model of most main-thread API messages, else of most sub-agent ones,
@@ -101,7 +103,8 @@ enum ToolSource : unsigned {
   kSrcHookPre = 1,
   kSrcHookPost = 2,
   kSrcTranscriptUse = 4,
-  kSrcTranscriptResult = 8
+  kSrcTranscriptResult = 8,
+  kSrcOtelResult = 16  // a claude_code.tool_result OTel record
 };
 
 // State of one tool call, keyed by tool_use_id in `tool_calls`.
@@ -112,6 +115,9 @@ struct ToolCall {
   // duration_ms came from a record's own duration_ms (measured by Claude
   // Code), not from end - start; a measured duration is never replaced.
   bool duration_measured = false;
+  // The measured duration is OTel's (claude_code.tool_result): a hook's
+  // measurement replaces it, whichever arrives first.
+  bool duration_otel = false;
   int64_t duration_ms = 0;
   unsigned sources = 0;
   std::string ToJson() const;
@@ -126,6 +132,8 @@ struct MessageUsage {
   std::optional<int64_t> ts;
   bool main_thread = false;  // counted in its session's main_models (else agent_models)
   TokenCounts counts;        // messages field unused
+  bool otel_only = false;    // counts from OTel: the first transcript line replaces them
+  std::optional<int64_t> reported_cost_nanos;  // Claude Code's cost_usd, counted once
   std::string ToJson() const;
   static Result<MessageUsage> FromJson(std::string_view json);
 };
@@ -134,6 +142,7 @@ struct MessageUsage {
 struct SlotTokens {
   TokenCounts tokens;
   int64_t first_ts = 0, last_ts = 0;
+  int64_t reported_cost_nanos = 0;  // Claude Code's own cost_usd of the slot's requests
   std::string ToJson() const;
   static Result<SlotTokens> FromJson(std::string_view json);
 };

@@ -72,6 +72,10 @@ TokenCounts WithMessages(TokenCounts c, uint64_t n) {
   return c;
 }
 
+void AddNanos(int64_t* total, int64_t n, int sign) {
+  *total = sign > 0 ? *total + n : (*total > n ? *total - n : 0);
+}
+
 }  // namespace
 
 const char* AggTableName(AggTable t) {
@@ -122,6 +126,10 @@ Result<AggregateState::Entry<T>*> AggregateState::Get(Table<T>& table, AggTable 
   return &it->second;
 }
 
+// The session entry is also taken from aggregator_otel.cc.
+template Result<AggregateState::Entry<Aggregate>*> AggregateState::Get<Aggregate>(
+    Table<Aggregate>&, AggTable, const std::string&, bool*);
+
 Result<std::optional<int64_t>> AggregateState::Apply(const EventFacts& f) {
   std::optional<int64_t> fill;
   if (!f.keys.session_id.empty()) {
@@ -141,6 +149,7 @@ Result<std::optional<int64_t>> AggregateState::Apply(const EventFacts& f) {
     if (Status st = ApplyTool(f, m, &fill); !st) return st;
   }
   if (Status st = ApplyUsage(f); !st) return st;
+  if (Status st = ApplyMetric(f); !st) return st;
   return fill;
 }
 
@@ -246,6 +255,7 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
     c.error = m.error;
     std::optional<int64_t> d = record_ms;
     c.duration_measured = d.has_value();
+    c.duration_otel = d.has_value() && m.source == kSrcOtelResult;
     if (!d && c.start_ts) d = std::max<int64_t>(0, ts - c.start_ts);
     c.has_duration = d.has_value();
     c.duration_ms = d.value_or(0);
@@ -260,13 +270,16 @@ Status AggregateState::ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts,
   // payloads) wins over one derived from timestamps, so the result does not
   // depend on the order in which the tail read the hook and transcript files.
   bool upgrade = m.error && !c.error;
-  bool late_duration = record_ms && !c.duration_measured;
+  // Measurements rank hook > OTel > derived from timestamps.
+  bool late_duration =
+      record_ms && (!c.duration_measured || (c.duration_otel && m.source != kSrcOtelResult));
   bool replaced = late_duration && c.has_duration;
   int64_t old_d = c.duration_ms;
   if (upgrade) c.error = true;
   if (late_duration) {
     c.has_duration = true;
     c.duration_measured = true;
+    c.duration_otel = m.source == kSrcOtelResult;
     c.duration_ms = *record_ms;
   }
   if (!c.counted || (!upgrade && !late_duration)) return Status::Ok();
@@ -292,25 +305,19 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
   if (!e) return e.status();
   MessageUsage& m = (*e)->value;
   if (created) {
-    m.session_id = f.keys.session_id;
-    m.model = u.model;
-    m.day = UtcDay(f.keys.timestamp_ms);
-    m.ts = f.keys.timestamp_ms;
-    m.counts = u.counts;
-    m.tier = UsageTier(u.counts, u.fast);
-    m.main_thread = u.main_thread;
+    TakeFirstLine(f, &m);
+    m.otel_only = u.from_otel;
+    m.reported_cost_nanos = u.reported_cost_nanos;
     if (!m.session_id.empty()) {
       auto s = Get(sessions_, AggTable::kSessions, m.session_id);
       if (!s) return s.status();
-      Aggregate& a = (*s)->value;
-      ++a.assistant_turns;
-      if (!m.model.empty()) {
-        ++(m.main_thread ? a.main_models : a.agent_models)[m.model];
-        a.model = a.PickModel();
-      }
+      ++(*s)->value.assistant_turns;
     }
-    return AddTokens(m, WithMessages(m.counts, 1), 1);
+    if (Status st = CountModel(m, 1); !st) return st;
+    return AddTokens(m, WithMessages(m.counts, 1), 1, ReportedCost(m));
   }
+  if (u.from_otel) return AddReportedCost(m, u);
+  if (m.otel_only) return ReplaceOtelCounts(f, m);
   if (u.main_thread && !m.main_thread) {
     if (Status st = MoveToMainThread(m); !st) return st;
   }
@@ -319,10 +326,10 @@ Status AggregateState::ApplyUsage(const EventFacts& f) {
   // Every line of a message carries the same speed; the first one decided.
   std::string tier = UsageTier(grown, u.fast || IsFastTier(m.tier));
   if (tier != m.tier) {
-    if (Status st = AddTokens(m, WithMessages(m.counts, 1), -1); !st) return st;
+    if (Status st = AddTokens(m, WithMessages(m.counts, 1), -1, ReportedCost(m)); !st) return st;
     m.tier = tier;
     m.counts = grown;
-    return AddTokens(m, WithMessages(m.counts, 1), 1);
+    return AddTokens(m, WithMessages(m.counts, 1), 1, ReportedCost(m));
   }
   TokenCounts delta = grown;
   delta.Add(m.counts, -1);
@@ -346,7 +353,8 @@ Status AggregateState::MoveToMainThread(MessageUsage& m) {
   return Status::Ok();
 }
 
-Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign) {
+Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign,
+                                 int64_t cost) {
   auto day = Get(by_day_, AggTable::kUsageByDay, Join({m.day, m.model, m.tier}));
   if (!day) return day.status();
   (*day)->value.Add(delta, sign);
@@ -356,6 +364,7 @@ Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta
     if (!slot) return slot.status();
     SlotTokens& st = (*slot)->value;
     st.tokens.Add(delta, sign);
+    AddNanos(&st.reported_cost_nanos, cost, sign);
     if (sign > 0) {
       st.first_ts = st.first_ts == 0 ? *m.ts : std::min(st.first_ts, *m.ts);
       st.last_ts = std::max(st.last_ts, *m.ts);
@@ -369,6 +378,7 @@ Status AggregateState::AddTokens(const MessageUsage& m, const TokenCounts& delta
   auto s = Get(sessions_, AggTable::kSessions, m.session_id);
   if (!s) return s.status();
   (*s)->value.usage[{m.model, m.tier}].Add(delta, sign);
+  if (cost) (*s)->value.otel.AddReportedCost(cost, sign);
   return Status::Ok();
 }
 

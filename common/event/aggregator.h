@@ -94,7 +94,18 @@ class AggregateState {
   Status ApplyEnd(ToolCall& c, const ToolMention& m, int64_t ts, std::optional<int64_t>* fill);
   Status ApplyUsage(const EventFacts& f);
   Status MoveToMainThread(MessageUsage& m);
-  Status AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign);
+  // cost: reported nano-USD moving with the tokens (a whole message's).
+  Status AddTokens(const MessageUsage& m, const TokenCounts& delta, int sign, int64_t cost = 0);
+  static int64_t ReportedCost(const MessageUsage& m) { return m.reported_cost_nanos.value_or(0); }
+  // OTel (aggregator_otel.cc): a request's cost_usd once per message key;
+  // the first transcript line of a request first seen through OTel takes its
+  // counts' place; metric points summed into their session.
+  Status AddReportedCost(MessageUsage& m, const UsageFact& u);
+  Status ReplaceOtelCounts(const EventFacts& f, MessageUsage& m);
+  Status CountModel(const MessageUsage& m, int sign);
+  // What a message's first counted line decides: session, model, time, counts, tier, thread.
+  static void TakeFirstLine(const EventFacts& f, MessageUsage* m);
+  Status ApplyMetric(const EventFacts& f);
   // Runs fn on the stats a call counts in: its session's and task's per-tool
   // and total stats, and the global tool aggregate.
   Status ForCallTargets(const ToolCall& call, const std::function<void(ToolStats&)>& fn);

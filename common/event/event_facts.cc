@@ -168,9 +168,9 @@ void Usage(const Fields& in, EventFacts* f) {
   std::string request_id = Str(in.event[kRequestId], in.data[kDataRequestId]);
   f->assistant_turn = true;
   UsageFact u;
-  u.message_key = message_id.empty()   ? "line:" + f->keys.span_id
-                  : request_id.empty() ? message_id
-                                       : message_id + std::string(1, '\0') + request_id;
+  u.message_key = !request_id.empty()  ? "req:" + request_id
+                  : message_id.empty() ? "line:" + f->keys.span_id
+                                       : message_id;
   u.model = f->model;
   u.main_thread = !True(in.data[kDataIsSidechain]) && f->agent_id.empty();
   if (usage && usage->IsObject()) {
@@ -262,6 +262,7 @@ EventFacts ExtractFacts(const Value& event, const EventKeys& keys) {
   if (f.keys.kind == kKindTranscript || type == "assistant" || type == "user")
     TranscriptMentions(in, &f);
   if (type == "assistant") Usage(in, &f);
+  if (f.keys.kind == kKindOtel) ExtractOtelFacts(event, &f);
   if (type == "UserPromptSubmit") f.prompt = kPromptHook;
   if (type == "history.append") f.prompt = kPromptHistory;
   if (type == "user" && IsTranscriptPrompt(in, f)) f.prompt = kPromptTranscript;

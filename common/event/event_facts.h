@@ -14,6 +14,7 @@
 
 #include "common/event/aggregate.h"
 #include "common/event/event.h"
+#include "common/event/otel_totals.h"
 
 namespace trace {
 
@@ -29,13 +30,19 @@ struct ToolMention {
 
 // Token usage of one line of an API message.
 struct UsageFact {
-  std::string message_key;  // message_id "\0" request_id | message_id | "line:" span_id
+  // "req:" request_id | message_id | "line:" span_id: an API request seen in a
+  // transcript and through OTel has one key (proto/storage.md "messages").
+  std::string message_key;
   std::string model;
   TokenCounts counts;  // messages unused
   bool fast = false;   // usage.speed == "fast": served in fast mode
   // The session's main thread asked for it (not a sub-agent, compaction or
   // side question: no isSidechain, no agent id).
   bool main_thread = true;
+  // From a claude_code.api_request (OTel): counts only until a transcript
+  // line of the same request replaces them; its cost_usd is Claude Code's own.
+  bool from_otel = false;
+  std::optional<int64_t> reported_cost_nanos;
 };
 
 struct EventFacts {
@@ -50,11 +57,14 @@ struct EventFacts {
   // An assistant line that is part of a turn (counted once per message_key).
   bool assistant_turn = false;
   std::optional<PromptSource> prompt;
+  std::optional<MetricPointFact> metric;  // an OTel sum point with a session
 };
 
 // Reads the facts of a valid event (keys already read from it; they must
 // outlive the result).
 EventFacts ExtractFacts(const rapidjson::Value& event, const EventKeys& keys);
+// The OTel part of ExtractFacts (event_facts_otel.cc).
+void ExtractOtelFacts(const rapidjson::Value& event, EventFacts* f);
 
 // "long" when input + cache creation + cache read tokens exceed 200k, else
 // "standard"; served in fast mode: "long-fast" or "fast".

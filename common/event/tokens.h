@@ -45,6 +45,7 @@ struct UsageSlot {
   std::string session_id, model, tier;
   TokenCounts tokens;
   int64_t first_ts = 0, last_ts = 0;  // ms epoch of the first and last message
+  int64_t reported_cost_nanos = 0;    // Claude Code's own cost_usd (OTel), nano-USD
 };
 
 // Who ran a session and on which machine (its aggregate's user and host):

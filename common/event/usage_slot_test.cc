@@ -36,7 +36,11 @@ void Apply(AggregateState& s, const char* ts, const char* msg, uint64_t input, u
   keys.timestamp_ms = *ParseRfc3339Ms(ts);
   EventFacts f(keys);
   f.assistant_turn = true;
-  f.usage = UsageFact{msg, "claude-opus-4-6", {input, output, 0, 0, 0}, false};
+  UsageFact u;
+  u.message_key = msg;
+  u.model = "claude-opus-4-6";
+  u.counts = {input, output, 0, 0, 0};
+  f.usage = u;
   ASSERT_TRUE(s.Apply(f).ok());
 }
 

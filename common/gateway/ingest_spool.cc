@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -204,8 +205,10 @@ Status IngestSpool::OpenFile() {
 }
 
 // A spool file deleted, or replaced, under a running gateway would take
-// appends nobody reads: the path is reopened first.
-Status IngestSpool::EnsureLinked() {
+// appends nobody reads: the path is reopened first. Bytes already written to
+// the old file still need their sync: the old descriptor is synced (after any
+// sync in flight on it) before it is closed.
+Status IngestSpool::EnsureLinked(std::unique_lock<std::mutex>& lock) {
   struct stat open_st {
   }, path_st{};
   if (fd_ >= 0 && fstat(fd_, &open_st) == 0 && open_st.st_nlink > 0 &&
@@ -214,6 +217,17 @@ Status IngestSpool::EnsureLinked() {
     return Status::Ok();
   }
   log::Warn("spool: the file was deleted or replaced; reopening it", {{"path", path_}});
+  cv_.wait(lock, [this] { return !syncing_; });
+  if (fd_ >= 0 && synced_ < written_) {
+    ++syncs_;
+    if (fdatasync(fd_) == 0) {
+      synced_ = written_;
+    } else {
+      failed_upto_ = written_;
+      failed_errno_ = errno;
+    }
+    cv_.notify_all();
+  }
   return OpenFile();
 }
 
@@ -305,8 +319,8 @@ Status IngestSpool::AppendRecords(const std::vector<std::string>& records) {
 }
 
 Status IngestSpool::Append(const std::string& lines, size_t count) {
-  std::lock_guard lock(mu_);
-  if (Status s = EnsureLinked(); !s.ok()) return s;
+  std::unique_lock lock(mu_);
+  if (Status s = EnsureLinked(lock); !s.ok()) return s;
   struct stat st {};
   if (fstat(fd_, &st) != 0) return Status::Errno("stat '" + path_ + "'");
   size_t done = 0;
@@ -315,14 +329,52 @@ Status IngestSpool::Append(const std::string& lines, size_t count) {
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       int err = errno;
-      // Take back a partial append so no half line is ever followed.
+      // Take back a partial append so no half line is ever followed (the
+      // appends before it are whole lines and keep their place).
       if (done > 0) (void)!ftruncate(fd_, st.st_size);
       return Status::Errno("append to '" + path_ + "'", err);
     }
     done += static_cast<size_t>(w);
   }
-  if (fdatasync(fd_) != 0) return Status::Errno("fdatasync '" + path_ + "'");
+  written_ += lines.size();
+  ++appends_;
+  if (Status s = WaitDurable(lock, written_); !s.ok()) return s;
   accepted_events_ += count;
+  return Status::Ok();
+}
+
+// Leader/follower: the thread that finds no sync running syncs everything
+// written so far, without the mutex, so others append meanwhile; they are
+// covered by the next sync, which one of them leads. A request waits for at
+// most the sync in flight plus its own.
+Status IngestSpool::WaitDurable(std::unique_lock<std::mutex>& lock, uint64_t mine) {
+  while (synced_ < mine) {
+    if (failed_upto_ >= mine) {
+      return Status::Errno("fdatasync '" + path_ + "'", failed_errno_);
+    }
+    if (syncing_) {
+      cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    const uint64_t target = written_;
+    const int fd = fd_;  // not closed while syncing_ (EnsureLinked waits)
+    lock.unlock();
+    const int rc = fdatasync(fd);
+    const int err = errno;
+    lock.lock();
+    syncing_ = false;
+    ++syncs_;
+    if (rc == 0) {
+      synced_ = std::max(synced_, target);
+    } else {
+      // Linux may drop the dirty pages after a failed fsync: what it covered
+      // is not known to be on disk, even if a later sync succeeds.
+      failed_upto_ = std::max(failed_upto_, target);
+      failed_errno_ = err;
+    }
+    cv_.notify_all();
+  }
   return Status::Ok();
 }
 

@@ -5,9 +5,11 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/event/event.h"
 #include "common/event/normalize.h"
@@ -269,6 +271,54 @@ TEST_F(IngestSpoolTest, UserAndHostMustBeStrings) {
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->accepted);
   EXPECT_EQ(Contents(), "");
+}
+
+// Group commit: requests from many threads at once share syncs, and every
+// one of them still comes back only with its lines whole in the file, never
+// interleaved with another request's, and counted once.
+TEST_F(IngestSpoolTest, ConcurrentRequestsAreAllDurableAndWhole) {
+  constexpr int kThreads = 8, kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = spool_->Ingest(R"([{"event_type":"Stop","session_id":"s","span_id":")" + id +
+                                R"("},{"event_type":"Stop","session_id":"s","span_id":")" + id +
+                                R"(-b"}])");
+        if (!r.ok() || !r->accepted) failures++;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(spool_->accepted_events(), uint64_t{2 * kThreads * kPerThread});
+  std::istringstream lines(Contents());
+  std::string line, previous;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    ASSERT_FALSE(d.HasParseError()) << line;
+    std::string id = d["span_id"].GetString();
+    if (n % 2 == 1) EXPECT_EQ(id, previous + "-b");  // a request's two lines stay together
+    previous = id;
+    ++n;
+  }
+  EXPECT_EQ(n, 2 * kThreads * kPerThread);
+  EXPECT_EQ(spool_->appends(), uint64_t{kThreads * kPerThread});
+  EXPECT_GE(spool_->syncs(), 1u);
+  EXPECT_LE(spool_->syncs(), spool_->appends());
+}
+
+// One request at a time: nothing to share, each append waits for its own sync.
+TEST_F(IngestSpoolTest, ASingleWriterSyncsEveryAppend) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(spool_->Ingest(R"({"event_type":"Stop","session_id":"s"})")->accepted);
+  }
+  EXPECT_EQ(spool_->appends(), 5u);
+  EXPECT_EQ(spool_->syncs(), 5u);
 }
 
 }  // namespace

@@ -288,6 +288,11 @@ void RegisterGatewayMetrics(GatewayContext* ctx) {
   if (IngestSpool* spool = ctx->spool) {
     m->Register("trace_gateway_ingest_events_total", "Events accepted by POST /api/events.",
                 "counter", [spool] { return static_cast<double>(spool->accepted_events()); });
+    m->Register("trace_gateway_spool_appends_total", "Requests appended to the ingest spool.",
+                "counter", [spool] { return static_cast<double>(spool->appends()); });
+    m->Register("trace_gateway_spool_syncs_total",
+                "fdatasyncs of the ingest spool (group commit: one covers many appends).",
+                "counter", [spool] { return static_cast<double>(spool->syncs()); });
   }
 }
 

@@ -93,10 +93,9 @@ inline std::string Assistant(const std::string& span, int64_t ts, const std::str
                              const std::string& model = "claude-opus-4-6") {
   return R"({"span_id":")" + span +
          R"(","kind":"transcript","event_type":"assistant","session_id":"s1","timestamp":)" +
-         std::to_string(ts) +
-         R"(,"data":{"type":"assistant","requestId":"req_1","message":{"id":")" + msg_id +
-         R"(","model":")" + model + R"(","content":)" + content + R"(,"usage":{"input_tokens":)" +
-         std::to_string(input) +
+         std::to_string(ts) + R"(,"data":{"type":"assistant","requestId":"req_)" + msg_id +
+         R"(","message":{"id":")" + msg_id + R"(","model":")" + model + R"(","content":)" +
+         content + R"(,"usage":{"input_tokens":)" + std::to_string(input) +
          R"(,"cache_creation_input_tokens":10,"cache_read_input_tokens":20,"output_tokens":)" +
          std::to_string(output) + "}}}}";
 }

@@ -129,6 +129,10 @@ int RunSession(QueryContext& c) {
                                                 {"open tool calls", Num(d, "open_tool_calls")},
                                                 {"parse errors", Num(d, "parse_errors")},
                                                 {"cost (USD)", CostText(d)}};
+  // Claude Code's own figure (OTel api_request cost_usd), beside ours.
+  if (const rapidjson::Value* r = json::Find(d, "reported_cost_usd"); r && r->IsNumber()) {
+    head.push_back({"reported cost (USD)", std::to_string(r->GetDouble())});
+  }
   PrintTable(c.out, head);
   std::vector<std::vector<std::string>> tools = {
       {"TOOL", "CALLS", "FAILED", "OPEN", "P50 MS", "P95 MS", "MAX MS"}};

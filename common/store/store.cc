@@ -378,8 +378,8 @@ Result<std::vector<UsageSlot>> LmdbStore::UsageSlots(int64_t from_ms, int64_t to
       auto slot_ms = ParseUsageSlotKey(parts[0]);
       auto value = SlotTokens::FromJson(View(v));
       if (!slot_ms || !value) return Status::Error("corrupt usage slot '" + parts[0] + "'");
-      out.push_back(
-          {*slot_ms, parts[1], parts[2], parts[3], value->tokens, value->first_ts, value->last_ts});
+      out.push_back({*slot_ms, parts[1], parts[2], parts[3], value->tokens, value->first_ts,
+                     value->last_ts, value->reported_cost_nanos});
     }
     return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("scan", rc);
   });

@@ -5,6 +5,7 @@
 #include "common/usage/usage_periods.h"
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <sstream>
 
@@ -173,6 +174,31 @@ TEST(UsagePeriodsTest, JsonNamesAndTableFitEightyColumns) {
   }
   EXPECT_NE(narrow.str().find("1.0M"), std::string::npos) << narrow.str();
   EXPECT_NE(narrow.str().find("$3.00+?"), std::string::npos) << narrow.str();
+}
+
+}  // namespace
+}  // namespace trace
+
+namespace trace {
+namespace {
+
+// Claude Code's own cost of OTel requests sums per row and in the totals,
+// beside (never in) our priced cost_usd; rows without any say null.
+TEST(UsagePeriodsTest, ReportedCostIsBesideThePricedCost) {
+  std::vector<UsageSlot> slots = {testing::MessageAt("2026-03-10T10:00:00Z", 1000000),
+                                  testing::MessageAt("2026-03-10T11:00:00Z", 1000000),
+                                  testing::MessageAt("2026-03-11T10:00:00Z", 1000000)};
+  slots[0].reported_cost_nanos = 42100000;  // $0.0421
+  slots[1].reported_cost_nanos = 7900000;   // $0.0079
+  auto o = ParseUsageOptions({{"tz", "UTC"}}, *ParseRfc3339Ms("2027-01-01T00:00:00Z"));
+  ASSERT_TRUE(o.ok());
+  rapidjson::Document d;
+  d.Parse(UsagePeriodsJson(BuildUsagePeriods(slots, {}, testing::TestPrices(), *o)).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_DOUBLE_EQ(d["rows"][0]["reported_cost_usd"].GetDouble(), 0.05);
+  EXPECT_DOUBLE_EQ(d["rows"][0]["cost_usd"].GetDouble(), 6.0);  // ours: 2M input at $3
+  EXPECT_TRUE(d["rows"][1]["reported_cost_usd"].IsNull());
+  EXPECT_DOUBLE_EQ(d["totals"]["reported_cost_usd"].GetDouble(), 0.05);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/event/otel_totals.h"
+
 namespace trace {
 
 namespace {
@@ -23,6 +25,7 @@ void Span(CostedTokens& t, int64_t first, int64_t last) {
 
 void CostedTokens::Add(const UsageSlot& s, std::optional<double> cost) {
   tokens.Add(s.tokens);
+  reported_cost_nanos += s.reported_cost_nanos;
   if (cost) {
     known_cost += *cost;
   } else {
@@ -34,6 +37,7 @@ void CostedTokens::Add(const UsageSlot& s, std::optional<double> cost) {
 void CostedTokens::Add(const CostedTokens& o) {
   tokens.Add(o.tokens);
   known_cost += o.known_cost;
+  reported_cost_nanos += o.reported_cost_nanos;
   for (const auto& m : o.unknown_models) AddUnknown(unknown_models, m);
   Span(*this, o.first_ts, o.last_ts);
 }
@@ -69,6 +73,14 @@ void WriteCostedTokens(json::StringWriter& w, const CostedTokens& t) {
   w.StartArray();
   for (const auto& m : t.unknown_models) w.String(m);
   w.EndArray();
+  // Beside our priced figure, never mixed into it: null when no request of
+  // the row reported one.
+  w.Key("reported_cost_usd");
+  if (t.reported_cost_nanos) {
+    w.Double(RoundUsd(NanosToUsd(t.reported_cost_nanos)));
+  } else {
+    w.Null();
+  }
 }
 
 std::string FormatUsd(const CostedTokens& t) {

@@ -19,6 +19,7 @@ struct CostedTokens {
   double known_cost = 0;                    // USD of the priced models
   std::vector<std::string> unknown_models;  // sorted, distinct; any makes Cost() null
   int64_t first_ts = 0, last_ts = 0;        // first and last message (0 = none)
+  int64_t reported_cost_nanos = 0;          // Claude Code's own cost_usd (OTel requests)
 
   void Add(const UsageSlot& s, std::optional<double> cost);
   void Add(const CostedTokens& o);

@@ -71,4 +71,9 @@ run "POST /api/hooks, 1 connection" "$T/hook.lua" 1
 run "POST /api/hooks, 8 connections" "$T/hook.lua" 8
 run "POST /v1/logs (OTLP/JSON, 10 records)" "$T/logs.lua"
 echo "spool: $(wc -l < "$T/spool/ingest.jsonl") lines, $(du -h "$T/spool/ingest.jsonl" | cut -f1)"
+metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+appends=$(echo "$metrics" | awk '$1=="trace_gateway_spool_appends_total" {print $2}')
+syncs=$(echo "$metrics" | awk '$1=="trace_gateway_spool_syncs_total" {print $2}')
+[ -n "$appends" ] && [ -n "$syncs" ] && [ "$syncs" != 0 ] &&
+  echo "group commit: $appends appends, $syncs fdatasyncs ($(awk -v a="$appends" -v s="$syncs" 'BEGIN {printf "%.1f", a / s}') appends per sync)"
 echo "target: /api/hooks p99 <= 5 ms (every reply after fdatasync of the spool)"

@@ -4,7 +4,11 @@
 // (trace-tail -> trace-index -> trace-gateway on free ports). The records
 // appear as kind "otel" events in REST and on an EventSource stream; broken
 // bodies get 400, oversized 413, wrong types 415, and none of them stores
-// anything.
+// anything. The session aggregate counts the api_request's tokens and
+// Claude Code's cost_usd (reported_cost_usd) and sums the metric points; a
+// transcript of the same request arriving later replaces OTel's tokens (one
+// count). Headless Chromium (when installed) shows the otel events in the
+// live table and the reported cost on the session page.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -24,6 +28,7 @@ const LogsProto = require('@opentelemetry/exporter-logs-otlp-proto');
 const MetricsJson = require('@opentelemetry/exporter-metrics-otlp-http');
 const MetricsProto = require('@opentelemetry/exporter-metrics-otlp-proto');
 const BIN = process.env.TRACE_BIN;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const freePort = () => new Promise((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -80,7 +85,7 @@ function claudeEvents(session, n) {
       cache_read_tokens: '11442', cache_creation_tokens: '15005', request_id: `req_${session}_${n}`,
       query_source: 'main' } },
     { body: 'claude_code.tool_result', attributes: { ...common, 'event.name': 'tool_result', tool_name: 'Bash',
-      tool_use_id: `toolu_${n}`, success: 'false', duration_ms: '4187', error: 'Exit code 1' } },
+      tool_use_id: `toolu_${session}_${n}`, success: 'false', duration_ms: '4187', error: 'Exit code 1' } },
   ];
 }
 
@@ -109,8 +114,40 @@ async function sendMetrics(Exporter, session, compression) {
   await provider.shutdown();
 }
 
+const summary = async (session) => (await fetch(`${base}/api/sessions/${session}/summary`)).json();
 const traces = async (session) => (await (await fetch(`${base}/api/traces?session_id=${session}&limit=100`)).json()).traces;
 const spoolLines = () => (fs.existsSync(spool) ? fs.readFileSync(spool, 'utf8').split('\n').length - 1 : 0);
+
+// The live table lists the otel events with their pill and key attributes;
+// the session page shows Claude Code's reported cost beside ours.
+async function uiChecks() {
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + '/#/live');
+    await page.waitForFunction(() => [...document.querySelectorAll('#live-table .ev')]
+      .some((r) => r.children[2].textContent === 'claude_code.api_request'), null, { timeout: 15000 });
+    const rows = await page.$$eval('#live-table .ev', (rs) => rs.map((r) => ({
+      type: r.children[2].textContent, pill: r.children[2].firstChild.className, sum: r.children[5].textContent })));
+    const api = rows.find((r) => r.type === 'claude_code.api_request');
+    eq([api.pill, /claude-opus-4-6 · 26k in · 120 out · \$0\.04 reported · req_sess-js-/.test(api.sum)],
+      ['pill cat-otel', true], `api_request row (${api.sum})`);
+    const tool = rows.find((r) => r.type === 'claude_code.tool_result');
+    eq([tool.pill, tool.sum], ['pill cat-error', 'Bash · failed · Exit code 1'], 'failed tool_result row');
+    const metric = rows.find((r) => r.type === 'claude_code.token.usage');
+    eq([metric.pill, metric.sum], ['pill cat-otel', '1200 tokens · input · claude-opus-4-6'], 'metric point row');
+    await page.goto(base + '/#/session/sess-js-proto');
+    await page.waitForSelector('#card-reported-cost', { timeout: 10000 });
+    eq(await page.$eval('#card-reported-cost .v', (e) => e.textContent), '$0.04', 'session page: reported cost card');
+    eq(errors, [], 'no page errors');
+    pass('UI: otel events in the live table (pill, summary), reported cost on the session page');
+  } finally {
+    await browser.close();
+  }
+}
 
 let ok = false;
 let es;
@@ -147,7 +184,7 @@ try {
     eq([api.tags['user.email'], api.tags['organization.id'], api.tags['host.name'], api.tags['terminal.type'],
       api.tags['app.version']], ['dev@example.com', 'org-3', 'teammate-box', 'vscode', '2.1.200'], 'identity tags');
     const tool = by['claude_code.tool_result'];
-    eq([tool.tool_name, tool.tool_use_id, tool.is_error, tool.duration_ms], ['Bash', 'toolu_1', true, 4187], 'tool_result');
+    eq([tool.tool_name, tool.tool_use_id, tool.is_error, tool.duration_ms], ['Bash', `toolu_${c.session}_1`, true, 4187], 'tool_result');
     const tokens = by['claude_code.token.usage'];
     eq([tokens.metrics.type, tokens.metrics.temporality, tokens.metrics.value], ['sum', 'delta', 1200], 'token metric');
     eq(by['claude_code.cost.usage'].metrics.value, 0.25, 'cost metric');
@@ -163,6 +200,36 @@ try {
     eq(streamed.map((e) => e.span_id).sort(), evs.map((e) => e.span_id).sort(), 'streamed = stored');
     es.close();
     pass(`SDK ${c.session.slice(8)} exporters (compression ${c.compression}): 3 log events + 3 metrics as otel events in REST and SSE`);
+    await waitFor(`${c.session} aggregate`, async () => (await summary(c.session)).usage?.messages === 1);
+    const s = await summary(c.session);
+    eq([s.usage.input_tokens, s.usage.output_tokens, s.usage.cache_read_input_tokens, s.usage.cache_creation_input_tokens],
+      [3, 120, 11442, 15005], 'OTel-only session: tokens from api_request');
+    eq([s.reported_cost_usd, s.reported_requests, s.model], [0.0421, 1, 'claude-opus-4-6'], "reported cost (Claude Code's own)");
+    eq(typeof s.cost_usd?.total, 'number', 'our priced cost beside it');
+    eq([s.tool_calls, s.tool_failures, s.tools.Bash?.duration?.max_ms], [1, 1, 4187], 'OTel-only session: its tool call');
+    eq([s.metrics['claude_code.token.usage'], s.metrics['claude_code.cost.usage'].value],
+      [{ value: 1200, by_type: { input: 1200 } }, 0.25], 'metric points summed per session');
+    pass(`${c.session.slice(8)}: tokens, reported_cost_usd, tool call and metric sums in the session aggregate`);
+  }
+
+  // The transcript of sess-js-json's request arrives after its OTel record:
+  // its counts replace OTel's (output 99, not 120), counted once.
+  const project = path.join(home, '.claude', 'projects', '-home-dev-p');
+  fs.mkdirSync(project, { recursive: true });
+  const line = { type: 'assistant', uuid: 'u-otel-1', sessionId: 'sess-js-json', timestamp: new Date().toISOString(),
+    requestId: 'req_sess-js-json_1', cwd: '/home/dev/p', message: { id: 'msg_otel_1', role: 'assistant',
+      model: 'claude-opus-4-6', content: [{ type: 'text', text: 'done' }],
+      usage: { input_tokens: 3, output_tokens: 99, cache_read_input_tokens: 11442, cache_creation_input_tokens: 15005 } } };
+  fs.writeFileSync(path.join(project, 'sess-js-json.jsonl'), JSON.stringify(line) + '\n');
+  await waitFor('transcript counted', async () => (await summary('sess-js-json')).usage?.output_tokens === 99);
+  const both = await summary('sess-js-json');
+  eq([both.usage.messages, both.assistant_turns, both.reported_cost_usd], [1, 1, 0.0421], 'one request through OTel and transcript');
+  pass('OTel first, transcript later: the transcript\'s tokens, counted once; reported cost kept');
+
+  if (fs.existsSync(CHROMIUM)) {
+    await uiChecks();
+  } else {
+    console.log(`SKIP: UI checks (no ${CHROMIUM})`);
   }
 
   // Bad input: the right status, a reason, and nothing in the spool.

@@ -40,6 +40,20 @@ eq([evt.summary(pre), evt.category(pre), evt.isError(pre)], ['npm test -- checko
 eq([evt.summary(fail), evt.category(fail), evt.isError(fail)], ['Exit code 1', 'error', true], 'failure summary');
 const raw = ev(1, { event_type: 'raw', kind: 'raw', raw: '{"trunc', parse_error: 'unexpected end' });
 eq([evt.category(raw), evt.isError(raw), evt.summary(raw).startsWith('parse error: unexpected end')], ['raw', true, true], 'raw line');
+
+// OTel records (kind otel, proto/otlp.md): their own category, key attributes.
+const api = ev(1600, { kind: 'otel', hook_type: 'log', event_type: 'claude_code.api_request', model: 'claude-opus-4-6',
+  request_id: 'req_9', usage: { input_tokens: 3, output_tokens: 120, cache_read_input_tokens: 11442, cache_creation_input_tokens: 15005 },
+  metrics: { cost_usd: 0.0421, duration_ms: 2345 }, data: { otel: 'log', attributes: { query_source: 'main' } } });
+const otool = ev(1700, { kind: 'otel', hook_type: 'log', event_type: 'claude_code.tool_result', tool_name: 'Bash',
+  is_error: true, error: 'Exit code 1', data: { attributes: {} } });
+const point = ev(1800, { kind: 'otel', hook_type: 'metric', event_type: 'claude_code.token.usage',
+  metrics: { type: 'sum', temporality: 'delta', value: 1200 }, data: { unit: 'tokens', attributes: { type: 'input', model: 'claude-opus-4-6' } } });
+eq([evt.category(api), evt.isError(api), evt.summary(api)],
+  ['otel', false, 'claude-opus-4-6 · 26k in · 120 out · $0.04 reported · req_9'], 'otel api_request summary');
+eq([evt.category(otool), evt.summary(otool)], ['error', 'Bash · failed · Exit code 1'], 'otel failed tool_result');
+eq([evt.category(point), evt.summary(point)], ['otel', '1200 tokens · input · claude-opus-4-6'], 'otel metric point summary');
+eq([agg.reportedCost({ reported_cost_usd: 0.0421 }), agg.reportedCost({ reported_cost_usd: null })], [0.0421, undefined], 'reported cost');
 const odd = ev(2, { event_type: 'FutureThing', data: 7 });
 eq(evt.summary(odd), '', 'unknown shapes summarise to empty, no throw');
 

@@ -62,6 +62,12 @@ export function costIsLowerBound(s) {
   return num(c?.total) === undefined && num(c?.known_total) !== undefined;
 }
 
+// Claude Code's own cost_usd of the session's OTel api_request events
+// (reported_cost_usd, proto/otlp.md), shown beside our priced figure.
+export function reportedCost(s) {
+  return num(s?.reported_cost_usd);
+}
+
 export function costText(s) {
   const c = costUsd(s);
   if (c === undefined) return DASH;

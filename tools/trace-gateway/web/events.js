@@ -1,9 +1,9 @@
 // What a normalized event (DESIGN "The normalized event") means to a reader:
 // a one-line summary, its category (prompt, tool call, result, ...), whether
-// it is a failure, and its token usage. Hook, transcript, history and raw
-// records all pass through here, so each reader is lenient.
+// it is a failure, and its token usage. Hook, transcript, history, OTel and
+// raw records all pass through here, so each reader is lenient.
 
-import { oneLine, pick } from './format.js';
+import { oneLine, pick, tokens, cost } from './format.js';
 
 const TOOL_INPUT_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query',
   'description', 'prompt', 'subject', 'notebook_path', 'skill'];
@@ -49,10 +49,12 @@ export function toolUseId(ev) {
   return ev.tool_use_id || toolUseBlock(ev)?.id || toolResultBlock(ev)?.tool_use_id || undefined;
 }
 
-// One of: prompt, tool_call, tool_result, assistant, session, error, raw, other.
+// One of: prompt, tool_call, tool_result, assistant, session, error, raw,
+// otel (Claude Code's OpenTelemetry events and metric points), other.
 export function category(ev) {
   const t = ev.event_type || '';
   if (ev.parse_error || t === 'raw') return 'raw';
+  if (ev.kind === 'otel') return isError(ev) ? 'error' : 'otel';
   if (t === 'UserPromptSubmit' || t === 'history.append') return 'prompt';
   if (t === 'PreToolUse') return 'tool_call';
   if (t === 'PostToolUse') return 'tool_result';
@@ -70,6 +72,7 @@ export function category(ev) {
 export function isError(ev) {
   const t = ev.event_type || '';
   if (ev.parse_error || t === 'PostToolUseFailure' || t === 'StopFailure') return true;
+  if (ev.kind === 'otel') return t === 'claude_code.api_error' || ev.is_error === true;
   if (toolResultBlock(ev)?.is_error === true) return true;
   if (pick(ev, 'tool_output.error', 'data.error') && t !== 'Notification') return true;
   return ev.task_status === 'error' || ev.task_status === 'failed';
@@ -84,6 +87,7 @@ export function summary(ev) {
   const t = ev.event_type || '';
   const d = ev.data && typeof ev.data === 'object' ? ev.data : {};
   if (ev.parse_error) return `parse error: ${oneLine(ev.parse_error, 60)} · ${oneLine(ev.raw, 100)}`;
+  if (ev.kind === 'otel') return otelSummary(ev);
   switch (t) {
     case 'UserPromptSubmit': return oneLine(d.prompt ?? pick(ev, 'metadata.prompt'));
     case 'history.append': return oneLine(d.display);
@@ -103,6 +107,54 @@ export function summary(ev) {
     case 'system': return oneLine(d.content ?? d.subtype ?? '');
     default: return oneLine(d.message ?? d.summary ?? d.prompt ?? d.display ?? '');
   }
+}
+
+// An OTel record's key attributes (proto/otlp.md): what a reader looks for
+// in each of Claude Code's events, then a metric point's value.
+function otelSummary(ev) {
+  const a = pick(ev, 'data.attributes') ?? {};
+  const parts = [];
+  const add = (label, v) => { if (v !== undefined && v !== null && v !== '') parts.push(label ? `${label} ${v}` : String(v)); };
+  if (ev.hook_type === 'metric') {
+    const p = ev.metrics ?? {};
+    add('', `${p.value ?? '?'}${pick(ev, 'data.unit') ? ' ' + pick(ev, 'data.unit') : ''}`);
+    add('', a.type);
+    add('', a.model);
+    if (p.temporality && p.temporality !== 'delta') add('', p.temporality);
+    return oneLine(parts.join(' · '));
+  }
+  switch (ev.event_type) {
+    case 'claude_code.api_request': {
+      const u = usage(ev);
+      add('', ev.model);
+      if (u) add('', `${tokens(u.input + u.cacheWrite + u.cacheRead)} in · ${tokens(u.output)} out`);
+      const c = pick(ev, 'metrics.cost_usd');
+      if (typeof c === 'number') add('', `${cost(c)} reported`);
+      add('', ev.request_id);
+      break;
+    }
+    case 'claude_code.tool_result':
+      add('', ev.tool_name);
+      add('', ev.is_error ? 'failed' : 'ok');
+      add('', ev.error);
+      break;
+    case 'claude_code.user_prompt':
+      add('', a.prompt !== undefined ? a.prompt : `prompt of ${a.prompt_length ?? '?'} chars`);
+      break;
+    case 'claude_code.api_error':
+      add('', ev.model);
+      add('status', a.status_code);
+      add('', ev.error);
+      break;
+    case 'claude_code.tool_decision':
+      add('', ev.tool_name);
+      add('', a.decision);
+      add('by', a.source);
+      break;
+    default:
+      for (const k of ['tool_name', 'model', 'decision', 'error']) add('', a[k]);
+  }
+  return oneLine(parts.join(' · '));
 }
 
 function assistantSummary(ev) {

@@ -151,6 +151,9 @@ export class SessionView {
       card('Errors', fmt.count(errs), errs ? 'bad' : ''),
       card('Tokens', fmt.tokens(tok?.total), '', agg.tokenTitle(tok)),
       card('Cost', agg.costText(s), '', agg.costIsLowerBound(s) ? 'some models have no price; this is the priced part' : ''),
+      agg.reportedCost(s) === undefined ? null
+        : card('Reported cost', fmt.cost(agg.reportedCost(s)), '',
+          `Claude Code's own cost_usd of ${fmt.count(s.reported_requests)} API requests (OpenTelemetry)`, 'card-reported-cost'),
       card('Events', fmt.count(agg.events(s))));
   }
 
