@@ -163,9 +163,10 @@ void TailFollower::CloseFd(Source& s) {
 
 // Reads from the splitter's position to EOF (or the step budget) through
 // the open descriptor. Returns true when the budget stopped it.
-bool TailFollower::Drain(Source& s) {
+bool TailFollower::Drain(Source& s, bool may_hold) {
   uint64_t budget = options_.step_budget_bytes;
   while (budget > 0) {
+    if (may_hold && options_.hold()) return true;
     size_t want = std::min<uint64_t>(buffer_.size(), budget);
     ssize_t n = pread(s.fd, buffer_.data(), want, static_cast<off_t>(s.splitter.position()));
     if (n < 0 && errno == EINTR) continue;
@@ -179,7 +180,7 @@ bool TailFollower::Drain(Source& s) {
 // Emits what is left of a file that is going away and stops following it.
 void TailFollower::Leave(Source& s) {
   if (s.fd >= 0) {
-    while (Drain(s)) {
+    while (Drain(s, false)) {  // a file going away is read to its end, credit or not
     }
   }
   FlushHeld(s);
@@ -246,7 +247,7 @@ bool TailFollower::ReadFile(Source& s) {
   struct stat st;
   if (fstat(s.fd, &st) != 0) return false;
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  s.size = size;
+  s.size = s.seen_size = size;
   s.mtime_ns = MtimeNs(st);
   if (!CheckStart(s, size, reopened)) return false;
   bool more = size != s.splitter.position() && Drain(s);
@@ -257,6 +258,7 @@ bool TailFollower::ReadFile(Source& s) {
 bool TailFollower::ReadStream(Source& s) {
   uint64_t budget = options_.step_budget_bytes;
   while (!s.eof && budget > 0) {
+    if (options_.hold()) return true;
     ssize_t n = read(s.fd, buffer_.data(), std::min<uint64_t>(buffer_.size(), budget));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;  // EAGAIN: nothing more for now
@@ -318,6 +320,19 @@ std::vector<SourcePosition> TailFollower::Positions() const {
                    s->ref.fingerprint, s->size, s->mtime_ns});
   }
   return out;
+}
+
+wire::Backlog TailFollower::Backlog() const {
+  wire::Backlog b;
+  for (const auto& [path, s] : sources_) {
+    if (s->stream) continue;
+    uint64_t at = s->splitter.position(), size = std::max(s->seen_size, at);
+    ++b.files;
+    b.bytes_total += size;
+    b.bytes_left += size - at;
+    if (size > at) ++b.files_behind;
+  }
+  return b;
 }
 
 int TailFollower::Rewind(const std::vector<SourcePosition>& targets) {

@@ -140,6 +140,65 @@ Result<RewoundReply> DecodeRewound(std::string_view body) {
   return RewoundReply{CountField(*d, "pub_seq"), json::GetInt(*d, "rewound").value_or(0)};
 }
 
+std::string EncodeCredit(const CreditGrant& c) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("index_id");
+  w.String(Hex16(c.index_id));
+  w.Key("publisher_id");
+  w.String(Hex16(c.publisher_id));
+  w.Key("epoch");
+  w.String(Hex16(c.epoch));
+  w.Key("received");
+  w.Uint64(c.received);
+  w.Key("limit");
+  w.Uint64(c.limit);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<CreditGrant> DecodeCredit(std::string_view body) {
+  auto d = ParseObject(body, kCredit);
+  if (!d) return d.status();
+  auto index = HexField(*d, "index_id");
+  auto pid = HexField(*d, "publisher_id");
+  auto epoch = HexField(*d, "epoch");
+  if (!index || !pid || !epoch || !json::GetInt(*d, "limit"))
+    return Status::Error("CREDIT needs hex index_id/publisher_id/epoch and a limit");
+  return CreditGrant{*index, *pid, *epoch, CountField(*d, "received"), CountField(*d, "limit")};
+}
+
+std::string EncodeCredited(const CreditReply& r) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("accepted");
+  w.Bool(r.accepted);
+  w.Key("pub_seq");
+  w.Uint64(r.pub_seq);
+  w.Key("files");
+  w.Uint64(r.backlog.files);
+  w.Key("files_behind");
+  w.Uint64(r.backlog.files_behind);
+  w.Key("bytes_total");
+  w.Uint64(r.backlog.bytes_total);
+  w.Key("bytes_left");
+  w.Uint64(r.backlog.bytes_left);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<CreditReply> DecodeCredited(std::string_view body) {
+  auto d = ParseObject(body, kCredited);
+  if (!d) return d.status();
+  CreditReply r;
+  r.accepted = json::GetBool(*d, "accepted").value_or(false);
+  r.pub_seq = CountField(*d, "pub_seq");
+  r.backlog = {CountField(*d, "files"), CountField(*d, "files_behind"),
+               CountField(*d, "bytes_total"), CountField(*d, "bytes_left")};
+  if (r.backlog.bytes_left > r.backlog.bytes_total) r.backlog.bytes_total = r.backlog.bytes_left;
+  return r;
+}
+
 std::string EncodeError(std::string_view message) {
   json::StringWriter w;
   w.StartObject();

@@ -18,6 +18,7 @@
 #include "common/event/event.h"
 #include "common/json/json.h"
 #include "common/tail/checkpoint.h"
+#include "common/tail/credit_gate.h"
 #include "common/tail/follower.h"
 #include "common/tail/line_guard.h"
 #include "common/tail/tail_control.h"
@@ -52,8 +53,8 @@ struct Flags {
   std::string control, state, kind, quarantine;
   bool to_stdout = false, stdin_source = false, once = false, from_end = false;
   size_t max_line_bytes = 16u << 20, max_open_files = 0;
-  int poll_ms = 1000, checkpoint_ms = 1000;
-  int64_t stall_ms = 30000;
+  int poll_ms = 1000, checkpoint_ms = 1000, hwm = 1'000'000;
+  int64_t stall_ms = 30000, credit_wait_ms = 1000;
 };
 
 void DefineFlags(cli::Spec& spec, Flags& f) {
@@ -85,7 +86,12 @@ void DefineFlags(cli::Spec& spec, Flags& f) {
       " '' disables); such a line is emitted raw, unparsed, on every later read")(
       "stall-ms", po::value(&f.stall_ms)->default_value(30000),
       "a line still being parsed after this long is quarantined and trace-tail exits 70"
-      " (its supervisor restarts it past the line); 0 disables");
+      " (its supervisor restarts it past the line); 0 disables")(
+      "credit-wait-ms", po::value(&f.credit_wait_ms)->default_value(1000),
+      "at start, how long to wait for a trace-index to grant credit before reading unbounded\n"
+      "(proto/wire.md \"Flow control\"; 0: do not wait)")(
+      "hwm", po::value(&f.hwm)->default_value(1'000'000),
+      "PUB high-water mark: messages queued per subscriber before ZeroMQ drops");
   spec.positional.add("files", -1);
 }
 
@@ -188,6 +194,8 @@ int Run(int argc, char** argv) {
   std::unique_ptr<wire::Publisher> publisher;
   if (!flags.pubs.empty()) {
     publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
+    if (Status st = publisher->SetHighWaterMark(flags.hwm); !st.ok())
+      return cli::Fail(kTool, "set --hwm", st.message(), cli::kExitUsage);
     for (const std::string& ep : flags.pubs) {
       if (Status st = publisher->Bind(ep); !st.ok())
         return cli::Fail(kTool, "bind --pub", st.message());
@@ -208,6 +216,14 @@ int Run(int argc, char** argv) {
       flags.max_open_files > 0 ? flags.max_open_files : DefaultMaxOpenFiles(fd_limit);
   options.interrupted = [] { return shutdown::Requested(); };
   TailOutput output(publisher.get(), flags.to_stdout ? STDOUT_FILENO : -1);
+  // Flow control engages only with a control socket an index can attach to.
+  std::unique_ptr<CreditGate> gate;
+  if (!flags.control.empty()) {
+    CreditGate::Options go;
+    go.start_wait_ms = std::max<int64_t>(0, flags.credit_wait_ms);
+    gate = std::make_unique<CreditGate>(go, publisher_id, epoch, NowMs());
+    options.hold = [&] { return !gate->Open(output.pub_seq(), NowMs()); };
+  }
   if (!vm.count("quarantine") && !flags.state.empty())
     flags.quarantine = flags.state + ".quarantine";
   std::unique_ptr<LineGuard> guard;
@@ -235,6 +251,7 @@ int Run(int argc, char** argv) {
         ctx, &follower, [&] { return output.pub_seq(); }, publisher_id, epoch);
     if (Status st = control->Bind(flags.control); !st.ok())
       return cli::Fail(kTool, "bind --control", st.message());
+    control->SetCreditGate(gate.get(), NowMs);
   }
   log::Info("started", {{"publisher_id", Hex16(publisher_id)},
                         {"epoch", Hex16(epoch)},
@@ -248,8 +265,11 @@ int Run(int argc, char** argv) {
   loop_options.poll_ms = flags.poll_ms;
   loop_options.checkpoint_ms = flags.checkpoint_ms;
   TailLoop loop(loop_options, &follower, &output, control.get(), watcher.get());
+  loop.SetCreditGate(gate.get());
   Status st = loop.Run();
-  log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
+  log::Info("stopped", {{"events", output.events()},
+                        {"pub_seq", output.pub_seq()},
+                        {"credit_stalls", gate ? gate->stalls() : 0}});
   if (!st.ok()) return cli::Fail(kTool, "run", st.message());
   return cli::kExitOk;
 }
