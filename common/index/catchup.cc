@@ -24,10 +24,11 @@ struct CatchUp::Link {
   int64_t rewind_unsent_ms = 0;  // when a REWIND last failed to go out (0: none)
   // Flow control: the last grant sent (for epoch granted_epoch), and the
   // backlog of the last CREDITED.
-  uint64_t granted_epoch = 0, granted_limit = 0;
+  uint64_t granted_epoch = 0, granted_limit = 0, granted_received = 0;
   int64_t granted_ms = 0;
   wire::Backlog backlog;
   int64_t backlog_ms = 0;  // 0: none reported
+  uint64_t max_ahead = 0;  // the tail's cap on a grant (CREDITED); 0: none
 };
 
 CatchUp::CatchUp(wire::Context& ctx, std::vector<std::string> endpoints, Options options,
@@ -182,9 +183,14 @@ Status CatchUp::Grant(Link& l, int64_t now_ms) {
   const PublisherTrack& t = tracks_[l.publisher_id];
   bool synced =
       t.known && t.epoch == l.epoch && t.synced && !l.needs_rewind && l.in_flight != wire::kRewind;
-  uint64_t limit = synced ? t.last_pub_seq + options_.credit_window : l.granted_limit;
+  uint64_t window = options_.credit_window;
+  if (l.max_ahead > 0) window = std::min(window, l.max_ahead);
+  uint64_t limit = synced ? t.last_pub_seq + window : l.granted_limit;
   if (limit == 0) return Status::Ok();  // nothing granted yet: wait for the sync
-  bool moved = limit >= l.granted_limit + std::max<uint64_t>(1, options_.credit_window / 4);
+  // Moved on: a quarter of the window arrived since the last grant (the
+  // tail may cap a grant lower than the index meant: count what arrived).
+  bool moved = synced && (l.granted_limit == 0 ||
+                          t.last_pub_seq >= l.granted_received + std::max<uint64_t>(1, window / 4));
   if (!moved && now_ms - l.granted_ms < options_.credit_every_ms) return Status::Ok();
   wire::CreditGrant g{options_.index_id, l.publisher_id, l.epoch, t.last_pub_seq, limit};
   auto sent = l.socket.Send({std::string(wire::kCredit), wire::EncodeCredit(g)});
@@ -192,6 +198,7 @@ Status CatchUp::Grant(Link& l, int64_t now_ms) {
   if (!*sent) return Status::Ok();
   l.granted_epoch = l.epoch;
   l.granted_limit = limit;
+  l.granted_received = t.last_pub_seq;
   l.granted_ms = now_ms;
   ++credits_;
   return Status::Ok();
@@ -205,6 +212,7 @@ void CatchUp::TakeCredited(Link& l, const wire::ControlMessage& reply, int64_t n
   }
   l.backlog = r->backlog;
   l.backlog_ms = now_ms;
+  l.max_ahead = r->max_ahead;
   if (!r->accepted && l.publisher_known) {
     // The grant named an epoch the tail no longer has: it restarted. Learn
     // who it is now; a new epoch is rewound in any case.

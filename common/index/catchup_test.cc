@@ -216,6 +216,14 @@ TEST_F(CatchUpCreditTest, TheWindowMovesOnByQuartersAndIsRenewed) {
   EXPECT_EQ(catchup_->credits(), 3u);
 }
 
+TEST_F(CatchUpCreditTest, ATailThatTakesLessGetsASmallerWindowAndQuarterSteps) {
+  SyncAt(5);
+  tail_.Script("CREDIT", {"CREDITED", wire::EncodeCredited({true, 5, {}, 40})});
+  Turn();  // the first grant: the tail says it takes at most 40 past what arrived
+  for (uint64_t seq = 6; seq <= 15; ++seq) ASSERT_TRUE(catchup_->Observe(H(0xa, seq)));
+  EXPECT_EQ(GrantedInTurn(), 55u);  // 10 more = a quarter of 40: moved on
+}
+
 TEST_F(CatchUpCreditTest, ARewindHoldsTheWindowWhereItWas) {
   SyncAt(5);
   ASSERT_EQ(GrantedInTurn(), 105u);

@@ -15,6 +15,7 @@ bool CreditGate::Grant(const wire::CreditGrant& grant, int64_t now_ms) {
   // Grants of one index arrive in order on one connection; a lower limit
   // is a restarted index that lost what it had received.
   e.limit = grant.limit;
+  if (options_.max_ahead > 0) e.limit = std::min(e.limit, grant.received + options_.max_ahead);
   e.renewed_ms = now_ms;
   ever_granted_ = true;
   return true;

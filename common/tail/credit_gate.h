@@ -20,6 +20,10 @@ class CreditGate {
     // At start, how long the tail waits for a first grant before reading
     // unbounded (no index attached: --stdout, a user's own SUB). 0: no wait.
     int64_t start_wait_ms = 2000;
+    // The most messages past an index's `received` any grant may allow (0:
+    // no cap): below the PUB high-water mark, so an index configured with a
+    // window larger than the tail's queue still never makes it drop.
+    uint64_t max_ahead = 0;
   };
   CreditGate(Options options, uint64_t publisher_id, uint64_t epoch, int64_t start_ms);
 
@@ -35,6 +39,7 @@ class CreditGate {
   int64_t MsUntilChange(int64_t now_ms) const;
 
   size_t live_grants(int64_t now_ms) const;
+  uint64_t max_ahead() const { return options_.max_ahead; }
   uint64_t stalls() const { return stalls_; }  // times Open turned false
 
  private:

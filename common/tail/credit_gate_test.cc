@@ -76,6 +76,15 @@ TEST(CreditGate, IgnoresGrantsForAnotherTailOrAnEarlierStart) {
   EXPECT_FALSE(gate.Open(0, 0));  // still waiting for its own first grant
 }
 
+TEST(CreditGate, AWindowLargerThanTheQueueIsCappedBelowIt) {
+  CreditGate::Options o;
+  o.max_ahead = 750;  // e.g. a quarter of a PUB high-water mark of 3000
+  CreditGate gate(o, kTail, kEpoch, 0);
+  ASSERT_TRUE(gate.Grant({1, kTail, kEpoch, 100, 100 + 8192}, 0));
+  EXPECT_TRUE(gate.Open(849, 0));
+  EXPECT_FALSE(gate.Open(850, 0));
+}
+
 TEST(CreditGate, ALowerLimitFromTheSameIndexIsTaken) {
   CreditGate gate = Gate();
   ASSERT_TRUE(gate.Grant(From(1, 100), 0));

@@ -115,11 +115,23 @@ void TailFollower::Emit(Source& s, const Line& line) {
   sink_->OnLine(s.ref, line, s.kind, &s.time);
 }
 
-void TailFollower::Feed(Source& s, std::string_view data) {
+bool TailFollower::Feed(Source& s, std::string_view data, bool may_hold) {
+  bool held = false;
+  uint64_t stop = 0;
   s.splitter.Feed(data, [&](const Line& line) {
+    if (held) return;
+    if (may_hold && options_.hold()) {
+      held = true;
+      stop = line.offset;
+      return;
+    }
     if (!line.oversized && IsBlank(line.text)) return;
     Emit(s, line);
   });
+  // The lines after the stop are read again when there is credit: a read
+  // is cheap, and the credit is exact to a line instead of to a chunk.
+  if (held) s.splitter.Reset(stop);
+  return held;
 }
 
 void TailFollower::FlushHeld(Source& s) {
@@ -171,7 +183,7 @@ bool TailFollower::Drain(Source& s, bool may_hold) {
     ssize_t n = pread(s.fd, buffer_.data(), want, static_cast<off_t>(s.splitter.position()));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    Feed(s, std::string_view(buffer_.data(), static_cast<size_t>(n)));
+    if (Feed(s, std::string_view(buffer_.data(), static_cast<size_t>(n)), may_hold)) return true;
     budget -= static_cast<uint64_t>(n);
   }
   return true;

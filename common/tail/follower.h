@@ -48,8 +48,9 @@ struct FollowerOptions {
   int max_depth = 32;  // directory levels below a pattern's fixed part
   // Polled during long scans and reads; true ends the step early (SIGTERM).
   std::function<bool()> interrupted = [] { return false; };
-  // Polled before each read(2): true (out of flow-control credit) stops
-  // reading; the step ends with the bytes still unread (Poll returns true).
+  // Polled before each line of a file and each read(2) of a stream: true
+  // (out of flow-control credit) stops reading there; the step ends with
+  // the bytes still unread (Poll returns true).
   std::function<bool()> hold = [] { return false; };
 };
 
@@ -122,7 +123,10 @@ class TailFollower {
   void Leave(Source& s);
   bool Drain(Source& s, bool may_hold = true);
   void FlushHeld(Source& s);
-  void Feed(Source& s, std::string_view data);
+  // may_hold: stop at the first line FollowerOptions::hold refuses and
+  // rewind the splitter to it (files only: a stream cannot be read again).
+  // Returns whether it stopped.
+  bool Feed(Source& s, std::string_view data, bool may_hold = false);
   void Emit(Source& s, const Line& line);
   bool OpenFd(Source& s, const std::string& path);
   void CloseFd(Source& s);

@@ -58,6 +58,7 @@ wire::ControlMessage TailControl::Credit(std::string_view body) {
   if (r.accepted && gate_) r.accepted = gate_->Grant(*grant, now_());
   r.pub_seq = pub_seq_();
   r.backlog = follower_->Backlog();
+  if (gate_) r.max_ahead = gate_->max_ahead();
   return {std::string(wire::kCredited), wire::EncodeCredited(r)};
 }
 

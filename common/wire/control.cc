@@ -183,6 +183,10 @@ std::string EncodeCredited(const CreditReply& r) {
   w.Uint64(r.backlog.bytes_total);
   w.Key("bytes_left");
   w.Uint64(r.backlog.bytes_left);
+  if (r.max_ahead > 0) {
+    w.Key("max_ahead");
+    w.Uint64(r.max_ahead);
+  }
   w.EndObject();
   return w.Take();
 }
@@ -196,6 +200,7 @@ Result<CreditReply> DecodeCredited(std::string_view body) {
   r.backlog = {CountField(*d, "files"), CountField(*d, "files_behind"),
                CountField(*d, "bytes_total"), CountField(*d, "bytes_left")};
   if (r.backlog.bytes_left > r.backlog.bytes_total) r.backlog.bytes_total = r.backlog.bytes_left;
+  r.max_ahead = CountField(*d, "max_ahead");
   return r;
 }
 

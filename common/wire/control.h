@@ -92,6 +92,10 @@ struct CreditReply {
   bool accepted = false;
   uint64_t pub_seq = 0;  // the last published
   Backlog backlog;
+  // The most messages past `received` the tail takes (below its PUB
+  // high-water mark); 0: no cap. The index grants no more than that, or it
+  // would wait for a quarter of a window the tail never uses.
+  uint64_t max_ahead = 0;
 };
 
 std::string EncodeCredit(const CreditGrant& c);

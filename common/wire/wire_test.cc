@@ -61,7 +61,7 @@ TEST(Control, CreditAndCreditedRoundTrip) {
   EXPECT_EQ(grant->received, 40u);
   EXPECT_EQ(grant->limit, 8232u);
 
-  auto reply = DecodeCredited(EncodeCredited({true, 41, {3, 1, 5000, 1200}}));
+  auto reply = DecodeCredited(EncodeCredited({true, 41, {3, 1, 5000, 1200}, 750}));
   ASSERT_TRUE(reply.ok()) << reply.status().message();
   EXPECT_TRUE(reply->accepted);
   EXPECT_EQ(reply->pub_seq, 41u);
@@ -69,6 +69,7 @@ TEST(Control, CreditAndCreditedRoundTrip) {
   EXPECT_EQ(reply->backlog.files_behind, 1u);
   EXPECT_EQ(reply->backlog.bytes_total, 5000u);
   EXPECT_EQ(reply->backlog.bytes_left, 1200u);
+  EXPECT_EQ(reply->max_ahead, 750u);
 }
 
 TEST(Control, RejectsMalformedCredit) {

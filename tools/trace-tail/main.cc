@@ -221,6 +221,9 @@ int Run(int argc, char** argv) {
   if (!flags.control.empty()) {
     CreditGate::Options go;
     go.start_wait_ms = std::max<int64_t>(0, flags.credit_wait_ms);
+    // ZeroMQ's PUB learns what its peer took only every half HWM: a quarter
+    // of it is what can safely be in flight.
+    go.max_ahead = std::max<uint64_t>(1, static_cast<uint64_t>(std::max(1, flags.hwm)) / 4);
     gate = std::make_unique<CreditGate>(go, publisher_id, epoch, NowMs());
     options.hold = [&] { return !gate->Open(output.pub_seq(), NowMs()); };
   }
