@@ -305,10 +305,18 @@ bool TailFollower::Poll(bool full) {
   ApplyNotices();
   if (full || rescan_needed_) Rescan();
   if (first_scan_ && restored_) RecoverMoved();
-  bool more = false;
+  bool more = false, held = false;
   for (auto& [path, s] : sources_) {
     if (options_.interrupted()) break;
     if (!full && !s->dirty && !s->stream) continue;
+    // Out of credit: the sources not visited are visited next time (a full
+    // step found them all worth a look), without touching each file now.
+    held = held || options_.hold();
+    if (held) {
+      s->dirty = true;
+      more = true;
+      continue;
+    }
     s->dirty = ReadSource(*s);
     more = more || s->dirty;
   }

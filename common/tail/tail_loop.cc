@@ -79,7 +79,9 @@ Status TailLoop::Run() {
       last_save = NowMs();
     }
     ReportProgress(NowMs());
-    if (held) {  // woken by the next CREDIT, or when a grant may have lapsed
+    if (held) {
+      if (!Held(NowMs())) continue;  // a CREDIT answered just now opened the gate: read at once
+      // Woken by the next CREDIT, or when a grant may lapse.
       int64_t until = std::clamp<int64_t>(gate_->MsUntilChange(NowMs()), 1, options_.poll_ms);
       if (Status st = Wait(static_cast<int>(until), false); !st.ok()) return st;
     } else if (!more) {
