@@ -27,8 +27,9 @@ struct CatchUp::Link {
   uint64_t granted_epoch = 0, granted_limit = 0, granted_received = 0;
   int64_t granted_ms = 0;
   wire::Backlog backlog;
-  int64_t backlog_ms = 0;  // 0: none reported
-  uint64_t max_ahead = 0;  // the tail's cap on a grant (CREDITED); 0: none
+  int64_t backlog_ms = 0;        // 0: none reported
+  uint64_t max_ahead = 0;        // the tail's cap on a grant (CREDITED); 0: none
+  uint64_t suspect_pub_seq = 0;  // a STATE's unseen pub_seq, maybe still in flight
 };
 
 CatchUp::CatchUp(wire::Context& ctx, std::vector<std::string> endpoints, Options options,
@@ -265,6 +266,16 @@ Status CatchUp::HandleReply(Link& l, const wire::ControlMessage& reply, int64_t 
     l.publisher_known = true;
     const PublisherTrack& t = tracks_[l.publisher_id];
     bool lost = !t.known || t.epoch != l.epoch || state->pub_seq > t.last_pub_seq;
+    // Under credit, messages up to the granted limit may still be on their
+    // way (the index was busy, not the wire lossy): a loss is only a STATE
+    // that shows the same unseen pub_seq a second silence period later.
+    bool may_be_in_flight = t.known && t.epoch == l.epoch && l.granted_epoch == l.epoch &&
+                            state->pub_seq <= l.granted_limit;
+    if (lost && may_be_in_flight && l.suspect_pub_seq != state->pub_seq) {
+      l.suspect_pub_seq = state->pub_seq;
+      return Status::Ok();
+    }
+    l.suspect_pub_seq = 0;
     if (lost && !l.needs_rewind) {
       log::Info("rewind needed", {{"tail", l.endpoint},
                                   {"why", "STATE shows unseen messages"},

@@ -236,6 +236,31 @@ TEST_F(CatchUpCreditTest, ARewindHoldsTheWindowWhereItWas) {
   EXPECT_EQ(GrantedInTurn(500), 105u);  // renewed, not moved on: no REWOUND since the gap
 }
 
+// Messages within the granted window may still be queued when a silence
+// probe's STATE overtakes them: that is a loss only if a second probe shows
+// the same unseen pub_seq (without credit, the first one rewinds: above).
+TEST_F(CatchUpCreditTest, UnseenMessagesWithinTheGrantAreALossOnlyOnTheSecondProbe) {
+  SyncAt(5);
+  ASSERT_EQ(GrantedInTurn(), 105u);
+  tail_.Script("HELLO", State(60));  // published 6..60; none arrived yet
+  size_t before = tail_.requests.size();
+  GrantedInTurn(50);
+  EXPECT_EQ(Sent(before, "HELLO").size(), 1u);
+  EXPECT_EQ(Turn(), "");  // no REWIND: they may be on their way
+  for (uint64_t seq = 6; seq <= 60; ++seq) ASSERT_TRUE(catchup_->Observe(H(0xa, seq)));
+  tail_.Script("HELLO", State(70));  // 61..70 published; this time they are lost
+  before = tail_.requests.size();
+  GrantedInTurn(50);
+  EXPECT_EQ(Sent(before, "HELLO").size(), 1u);
+  tail_.Script("HELLO", State(70));
+  before = tail_.requests.size();
+  GrantedInTurn(50);
+  EXPECT_EQ(Sent(before, "HELLO").size(), 1u);  // the same unseen pub_seq again
+  tail_.Script("REWIND", Rewound(70));
+  EXPECT_EQ(Turn(), "REWIND");
+  EXPECT_EQ(catchup_->rewinds(), 2u);
+}
+
 TEST_F(CatchUpCreditTest, ARefusedGrantMakesTheIndexLearnTheTailAgain) {
   SyncAt(5);
   tail_.Script("CREDIT", Credited(false, 0));  // a new instance of the tail answered
