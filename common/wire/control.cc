@@ -6,6 +6,8 @@
 #include <rapidjson/document.h>
 
 #include <charconv>
+#include <initializer_list>
+#include <utility>
 
 #include "common/base/ids.h"
 #include "common/json/json.h"
@@ -34,6 +36,14 @@ std::optional<uint64_t> HexField(const rapidjson::Value& obj, std::string_view k
 
 uint64_t CountField(const rapidjson::Value& obj, std::string_view key) {
   return static_cast<uint64_t>(std::max<int64_t>(0, json::GetInt(obj, key).value_or(0)));
+}
+
+void WriteCounts(json::StringWriter& w,
+                 std::initializer_list<std::pair<const char*, uint64_t>> counts) {
+  for (const auto& [key, n] : counts) {
+    w.Key(key);
+    w.Uint64(n);
+  }
 }
 
 void WriteSources(json::StringWriter& w, const std::vector<SourcePoint>& sources) {
@@ -143,16 +153,12 @@ Result<RewoundReply> DecodeRewound(std::string_view body) {
 std::string EncodeCredit(const CreditGrant& c) {
   json::StringWriter w;
   w.StartObject();
-  w.Key("index_id");
-  w.String(Hex16(c.index_id));
-  w.Key("publisher_id");
-  w.String(Hex16(c.publisher_id));
-  w.Key("epoch");
-  w.String(Hex16(c.epoch));
-  w.Key("received");
-  w.Uint64(c.received);
-  w.Key("limit");
-  w.Uint64(c.limit);
+  for (auto [key, id] :
+       {std::pair{"index_id", c.index_id}, {"publisher_id", c.publisher_id}, {"epoch", c.epoch}}) {
+    w.Key(key);
+    w.String(Hex16(id));
+  }
+  WriteCounts(w, {{"received", c.received}, {"limit", c.limit}});
   w.EndObject();
   return w.Take();
 }
@@ -173,20 +179,13 @@ std::string EncodeCredited(const CreditReply& r) {
   w.StartObject();
   w.Key("accepted");
   w.Bool(r.accepted);
-  w.Key("pub_seq");
-  w.Uint64(r.pub_seq);
-  w.Key("files");
-  w.Uint64(r.backlog.files);
-  w.Key("files_behind");
-  w.Uint64(r.backlog.files_behind);
-  w.Key("bytes_total");
-  w.Uint64(r.backlog.bytes_total);
-  w.Key("bytes_left");
-  w.Uint64(r.backlog.bytes_left);
-  if (r.max_ahead > 0) {
-    w.Key("max_ahead");
-    w.Uint64(r.max_ahead);
-  }
+  const Backlog& b = r.backlog;
+  WriteCounts(w, {{"pub_seq", r.pub_seq},
+                  {"files", b.files},
+                  {"files_behind", b.files_behind},
+                  {"bytes_total", b.bytes_total},
+                  {"bytes_left", b.bytes_left}});
+  if (r.max_ahead > 0) WriteCounts(w, {{"max_ahead", r.max_ahead}});
   w.EndObject();
   return w.Take();
 }
