@@ -34,7 +34,7 @@ struct CatchUp::Link {
 
 CatchUp::CatchUp(wire::Context& ctx, std::vector<std::string> endpoints, Options options,
                  CommitFn commit)
-    : ctx_(ctx), options_(options), commit_(std::move(commit)) {
+    : ctx_(ctx), options_(std::move(options)), commit_(std::move(commit)) {
   for (auto& ep : endpoints) {
     auto link = std::make_unique<Link>(ctx_);
     link->endpoint = std::move(ep);

@@ -127,12 +127,13 @@ class SubscribeLoop {
   }
 
   // Once a second: the tails' backlog and what was stored, to the log (while
-  // behind) and to progress.json for the gateway and trace-query.
+  // behind) and to progress.json for the gateway and trace-query. A tail's
+  // first report is taken at once, so a short backfill shows too.
   void ReportProgress(int64_t now) {
-    if (now - last_progress_ms_ < 1000) return;
-    last_progress_ms_ = now;
     progress::Progress p;
     wire::Backlog b = catchup_.TailBacklog(now, &p.tails);
+    if (p.tails == progress_.current().tails && now - last_progress_ms_ < 1000) return;
+    last_progress_ms_ = now;
     p.files = b.files;
     p.files_behind = b.files_behind;
     p.bytes_total = b.bytes_total;

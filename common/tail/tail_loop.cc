@@ -64,10 +64,12 @@ void TailLoop::ReportProgress(int64_t now_ms) {
 Status TailLoop::Run() {
   int64_t last_full = 0, last_save = NowMs();
   while (!shutdown::Requested()) {
+    // Out of credit the step still finds new files (the backlog counts
+    // them) but reads none.
     bool held = Held(NowMs());
-    bool full = !held && NowMs() - last_full >= options_.poll_ms;
+    bool full = NowMs() - last_full >= options_.poll_ms;
     if (full) last_full = NowMs();
-    bool more = !held && follower_->Poll(full);
+    bool more = follower_->Poll(full);
     if (Status st = output_->Flush(); !st.ok()) return st;
     if ((options_.once || options_.stdin_only) && !more && follower_->streams_done()) break;
     if (control_) {

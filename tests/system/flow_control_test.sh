@@ -44,6 +44,9 @@ curl -s "http://127.0.0.1:$HTTP/metrics" >"$T/metrics.txt"
 grep -q '^trace_index_backlog_bytes 0$' "$T/metrics.txt" || fail "metrics: $(grep trace_index "$T/metrics.txt")"
 grep -q '^trace_index_events_per_second ' "$T/metrics.txt" || fail "no events/s metric"
 
+# Both sample their backlog once a second: each says "caught up" within it.
+wait_for 10 grep -q '"caught up"' "$T/tail.log" || fail "trace-tail never logged caught up"
+wait_for 10 grep -q '"caught up"' "$T/index.log" || fail "trace-index never logged caught up"
 kill -TERM "$(pid_of tail)"; wait "$(pid_of tail)" || fail "trace-tail exit code on SIGTERM"
 kill -TERM "$(pid_of index)"; wait "$(pid_of index)" || fail "trace-index exit code on SIGTERM"
 assert_eq "$(count ids)" "$N" "span ids"
