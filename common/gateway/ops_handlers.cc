@@ -13,6 +13,7 @@
 #include "common/http/metrics.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
+#include "common/progress/progress.h"
 #include "common/store/store_opener.h"
 
 namespace trace {
@@ -45,6 +46,25 @@ void WriteUpstream(GatewayContext* ctx, json::StringWriter& w) {
   w.Key("last_event_age_ms");
   last_ms ? w.Int64(NowMs() - last_ms) : w.Null();
   w.EndObject();
+}
+
+// What trace-index last wrote to <db>/progress.json (proto/progress.md);
+// nullopt when no index is running.
+std::optional<progress::Progress> IndexProgress(GatewayContext* ctx) {
+  return progress::Read(ctx->store->dir(), NowMs());
+}
+
+void WriteIndexing(GatewayContext* ctx, json::StringWriter& w) {
+  w.Key("indexing");
+  auto p = IndexProgress(ctx);
+  if (!p) {
+    w.Null();
+    return;
+  }
+  w.Raw(progress::Encode(*p));
+  // The UI shows this text as is, so every client words it the same way.
+  w.Key("indexing_banner");
+  w.String(progress::Banner(*p));
 }
 
 // The live stream works: the hub thread and the live feed are running.
@@ -86,6 +106,7 @@ http::Response Health(GatewayContext* ctx, const http::Request&) {
   w.Uint64(IndexLag(ctx, last));
   w.Key("stream_clients");
   w.Uint64(ctx->hub->clients());
+  WriteIndexing(ctx, w);
   w.EndObject();
   return http::Json(w.Take(), ready ? 200 : 503);
 }
@@ -276,6 +297,22 @@ void RegisterGatewayMetrics(GatewayContext* ctx) {
   m->Register("trace_gateway_index_lag_events",
               "Committed events not yet relayed by the live feed.", "gauge",
               [ctx] { return static_cast<double>(IndexLag(ctx, StoreLastSeq(ctx))); });
+  // The index's progress (0 when no index is running, proto/progress.md).
+  auto indexing = [ctx](auto field) {
+    return [ctx, field] {
+      auto p = IndexProgress(ctx);
+      return p ? static_cast<double>(field(*p)) : 0.0;
+    };
+  };
+  using P = const progress::Progress&;
+  m->Register("trace_index_backlog_bytes", "Bytes trace-tail has still to read.", "gauge",
+              indexing([](P p) { return p.bytes_left; }));
+  m->Register("trace_index_backlog_files", "Files with bytes still to read.", "gauge",
+              indexing([](P p) { return p.files_behind; }));
+  m->Register("trace_index_events_per_second", "Events stored per second (last 10 s).", "gauge",
+              indexing([](P p) { return p.events_per_s; }));
+  m->Register("trace_index_progress_percent", "Share of the followed bytes read.", "gauge",
+              indexing([](P p) { return p.percent(); }));
   if (feed) {
     m->Register("trace_gateway_live_events_total", "Events received from the index PUB.", "counter",
                 [feed] { return static_cast<double>(feed->received()); });

@@ -22,11 +22,19 @@ struct CatchUp::Link {
   int64_t sent_ms = 0;
   int64_t last_hello_ms = 0;
   int64_t rewind_unsent_ms = 0;  // when a REWIND last failed to go out (0: none)
+  // Flow control: the last grant sent (for epoch granted_epoch), and the
+  // backlog of the last CREDITED.
+  uint64_t granted_epoch = 0, granted_limit = 0, granted_received = 0;
+  int64_t granted_ms = 0;
+  wire::Backlog backlog;
+  int64_t backlog_ms = 0;        // 0: none reported
+  uint64_t max_ahead = 0;        // the tail's cap on a grant (CREDITED); 0: none
+  uint64_t suspect_pub_seq = 0;  // a STATE's unseen pub_seq, maybe still in flight
 };
 
 CatchUp::CatchUp(wire::Context& ctx, std::vector<std::string> endpoints, Options options,
                  CommitFn commit)
-    : ctx_(ctx), options_(options), commit_(std::move(commit)) {
+    : ctx_(ctx), options_(std::move(options)), commit_(std::move(commit)) {
   for (auto& ep : endpoints) {
     auto link = std::make_unique<Link>(ctx_);
     link->endpoint = std::move(ep);
@@ -135,31 +143,99 @@ Status CatchUp::SendRewind(Link& link, int64_t now_ms) {
 }
 
 Status CatchUp::Tick(int64_t now_ms) {
-  for (auto& lp : links_) {
-    Link& l = *lp;
-    if (!l.in_flight.empty() && now_ms - l.sent_ms > options_.reply_timeout_ms) {
-      if (l.in_flight == wire::kRewind) l.needs_rewind = true;
-      l.in_flight.clear();
-    }
-    if (!l.in_flight.empty()) continue;
-    if (l.needs_rewind && l.publisher_known) {
-      // A REWIND that could not go out (tail not connected yet) is retried a
-      // few times a second, each time with freshly committed offsets.
-      if (l.rewind_unsent_ms && now_ms - l.rewind_unsent_ms < options_.silence_ms / 4) continue;
-      if (Status st = SendRewind(l, now_ms); !st) return st;
-      continue;
-    }
-    int64_t last = l.publisher_known ? last_message_ms_[l.publisher_id] : 0;
-    bool silent = now_ms - last >= options_.silence_ms;
-    // Identify the tail quickly when a rewind waits for it; else probe once
-    // per silence period.
-    int64_t every = l.needs_rewind ? options_.silence_ms / 4 : options_.silence_ms;
-    if ((l.needs_rewind || silent) && now_ms - l.last_hello_ms >= every) {
-      l.last_hello_ms = now_ms;
-      if (auto sent = Send(l, wire::kHello, "{}", now_ms); !sent) return sent.status();
-    }
+  for (auto& l : links_) {
+    if (Status st = TickLink(*l, now_ms); !st) return st;
+    if (Status st = Grant(*l, now_ms); !st) return st;
   }
   return Status::Ok();
+}
+
+Status CatchUp::TickLink(Link& l, int64_t now_ms) {
+  if (!l.in_flight.empty() && now_ms - l.sent_ms > options_.reply_timeout_ms) {
+    if (l.in_flight == wire::kRewind) l.needs_rewind = true;
+    l.in_flight.clear();
+  }
+  if (!l.in_flight.empty()) return Status::Ok();
+  if (l.needs_rewind && l.publisher_known) {
+    // A REWIND that could not go out (tail not connected yet) is retried a
+    // few times a second, each time with freshly committed offsets.
+    if (l.rewind_unsent_ms && now_ms - l.rewind_unsent_ms < options_.silence_ms / 4)
+      return Status::Ok();
+    return SendRewind(l, now_ms);
+  }
+  int64_t last = l.publisher_known ? last_message_ms_[l.publisher_id] : 0;
+  bool silent = now_ms - last >= options_.silence_ms;
+  // Identify the tail quickly when a rewind waits for it; else probe once
+  // per silence period.
+  int64_t every = l.needs_rewind ? options_.silence_ms / 4 : options_.silence_ms;
+  if ((l.needs_rewind || silent) && now_ms - l.last_hello_ms >= every) {
+    l.last_hello_ms = now_ms;
+    if (auto sent = Send(l, wire::kHello, "{}", now_ms); !sent) return sent.status();
+  }
+  return Status::Ok();
+}
+
+// The window moves on only while the stream is in sync (after a REWOUND,
+// no gap since): during a rewind the old grant is only renewed, so the tail
+// does not publish much of what the rewind is about to send again.
+Status CatchUp::Grant(Link& l, int64_t now_ms) {
+  if (options_.credit_window == 0 || !l.publisher_known) return Status::Ok();
+  if (l.granted_epoch != l.epoch) l.granted_limit = 0;
+  const PublisherTrack& t = tracks_[l.publisher_id];
+  bool synced =
+      t.known && t.epoch == l.epoch && t.synced && !l.needs_rewind && l.in_flight != wire::kRewind;
+  uint64_t window = options_.credit_window;
+  if (l.max_ahead > 0) window = std::min(window, l.max_ahead);
+  uint64_t limit = synced ? t.last_pub_seq + window : l.granted_limit;
+  if (limit == 0) return Status::Ok();  // nothing granted yet: wait for the sync
+  // Moved on: a quarter of the window arrived since the last grant (the
+  // tail may cap a grant lower than the index meant: count what arrived).
+  bool moved = synced && (l.granted_limit == 0 ||
+                          t.last_pub_seq >= l.granted_received + std::max<uint64_t>(1, window / 4));
+  if (!moved && now_ms - l.granted_ms < options_.credit_every_ms) return Status::Ok();
+  wire::CreditGrant g{options_.index_id, l.publisher_id, l.epoch, t.last_pub_seq, limit};
+  auto sent = l.socket.Send({std::string(wire::kCredit), wire::EncodeCredit(g)});
+  if (!sent) return sent.status();
+  if (!*sent) return Status::Ok();
+  l.granted_epoch = l.epoch;
+  l.granted_limit = limit;
+  l.granted_received = t.last_pub_seq;
+  l.granted_ms = now_ms;
+  ++credits_;
+  return Status::Ok();
+}
+
+void CatchUp::TakeCredited(Link& l, const wire::ControlMessage& reply, int64_t now_ms) {
+  auto r = wire::DecodeCredited(reply.body);
+  if (!r) {
+    log::Warn("bad control reply", {{"tail", l.endpoint}, {"error", r.status().message()}});
+    return;
+  }
+  l.backlog = r->backlog;
+  l.backlog_ms = now_ms;
+  l.max_ahead = r->max_ahead;
+  if (!r->accepted && l.publisher_known) {
+    // The grant named an epoch the tail no longer has: it restarted. Learn
+    // who it is now; a new epoch is rewound in any case.
+    log::Info("rewind needed", {{"tail", l.endpoint}, {"why", "credit refused: tail restarted"}});
+    l.publisher_known = false;
+    l.needs_rewind = true;
+    l.granted_limit = 0;
+  }
+}
+
+wire::Backlog CatchUp::TailBacklog(int64_t now_ms, uint64_t* tails) const {
+  wire::Backlog sum;
+  *tails = 0;
+  for (const auto& l : links_) {
+    if (l->backlog_ms == 0 || now_ms - l->backlog_ms > options_.reply_timeout_ms) continue;
+    ++*tails;
+    sum.files += l->backlog.files;
+    sum.files_behind += l->backlog.files_behind;
+    sum.bytes_total += l->backlog.bytes_total;
+    sum.bytes_left += l->backlog.bytes_left;
+  }
+  return sum;
 }
 
 Status CatchUp::HandleReplies(int64_t now_ms) {
@@ -190,6 +266,16 @@ Status CatchUp::HandleReply(Link& l, const wire::ControlMessage& reply, int64_t 
     l.publisher_known = true;
     const PublisherTrack& t = tracks_[l.publisher_id];
     bool lost = !t.known || t.epoch != l.epoch || state->pub_seq > t.last_pub_seq;
+    // Under credit, messages up to the granted limit may still be on their
+    // way (the index was busy, not the wire lossy): a loss is only a STATE
+    // that shows the same unseen pub_seq a second silence period later.
+    bool may_be_in_flight = t.known && t.epoch == l.epoch && l.granted_epoch == l.epoch &&
+                            state->pub_seq <= l.granted_limit;
+    if (lost && may_be_in_flight && l.suspect_pub_seq != state->pub_seq) {
+      l.suspect_pub_seq = state->pub_seq;
+      return Status::Ok();
+    }
+    l.suspect_pub_seq = 0;
     if (lost && !l.needs_rewind) {
       log::Info("rewind needed", {{"tail", l.endpoint},
                                   {"why", "STATE shows unseen messages"},
@@ -212,6 +298,10 @@ Status CatchUp::HandleReply(Link& l, const wire::ControlMessage& reply, int64_t 
     l.again = false;
     log::Info("rewound",
               {{"tail", l.endpoint}, {"pub_seq", rewound->pub_seq}, {"rewound", rewound->rewound}});
+    return Status::Ok();
+  }
+  if (reply.command == wire::kCredited) {
+    TakeCredited(l, reply, now_ms);
     return Status::Ok();
   }
   if (reply.command == wire::kError) {

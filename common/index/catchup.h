@@ -1,7 +1,9 @@
 // Lossless catch-up between trace-index and its trace-tails (proto/wire.md
 // "Control exchange"): tracks each publisher's (epoch, pub_seq), detects new
 // epochs, gaps and silent loss, and drives HELLO/STATE and REWIND/REWOUND on
-// one DEALER per tail control endpoint. Owned by the index's loop thread.
+// one DEALER per tail control endpoint; grants each tail credit (CREDIT /
+// CREDITED, "Flow control") and keeps the backlog it reports. Owned by the
+// index's loop thread.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +36,11 @@ class CatchUp {
     int silence_ms = 1000;        // HELLO after this long without messages
     int reply_timeout_ms = 3000;  // a request without reply is considered lost
     NowFn now = NowMs;            // when a message was seen (tests drive it by hand)
+    // Flow control: a tail may publish this many messages past the last one
+    // received (0: no CREDIT is sent; tails run free and rewinds repair).
+    uint64_t credit_window = 0;
+    int credit_every_ms = 500;  // a grant is renewed at least this often
+    uint64_t index_id = 0;      // names this index in its grants
   };
   // Called before a REWIND: commits the pending batch and returns the
   // committed source offsets to send.
@@ -58,6 +65,10 @@ class CatchUp {
   // Positions to persist with the next batch, by publisher id (hex).
   std::map<std::string, PublisherPosition> Positions() const;
   uint64_t rewinds() const { return rewinds_; }
+  uint64_t credits() const { return credits_; }  // CREDIT messages sent
+  // The backlogs tails reported in CREDITED within the last reply timeout,
+  // summed; *tails counts them.
+  wire::Backlog TailBacklog(int64_t now_ms, uint64_t* tails) const;
 
  private:
   struct Link;
@@ -66,6 +77,11 @@ class CatchUp {
   void Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last);
   Status HandleReply(Link& link, const wire::ControlMessage& reply, int64_t now_ms);
   Status SendRewind(Link& link, int64_t now_ms);
+  // The HELLO/REWIND part of Tick for one link.
+  Status TickLink(Link& link, int64_t now_ms);
+  // Sends CREDIT when the window moved on by a quarter, or to renew it.
+  Status Grant(Link& link, int64_t now_ms);
+  void TakeCredited(Link& link, const wire::ControlMessage& reply, int64_t now_ms);
   // False when the tail is not connected (nothing sent; retry later).
   Result<bool> Send(Link& link, std::string_view cmd, std::string body, int64_t now_ms);
 
@@ -76,6 +92,7 @@ class CatchUp {
   std::map<uint64_t, PublisherTrack> tracks_;
   std::map<uint64_t, int64_t> last_message_ms_;
   uint64_t rewinds_ = 0;
+  uint64_t credits_ = 0;
 };
 
 }  // namespace trace

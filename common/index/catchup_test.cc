@@ -62,6 +62,8 @@ class CatchUpTest : public ::testing::Test {
     ASSERT_TRUE(tail_.Bind("inproc://ctl").ok());
     sources_["2049:7"] = {"/x/a.jsonl", 120, "120:0123456789abcdef"};
     CatchUp::Options o{50, 1000, [this] { return now_; }};
+    o.credit_window = credit_window_;
+    o.index_id = 0x1d;
     catchup_ = std::make_unique<CatchUp>(ctx_, std::vector<std::string>{"inproc://ctl"}, o,
                                          [this]() -> Result<std::map<std::string, SourceOffset>> {
                                            ++commits_;
@@ -90,7 +92,15 @@ class CatchUpTest : public ::testing::Test {
     rewind_body_ = tail_.requests.back().body;
   }
   wire::Header H(uint64_t epoch, uint64_t seq) { return {1, epoch, seq}; }
+  // The requests of the last turn with this command.
+  std::vector<wire::ControlMessage> Sent(size_t before, std::string_view command) {
+    std::vector<wire::ControlMessage> out;
+    for (size_t i = before; i < tail_.requests.size(); ++i)
+      if (tail_.requests[i].command == command) out.push_back(tail_.requests[i]);
+    return out;
+  }
 
+  uint64_t credit_window_ = 0;
   wire::Context ctx_;
   FakeTail tail_{ctx_};
   int64_t now_ = 1'000'000;
@@ -150,6 +160,117 @@ TEST_F(CatchUpTest, SilenceWithNothingLostDoesNotRewind) {
   EXPECT_EQ(Turn(50), "HELLO");
   EXPECT_EQ(Turn(), "");
   EXPECT_EQ(catchup_->rewinds(), 1u);
+}
+
+// Flow control (proto/wire.md "Flow control"): credit is granted once the
+// stream is in sync, moves on with what is received, is renewed, is not
+// extended during a rewind, and a refused grant (the tail restarted) makes
+// the index learn the tail again.
+class CatchUpCreditTest : public CatchUpTest {
+ protected:
+  void SetUp() override {
+    credit_window_ = 100;
+    CatchUpTest::SetUp();
+  }
+  static wire::ControlMessage Credited(bool accepted, uint64_t left) {
+    return {"CREDITED", wire::EncodeCredited({accepted, 5, {2, 1, 1000, left}})};
+  }
+  // One turn; the limit of the CREDIT it sent (0: none).
+  uint64_t GrantedInTurn(int advance_ms = 0) {
+    size_t before = tail_.requests.size();
+    tail_.Script("CREDIT", Credited(true, 400));
+    Turn(advance_ms);
+    auto credits = Sent(before, "CREDIT");
+    if (credits.empty()) return 0;
+    auto g = wire::DecodeCredit(credits.back().body);
+    EXPECT_TRUE(g.ok());
+    EXPECT_EQ(g->index_id, 0x1du);
+    EXPECT_EQ(g->publisher_id, 1u);
+    EXPECT_EQ(g->epoch, 0xau);
+    return g->limit;
+  }
+};
+
+TEST_F(CatchUpCreditTest, NoCreditBeforeTheStartUpRewindThenAWindowPastWhatArrived) {
+  SyncAt(5);
+  EXPECT_EQ(Sent(0, "CREDIT").size(), 0u);  // not while HELLO/REWIND were under way
+  EXPECT_EQ(GrantedInTurn(), 105u);
+  uint64_t tails = 0;
+  wire::Backlog b = catchup_->TailBacklog(now_, &tails);
+  EXPECT_EQ(tails, 1u);
+  EXPECT_EQ(b.bytes_left, 400u);
+  EXPECT_EQ(b.files_behind, 1u);
+  EXPECT_EQ(catchup_->TailBacklog(now_ + 1001, &tails).bytes_left, 0u);  // too old: no tail
+  EXPECT_EQ(tails, 0u);
+}
+
+TEST_F(CatchUpCreditTest, TheWindowMovesOnByQuartersAndIsRenewed) {
+  SyncAt(5);
+  ASSERT_EQ(GrantedInTurn(), 105u);
+  for (uint64_t seq = 6; seq <= 29; ++seq) ASSERT_TRUE(catchup_->Observe(H(0xa, seq)));
+  EXPECT_EQ(GrantedInTurn(), 0u);  // 24 more: less than a quarter of the window
+  ASSERT_TRUE(catchup_->Observe(H(0xa, 30)));
+  EXPECT_EQ(GrantedInTurn(), 130u);
+  tail_.Script("HELLO", State(30));
+  EXPECT_EQ(GrantedInTurn(500), 130u);  // nothing new for 500 ms: renewed as it was
+  EXPECT_EQ(catchup_->credits(), 3u);
+}
+
+TEST_F(CatchUpCreditTest, ATailThatTakesLessGetsASmallerWindowAndQuarterSteps) {
+  SyncAt(5);
+  tail_.Script("CREDIT", {"CREDITED", wire::EncodeCredited({true, 5, {}, 40})});
+  Turn();  // the first grant: the tail says it takes at most 40 past what arrived
+  for (uint64_t seq = 6; seq <= 15; ++seq) ASSERT_TRUE(catchup_->Observe(H(0xa, seq)));
+  EXPECT_EQ(GrantedInTurn(), 55u);  // 10 more = a quarter of 40: moved on
+}
+
+TEST_F(CatchUpCreditTest, ARewindHoldsTheWindowWhereItWas) {
+  SyncAt(5);
+  ASSERT_EQ(GrantedInTurn(), 105u);
+  ASSERT_TRUE(catchup_->Observe(H(0xa, 6)));
+  EXPECT_FALSE(catchup_->Observe(H(0xa, 60)));  // a gap: a rewind is due
+  size_t before = tail_.requests.size();
+  EXPECT_EQ(GrantedInTurn(), 0u);
+  EXPECT_EQ(Sent(before, "REWIND").size(), 1u);
+  tail_.Script("HELLO", State(60));
+  EXPECT_EQ(GrantedInTurn(500), 105u);  // renewed, not moved on: no REWOUND since the gap
+}
+
+// Messages within the granted window may still be queued when a silence
+// probe's STATE overtakes them: that is a loss only if a second probe shows
+// the same unseen pub_seq (without credit, the first one rewinds: above).
+TEST_F(CatchUpCreditTest, UnseenMessagesWithinTheGrantAreALossOnlyOnTheSecondProbe) {
+  SyncAt(5);
+  ASSERT_EQ(GrantedInTurn(), 105u);
+  tail_.Script("HELLO", State(60));  // published 6..60; none arrived yet
+  size_t before = tail_.requests.size();
+  GrantedInTurn(50);
+  EXPECT_EQ(Sent(before, "HELLO").size(), 1u);
+  EXPECT_EQ(Turn(), "");  // no REWIND: they may be on their way
+  for (uint64_t seq = 6; seq <= 60; ++seq) ASSERT_TRUE(catchup_->Observe(H(0xa, seq)));
+  tail_.Script("HELLO", State(70));  // 61..70 published; this time they are lost
+  before = tail_.requests.size();
+  GrantedInTurn(50);
+  EXPECT_EQ(Sent(before, "HELLO").size(), 1u);
+  tail_.Script("HELLO", State(70));
+  before = tail_.requests.size();
+  GrantedInTurn(50);
+  EXPECT_EQ(Sent(before, "HELLO").size(), 1u);  // the same unseen pub_seq again
+  tail_.Script("REWIND", Rewound(70));
+  EXPECT_EQ(Turn(), "REWIND");
+  EXPECT_EQ(catchup_->rewinds(), 2u);
+}
+
+TEST_F(CatchUpCreditTest, ARefusedGrantMakesTheIndexLearnTheTailAgain) {
+  SyncAt(5);
+  tail_.Script("CREDIT", Credited(false, 0));  // a new instance of the tail answered
+  size_t before = tail_.requests.size();
+  Turn();
+  ASSERT_EQ(Sent(before, "CREDIT").size(), 1u);
+  tail_.Script("HELLO", {"STATE", wire::EncodeState({1, 0xb, 0, {}})});
+  EXPECT_EQ(Turn(50), "HELLO");
+  tail_.Script("REWIND", Rewound(0));
+  EXPECT_EQ(Turn(), "REWIND");
 }
 
 // The tail restarts: its control socket is gone for a moment, so the REWIND

@@ -14,6 +14,7 @@
 #include "common/base/shutdown.h"
 #include "common/index/catchup.h"
 #include "common/json/json.h"
+#include "common/progress/reporter.h"
 
 namespace trace {
 
@@ -100,7 +101,7 @@ class SubscribeLoop {
       : o_(o),
         indexer_(indexer),
         sub_(ctx),
-        catchup_(ctx, o.control_endpoints, {o.silence_ms, 3000},
+        catchup_(ctx, o.control_endpoints, CatchUpOptions(o),
                  [this] { return CommitForRewind(); }) {}
 
   Status Run() {
@@ -116,6 +117,37 @@ class SubscribeLoop {
   }
 
  private:
+  static CatchUp::Options CatchUpOptions(const SubscribeOptions& o) {
+    CatchUp::Options c;
+    c.silence_ms = o.silence_ms;
+    c.reply_timeout_ms = 3000;
+    c.credit_window = o.credit_window;
+    c.index_id = o.index_id;
+    return c;
+  }
+
+  // Once a second: the tails' backlog and what was stored, to the log (while
+  // behind) and to progress.json for the gateway and trace-query. A tail's
+  // first report is taken at once, so a short backfill shows too.
+  void ReportProgress(int64_t now) {
+    progress::Progress p;
+    wire::Backlog b = catchup_.TailBacklog(now, &p.tails);
+    if (p.tails == progress_.current().tails && now - last_progress_ms_ < 1000) return;
+    last_progress_ms_ = now;
+    p.files = b.files;
+    p.files_behind = b.files_behind;
+    p.bytes_total = b.bytes_total;
+    p.bytes_left = b.bytes_left;
+    p.events = indexer_.totals().stored;
+    progress_.Update(now, p);
+    if (progress_.LogDue(now)) progress_.Log();
+    if (o_.progress_dir.empty()) return;
+    if (Status st = progress::Write(o_.progress_dir, progress_.current()); !st && !warned_) {
+      log::Warn("progress file", {{"error", st.message()}});
+      warned_ = true;
+    }
+  }
+
   Result<std::map<std::string, SourceOffset>> CommitForRewind() {
     if (Status st = FlushAndSync(indexer_, catchup_.Positions()); !st) return st;
     return indexer_.sources();
@@ -138,6 +170,7 @@ class SubscribeLoop {
       last_hole_rewind_ms_ = now;
       catchup_.RequestRewindAll();
     }
+    ReportProgress(now);
     return catchup_.HandleReplies(now);
   }
 
@@ -175,6 +208,9 @@ class SubscribeLoop {
   wire::Subscriber sub_;
   CatchUp catchup_;
   int64_t last_hole_rewind_ms_ = 0;
+  progress::ProgressReporter progress_;
+  int64_t last_progress_ms_ = 0;
+  bool warned_ = false;
 };
 
 }  // namespace

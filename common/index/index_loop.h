@@ -22,6 +22,11 @@ struct SubscribeOptions {
   std::vector<std::string> control_endpoints;  // empty: no catch-up
   int silence_ms = 1000;
   int hole_rewind_interval_ms = 5000;
+  uint64_t credit_window = 0;  // flow control (catchup.h); 0: off
+  uint64_t index_id = 0;       // names this index in its CREDITs
+  // Where progress.json is written about once a second (proto/progress.md);
+  // empty: not written (progress is still logged).
+  std::string progress_dir;
 };
 
 // Receives until shutdown is requested; returns once everything received

@@ -9,6 +9,7 @@
 #include "common/base/clock.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
+#include "common/query/query_status.h"
 #include "common/query/query_statusline.h"
 #include "common/query/query_usage.h"
 
@@ -243,6 +244,8 @@ const std::vector<QueryCommand>& QueryCommands() {
       {"statusline", "statusline [--no-color] [--timezone NAME] [--prices FILE]",
        "a Claude Code status line: reads its statusLine JSON on stdin, prints one line",
        AddStatusLineOptions, RunStatusLine, true},
+      {"status", "status", "the store and how far trace-index is (proto/progress.md)", nullptr,
+       RunStatus},
   };
   return kCommands;
 }

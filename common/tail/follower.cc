@@ -114,11 +114,23 @@ void TailFollower::Emit(Source& s, const Line& line) {
   sink_->OnLine(s.ref, line, s.kind, &s.time);
 }
 
-void TailFollower::Feed(Source& s, std::string_view data) {
+bool TailFollower::Feed(Source& s, std::string_view data, bool may_hold) {
+  bool held = false;
+  uint64_t stop = 0;
   s.splitter.Feed(data, [&](const Line& line) {
+    if (held) return;
+    if (may_hold && options_.hold()) {
+      held = true;
+      stop = line.offset;
+      return;
+    }
     if (!line.oversized && IsBlank(line.text)) return;
     Emit(s, line);
   });
+  // The lines after the stop are read again when there is credit: a read
+  // is cheap, and the credit is exact to a line instead of to a chunk.
+  if (held) s.splitter.Reset(stop);
+  return held;
 }
 
 void TailFollower::FlushHeld(Source& s) {
@@ -162,14 +174,15 @@ void TailFollower::CloseFd(Source& s) {
 
 // Reads from the splitter's position to EOF (or the step budget) through
 // the open descriptor. Returns true when the budget stopped it.
-bool TailFollower::Drain(Source& s) {
+bool TailFollower::Drain(Source& s, bool may_hold) {
   uint64_t budget = options_.step_budget_bytes;
   while (budget > 0) {
+    if (may_hold && options_.hold()) return true;
     size_t want = std::min<uint64_t>(buffer_.size(), budget);
     ssize_t n = pread(s.fd, buffer_.data(), want, static_cast<off_t>(s.splitter.position()));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    Feed(s, std::string_view(buffer_.data(), static_cast<size_t>(n)));
+    if (Feed(s, std::string_view(buffer_.data(), static_cast<size_t>(n)), may_hold)) return true;
     budget -= static_cast<uint64_t>(n);
   }
   return true;
@@ -178,7 +191,7 @@ bool TailFollower::Drain(Source& s) {
 // Emits what is left of a file that is going away and stops following it.
 void TailFollower::Leave(Source& s) {
   if (s.fd >= 0) {
-    while (Drain(s)) {
+    while (Drain(s, false)) {  // a file going away is read to its end, credit or not
     }
   }
   FlushHeld(s);
@@ -250,7 +263,7 @@ bool TailFollower::ReadFile(Source& s) {
   struct stat st;
   if (fstat(s.fd, &st) != 0) return false;
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  s.size = size;
+  s.size = s.seen_size = size;
   s.mtime_ns = MtimeNs(st);
   if (!CheckStart(s, size, reopened)) return false;
   bool more = size != s.splitter.position() && Drain(s);
@@ -261,6 +274,7 @@ bool TailFollower::ReadFile(Source& s) {
 bool TailFollower::ReadStream(Source& s) {
   uint64_t budget = options_.step_budget_bytes;
   while (!s.eof && budget > 0) {
+    if (options_.hold()) return true;
     ssize_t n = read(s.fd, buffer_.data(), std::min<uint64_t>(buffer_.size(), budget));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;  // EAGAIN: nothing more for now
@@ -295,10 +309,18 @@ bool TailFollower::Poll(bool full) {
   ApplyNotices();
   if (full || rescan_needed_) Rescan();
   if (first_scan_ && restored_) RecoverMoved();
-  bool more = false;
+  bool more = false, held = false;
   for (auto& [path, s] : sources_) {
     if (options_.interrupted()) break;
     if (!full && !s->dirty && !s->stream) continue;
+    // Out of credit: the sources not visited are visited next time (a full
+    // step found them all worth a look), without touching each file now.
+    held = held || options_.hold();
+    if (held) {
+      s->dirty = true;
+      more = true;
+      continue;
+    }
     s->dirty = ReadSource(*s);
     more = more || s->dirty;
   }
@@ -322,6 +344,19 @@ std::vector<SourcePosition> TailFollower::Positions() const {
                    s->ref.fingerprint, s->size, s->mtime_ns});
   }
   return out;
+}
+
+wire::Backlog TailFollower::Backlog() const {
+  wire::Backlog b;
+  for (const auto& [path, s] : sources_) {
+    if (s->stream) continue;
+    uint64_t at = s->splitter.position(), size = std::max(s->seen_size, at);
+    ++b.files;
+    b.bytes_total += size;
+    b.bytes_left += size - at;
+    if (size > at) ++b.files_behind;
+  }
+  return b;
 }
 
 int TailFollower::Rewind(const std::vector<SourcePosition>& targets) {

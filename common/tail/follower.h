@@ -28,6 +28,7 @@
 #include "common/tail/file_identity.h"
 #include "common/tail/line_splitter.h"
 #include "common/tail/time_carry.h"
+#include "common/wire/control.h"
 
 namespace trace {
 
@@ -49,6 +50,10 @@ struct FollowerOptions {
   int max_depth = 32;  // directory levels below a pattern's fixed part
   // Polled during long scans and reads; true ends the step early (SIGTERM).
   std::function<bool()> interrupted = [] { return false; };
+  // Polled before each line of a file and each read(2) of a stream: true
+  // (out of flow-control credit) stops reading there; the step ends with
+  // the bytes still unread (Poll returns true).
+  std::function<bool()> hold = [] { return false; };
 };
 
 class LineSink {
@@ -91,6 +96,10 @@ class TailFollower {
   // others to their origin. Returns how many moved.
   int Rewind(const std::vector<SourcePosition>& targets);
 
+  // What is still to read: files, and bytes between each read position and
+  // the size last seen (at discovery or the last read). Streams excluded.
+  wire::Backlog Backlog() const;
+
   bool streams_done() const;  // every stream reached EOF
   size_t source_count() const { return sources_.size(); }
 
@@ -115,9 +124,12 @@ class TailFollower {
   bool CheckIdentity(Source& s, struct stat* path_st);
   bool CheckStart(Source& s, uint64_t size, bool reopened);
   void Leave(Source& s);
-  bool Drain(Source& s);
+  bool Drain(Source& s, bool may_hold = true);
   void FlushHeld(Source& s);
-  void Feed(Source& s, std::string_view data);
+  // may_hold: stop at the first line FollowerOptions::hold refuses and
+  // rewind the splitter to it (files only: a stream cannot be read again).
+  // Returns whether it stopped.
+  bool Feed(Source& s, std::string_view data, bool may_hold = false);
   void Emit(Source& s, const Line& line);
   bool OpenFd(Source& s, const std::string& path);
   void CloseFd(Source& s);

@@ -37,8 +37,9 @@ struct TailFollower::Source {
   bool gone = false;
   bool orphan = false;  // renamed out of the patterns: drained to its end, then left
   uint64_t last_used = 0;
-  Fingerprint fp;     // of the file being read (ref.fingerprint: its text)
-  uint64_t size = 0;  // fstat at the last read, for the checkpoint
+  Fingerprint fp;          // of the file being read (ref.fingerprint: its text)
+  uint64_t size = 0;       // fstat at the last read, for the checkpoint
+  uint64_t seen_size = 0;  // at discovery or the last read, for Backlog
   int64_t mtime_ns = 0;
 
   void SetFingerprint(Fingerprint f) {

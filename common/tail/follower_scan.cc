@@ -157,6 +157,7 @@ void TailFollower::Discover(const std::string& path, InputKind kind) {
 // not rewritten to the same size), else 0.
 void TailFollower::Place(Source& s, const struct stat& st) {
   uint64_t size = static_cast<uint64_t>(st.st_size);
+  s.seen_size = size;
   if (!restored_) {
     s.origin = first_scan_ && options_.from_end ? size : 0;
     s.splitter.Reset(s.origin);

@@ -549,3 +549,52 @@ TEST_F(FollowerTest, InotifyNoticesDriveIncrementalPolls) {
 
 }  // namespace
 }  // namespace trace
+
+namespace trace {
+namespace {
+
+// Flow control (FollowerOptions::hold): out of credit the follower stops at
+// a line, not at a read, reports more to read and the backlog, and resumes
+// at that line; a file that goes away is still read to its end.
+TEST_F(FollowerTest, HoldStopsAtALineAndResumesThere) {
+  Append("a.jsonl", "l1\nl2\nl3\nl4\nl5\n");
+  size_t credit = 2;
+  FollowerOptions o;
+  o.hold = [&] { return sink_.seen.size() >= credit; };
+  auto f = Make({"*.jsonl"}, o);
+  EXPECT_TRUE(f->Poll(true));  // more to read
+  EXPECT_EQ(sink_.Texts(), Texts({"l1", "l2"}));
+  EXPECT_EQ(f->Positions()[0].offset, 6u);
+  wire::Backlog b = f->Backlog();
+  EXPECT_EQ(b.files, 1u);
+  EXPECT_EQ(b.files_behind, 1u);
+  EXPECT_EQ(b.bytes_total, 15u);
+  EXPECT_EQ(b.bytes_left, 9u);
+  EXPECT_TRUE(f->Poll(false));  // still no credit: nothing read
+  EXPECT_EQ(sink_.seen.size(), 2u);
+  credit = 4;
+  EXPECT_TRUE(f->Poll(false));
+  EXPECT_EQ(sink_.Texts(), Texts({"l1", "l2", "l3", "l4"}));
+  credit = 100;
+  EXPECT_FALSE(f->Poll(false));
+  EXPECT_EQ(sink_.Texts(), Texts({"l1", "l2", "l3", "l4", "l5"}));
+  EXPECT_EQ(f->Backlog().bytes_left, 0u);
+  EXPECT_EQ(f->Backlog().files_behind, 0u);
+}
+
+TEST_F(FollowerTest, BacklogCountsFilesNotReadYet) {
+  Append("a.jsonl", "x\n");
+  Append("b.jsonl", "yyyy\n");
+  FollowerOptions o;
+  o.hold = [] { return true; };  // no credit at all
+  auto f = Make({"*.jsonl"}, o);
+  f->Poll(true);
+  EXPECT_TRUE(sink_.seen.empty());
+  wire::Backlog b = f->Backlog();
+  EXPECT_EQ(b.files, 2u);
+  EXPECT_EQ(b.files_behind, 2u);
+  EXPECT_EQ(b.bytes_left, 7u);
+}
+
+}  // namespace
+}  // namespace trace

@@ -26,6 +26,7 @@ Status TailControl::HandleWaiting() {
 wire::ControlMessage TailControl::Answer(const wire::ControlMessage& request) {
   if (request.command == wire::kHello) return State();
   if (request.command == wire::kRewind) return Rewind(request.body);
+  if (request.command == wire::kCredit) return Credit(request.body);
   return {std::string(wire::kError),
           wire::EncodeError("unknown command '" + json::SanitizeUtf8(request.command) + "'")};
 }
@@ -47,6 +48,18 @@ wire::ControlMessage TailControl::Rewind(std::string_view body) {
   int rewound = follower_->Rewind(targets);
   log::Info("rewind", {{"sources", targets.size()}, {"rewound", rewound}, {"pub_seq", before}});
   return {std::string(wire::kRewound), wire::EncodeRewound({before, rewound})};
+}
+
+wire::ControlMessage TailControl::Credit(std::string_view body) {
+  auto grant = wire::DecodeCredit(body);
+  if (!grant) return {std::string(wire::kError), wire::EncodeError(grant.status().message())};
+  wire::CreditReply r;
+  r.accepted = grant->publisher_id == publisher_id_ && grant->epoch == epoch_;
+  if (r.accepted && gate_) r.accepted = gate_->Grant(*grant, now_());
+  r.pub_seq = pub_seq_();
+  r.backlog = follower_->Backlog();
+  if (gate_) r.max_ahead = gate_->max_ahead();
+  return {std::string(wire::kCredited), wire::EncodeCredited(r)};
 }
 
 }  // namespace trace

@@ -6,6 +6,8 @@
 #include <rapidjson/document.h>
 
 #include <charconv>
+#include <initializer_list>
+#include <utility>
 
 #include "common/base/ids.h"
 #include "common/json/json.h"
@@ -34,6 +36,14 @@ std::optional<uint64_t> HexField(const rapidjson::Value& obj, std::string_view k
 
 uint64_t CountField(const rapidjson::Value& obj, std::string_view key) {
   return static_cast<uint64_t>(std::max<int64_t>(0, json::GetInt(obj, key).value_or(0)));
+}
+
+void WriteCounts(json::StringWriter& w,
+                 std::initializer_list<std::pair<const char*, uint64_t>> counts) {
+  for (const auto& [key, n] : counts) {
+    w.Key(key);
+    w.Uint64(n);
+  }
 }
 
 void WriteSources(json::StringWriter& w, const std::vector<SourcePoint>& sources) {
@@ -138,6 +148,59 @@ Result<RewoundReply> DecodeRewound(std::string_view body) {
   auto d = ParseObject(body, kRewound);
   if (!d) return d.status();
   return RewoundReply{CountField(*d, "pub_seq"), json::GetInt(*d, "rewound").value_or(0)};
+}
+
+std::string EncodeCredit(const CreditGrant& c) {
+  json::StringWriter w;
+  w.StartObject();
+  for (auto [key, id] :
+       {std::pair{"index_id", c.index_id}, {"publisher_id", c.publisher_id}, {"epoch", c.epoch}}) {
+    w.Key(key);
+    w.String(Hex16(id));
+  }
+  WriteCounts(w, {{"received", c.received}, {"limit", c.limit}});
+  w.EndObject();
+  return w.Take();
+}
+
+Result<CreditGrant> DecodeCredit(std::string_view body) {
+  auto d = ParseObject(body, kCredit);
+  if (!d) return d.status();
+  auto index = HexField(*d, "index_id");
+  auto pid = HexField(*d, "publisher_id");
+  auto epoch = HexField(*d, "epoch");
+  if (!index || !pid || !epoch || !json::GetInt(*d, "limit"))
+    return Status::Error("CREDIT needs hex index_id/publisher_id/epoch and a limit");
+  return CreditGrant{*index, *pid, *epoch, CountField(*d, "received"), CountField(*d, "limit")};
+}
+
+std::string EncodeCredited(const CreditReply& r) {
+  json::StringWriter w;
+  w.StartObject();
+  w.Key("accepted");
+  w.Bool(r.accepted);
+  const Backlog& b = r.backlog;
+  WriteCounts(w, {{"pub_seq", r.pub_seq},
+                  {"files", b.files},
+                  {"files_behind", b.files_behind},
+                  {"bytes_total", b.bytes_total},
+                  {"bytes_left", b.bytes_left}});
+  if (r.max_ahead > 0) WriteCounts(w, {{"max_ahead", r.max_ahead}});
+  w.EndObject();
+  return w.Take();
+}
+
+Result<CreditReply> DecodeCredited(std::string_view body) {
+  auto d = ParseObject(body, kCredited);
+  if (!d) return d.status();
+  CreditReply r;
+  r.accepted = json::GetBool(*d, "accepted").value_or(false);
+  r.pub_seq = CountField(*d, "pub_seq");
+  r.backlog = {CountField(*d, "files"), CountField(*d, "files_behind"),
+               CountField(*d, "bytes_total"), CountField(*d, "bytes_left")};
+  if (r.backlog.bytes_left > r.backlog.bytes_total) r.backlog.bytes_total = r.backlog.bytes_left;
+  r.max_ahead = CountField(*d, "max_ahead");
+  return r;
 }
 
 std::string EncodeError(std::string_view message) {

@@ -20,6 +20,7 @@ namespace trace::wire {
 inline constexpr std::string_view kHello = "HELLO", kState = "STATE";
 inline constexpr std::string_view kRewind = "REWIND", kRewound = "REWOUND";
 inline constexpr std::string_view kError = "ERROR";
+inline constexpr std::string_view kCredit = "CREDIT", kCredited = "CREDITED";
 
 struct ControlMessage {
   std::string command;
@@ -72,6 +73,35 @@ std::string EncodeRewind(const std::vector<SourcePoint>& sources);
 Result<std::vector<SourcePoint>> DecodeRewind(std::string_view body);
 std::string EncodeRewound(const RewoundReply& r);
 Result<RewoundReply> DecodeRewound(std::string_view body);
+// CREDIT (proto/wire.md "Flow control"): one index lets one publisher
+// (publisher_id, epoch) publish up to pub_seq `limit`. index_id names the
+// granting index, so a tail followed by several indexes keeps one grant each.
+struct CreditGrant {
+  uint64_t index_id = 0, publisher_id = 0, epoch = 0;
+  uint64_t received = 0;  // the last pub_seq the index has received
+  uint64_t limit = 0;     // the tail may publish pub_seq <= limit
+};
+// What a tail has still to read, summed over its sources (stdin excluded).
+struct Backlog {
+  uint64_t files = 0, files_behind = 0;  // followed; with unread bytes
+  uint64_t bytes_total = 0, bytes_left = 0;
+};
+// CREDITED: accepted is false when the grant names another publisher or
+// epoch (then the tail ignored it).
+struct CreditReply {
+  bool accepted = false;
+  uint64_t pub_seq = 0;  // the last published
+  Backlog backlog;
+  // The most messages past `received` the tail takes (below its PUB
+  // high-water mark); 0: no cap. The index grants no more than that, or it
+  // would wait for a quarter of a window the tail never uses.
+  uint64_t max_ahead = 0;
+};
+
+std::string EncodeCredit(const CreditGrant& c);
+Result<CreditGrant> DecodeCredit(std::string_view body);
+std::string EncodeCredited(const CreditReply& r);
+Result<CreditReply> DecodeCredited(std::string_view body);
 std::string EncodeError(std::string_view message);
 // The message of an ERROR body ("unknown error" when it has none).
 std::string DecodeError(std::string_view body);

@@ -140,6 +140,15 @@ Publisher::Publisher(Context& ctx, uint64_t publisher_id, uint64_t epoch) : Sock
   impl_->socket.set(zmq::sockopt::linger, 2000);
 }
 
+Status Publisher::SetHighWaterMark(int messages) {
+  try {
+    impl_->socket.set(zmq::sockopt::sndhwm, messages);
+  } catch (const zmq::error_t& e) {
+    return FromZmq("set sndhwm", e);
+  }
+  return Status::Ok();
+}
+
 Status Publisher::Send(std::string_view topic, std::string_view body) {
   ++header_.pub_seq;
   std::string header = EncodeHeader(header_);

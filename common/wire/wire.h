@@ -89,6 +89,9 @@ class Publisher : public Socket {
   // drops at HWM, which the index's gap detection repairs).
   Status Send(std::string_view topic, std::string_view body);
   const Header& last_header() const { return header_; }
+  // Messages queued per subscriber before PUB drops (default 1,000,000);
+  // set before Bind/Connect. Low values let tests overflow it on purpose.
+  Status SetHighWaterMark(int messages);
 
  private:
   Header header_;

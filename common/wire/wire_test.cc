@@ -49,6 +49,47 @@ TEST(Control, RejectsMalformedBodies) {
   EXPECT_EQ(DecodeError(EncodeError("boom")), "boom");
 }
 
+TEST(Control, CreditAndCreditedRoundTrip) {
+  std::string body = EncodeCredit({0xabc, 0x9f2c110a5e7d0013ULL, 0x193a1b2c3d4ULL, 40, 8232});
+  EXPECT_EQ(body, R"({"index_id":"0000000000000abc","publisher_id":"9f2c110a5e7d0013",)"
+                  R"("epoch":"00000193a1b2c3d4","received":40,"limit":8232})");
+  auto grant = DecodeCredit(body);
+  ASSERT_TRUE(grant.ok()) << grant.status().message();
+  EXPECT_EQ(grant->index_id, 0xabcu);
+  EXPECT_EQ(grant->publisher_id, 0x9f2c110a5e7d0013ULL);
+  EXPECT_EQ(grant->epoch, 0x193a1b2c3d4ULL);
+  EXPECT_EQ(grant->received, 40u);
+  EXPECT_EQ(grant->limit, 8232u);
+
+  auto reply = DecodeCredited(EncodeCredited({true, 41, {3, 1, 5000, 1200}, 750}));
+  ASSERT_TRUE(reply.ok()) << reply.status().message();
+  EXPECT_TRUE(reply->accepted);
+  EXPECT_EQ(reply->pub_seq, 41u);
+  EXPECT_EQ(reply->backlog.files, 3u);
+  EXPECT_EQ(reply->backlog.files_behind, 1u);
+  EXPECT_EQ(reply->backlog.bytes_total, 5000u);
+  EXPECT_EQ(reply->backlog.bytes_left, 1200u);
+  EXPECT_EQ(reply->max_ahead, 750u);
+}
+
+TEST(Control, RejectsMalformedCredit) {
+  EXPECT_FALSE(DecodeCredit("[]").ok());
+  EXPECT_FALSE(
+      DecodeCredit(R"({"index_id":"1","publisher_id":"2","epoch":"3"})").ok());  // no limit
+  EXPECT_FALSE(DecodeCredit(R"({"index_id":"x","publisher_id":"2","epoch":"3","limit":1})").ok());
+  EXPECT_FALSE(DecodeCredit(std::string(100000, '{')).ok());
+  EXPECT_FALSE(DecodeCredited("nope").ok());
+  // A negative limit is no credit at all; a backlog larger than its total is
+  // taken as the total (a percentage never goes below 0).
+  auto g = DecodeCredit(R"({"index_id":"1","publisher_id":"2","epoch":"3","limit":-5})");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->limit, 0u);
+  auto r = DecodeCredited(R"({"accepted":"yes","bytes_total":10,"bytes_left":99})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->accepted);
+  EXPECT_EQ(r->backlog.bytes_total, 99u);
+}
+
 TEST(Control, DeeplyNestedBodiesAreRefusedNotACrash) {
   std::string deep(100000, '[');
   EXPECT_FALSE(DecodeState(deep).ok());

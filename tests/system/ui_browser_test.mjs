@@ -2,8 +2,8 @@
 // trace-index and trace-gateway on free loopback ports with a temporary Claude
 // home, driven by headless Chromium (playwright-core + Debian's chromium).
 // Checks the live table, raw JSON, sessions, session detail, tools, a
-// teammate's session (user and host pickers), token
-// auth, a gateway restart (resume without gap or duplicate), and measures
+// teammate's session (user and host pickers), token auth, the indexing
+// banner, a gateway restart (resume without gap or duplicate), and measures
 // frame times at ~1000 events/s. Screenshots go to $TRACE_SCREENSHOTS or
 // <build>/screenshots. Console errors and page errors fail the test.
 
@@ -196,6 +196,7 @@ async function main() {
     await page2.emulateMedia({ colorScheme: 'light' });
     watch(page2);
     await tokenCheck(page2, http2, gatewayArgs);
+    await indexingCheck(page2, http2);
     check(consoleErrors.length === 0, 'no console errors or page errors', consoleErrors.slice(0, 5).join(' | '));
   } finally {
     await browser.close();
@@ -437,6 +438,33 @@ async function tokenCheck(page, port, gatewayArgs) {
   await page.waitForSelector(`#sessions-table tr[data-sid="${S1}"]`, { timeout: 10000 });
   check(await page.$('#token-dialog') === null, 'token prompt: entered once, then the page loads its data');
   expectedConsoleError = null;
+}
+
+// The indexing banner (proto/progress.md). A backlog long enough to watch
+// through the page would make this test slow and its timing the machine's,
+// so trace-index (which rewrites <db>/progress.json every second) is stopped
+// and the file is written as it writes it: a backlog, then caught up. The
+// real pipeline's progress is checked by tests/system/flow_control_test.sh.
+async function indexingCheck(page, port) {
+  await stop('trace-index');
+  const write = (p) => {
+    const tmp = path.join(DB, 'progress.json.tmp');
+    fs.writeFileSync(tmp, JSON.stringify({ ...p, updated_ms: Date.now() }));
+    fs.renameSync(tmp, path.join(DB, 'progress.json'));
+  };
+  const behind = { caught_up: false, tails: 1, files: 1204, files_behind: 310, bytes_total: 900000000,
+    bytes_left: 340000000, events: 123456, percent: 62.2, events_per_s: 51234, bytes_per_s: 38000000, eta_s: 9 };
+  write(behind);
+  await page.goto(`http://127.0.0.1:${port}/#/live`);
+  await page.waitForSelector('#indexing-banner:not([hidden])', { timeout: 10000 });
+  const text = await page.textContent('#indexing-banner');
+  check(text === 'indexing: 62% \u00b7 340 MB left \u00b7 about 9 s', 'indexing banner shows the backlog', text);
+  const bar = await page.$eval('#indexing-banner', (el) => el.style.getPropertyValue('--done'));
+  check(bar === '62.2%', 'banner bar at the share done', bar);
+  await page.screenshot({ path: path.join(SHOTS, 'indexing-banner.png') });
+  write({ ...behind, caught_up: true, files_behind: 0, bytes_left: 0, percent: 100, eta_s: 0 });
+  await page.waitForSelector('#indexing-banner[hidden]', { state: 'attached', timeout: 10000 });
+  check(true, 'indexing banner disappears when caught up');
 }
 
 async function cleanup() {

@@ -48,6 +48,9 @@ void Describe(cli::Spec& spec) {
       "trace-tail control endpoint, paired with --sub in order (repeatable; "
       "default tcp://127.0.0.1:5555)")("no-catchup", po::bool_switch(),
                                        "do not talk to trace-tail's control socket (lossy)")(
+      "credit-window", po::value<uint64_t>()->default_value(8192),
+      "flow control: messages a trace-tail may publish past the last one received\n"
+      "(proto/wire.md \"Flow control\"; 0: off, the tail runs free and rewinds repair drops)")(
       "pub", po::value<std::string>()->value_name("EP"),
       "where committed events are republished (default tcp://127.0.0.1:5557; "
       "with --stdin only when given)")(
@@ -137,6 +140,9 @@ int Run(const po::variables_map& vm, const std::string& db) {
     so.sub_endpoints = List(vm, "sub", "tcp://127.0.0.1:5556");
     if (!vm["no-catchup"].as<bool>())
       so.control_endpoints = List(vm, "tail-control", "tcp://127.0.0.1:5555");
+    so.credit_window = vm["credit-window"].as<uint64_t>();
+    so.index_id = RandomId();
+    so.progress_dir = db;
     st = RunSubscribeLoop(ctx, so, indexer);
   }
   const Indexer::Totals t = indexer.totals();

@@ -22,6 +22,7 @@
 #include "common/event/event.h"
 #include "common/json/json.h"
 #include "common/tail/checkpoint.h"
+#include "common/tail/credit_gate.h"
 #include "common/tail/follower.h"
 #include "common/tail/line_guard.h"
 #include "common/tail/tail_control.h"
@@ -56,8 +57,8 @@ struct Flags {
   std::string control, state, kind, quarantine, user, host;
   bool to_stdout = false, stdin_source = false, once = false, from_end = false;
   size_t max_line_bytes = 16u << 20, max_open_files = 0;
-  int poll_ms = 1000, checkpoint_ms = 1000;
-  int64_t stall_ms = 30000;
+  int poll_ms = 1000, checkpoint_ms = 1000, hwm = 1'000'000;
+  int64_t stall_ms = 30000, credit_wait_ms = 1000;
 };
 
 void DefineFlags(cli::Spec& spec, Flags& f) {
@@ -94,7 +95,12 @@ void DefineFlags(cli::Spec& spec, Flags& f) {
       "user of the events read here whose record names none (default: the login name;"
       " '' leaves them without); not the spool's, which come from other machines")(
       "host", po::value(&f.host),
-      "host of the events read here whose record names none (default: the host name)");
+      "host of the events read here whose record names none (default: the host name)")(
+      "credit-wait-ms", po::value(&f.credit_wait_ms)->default_value(1000),
+      "at start, how long to wait for a trace-index to grant credit before reading unbounded\n"
+      "(proto/wire.md \"Flow control\"; 0: do not wait)")(
+      "hwm", po::value(&f.hwm)->default_value(1'000'000),
+      "PUB high-water mark: messages queued per subscriber before ZeroMQ drops");
   spec.positional.add("files", -1);
 }
 
@@ -215,6 +221,8 @@ int Run(int argc, char** argv) {
   std::unique_ptr<wire::Publisher> publisher;
   if (!flags.pubs.empty()) {
     publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
+    if (Status st = publisher->SetHighWaterMark(flags.hwm); !st.ok())
+      return cli::Fail(kTool, "set --hwm", st.message(), cli::kExitUsage);
     for (const std::string& ep : flags.pubs) {
       if (Status st = publisher->Bind(ep); !st.ok())
         return cli::Fail(kTool, "bind --pub", st.message());
@@ -237,6 +245,17 @@ int Run(int argc, char** argv) {
   TailOutput output(publisher.get(), flags.to_stdout ? STDOUT_FILENO : -1);
   output.SetOrigin(
       {vm.count("user") ? flags.user : LoginName(), vm.count("host") ? flags.host : HostName()});
+  // Flow control engages only with a control socket an index can attach to.
+  std::unique_ptr<CreditGate> gate;
+  if (!flags.control.empty()) {
+    CreditGate::Options go;
+    go.start_wait_ms = std::max<int64_t>(0, flags.credit_wait_ms);
+    // ZeroMQ's PUB learns what its peer took only every half HWM: a quarter
+    // of it is what can safely be in flight.
+    go.max_ahead = std::max<uint64_t>(1, static_cast<uint64_t>(std::max(1, flags.hwm)) / 4);
+    gate = std::make_unique<CreditGate>(go, publisher_id, epoch, NowMs());
+    options.hold = [&] { return !gate->Open(output.pub_seq(), NowMs()); };
+  }
   if (!vm.count("quarantine") && !flags.state.empty())
     flags.quarantine = flags.state + ".quarantine";
   std::unique_ptr<LineGuard> guard;
@@ -264,6 +283,7 @@ int Run(int argc, char** argv) {
         ctx, &follower, [&] { return output.pub_seq(); }, publisher_id, epoch);
     if (Status st = control->Bind(flags.control); !st.ok())
       return cli::Fail(kTool, "bind --control", st.message());
+    control->SetCreditGate(gate.get(), NowMs);
   }
   log::Info("started", {{"publisher_id", Hex16(publisher_id)},
                         {"epoch", Hex16(epoch)},
@@ -277,8 +297,11 @@ int Run(int argc, char** argv) {
   loop_options.poll_ms = flags.poll_ms;
   loop_options.checkpoint_ms = flags.checkpoint_ms;
   TailLoop loop(loop_options, &follower, &output, control.get(), watcher.get());
+  loop.SetCreditGate(gate.get());
   Status st = loop.Run();
-  log::Info("stopped", {{"events", output.events()}, {"pub_seq", output.pub_seq()}});
+  log::Info("stopped", {{"events", output.events()},
+                        {"pub_seq", output.pub_seq()},
+                        {"credit_stalls", gate ? gate->stalls() : 0}});
   if (!st.ok()) return cli::Fail(kTool, "run", st.message());
   return cli::kExitOk;
 }

@@ -1,7 +1,7 @@
 // Entry point of the claude-trace web UI: loads recent history over REST,
 // then follows /api/stream, handing events to the views once per animation
 // frame. Owns the router (#/live, #/sessions, #/session/<id>, #/tools, #/usage), the
-// connection badge, the notices and the token prompt.
+// connection badge, the indexing banner, the notices and the token prompt.
 
 import { h, mount } from './dom.js';
 import * as fmt from './format.js';
@@ -13,6 +13,7 @@ import { SessionView } from './session.js';
 import { ToolsView } from './tools.js';
 import { UsageView } from './usage.js';
 import { FrameMeter } from './perf.js';
+import { IndexingBanner } from './indexing.js';
 
 const HISTORY = 200;
 // At high rates the DOM is touched at most this often (still inside an
@@ -49,6 +50,7 @@ class App {
     this.rateEl = h('span.stat#rate', '0 ev/s');
     this.seqEl = h('span.stat#last-seq', 'seq –');
     this.notices = h('div.notices#notices');
+    this.indexing = new IndexingBanner();
     this.nav = {};
     const tab = (key, label) => (this.nav[key] = h('a.tab', { href: `#/${key}` }, label));
     this.main = h('main#main', this.live.root, this.sessions.root, this.session.root, this.tools.root, this.usage.root);
@@ -57,7 +59,8 @@ class App {
         h('a.brand', { href: '#/live' }, h('img', { src: 'favicon.svg', alt: '', width: 20, height: 20 }), 'claude-trace'),
         h('nav', tab('live', 'Live'), tab('sessions', 'Sessions'), tab('tools', 'Tools'), tab('usage', 'Usage')),
         h('div.spacer'), this.rateEl, this.seqEl, this.badge),
-      this.notices, this.main);
+      this.indexing.root, this.notices, this.main);
+    this.indexing.start();
   }
 
   async start() {
