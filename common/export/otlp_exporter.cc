@@ -24,6 +24,9 @@ http::HttpClient::Options ClientOptions(const OtlpExporter::Options& o) {
   return c;
 }
 
+// Accepted batches at a halved size before it doubles again.
+constexpr int kGrowAfter = 8;
+
 std::string Excerpt(std::string_view body) {
   constexpr size_t kMax = 200;
   return std::string(body.substr(0, kMax));
@@ -35,7 +38,10 @@ OtlpExporter::OtlpExporter(Options options, ReadFn read)
     : options_(std::move(options)),
       read_(std::move(read)),
       client_(ClientOptions(options_)),
-      schedule_(options_.retry, NowMs) {}
+      schedule_(options_.retry, NowMs),
+      batch_events_(std::max<size_t>(1, options_.batch_events)) {
+  options_.batch_events = batch_events_;
+}
 
 OtlpExporter::~OtlpExporter() { Stop(); }
 
@@ -98,20 +104,18 @@ void OtlpExporter::Run() {
 // Adds committed events after the batch (or the position) until the batch is
 // full. A batch already tried is not grown: its retry sends the same bytes.
 Status OtlpExporter::Fill() {
-  if (!body_.empty() || pending_.size() >= options_.batch_events ||
-      pending_bytes_ >= options_.batch_bytes)
+  if (!body_.empty() || pending_.size() >= batch_events_ || pending_bytes_ >= options_.batch_bytes)
     return Status::Ok();
   uint64_t after = pending_.empty() ? position_.load() : pending_.back().first;
   size_t before = pending_.size();
-  Status s = read_(after, options_.batch_events - before, options_.batch_bytes - pending_bytes_,
-                   &pending_);
+  Status s = read_(after, batch_events_ - before, options_.batch_bytes - pending_bytes_, &pending_);
   for (size_t i = before; i < pending_.size(); ++i) pending_bytes_ += pending_[i].second.size();
   if (before == 0 && !pending_.empty()) first_pending_ms_ = NowMs();
   return s;
 }
 
 bool OtlpExporter::Due() const {
-  return !body_.empty() || pending_.size() >= options_.batch_events ||
+  return !body_.empty() || pending_.size() >= batch_events_ ||
          pending_bytes_ >= options_.batch_bytes || NowMs() - first_pending_ms_ >= options_.batch_ms;
 }
 
@@ -128,9 +132,25 @@ void OtlpExporter::Send() {
     Accepted(*response);
   } else if (outcome == Outcome::kRetry) {
     Retry(response);
+  } else if (response->status == 413 && pending_.size() > 1) {
+    Shrink();
   } else {
     Rejected(*response);
   }
+}
+
+// 413: the collector takes smaller requests. Halve the batch (and every
+// later one), keep its first half and send that now; the rest is read again
+// from the store. Only a single event too large for the collector is refused.
+void OtlpExporter::Shrink() {
+  batch_events_ = std::max<size_t>(1, pending_.size() / 2);
+  fitting_batches_ = 0;
+  pending_.resize(batch_events_);
+  pending_bytes_ = 0;
+  for (const auto& e : pending_) pending_bytes_ += e.second.size();
+  body_.clear();
+  log::Warn("otlp export: request too large for the collector, batches halved",
+            {{"batch_events", batch_events_}});
 }
 
 void OtlpExporter::Accepted(const http::ClientResponse& response) {
@@ -146,6 +166,12 @@ void OtlpExporter::Accepted(const http::ClientResponse& response) {
   failing_ = false;
   exported_ += pending_.size();
   ++batches_;
+  // Halved batches grow back, slowly: an event too large alone, or a collector
+  // whose limit went up, must not leave every later request tiny.
+  if (batch_events_ < options_.batch_events && ++fitting_batches_ >= kGrowAfter) {
+    batch_events_ = std::min(options_.batch_events, batch_events_ * 2);
+    fitting_batches_ = 0;
+  }
   Advance();
 }
 

@@ -2,8 +2,9 @@
 // one thread of its own reads committed events by seq (short read
 // transactions through ReadFn, never the writer's), sends them in batches as
 // ExportLogsServiceRequests, retries with backoff what OTLP calls retryable,
-// skips (and counts) what the collector refuses, and stores the last
-// acknowledged seq after each batch. Indexing never waits for it: a
+// halves batches a collector finds too large (413), skips (and counts) what
+// it refuses, and stores the last acknowledged seq after each batch.
+// Indexing never waits for it: a
 // collector that is down only makes the exporter fall behind, and it catches
 // up from its position when the collector is back. At-least-once: a restart
 // re-sends at most the batch in flight when it stopped.
@@ -73,6 +74,7 @@ class OtlpExporter {
   void Accepted(const http::ClientResponse& response);
   void Retry(const Result<http::ClientResponse>& response);
   void Rejected(const http::ClientResponse& response);
+  void Shrink();
   void Advance();
   void WaitMs(int64_t ms);
 
@@ -86,6 +88,8 @@ class OtlpExporter {
   bool stop_ = false;
 
   // The batch being built or sent; exporter thread only.
+  size_t batch_events_;      // options_.batch_events, halved by each 413, regrown
+  int fitting_batches_ = 0;  // accepted since the last change of batch_events_
   std::vector<std::pair<uint64_t, std::string>> pending_;
   size_t pending_bytes_ = 0;
   int64_t first_pending_ms_ = 0;

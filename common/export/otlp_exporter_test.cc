@@ -1,7 +1,8 @@
 // The exporter against a scripted collector on loopback (a real HTTP server,
 // ConnectionLoop) and an in-memory list of committed events: batches arrive
-// in order, 503 with Retry-After and a dead collector are retried, a 400 is
-// skipped and counted without stalling what follows, and a new exporter on
+// in order, 503 with Retry-After and a dead collector are retried, a 413
+// halves the batch, a 400 is skipped and counted without stalling what
+// follows, and a new exporter on
 // the same position file resumes after the last acknowledged event.
 #include "common/export/otlp_exporter.h"
 
@@ -184,6 +185,24 @@ TEST_F(ExporterTest, RetriesThenSkipsARefusedBatch) {
   EXPECT_EQ(t.rejected_batches, 1u);
   EXPECT_EQ(t.rejected_events, 10u);
   EXPECT_EQ(t.exported, 10u);
+}
+
+TEST_F(ExporterTest, TooLargeHalvesTheBatchInsteadOfDroppingIt) {
+  {
+    std::lock_guard lock(mu_);
+    script_ = {413, 413};  // 10 events too many, then 5: batches of 2 go through
+  }
+  events_.Add(18);
+  StartExporter(Options());
+  ASSERT_TRUE(WaitPosition(18));
+  EXPECT_EQ(Received(), Range(1, 18));
+  auto t = exporter_->totals();
+  EXPECT_EQ(t.rejected_batches, 0u);
+  EXPECT_EQ(t.batches, 9u);  // 18 events in batches of 2
+  events_.Add(22);  // after 8 fitting batches the size doubles again: 4, then 8 (x8), then 10
+  ASSERT_TRUE(WaitPosition(40));
+  EXPECT_EQ(Received(), Range(1, 40));
+  EXPECT_LT(exporter_->totals().batches, 9u + 11u);  // fewer than 22 / 2 more
 }
 
 TEST_F(ExporterTest, CatchesUpWhenTheCollectorComesBack) {
