@@ -24,9 +24,6 @@ http::HttpClient::Options ClientOptions(const OtlpExporter::Options& o) {
   return c;
 }
 
-// Accepted batches at a halved size before it doubles again.
-constexpr int kGrowAfter = 8;
-
 std::string Excerpt(std::string_view body) {
   constexpr size_t kMax = 200;
   return std::string(body.substr(0, kMax));
@@ -39,8 +36,8 @@ OtlpExporter::OtlpExporter(Options options, ReadFn read)
       read_(std::move(read)),
       client_(ClientOptions(options_)),
       schedule_(options_.retry, NowMs),
-      batch_events_(std::max<size_t>(1, options_.batch_events)) {
-  options_.batch_events = batch_events_;
+      batch_bytes_(std::max<size_t>(1, options_.batch_bytes)) {
+  options_.batch_events = std::max<size_t>(1, options_.batch_events);
 }
 
 OtlpExporter::~OtlpExporter() { Stop(); }
@@ -104,19 +101,28 @@ void OtlpExporter::Run() {
 // Adds committed events after the batch (or the position) until the batch is
 // full. A batch already tried is not grown: its retry sends the same bytes.
 Status OtlpExporter::Fill() {
-  if (!body_.empty() || pending_.size() >= batch_events_ || pending_bytes_ >= options_.batch_bytes)
+  if (!body_.empty() || pending_.size() >= options_.batch_events || pending_bytes_ >= batch_bytes_)
     return Status::Ok();
   uint64_t after = pending_.empty() ? position_.load() : pending_.back().first;
   size_t before = pending_.size();
-  Status s = read_(after, batch_events_ - before, options_.batch_bytes - pending_bytes_, &pending_);
+  auto more =
+      read_(after, options_.batch_events - before, batch_bytes_ - pending_bytes_, &pending_);
   for (size_t i = before; i < pending_.size(); ++i) pending_bytes_ += pending_[i].second.size();
+  // The store gives at least one event; one that overflows a batch begun
+  // waits for the next (it is read again).
+  while (pending_.size() > std::max<size_t>(before, 1) && pending_bytes_ > batch_bytes_) {
+    pending_bytes_ -= pending_.back().second.size();
+    pending_.pop_back();
+    full_ = true;
+  }
+  if (more.ok() && *more) full_ = true;
   if (before == 0 && !pending_.empty()) first_pending_ms_ = NowMs();
-  return s;
+  return more.status();
 }
 
 bool OtlpExporter::Due() const {
-  return !body_.empty() || pending_.size() >= batch_events_ ||
-         pending_bytes_ >= options_.batch_bytes || NowMs() - first_pending_ms_ >= options_.batch_ms;
+  return !body_.empty() || full_ || pending_.size() >= options_.batch_events ||
+         pending_bytes_ >= batch_bytes_ || NowMs() - first_pending_ms_ >= options_.batch_ms;
 }
 
 void OtlpExporter::Send() {
@@ -139,18 +145,22 @@ void OtlpExporter::Send() {
   }
 }
 
-// 413: the collector takes smaller requests. Halve the batch (and every
-// later one), keep its first half and send that now; the rest is read again
-// from the store. Only a single event too large for the collector is refused.
+// 413: the collector takes smaller requests. Halve the byte budget of this
+// and every later request of the run (bytes are what collectors limit), keep
+// the events of the batch that fit it and send them now; the rest is read
+// again from the store. Only a single event too large alone is refused.
 void OtlpExporter::Shrink() {
-  batch_events_ = std::max<size_t>(1, pending_.size() / 2);
-  fitting_batches_ = 0;
-  pending_.resize(batch_events_);
-  pending_bytes_ = 0;
-  for (const auto& e : pending_) pending_bytes_ += e.second.size();
+  batch_bytes_ = std::max<size_t>(1, pending_bytes_ / 2);
+  size_t keep = 0, bytes = 0;
+  while (keep < pending_.size() &&
+         (keep == 0 || bytes + pending_[keep].second.size() <= batch_bytes_))
+    bytes += pending_[keep++].second.size();
+  pending_.resize(keep);
+  pending_bytes_ = bytes;
+  full_ = true;
   body_.clear();
   log::Warn("otlp export: request too large for the collector, batches halved",
-            {{"batch_events", batch_events_}});
+            {{"batch_bytes", batch_bytes_}, {"events", pending_.size()}});
 }
 
 void OtlpExporter::Accepted(const http::ClientResponse& response) {
@@ -166,12 +176,6 @@ void OtlpExporter::Accepted(const http::ClientResponse& response) {
   failing_ = false;
   exported_ += pending_.size();
   ++batches_;
-  // Halved batches grow back, slowly: an event too large alone, or a collector
-  // whose limit went up, must not leave every later request tiny.
-  if (batch_events_ < options_.batch_events && ++fitting_batches_ >= kGrowAfter) {
-    batch_events_ = std::min(options_.batch_events, batch_events_ * 2);
-    fitting_batches_ = 0;
-  }
   Advance();
 }
 
@@ -211,6 +215,7 @@ void OtlpExporter::Advance() {
   position_ = last;  // after the file: totals().position is on disk
   pending_.clear();
   pending_bytes_ = 0;
+  full_ = false;
   body_.clear();
   schedule_.Succeeded();
 }

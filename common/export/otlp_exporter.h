@@ -2,7 +2,7 @@
 // one thread of its own reads committed events by seq (short read
 // transactions through ReadFn, never the writer's), sends them in batches as
 // ExportLogsServiceRequests, retries with backoff what OTLP calls retryable,
-// halves batches a collector finds too large (413), skips (and counts) what
+// halves requests a collector finds too large (413), skips (and counts) what
 // it refuses, and stores the last acknowledged seq after each batch.
 // Indexing never waits for it: a
 // collector that is down only makes the exporter fall behind, and it catches
@@ -27,10 +27,10 @@
 
 namespace trace::exporter {
 
-// Committed events with seq > after, oldest first (StoreSnapshot::EventsAfter
-// semantics). Called on the exporter thread.
-using ReadFn = std::function<Status(uint64_t after, size_t max, size_t max_bytes,
-                                    std::vector<std::pair<uint64_t, std::string>>* out)>;
+// Committed events with seq > after, oldest first; true when more follow
+// (StoreSnapshot::EventsAfter semantics). Called on the exporter thread.
+using ReadFn = std::function<Result<bool>(uint64_t after, size_t max, size_t max_bytes,
+                                          std::vector<std::pair<uint64_t, std::string>>* out)>;
 
 class OtlpExporter {
  public:
@@ -39,10 +39,12 @@ class OtlpExporter {
     otlp::Encoding encoding = otlp::Encoding::kProtobuf;
     std::vector<std::pair<std::string, std::string>> headers;  // e.g. Authorization
     size_t batch_events = 512;                                 // events per request at most
-    size_t batch_bytes = 4 << 20;  // event bytes per request at most (one bigger event goes alone)
-    int batch_ms = 200;            // an event waits at most this long for a fuller batch
-    int poll_ms = 20;              // how often the store is looked at while idle
-    int timeout_ms = 10000;        // per request
+    // Event JSON bytes per request at most (one bigger event goes alone):
+    // the request stays under 1 MiB, a common receiver limit (ours).
+    size_t batch_bytes = 512 << 10;
+    int batch_ms = 200;      // an event waits at most this long for a fuller batch
+    int poll_ms = 20;        // how often the store is looked at while idle
+    int timeout_ms = 10000;  // per request
     RetrySchedule::Options retry;
     std::string position_path;  // the stored position (export_position.h)
     std::string host_name;      // resource host.name
@@ -88,12 +90,12 @@ class OtlpExporter {
   bool stop_ = false;
 
   // The batch being built or sent; exporter thread only.
-  size_t batch_events_;      // options_.batch_events, halved by each 413, regrown
-  int fitting_batches_ = 0;  // accepted since the last change of batch_events_
+  size_t batch_bytes_;  // options_.batch_bytes, halved by each 413 for the run
   std::vector<std::pair<uint64_t, std::string>> pending_;
   size_t pending_bytes_ = 0;
   int64_t first_pending_ms_ = 0;
-  std::string body_;  // the encoded batch once tried: a retry sends the same
+  bool full_ = false;  // a limit cut the last read: send without waiting
+  std::string body_;   // the encoded batch once tried: a retry sends the same
   bool failing_ = false;
 
   std::atomic<uint64_t> exported_{0}, batches_{0}, retries_{0}, rejected_batches_{0},

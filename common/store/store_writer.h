@@ -34,10 +34,11 @@ class StoreSnapshot {
   // The stored aggregate entry, or nullopt.
   virtual Result<std::optional<std::string>> GetAggregate(AggTable table, std::string_view key) = 0;
   // Committed events with seq > after_seq, oldest first, as they leave the
-  // store (event JSON with its "seq"): at most max events, and no more once
-  // max_bytes are reached (at least one when any). For the OTLP exporter.
-  virtual Status EventsAfter(uint64_t after_seq, size_t max, size_t max_bytes,
-                             std::vector<std::pair<uint64_t, std::string>>* out) = 0;
+  // store (event JSON with its "seq"): at most max events and max_bytes of
+  // values, but at least one event when any is there. True when more events
+  // follow (a limit cut the read). For the OTLP exporter.
+  virtual Result<bool> EventsAfter(uint64_t after_seq, size_t max, size_t max_bytes,
+                                   std::vector<std::pair<uint64_t, std::string>>* out) = 0;
 };
 
 class StoreWriter {

@@ -80,8 +80,11 @@ void Describe(cli::Spec& spec) {
       "otlp-export-header", po::value<std::vector<std::string>>()->value_name("K=V")->composing(),
       "header sent with every export request, e.g. 'Authorization=Bearer T' (repeatable)")(
       "otlp-export-batch", po::value<size_t>()->default_value(512),
-      "max events per export request")("otlp-export-batch-ms", po::value<int>()->default_value(200),
-                                       "max wait of a committed event for a fuller export request")(
+      "max events per export request")(
+      "otlp-export-batch-kb", po::value<size_t>()->default_value(512),
+      "max event JSON per export request (one larger event goes alone)")(
+      "otlp-export-batch-ms", po::value<int>()->default_value(200),
+      "max wait of a committed event for a fuller export request")(
       "otlp-export-timeout-ms", po::value<int>()->default_value(10000), "per export request")(
       "otlp-export-state", po::value<std::string>()->value_name("FILE"),
       "where the last exported seq is kept (default <db>/otlp-export.json; delete it to export "
@@ -104,6 +107,7 @@ Result<exporter::OtlpExporter::Options> ExportOptions(const po::variables_map& v
     o.headers.push_back(*header);
   }
   o.batch_events = std::max<size_t>(1, vm["otlp-export-batch"].as<size_t>());
+  o.batch_bytes = std::max<size_t>(1, vm["otlp-export-batch-kb"].as<size_t>()) << 10;
   o.batch_ms = std::max(0, vm["otlp-export-batch-ms"].as<int>());
   o.timeout_ms = std::max(1, vm["otlp-export-timeout-ms"].as<int>());
   o.position_path = vm.count("otlp-export-state") ? vm["otlp-export-state"].as<std::string>()
@@ -117,7 +121,7 @@ Result<exporter::OtlpExporter::Options> ExportOptions(const po::variables_map& v
 Result<std::unique_ptr<exporter::OtlpExporter>> StartExport(
     const std::optional<exporter::OtlpExporter::Options>& options, StoreWriter& writer) {
   if (!options) return std::unique_ptr<exporter::OtlpExporter>();
-  auto read = [&writer](uint64_t after, size_t max, size_t max_bytes, auto* out) -> Status {
+  auto read = [&writer](uint64_t after, size_t max, size_t max_bytes, auto* out) -> Result<bool> {
     auto snapshot = writer.Snapshot();
     if (!snapshot) return snapshot.status();
     return (*snapshot)->EventsAfter(after, max, max_bytes, out);
