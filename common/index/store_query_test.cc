@@ -124,3 +124,41 @@ TEST_F(QueryTest, SessionsByMostRecentActivity) {
 
 }  // namespace
 }  // namespace trace
+
+namespace trace {
+namespace {
+
+// The exporter's read (StoreSnapshot::EventsAfter): oldest first after a seq,
+// cut by count or bytes (at least one event), and says whether more follow.
+TEST_F(QueryTest, SnapshotEventsAfterHonoursLimitsAndSaysWhatFollows) {
+  auto snap = writer_->Snapshot();
+  ASSERT_TRUE(snap.ok()) << snap.status().message();
+  std::vector<std::pair<uint64_t, std::string>> out;
+  auto more = (*snap)->EventsAfter(10, 5, SIZE_MAX, &out);
+  ASSERT_TRUE(more.ok()) << more.status().message();
+  EXPECT_TRUE(*more);
+  ASSERT_EQ(out.size(), 5u);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].first, 11 + i);
+    EXPECT_EQ(Parse(out[i].second)["seq"].GetUint64(), 11 + i);
+  }
+  const size_t one = out[0].second.size();
+  out.clear();
+  more = (*snap)->EventsAfter(10, 100, one + one / 2, &out);  // room for one, not two
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_TRUE(*more);
+  out.clear();
+  more = (*snap)->EventsAfter(10, 100, 1, &out);  // smaller than any event: still one
+  EXPECT_EQ(out.size(), 1u);
+  out.clear();
+  more = (*snap)->EventsAfter(35, 100, SIZE_MAX, &out);
+  EXPECT_EQ(out.size(), 5u);
+  EXPECT_FALSE(*more);
+  out.clear();
+  more = (*snap)->EventsAfter(40, 100, SIZE_MAX, &out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(*more);
+}
+
+}  // namespace
+}  // namespace trace

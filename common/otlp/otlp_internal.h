@@ -30,3 +30,18 @@ Status RecordsFromJson(Signal signal, const rapidjson::Value& request, int64_t r
                        ExportResult* out);
 
 }  // namespace trace::otlp::internal
+
+namespace trace::otlp {
+struct OutLogs;
+struct LogsResponse;
+}  // namespace trace::otlp
+
+namespace trace::otlp::internal {
+
+// The protobuf ExportLogsServiceRequest of an export (otlp_export.h).
+std::string ProtobufLogsRequest(const OutLogs& logs);
+
+// Reads a protobuf ExportLogsServiceResponse.
+Status ProtobufLogsResponse(std::string_view body, LogsResponse* out);
+
+}  // namespace trace::otlp::internal

@@ -67,4 +67,10 @@ class LmdbStore final : public Store {
   EventCache cache_{8 << 20};
 };
 
+// Events with seq > after_seq in seq order, read in txn (store_query.cc):
+// the one place both the readers and the writer's snapshots take event
+// values out of the store. See StoreSnapshot::EventsAfter.
+Result<bool> ReadEventsAfter(MDB_txn* txn, const StoreDbs& d, uint64_t after_seq, size_t max,
+                             size_t max_bytes, std::vector<std::pair<uint64_t, std::string>>* out);
+
 }  // namespace trace

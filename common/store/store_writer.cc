@@ -14,6 +14,7 @@
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 #include "common/store/lmdb.h"
+#include "common/store/lmdb_store.h"
 #include "common/store/lmdb_store_writer.h"
 
 namespace trace {
@@ -139,6 +140,11 @@ class LmdbStoreWriter::LmdbSnapshot final : public StoreSnapshot {
     if (rc == MDB_NOTFOUND) return std::optional<std::string>();
     if (rc != 0) return lmdb::FromMdb(std::string("read ") + AggTableName(table), rc);
     return std::optional<std::string>(std::string(View(v)));
+  }
+
+  Result<bool> EventsAfter(uint64_t after_seq, size_t max, size_t max_bytes,
+                           std::vector<std::pair<uint64_t, std::string>>* out) override {
+    return ReadEventsAfter(txn_.get(), writer_.dbs_, after_seq, max, max_bytes, out);
   }
 
  private:

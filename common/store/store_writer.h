@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/base/status.h"
 #include "common/event/aggregator.h"
@@ -31,6 +33,12 @@ class StoreSnapshot {
   virtual Result<bool> HasIdentity(std::string_view identity) = 0;
   // The stored aggregate entry, or nullopt.
   virtual Result<std::optional<std::string>> GetAggregate(AggTable table, std::string_view key) = 0;
+  // Committed events with seq > after_seq, oldest first, as they leave the
+  // store (event JSON with its "seq"): at most max events and max_bytes of
+  // values, but at least one event when any is there. True when more events
+  // follow (a limit cut the read). For the OTLP exporter.
+  virtual Result<bool> EventsAfter(uint64_t after_seq, size_t max, size_t max_bytes,
+                                   std::vector<std::pair<uint64_t, std::string>>* out) = 0;
 };
 
 class StoreWriter {

@@ -10,6 +10,8 @@
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
 #include "common/cli/cli.h"
+#include "common/export/log_mapping.h"
+#include "common/export/otlp_exporter.h"
 #include "common/index/index_loop.h"
 #include "common/index/indexer.h"
 #include "common/store/store_migrate.h"
@@ -23,6 +25,12 @@ using namespace trace;
 namespace {
 
 constexpr const char* kTool = "trace-index";
+
+std::vector<std::string> List(const po::variables_map& vm, const char* key, const char* fallback) {
+  if (vm.count(key)) return vm[key].as<std::vector<std::string>>();
+  if (fallback == nullptr) return {};
+  return {fallback};
+}
 
 void Describe(cli::Spec& spec) {
   spec.about =
@@ -72,6 +80,64 @@ void Describe(cli::Spec& spec) {
       "commit-retries", po::value<int>()->default_value(10),
       "attempts of a commit that fails (disk full, I/O error), 1 s apart, before exiting 1; "
       "nothing of a failed batch is stored, the tails resend it after a restart");
+  spec.options.add_options()(
+      "otlp-export", po::value<std::string>()->value_name("URL"),
+      "also export committed events as OTLP logs to this collector (http://host:port; no path "
+      "means /v1/logs), from a thread of its own that never holds indexing up")(
+      "otlp-export-protocol", po::value<std::string>()->default_value("http/protobuf"),
+      "http/protobuf or http/json")(
+      "otlp-export-header", po::value<std::vector<std::string>>()->value_name("K=V")->composing(),
+      "header sent with every export request, e.g. 'Authorization=Bearer T' (repeatable)")(
+      "otlp-export-batch", po::value<size_t>()->default_value(512),
+      "max events per export request")(
+      "otlp-export-batch-kb", po::value<size_t>()->default_value(512),
+      "max event JSON per export request (one larger event goes alone)")(
+      "otlp-export-batch-ms", po::value<int>()->default_value(200),
+      "max wait of a committed event for a fuller export request")(
+      "otlp-export-timeout-ms", po::value<int>()->default_value(10000), "per export request")(
+      "otlp-export-state", po::value<std::string>()->value_name("FILE"),
+      "where the last exported seq is kept (default <db>/otlp-export.json; delete it to export "
+      "everything again)");
+}
+
+// The exporter's options from the --otlp-export-* flags.
+Result<exporter::OtlpExporter::Options> ExportOptions(const po::variables_map& vm,
+                                                      const std::string& db) {
+  exporter::OtlpExporter::Options o;
+  auto url = exporter::ResolveLogsUrl(vm["otlp-export"].as<std::string>());
+  if (!url) return url.status();
+  o.url = *url;
+  auto encoding = exporter::ParseProtocol(vm["otlp-export-protocol"].as<std::string>());
+  if (!encoding) return encoding.status();
+  o.encoding = *encoding;
+  for (const auto& text : List(vm, "otlp-export-header", nullptr)) {
+    auto header = exporter::ParseHeader(text);
+    if (!header) return header.status();
+    o.headers.push_back(*header);
+  }
+  o.batch_events = std::max<size_t>(1, vm["otlp-export-batch"].as<size_t>());
+  o.batch_bytes = std::max<size_t>(1, vm["otlp-export-batch-kb"].as<size_t>()) << 10;
+  o.batch_ms = std::max(0, vm["otlp-export-batch-ms"].as<int>());
+  o.timeout_ms = std::max(1, vm["otlp-export-timeout-ms"].as<int>());
+  o.position_path = vm.count("otlp-export-state") ? vm["otlp-export-state"].as<std::string>()
+                                                  : db + "/otlp-export.json";
+  o.host_name = exporter::LocalHostName();
+  return o;
+}
+
+// Starts the exporter when --otlp-export is given; it reads committed events
+// through the writer's snapshots (the one LMDB environment of this process).
+Result<std::unique_ptr<exporter::OtlpExporter>> StartExport(
+    const std::optional<exporter::OtlpExporter::Options>& options, StoreWriter& writer) {
+  if (!options) return std::unique_ptr<exporter::OtlpExporter>();
+  auto read = [&writer](uint64_t after, size_t max, size_t max_bytes, auto* out) -> Result<bool> {
+    auto snapshot = writer.Snapshot();
+    if (!snapshot) return snapshot.status();
+    return (*snapshot)->EventsAfter(after, max, max_bytes, out);
+  };
+  auto e = std::make_unique<exporter::OtlpExporter>(*options, read);
+  if (Status st = e->Start(); !st) return st;
+  return e;
 }
 
 int Verify(const std::string& db) {
@@ -109,7 +175,25 @@ std::vector<std::string> List(const po::variables_map& vm, const char* key, cons
   return {fallback};
 }
 
+void LogExportTotals(exporter::OtlpExporter& e) {
+  e.Stop();
+  const exporter::OtlpExporter::Totals x = e.totals();
+  log::Info("otlp export stopped", {{"exported", x.exported},
+                                    {"batches", x.batches},
+                                    {"retries", x.retries},
+                                    {"rejected_batches", x.rejected_batches},
+                                    {"rejected_events", x.rejected_events},
+                                    {"partial_rejected", x.partial_rejected},
+                                    {"position", x.position}});
+}
+
 int Run(const po::variables_map& vm, const std::string& db) {
+  std::optional<exporter::OtlpExporter::Options> export_options;
+  if (vm.count("otlp-export")) {
+    auto o = ExportOptions(vm, db);
+    if (!o) return cli::Fail(kTool, "--otlp-export", o.status().message(), cli::kExitUsage);
+    export_options = *o;
+  }
   StoreWriter::Options wo;
   wo.dir = db;
   wo.durable = !vm["no-durable"].as<bool>();
@@ -128,6 +212,8 @@ int Run(const po::variables_map& vm, const std::string& db) {
   io.max_batch = vm["batch-size"].as<size_t>();
   io.max_batch_ms = vm["batch-ms"].as<int>();
   io.max_commit_failures = std::max(1, vm["commit-retries"].as<int>());
+  auto exporter = StartExport(export_options, **writer);
+  if (!exporter) return cli::Fail(kTool, "start --otlp-export", exporter.status().message());
   Indexer indexer(**writer, pub.get(), io);
   log::Info("started", {{"db", db},
                         {"last_seq", (*writer)->last_seq()},
@@ -145,6 +231,7 @@ int Run(const po::variables_map& vm, const std::string& db) {
     so.progress_dir = db;
     st = RunSubscribeLoop(ctx, so, indexer);
   }
+  if (*exporter) LogExportTotals(**exporter);
   const Indexer::Totals t = indexer.totals();
   log::Info("stopped", {{"received", t.received},
                         {"stored", t.stored},
