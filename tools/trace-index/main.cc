@@ -170,11 +170,6 @@ int Migrate(const std::string& db) {
   return cli::kExitOk;
 }
 
-std::vector<std::string> List(const po::variables_map& vm, const char* key, const char* fallback) {
-  if (vm.count(key)) return vm[key].as<std::vector<std::string>>();
-  return {fallback};
-}
-
 void LogExportTotals(exporter::OtlpExporter& e) {
   e.Stop();
   const exporter::OtlpExporter::Totals x = e.totals();
