@@ -70,7 +70,9 @@ class LmdbStore final : public Store {
 // Events with seq > after_seq in seq order, read in txn (store_query.cc):
 // the one place both the readers and the writer's snapshots take event
 // values out of the store. See StoreSnapshot::EventsAfter.
-Result<bool> ReadEventsAfter(MDB_txn* txn, const StoreDbs& d, uint64_t after_seq, size_t max,
-                             size_t max_bytes, std::vector<std::pair<uint64_t, std::string>>* out);
+// Values are decoded with decoder.
+Result<bool> ReadEventsAfter(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& d,
+                             uint64_t after_seq, size_t max, size_t max_bytes,
+                             std::vector<std::pair<uint64_t, std::string>>* out);
 
 }  // namespace trace

@@ -76,6 +76,7 @@ class LmdbStoreWriter final : public StoreWriter {
   std::map<std::string, SourceOffset> sources_;
   std::map<std::string, PublisherPosition> publishers_;
   EventDictionary dictionary_;
+  EventDecoder decoder_;  // for snapshots' EventsAfter (the exporter's reads)
 };
 
 }  // namespace trace

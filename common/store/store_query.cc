@@ -362,25 +362,28 @@ Result<std::vector<std::string>> LmdbStore::TaskEvents(const std::string& task_i
   return EventsAfter(0, f, max);
 }
 
-Result<bool> ReadEventsAfter(MDB_txn* txn, const StoreDbs& d, uint64_t after_seq, size_t max,
-                             size_t max_bytes, std::vector<std::pair<uint64_t, std::string>>* out) {
+Result<bool> ReadEventsAfter(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& d,
+                             uint64_t after_seq, size_t max, size_t max_bytes,
+                             std::vector<std::pair<uint64_t, std::string>>* out) {
   lmdb::Cursor cur;
   if (int rc = cur.Open(txn, d.events); rc != 0) return lmdb::FromMdb("events cursor", rc);
   std::string from = lmdb::Be64(after_seq + 1);
   MDB_val k = Val(from), v;
-  std::vector<uint64_t> seqs;
-  size_t bytes = 0;
+  size_t taken = 0, bytes = 0;
   int rc = cur.Get(&k, &v, MDB_SET_RANGE);
-  for (; rc == 0 && seqs.size() < max; rc = cur.Get(&k, &v, MDB_NEXT)) {
-    if (!seqs.empty() && bytes + v.mv_size > max_bytes) break;
-    seqs.push_back(lmdb::GetBe64(k.mv_data));
-    bytes += v.mv_size;
+  for (; rc == 0 && taken < max; rc = cur.Get(&k, &v, MDB_NEXT)) {
+    uint64_t seq = lmdb::GetBe64(k.mv_data);
+    std::string json;
+    if (Status st = DecodeEventValue(decoder, txn, d, View(v), &json); !st)
+      return st.Wrap("event " + std::to_string(seq));
+    // The budget is of event JSON, what the caller sends on; the first
+    // event is taken whatever its size, so a read always moves on.
+    if (taken > 0 && bytes + json.size() > max_bytes) break;
+    bytes += json.size();
+    out->emplace_back(seq, std::move(json));
+    ++taken;
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("read events", rc);
-  std::vector<std::string_view> values;
-  if (Status st = LookupEvents(txn, d, seqs, &values); !st) return st;
-  if (values.size() != seqs.size()) return Status::Error("events changed during a read");
-  for (size_t i = 0; i < seqs.size(); ++i) out->emplace_back(seqs[i], std::string(values[i]));
   return rc == 0;  // the cursor is on an event not taken
 }
 
