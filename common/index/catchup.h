@@ -1,7 +1,9 @@
 // Lossless catch-up between trace-index and its trace-tails (proto/wire.md
 // "Control exchange"): tracks each publisher's (epoch, pub_seq), detects new
 // epochs, gaps and silent loss, and drives HELLO/STATE and REWIND/REWOUND on
-// one DEALER per tail control endpoint. Owned by the index's loop thread.
+// one DEALER per tail control endpoint, and on the ROUTER remote tails
+// connect to (Listen: one link per announced tail). Owned by the index's
+// loop thread.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +45,10 @@ class CatchUp {
           CommitFn commit);
   ~CatchUp();
   Status Connect();
+  // Binds the ROUTER remote tails connect their control DEALER to; each
+  // tail becomes a link when its announcing STATE arrives. curve_secret:
+  // the server key when CURVE is on, else empty.
+  Status Listen(const std::string& endpoint, const std::string& curve_secret);
 
   // Accounts one received message; returns whether its new sources may be
   // trusted (see IncomingLine). May schedule a rewind.
@@ -55,6 +61,8 @@ class CatchUp {
   Status HandleReplies(int64_t now_ms);
   // Sockets to poll for replies.
   std::vector<wire::Socket*> sockets();
+  // Links: dialed tails plus the remote tails announced and still there.
+  size_t links() const { return links_.size(); }
   // Positions to persist with the next batch, by publisher id (hex).
   std::map<std::string, PublisherPosition> Positions() const;
   uint64_t rewinds() const { return rewinds_; }
@@ -65,6 +73,9 @@ class CatchUp {
   // Marks the links of publisher_id (and links not yet identified) for a rewind.
   void Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last);
   Status HandleReply(Link& link, const wire::ControlMessage& reply, int64_t now_ms);
+  // What arrived on the ROUTER: an announcement (a new link) or a reply.
+  void HandleRouted(const std::string& peer, const wire::ControlMessage& m, int64_t now_ms);
+  void ForgetDepartedLinks();
   Status SendRewind(Link& link, int64_t now_ms);
   // False when the tail is not connected (nothing sent; retry later).
   Result<bool> Send(Link& link, std::string_view cmd, std::string body, int64_t now_ms);
@@ -73,6 +84,7 @@ class CatchUp {
   Options options_;
   CommitFn commit_;
   std::vector<std::unique_ptr<Link>> links_;
+  std::unique_ptr<wire::ControlRouter> router_;  // Listen's socket; null until then
   std::map<uint64_t, PublisherTrack> tracks_;
   std::map<uint64_t, int64_t> last_message_ms_;
   uint64_t rewinds_ = 0;
