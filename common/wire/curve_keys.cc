@@ -80,8 +80,9 @@ Result<CurveKeypair> ReadSecretKeyFile(const std::string& path) {
 }
 
 Result<std::string> ReadPublicKey(const std::string& key_or_file) {
+  // Z85 has '/' and '.' in its alphabet: what exists as a file is a file.
   std::string key = key_or_file;
-  if (key.size() != 40 || key.find('/') != std::string::npos) {
+  if (key.size() != 40 || ::access(key.c_str(), F_OK) == 0) {
     auto text = ReadKeyText(key_or_file);
     if (!text) return text.status();
     key = *text;
