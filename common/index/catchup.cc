@@ -47,6 +47,7 @@ Status CatchUp::Connect() {
 
 Status CatchUp::Listen(const std::string& endpoint, const std::string& curve_secret) {
   router_ = std::make_unique<wire::ControlRouter>(ctx_);
+  if (Status st = router_->UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
   if (!curve_secret.empty()) {
     if (Status st = router_->UseCurveServer(curve_secret); !st) return st.Wrap("listen control");
   }

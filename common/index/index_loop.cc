@@ -124,6 +124,7 @@ class SubscribeLoop {
   Status Listen() {
     const std::string& key = o_.curve_secret_key;
     if (!o_.listen_events.empty()) {
+      if (Status st = listen_sub_.UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
       if (!key.empty()) {
         if (Status st = listen_sub_.UseCurveServer(key); !st) return st.Wrap("listen events");
       }

@@ -23,6 +23,7 @@ Status TailControl::Bind(const std::string& endpoint) {
 Status TailControl::Connect(const std::string& endpoint, const wire::CurveKeypair* curve,
                             const std::string& server_key) {
   dealer_ = std::make_unique<wire::ControlDealer>(ctx_);
+  if (Status st = dealer_->UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
   if (curve) {
     if (Status st = dealer_->UseCurveClient(*curve, server_key); !st) return st.Wrap("control");
   }

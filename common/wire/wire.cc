@@ -216,6 +216,16 @@ Status Socket::UseCurveClient(const CurveKeypair& own, std::string_view server_k
   return Status::Ok();
 }
 
+Status Socket::UseHeartbeats(int interval_ms) {
+  try {
+    impl_->socket.set(zmq::sockopt::heartbeat_ivl, interval_ms);
+    impl_->socket.set(zmq::sockopt::heartbeat_timeout, 3 * interval_ms);
+  } catch (const zmq::error_t& e) {
+    return FromZmq("heartbeats", e);
+  }
+  return Status::Ok();
+}
+
 std::string Socket::LastEndpoint() const {
   try {
     return impl_->socket.get(zmq::sockopt::last_endpoint);

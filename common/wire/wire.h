@@ -20,6 +20,8 @@ namespace trace::wire {
 
 inline constexpr uint8_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 28;
+// Heartbeat interval of the links remote tails open (Socket::UseHeartbeats).
+inline constexpr int kRemoteHeartbeatMs = 5000;
 
 // Frame 2 of an event message. publisher_id is stable for one publisher
 // (e.g. a trace-tail with a given state file); epoch changes every time it
@@ -86,6 +88,10 @@ class Socket {
   // a client takes its own keypair and the server's public key.
   Status UseCurveServer(std::string_view secret_key);
   Status UseCurveClient(const CurveKeypair& own, std::string_view server_key);
+  // ZMTP heartbeats on this socket's connections: a peer silent for three
+  // intervals is dropped (and, on the connecting side, reconnected). For
+  // links across networks, which NAT or a sleeping laptop kill silently.
+  Status UseHeartbeats(int interval_ms);
   // The endpoint actually bound ("tcp://127.0.0.1:41234" for a ":*" bind).
   std::string LastEndpoint() const;
 

@@ -82,9 +82,22 @@ remote_scenario() {
   assert_eq "$(count events)" 9000 "events (each line once)"
   assert_eq "$(count ids)" 9000 "span ids"
   grep -q '"rewind"' "$T/tail-a.log" || fail "restarted tail a was not rewound"
+
+  # kill -9 of the index; lines written while it is down; a restart on the
+  # same endpoints: both tails reconnect, re-announce and are caught up.
+  kill -9 "$(pid_of index)"
+  wait "$(pid_of index)" 2>/dev/null || true
+  $W "$T/a/in" 500 1 0 a3 >/dev/null
+  $W "$T/b/in" 500 1 0 b3 >/dev/null
+  start index "$B/trace-index" --listen-events "tcp://$IP:$PE" --listen-control "tcp://$IP:$PC" \
+    --curve-keys "$T/keys" --pub "tcp://127.0.0.1:$IPUB" --db "$T/db" --no-durable
+  wait_for 60 has_events 10000 || fail "after kill -9 of the index: stored $(count events) of 10000"
+  sleep 2
+  assert_eq "$(count events)" 10000 "events after the index restart (each line once)"
+  assert_eq "$(count ids)" 10000 "span ids after the index restart"
   assert_sources a
   assert_sources b
   kill -TERM "$(pid_of index)"; wait "$(pid_of index)" || fail "trace-index exit code on SIGTERM"
   "$B/trace-index" --verify --db "$T/db" >"$T/verify.out" || { cat "$T/verify.out"; fail "verify"; }
-  pass "kill -9 of a remote tail mid-stream, restart: 9000 lines once, unauthorized keys refused"
+  pass "kill -9 of a remote tail mid-stream and of the index, restarts: 10000 lines once"
 }

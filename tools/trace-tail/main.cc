@@ -204,6 +204,7 @@ Status OpenPublisher(const Flags& f, const Curve& curve, wire::Publisher& publis
     if (Status st = publisher.Bind(ep); !st.ok()) return st.Wrap("bind --pub");
   }
   if (f.pub_connect.empty()) return Status::Ok();
+  if (Status st = publisher.UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
   if (curve.on) {
     if (Status st = publisher.UseCurveClient(curve.own, curve.server_key); !st) return st;
   }
