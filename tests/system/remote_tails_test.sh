@@ -7,10 +7,6 @@
 # scenario is remote_lib.sh; remote_tails_loopback_test.sh runs it anywhere.
 source "$TRACE_SOURCE_DIR/tests/system/lib.sh"
 source "$TRACE_SOURCE_DIR/tests/system/remote_lib.sh"
-skip() { echo "SKIP: $*"; exit 77; }
-
-[ "$(id -u)" = 0 ] || skip "creating network namespaces needs root (ip netns); see remote_tails_loopback_test.sh"
-command -v ip >/dev/null || skip "no ip(8) (iproute2) to create network namespaces"
 S=$((RANDOM % 90000 + 10000)); NA=ct-a-$S; NB=ct-b-$S; BR=ctbr$S
 NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 250))
 netns_down() {
@@ -21,7 +17,17 @@ netns_down() {
   ip link del "$BR" 2>/dev/null || true
 }
 trap 'rc=$?; netns_down; (exit $rc); cleanup' EXIT
+# Skipped (77) is not failed: no failure logs, nothing left behind.
+skip() {
+  echo "SKIP: $*"
+  trap - EXIT
+  netns_down
+  rm -rf "$T"
+  exit 77
+}
 
+[ "$(id -u)" = 0 ] || skip "creating network namespaces needs root (ip netns); see remote_tails_loopback_test.sh"
+command -v ip >/dev/null || skip "no ip(8) (iproute2) to create network namespaces"
 ip netns add "$NA" 2>"$T/netns.err" || skip "cannot create a network namespace: $(head -1 "$T/netns.err")"
 ip netns add "$NB" || fail "second namespace"
 ip link add "$BR" type bridge 2>"$T/netns.err" || skip "cannot create a bridge: $(head -1 "$T/netns.err")"
