@@ -255,7 +255,7 @@ class CatchUpRemoteTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(catchup_.Listen(kEndpoint, "").ok()); }
   // Turns (bounded) until done(): replies handled, requests sent, tails served.
-  bool Until(const std::function<bool()>& done, std::vector<FakeRemoteTail*> tails) {
+  bool Until(const std::function<bool()>& done, const std::vector<FakeRemoteTail*>& tails) {
     for (int i = 0; i < 200; ++i) {
       wire::Poller p;
       for (wire::Socket* s : catchup_.sockets()) p.Add(*s);

@@ -114,7 +114,8 @@ Status AuthorizedKeys::Scan() {
     if (!EndsWith(name, ".pub")) continue;
     auto key = ReadPublicKey(dir_ + "/" + name);
     if (!key) {
-      log::Warn("authorized key skipped", {{"error", key.status().message()}});
+      log::Warn("authorized key skipped",
+                {{"file", dir_ + "/" + name}, {"error", key.status().message()}});
       continue;
     }
     keys[*key] = name.substr(0, name.size() - 4);

@@ -72,7 +72,8 @@ void AnswerZap(zmq::socket_t& socket, const Context::Authorizer& authorize) {
 
 // The authenticator thread: answers ZAP requests until stop is set. Nothing
 // escapes it: an error is logged and the next request served.
-void ServeZap(zmq::socket_t socket, Context::Authorizer authorize, const std::atomic<bool>* stop) {
+void ServeZap(zmq::socket_t socket, const Context::Authorizer& authorize,
+              const std::atomic<bool>* stop) {
   while (!stop->load()) {
     try {
       zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
@@ -397,7 +398,8 @@ Status ControlServer::Serve(const Answer& answer) {
     ControlMessage request{frames[envelope],
                            frames.size() > envelope + 1 ? frames[envelope + 1] : "{}"};
     ControlMessage reply = answer(request);
-    std::vector<std::string_view> out(frames.begin(), frames.begin() + envelope);
+    std::vector<std::string_view> out(frames.begin(),
+                                      frames.begin() + static_cast<ptrdiff_t>(envelope));
     out.push_back(reply.command);
     out.push_back(reply.body);
     Result<bool> sent = SendFrames(out, false);
