@@ -10,6 +10,9 @@
 
 namespace trace {
 
+// Links at most (one per tail): far above a team, far below harm.
+constexpr size_t kMaxLinks = 4096;
+
 struct CatchUp::Link {
   std::string endpoint;                         // for logs: the tail's endpoint, or "remote <id>"
   std::unique_ptr<wire::ControlClient> client;  // a dialed tail's own DEALER
@@ -239,6 +242,10 @@ void CatchUp::HandleRouted(const std::string& peer, const wire::ControlMessage& 
     std::erase_if(links_, [&](const std::unique_ptr<Link>& l) {
       return !l->client && l->publisher_id == state->publisher_id;
     });
+    if (links_.size() >= kMaxLinks) {  // a peer announcing ids in a loop must not grow us
+      log::Warn("remote tail refused: too many links", {{"links", links_.size()}});
+      return;
+    }
     auto fresh = std::make_unique<Link>();
     fresh->peer = peer;
     fresh->endpoint = "remote " + Hex16(state->publisher_id);

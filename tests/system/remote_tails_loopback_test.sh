@@ -22,6 +22,7 @@ TAILX=("$B/trace-tail" --state "$T/k/s.json" "$T/k/nothing*.jsonl")
 expect_exit 3 "exists; not overwritten" "$B/trace-index" keygen --out "$T/k"
 expect_exit 2 "exclude each other" "${TAILX[@]}" --pub tcp://127.0.0.1:1 --pub-connect tcp://127.0.0.1:2
 expect_exit 2 "exclude each other" "${TAILX[@]}" --control tcp://127.0.0.1:1 --control-connect tcp://127.0.0.1:2
+expect_exit 2 "needs --pub-connect" "${TAILX[@]}" --control-connect tcp://127.0.0.1:2
 expect_exit 2 "go together" "${TAILX[@]}" --pub-connect tcp://127.0.0.1:2 --curve-key "$T/k/laptop.key"
 expect_exit 2 "needs --pub-connect" "${TAILX[@]}" --curve-key "$T/k/laptop.key" --curve-server-key "$T/k/server.pub"
 expect_exit 3 "chmod 600" "${TAILX[@]}" --pub-connect tcp://127.0.0.1:2 \

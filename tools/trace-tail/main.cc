@@ -174,6 +174,8 @@ Status CheckRemoteFlags(const Flags& f) {
     return Status::Error("--pub and --pub-connect exclude each other");
   if (!f.control_connect.empty() && !f.control.empty())
     return Status::Error("--control and --control-connect exclude each other");
+  if (!f.control_connect.empty() && f.pub_connect.empty() && f.pubs.empty())
+    return Status::Error("--control-connect needs --pub-connect (the events it catches up)");
   if (f.curve_server_key.empty() != f.curve_key.empty())
     return Status::Error("--curve-server-key and --curve-key go together");
   if (!f.curve_key.empty() && f.pub_connect.empty() && f.control_connect.empty())
@@ -199,22 +201,19 @@ Result<Curve> LoadCurve(const Flags& f) {
   return Curve{true, *own, *server};
 }
 
-Status OpenPublisher(const Flags& f, const Curve& curve, wire::Publisher& publisher) {
-  for (const std::string& ep : f.pubs) {
-    if (Status st = publisher.Bind(ep); !st.ok()) return st.Wrap("bind --pub");
-  }
-  if (f.pub_connect.empty()) return Status::Ok();
+Status ConnectPublisher(const Flags& f, const Curve& curve, wire::Publisher& publisher) {
   if (Status st = publisher.UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
   if (curve.on) {
     if (Status st = publisher.UseCurveClient(curve.own, curve.server_key); !st) return st;
   }
-  return publisher.Connect(f.pub_connect).Wrap("--pub-connect");
+  return publisher.Connect(f.pub_connect);
 }
 
-Status OpenControl(const Flags& f, const Curve& curve, TailControl& control) {
-  if (!f.control.empty()) return control.Bind(f.control).Wrap("bind --control");
-  return control.Connect(f.control_connect, curve.on ? &curve.own : nullptr, curve.server_key)
-      .Wrap("--control-connect");
+// Returns what failed in *what (the one-line error's verb).
+Status OpenControl(const Flags& f, const Curve& curve, TailControl& control, std::string* what) {
+  *what = f.control.empty() ? "connect --control-connect" : "bind --control";
+  if (!f.control.empty()) return control.Bind(f.control);
+  return control.Connect(f.control_connect, curve.on ? &curve.own : nullptr, curve.server_key);
 }
 
 }  // namespace
@@ -268,8 +267,14 @@ int Run(int argc, char** argv) {
   std::unique_ptr<wire::Publisher> publisher;
   if (!flags.pubs.empty() || !flags.pub_connect.empty()) {
     publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
-    if (Status st = OpenPublisher(flags, *curve, *publisher); !st)
-      return cli::Fail(kTool, "open publisher", st.message());
+    for (const std::string& ep : flags.pubs) {
+      if (Status st = publisher->Bind(ep); !st.ok())
+        return cli::Fail(kTool, "bind --pub", st.message());
+    }
+    if (!flags.pub_connect.empty()) {
+      if (Status st = ConnectPublisher(flags, *curve, *publisher); !st)
+        return cli::Fail(kTool, "connect --pub-connect", st.message());
+    }
   }
   std::unique_ptr<DirWatcher> watcher;
   if (!flags.once) {
@@ -311,8 +316,9 @@ int Run(int argc, char** argv) {
   if (!flags.control.empty() || !flags.control_connect.empty()) {
     control = std::make_unique<TailControl>(
         ctx, &follower, [&] { return output.pub_seq(); }, publisher_id, epoch);
-    if (Status st = OpenControl(flags, *curve, *control); !st.ok())
-      return cli::Fail(kTool, "open control", st.message());
+    std::string what;
+    if (Status st = OpenControl(flags, *curve, *control, &what); !st.ok())
+      return cli::Fail(kTool, what, st.message());
   }
   log::Info("started", {{"publisher_id", Hex16(publisher_id)},
                         {"epoch", Hex16(epoch)},
