@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "common/base/file_util.h"
 #include "common/base/log.h"
 #include "common/base/paths.h"
 
@@ -39,8 +41,11 @@ bool Parse(Spec& spec, int argc, char** argv, po::variables_map* vm, int* exit_c
       po::store(po::parse_config_file(in, all), *vm);
     }
     if (vm->count("help")) {
-      std::cout << "Usage: " << spec.synopsis << "\n\n" << spec.about << "\n\n" << all << "\n";
-      *exit_code = kExitOk;
+      // One write: `tool --help | grep -q X` must not see the tool die of
+      // SIGPIPE on a second write after grep has matched and left.
+      std::ostringstream help;
+      help << "Usage: " << spec.synopsis << "\n\n" << spec.about << "\n\n" << all << "\n";
+      *exit_code = file::WriteAll(STDOUT_FILENO, help.str()) ? kExitOk : kExitFailure;
       return false;
     }
     if (vm->count("version")) {

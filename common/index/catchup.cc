@@ -10,10 +10,14 @@
 
 namespace trace {
 
+// Links at most (one per tail): far above a team, far below harm.
+constexpr size_t kMaxLinks = 4096;
+
 struct CatchUp::Link {
-  explicit Link(wire::Context& ctx) : socket(ctx) {}
-  std::string endpoint;
-  wire::ControlClient socket;
+  std::string endpoint;                         // for logs: the tail's endpoint, or "remote <id>"
+  std::unique_ptr<wire::ControlClient> client;  // a dialed tail's own DEALER
+  std::string peer;                             // a remote tail's routing id on router_
+  bool departed = false;                        // the router no longer knows peer
   bool publisher_known = false;
   uint64_t publisher_id = 0, epoch = 0;
   bool needs_rewind = true;  // every start rewinds
@@ -36,7 +40,8 @@ CatchUp::CatchUp(wire::Context& ctx, std::vector<std::string> endpoints, Options
                  CommitFn commit)
     : ctx_(ctx), options_(std::move(options)), commit_(std::move(commit)) {
   for (auto& ep : endpoints) {
-    auto link = std::make_unique<Link>(ctx_);
+    auto link = std::make_unique<Link>();
+    link->client = std::make_unique<wire::ControlClient>(ctx_);
     link->endpoint = std::move(ep);
     links_.push_back(std::move(link));
   }
@@ -46,14 +51,27 @@ CatchUp::~CatchUp() = default;
 
 Status CatchUp::Connect() {
   for (auto& l : links_) {
-    if (Status st = l->socket.Connect(l->endpoint); !st) return st.Wrap("tail control");
+    if (Status st = l->client->Connect(l->endpoint); !st) return st.Wrap("tail control");
   }
+  return Status::Ok();
+}
+
+Status CatchUp::Listen(const std::string& endpoint, const std::string& curve_secret) {
+  router_ = std::make_unique<wire::ControlRouter>(ctx_);
+  if (Status st = router_->UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
+  if (!curve_secret.empty()) {
+    if (Status st = router_->UseCurveServer(curve_secret); !st) return st.Wrap("listen control");
+  }
+  if (Status st = router_->Bind(endpoint); !st) return st.Wrap("listen control");
   return Status::Ok();
 }
 
 std::vector<wire::Socket*> CatchUp::sockets() {
   std::vector<wire::Socket*> out;
-  for (auto& l : links_) out.push_back(&l->socket);
+  for (auto& l : links_) {
+    if (l->client) out.push_back(l->client.get());
+  }
+  if (router_) out.push_back(router_.get());
   return out;
 }
 
@@ -66,7 +84,10 @@ bool CatchUp::Observe(const wire::Header& h) {
     } else if (!Linked(h.publisher_id)) {
       // A publisher no link has reported: a tail restarted under a new id.
       // Relearn who is behind each control socket, and rewind them.
-      for (auto& l : links_) l->publisher_known = false;
+      // (Remote tails need no relearning: each announces itself.)
+      for (auto& l : links_) {
+        if (l->client) l->publisher_known = false;
+      }
       Schedule(h.publisher_id, "unknown publisher", h.pub_seq, 0);
     }  // else: that link's start-up rewind is already pending
     t = {h.epoch, h.pub_seq, true, false};
@@ -114,8 +135,14 @@ void CatchUp::RequestRewindAll() {
   }
 }
 
+Result<bool> CatchUp::Deliver(Link& link, const wire::ControlMessage& m) {
+  Result<bool> sent = link.client ? link.client->Send(m) : router_->SendTo(link.peer, m);
+  if (sent && !*sent && !link.client) link.departed = true;  // it re-announces when back
+  return sent;
+}
+
 Result<bool> CatchUp::Send(Link& link, std::string_view cmd, std::string body, int64_t now_ms) {
-  Result<bool> sent = link.socket.Send({std::string(cmd), std::move(body)});
+  Result<bool> sent = Deliver(link, {std::string(cmd), std::move(body)});
   if (!sent || !*sent) return sent;  // not connected: the caller retries next tick
   link.in_flight = cmd;
   link.sent_ms = now_ms;
@@ -147,6 +174,7 @@ Status CatchUp::Tick(int64_t now_ms) {
     if (Status st = TickLink(*l, now_ms); !st) return st;
     if (Status st = Grant(*l, now_ms); !st) return st;
   }
+  ForgetDepartedLinks();
   return Status::Ok();
 }
 
@@ -194,7 +222,7 @@ Status CatchUp::Grant(Link& l, int64_t now_ms) {
                           t.last_pub_seq >= l.granted_received + std::max<uint64_t>(1, window / 4));
   if (!moved && now_ms - l.granted_ms < options_.credit_every_ms) return Status::Ok();
   wire::CreditGrant g{options_.index_id, l.publisher_id, l.epoch, t.last_pub_seq, limit};
-  auto sent = l.socket.Send({std::string(wire::kCredit), wire::EncodeCredit(g)});
+  auto sent = Deliver(l, {std::string(wire::kCredit), wire::EncodeCredit(g)});
   if (!sent) return sent.status();
   if (!*sent) return Status::Ok();
   l.granted_epoch = l.epoch;
@@ -238,11 +266,18 @@ wire::Backlog CatchUp::TailBacklog(int64_t now_ms, uint64_t* tails) const {
   return sum;
 }
 
+void CatchUp::ForgetDepartedLinks() {
+  std::erase_if(links_, [](const std::unique_ptr<Link>& l) {
+    if (l->departed) log::Info("remote tail gone", {{"tail", l->endpoint}});
+    return l->departed;
+  });
+}
+
 Status CatchUp::HandleReplies(int64_t now_ms) {
   for (auto& l : links_) {
-    for (;;) {
+    for (; l->client;) {
       wire::ControlMessage reply;
-      auto got = l->socket.Receive(&reply);
+      auto got = l->client->Receive(&reply);
       if (!got) {  // a malformed reply: consumed, reported, the next one read
         log::Warn("bad control reply", {{"tail", l->endpoint}, {"error", got.status().message()}});
         continue;
@@ -253,7 +288,53 @@ Status CatchUp::HandleReplies(int64_t now_ms) {
       }
     }
   }
+  for (; router_;) {
+    std::string peer;
+    wire::ControlMessage m;
+    auto got = router_->Receive(&peer, &m);
+    if (!got) {
+      log::Warn("bad control message", {{"error", got.status().message()}});
+      continue;
+    }
+    if (!*got) break;
+    HandleRouted(peer, m, now_ms);
+  }
   return Status::Ok();
+}
+
+void CatchUp::HandleRouted(const std::string& peer, const wire::ControlMessage& m, int64_t now_ms) {
+  Link* link = nullptr;
+  for (auto& l : links_) {
+    if (!l->client && l->peer == peer) link = l.get();
+  }
+  if (!link) {
+    // Only a STATE introduces a tail; anything else from an unknown peer is
+    // a reply queued for an index that is gone (the tail reconnected).
+    auto state = m.command == wire::kState ? wire::DecodeState(m.body)
+                                           : Result<wire::StateReply>(Status::Error("not STATE"));
+    if (!state) {
+      log::Info("control message from an unannounced tail ignored",
+                {{"command", json::SanitizeUtf8(m.command)}});
+      return;
+    }
+    // The same tail on a new connection (it or the network restarted):
+    // the old link's peer is gone.
+    std::erase_if(links_, [&](const std::unique_ptr<Link>& l) {
+      return !l->client && l->publisher_id == state->publisher_id;
+    });
+    if (links_.size() >= kMaxLinks) {  // a peer announcing ids in a loop must not grow us
+      log::Warn("remote tail refused: too many links", {{"links", links_.size()}});
+      return;
+    }
+    auto fresh = std::make_unique<Link>();
+    fresh->peer = peer;
+    fresh->endpoint = "remote " + Hex16(state->publisher_id);
+    link = fresh.get();
+    links_.push_back(std::move(fresh));
+    log::Info("remote tail announced", {{"tail", link->endpoint}, {"epoch", Hex16(state->epoch)}});
+  }
+  if (Status st = HandleReply(*link, m, now_ms); !st)
+    log::Warn("bad control reply", {{"tail", link->endpoint}, {"error", st.message()}});
 }
 
 Status CatchUp::HandleReply(Link& l, const wire::ControlMessage& reply, int64_t now_ms) {

@@ -1,9 +1,10 @@
 // Lossless catch-up between trace-index and its trace-tails (proto/wire.md
 // "Control exchange"): tracks each publisher's (epoch, pub_seq), detects new
 // epochs, gaps and silent loss, and drives HELLO/STATE and REWIND/REWOUND on
-// one DEALER per tail control endpoint; grants each tail credit (CREDIT /
-// CREDITED, "Flow control") and keeps the backlog it reports. Owned by the
-// index's loop thread.
+// one DEALER per tail control endpoint, and on the ROUTER remote tails
+// connect to (Listen: one link per announced tail); grants each tail credit
+// (CREDIT / CREDITED, "Flow control") and keeps the backlog it reports.
+// Owned by the index's loop thread.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +51,10 @@ class CatchUp {
           CommitFn commit);
   ~CatchUp();
   Status Connect();
+  // Binds the ROUTER remote tails connect their control DEALER to; each
+  // tail becomes a link when its announcing STATE arrives. curve_secret:
+  // the server key when CURVE is on, else empty.
+  Status Listen(const std::string& endpoint, const std::string& curve_secret);
 
   // Accounts one received message; returns whether its new sources may be
   // trusted (see IncomingLine). May schedule a rewind.
@@ -62,6 +67,8 @@ class CatchUp {
   Status HandleReplies(int64_t now_ms);
   // Sockets to poll for replies.
   std::vector<wire::Socket*> sockets();
+  // Links: dialed tails plus the remote tails announced and still there.
+  size_t links() const { return links_.size(); }
   // Positions to persist with the next batch, by publisher id (hex).
   std::map<std::string, PublisherPosition> Positions() const;
   uint64_t rewinds() const { return rewinds_; }
@@ -76,19 +83,26 @@ class CatchUp {
   // Marks the links of publisher_id (and links not yet identified) for a rewind.
   void Schedule(uint64_t publisher_id, const char* why, uint64_t pub_seq, uint64_t last);
   Status HandleReply(Link& link, const wire::ControlMessage& reply, int64_t now_ms);
+  // What arrived on the ROUTER: an announcement (a new link) or a reply.
+  void HandleRouted(const std::string& peer, const wire::ControlMessage& m, int64_t now_ms);
+  void ForgetDepartedLinks();
   Status SendRewind(Link& link, int64_t now_ms);
   // The HELLO/REWIND part of Tick for one link.
   Status TickLink(Link& link, int64_t now_ms);
   // Sends CREDIT when the window moved on by a quarter, or to renew it.
   Status Grant(Link& link, int64_t now_ms);
   void TakeCredited(Link& link, const wire::ControlMessage& reply, int64_t now_ms);
-  // False when the tail is not connected (nothing sent; retry later).
+  // Puts m on the link's socket; false when the tail is not connected.
+  Result<bool> Deliver(Link& link, const wire::ControlMessage& m);
+  // A request: Deliver, and it is in flight until its reply. False when the
+  // tail is not connected (nothing sent; retry later).
   Result<bool> Send(Link& link, std::string_view cmd, std::string body, int64_t now_ms);
 
   wire::Context& ctx_;
   Options options_;
   CommitFn commit_;
   std::vector<std::unique_ptr<Link>> links_;
+  std::unique_ptr<wire::ControlRouter> router_;  // Listen's socket; null until then
   std::map<uint64_t, PublisherTrack> tracks_;
   std::map<uint64_t, int64_t> last_message_ms_;
   uint64_t rewinds_ = 0;

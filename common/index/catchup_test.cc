@@ -343,5 +343,81 @@ TEST(CatchUpRestart, RetriesARewindTheTailWasNotThereFor) {
   EXPECT_EQ(catchup.rewinds(), 2u);
 }
 
+// A remote tail (proto/wire.md "Remote tails"): connects a DEALER to the
+// index's ROUTER, announces itself with STATE, then answers requests.
+class FakeRemoteTail {
+ public:
+  FakeRemoteTail(wire::Context& ctx, const std::string& endpoint, uint64_t publisher_id)
+      : dealer_(ctx), publisher_id_(publisher_id) {
+    EXPECT_TRUE(dealer_.Connect(endpoint).ok());
+    auto sent = dealer_.Announce({"STATE", wire::EncodeState({publisher_id, 0xa, 0, {}})});
+    EXPECT_TRUE(sent.ok() && *sent);
+  }
+  void Serve() {
+    ASSERT_TRUE(dealer_
+                    .Serve([this](const wire::ControlMessage& m) {
+                      if (m.command == "REWIND") ++rewinds;
+                      if (m.command == "HELLO")
+                        return wire::ControlMessage{
+                            "STATE", wire::EncodeState({publisher_id_, 0xa, pub_seq, {}})};
+                      return Rewound(pub_seq);
+                    })
+                    .ok());
+  }
+  int rewinds = 0;
+  uint64_t pub_seq = 0;
+
+ private:
+  wire::ControlDealer dealer_;
+  uint64_t publisher_id_;
+};
+
+class CatchUpRemoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(catchup_.Listen(kEndpoint, "").ok()); }
+  // Turns (bounded) until done(): replies handled, requests sent, tails served.
+  bool Until(const std::function<bool()>& done, const std::vector<FakeRemoteTail*>& tails) {
+    for (int i = 0; i < 200; ++i) {
+      wire::Poller p;
+      for (wire::Socket* s : catchup_.sockets()) p.Add(*s);
+      EXPECT_TRUE(p.Wait(10).ok());
+      EXPECT_TRUE(catchup_.HandleReplies(now_).ok());
+      now_ += 20;
+      EXPECT_TRUE(catchup_.Tick(now_).ok());
+      for (FakeRemoteTail* t : tails) t->Serve();
+      if (done()) return true;
+    }
+    return false;
+  }
+  static constexpr char kEndpoint[] = "inproc://catchup-remote-test";
+  wire::Context ctx_;
+  int64_t now_ = 1'000'000;
+  std::map<std::string, SourceOffset> sources_{{"2049:7", {"/x/a.jsonl", 120, ""}}};
+  CatchUp catchup_{ctx_,
+                   {},
+                   CatchUp::Options{50, 60000, [this] { return now_; }},
+                   [this]() -> Result<std::map<std::string, SourceOffset>> { return sources_; }};
+};
+
+TEST_F(CatchUpRemoteTest, EachAnnouncedTailIsRewoundAloneAndAReconnectionReplacesItsLink) {
+  FakeRemoteTail a(ctx_, kEndpoint, 1), b(ctx_, kEndpoint, 2);
+  ASSERT_TRUE(Until([&] { return a.rewinds == 1 && b.rewinds == 1; }, {&a, &b}));
+  EXPECT_EQ(catchup_.links(), 2u);
+  // Each stream is trusted once its REWOUND is in.
+  ASSERT_TRUE(Until([&] { return catchup_.Positions().size() == 2; }, {&a, &b}));
+  EXPECT_TRUE(catchup_.Observe({1, 0xa, 1}));
+  EXPECT_TRUE(catchup_.Observe({2, 0xa, 1}));
+  // A gap in a's stream rewinds a, not b.
+  EXPECT_FALSE(catchup_.Observe({1, 0xa, 5}));
+  a.pub_seq = 5;
+  ASSERT_TRUE(Until([&] { return a.rewinds == 2; }, {&a, &b}));
+  EXPECT_EQ(b.rewinds, 1);
+  // a on a new connection (it restarted): the new one takes over the link.
+  FakeRemoteTail a2(ctx_, kEndpoint, 1);
+  ASSERT_TRUE(Until([&] { return a2.rewinds == 1; }, {&a, &b, &a2}));
+  EXPECT_EQ(catchup_.links(), 2u);
+  EXPECT_EQ(a.rewinds, 2);
+}
+
 }  // namespace
 }  // namespace trace

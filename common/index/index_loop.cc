@@ -101,6 +101,8 @@ class SubscribeLoop {
       : o_(o),
         indexer_(indexer),
         sub_(ctx),
+        listen_sub_(ctx),
+        catchup_on_(!o.control_endpoints.empty() || !o.listen_control.empty()),
         catchup_(ctx, o.control_endpoints, CatchUpOptions(o),
                  [this] { return CommitForRewind(); }) {}
 
@@ -109,6 +111,7 @@ class SubscribeLoop {
       if (Status st = sub_.Connect(ep); !st) return st;
     }
     sub_.SubscribeTo("");
+    if (Status st = Listen(); !st) return st;
     if (Status st = catchup_.Connect(); !st) return st;
     while (!shutdown::Requested()) {
       if (Status st = Turn(); !st) return st;
@@ -148,6 +151,22 @@ class SubscribeLoop {
     }
   }
 
+  // Remote tails' sockets: a SUB of its own (CURVE is per socket, and the
+  // dialed SUB talks plain to local tails) and the control ROUTER.
+  Status Listen() {
+    const std::string& key = o_.curve_secret_key;
+    if (!o_.listen_events.empty()) {
+      if (Status st = listen_sub_.UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
+      if (!key.empty()) {
+        if (Status st = listen_sub_.UseCurveServer(key); !st) return st.Wrap("listen events");
+      }
+      if (Status st = listen_sub_.Bind(o_.listen_events); !st) return st.Wrap("listen events");
+      listen_sub_.SubscribeTo("");
+    }
+    if (!o_.listen_control.empty()) return catchup_.Listen(o_.listen_control, key);
+    return Status::Ok();
+  }
+
   Result<std::map<std::string, SourceOffset>> CommitForRewind() {
     if (Status st = FlushAndSync(indexer_, catchup_.Positions()); !st) return st;
     return indexer_.sources();
@@ -155,7 +174,7 @@ class SubscribeLoop {
 
   Status Turn() {
     int64_t now = NowMs();
-    if (!o_.control_endpoints.empty()) {
+    if (catchup_on_) {
       if (Status st = catchup_.Tick(now); !st) return st;
     }
     if (Status st = Wait(); !st) return st;
@@ -177,6 +196,7 @@ class SubscribeLoop {
   Status Wait() {
     wire::Poller poller;
     poller.Add(sub_);
+    poller.Add(listen_sub_);
     for (wire::Socket* s : catchup_.sockets()) poller.Add(*s);
     poller.AddFd(shutdown::Fd());
     size_t wake = poller.AddFd(indexer_.wake_fd());
@@ -187,17 +207,20 @@ class SubscribeLoop {
     return Status::Ok();
   }
 
-  // Receives what is waiting, up to a batch; true when the queue ran dry.
-  bool Drain() {
+  // Receives what is waiting on both SUBs, up to a batch; true when both
+  // queues ran dry.
+  bool Drain() { return Drain(sub_) & Drain(listen_sub_); }
+
+  bool Drain(wire::Subscriber& sub) {
     while (!indexer_.Full()) {
       wire::Message msg;
-      auto got = sub_.Receive(&msg, 0);
+      auto got = sub.Receive(&msg, 0);
       if (!got) {
         log::Warn("dropped malformed message", {{"error", got.status().message()}});
         continue;
       }
       if (!*got) return true;
-      bool trust = o_.control_endpoints.empty() || catchup_.Observe(msg.header);
+      bool trust = !catchup_on_ || catchup_.Observe(msg.header);
       indexer_.Add(msg.body, trust, NowMs());
     }
     return false;
@@ -206,6 +229,8 @@ class SubscribeLoop {
   const SubscribeOptions& o_;
   Indexer& indexer_;
   wire::Subscriber sub_;
+  wire::Subscriber listen_sub_;  // bound only with listen_events
+  const bool catchup_on_;
   CatchUp catchup_;
   int64_t last_hole_rewind_ms_ = 0;
   progress::ProgressReporter progress_;

@@ -20,6 +20,10 @@ Status RunStdinLoop(int fd, Indexer& indexer);
 struct SubscribeOptions {
   std::vector<std::string> sub_endpoints;
   std::vector<std::string> control_endpoints;  // empty: no catch-up
+  // Remote tails (proto/wire.md "Remote tails"): endpoints this index binds
+  // for tails that connect their PUB and control DEALER to it; empty: none.
+  std::string listen_events, listen_control;
+  std::string curve_secret_key;  // CURVE server key of both listen sockets; empty: plain
   int silence_ms = 1000;
   int hole_rewind_interval_ms = 5000;
   uint64_t credit_window = 0;  // flow control (catchup.h); 0: off

@@ -8,7 +8,8 @@ namespace trace {
 
 TailControl::TailControl(wire::Context& ctx, TailFollower* follower,
                          std::function<uint64_t()> pub_seq, uint64_t publisher_id, uint64_t epoch)
-    : server_(ctx),
+    : ctx_(ctx),
+      server_(ctx),
       follower_(follower),
       pub_seq_(std::move(pub_seq)),
       publisher_id_(publisher_id),
@@ -19,8 +20,47 @@ Status TailControl::Bind(const std::string& endpoint) {
   return Status::Ok();
 }
 
+Status TailControl::Connect(const std::string& endpoint, const wire::CurveKeypair* curve,
+                            const std::string& server_key) {
+  dealer_ = std::make_unique<wire::ControlDealer>(ctx_);
+  if (Status st = dealer_->UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
+  if (curve) {
+    if (Status st = dealer_->UseCurveClient(*curve, server_key); !st) return st.Wrap("control");
+  }
+  // Watched before connecting, so the first handshake is seen too.
+  monitor_ = std::make_unique<wire::ConnectionMonitor>(ctx_, *dealer_, true);
+  if (Status st = dealer_->Connect(endpoint); !st) return st.Wrap("control");
+  return Status::Ok();
+}
+
+std::vector<wire::Socket*> TailControl::sockets() {
+  if (dealer_) return {dealer_.get(), monitor_.get()};
+  return {&server_};
+}
+
 Status TailControl::HandleWaiting() {
-  return server_.Serve([this](const wire::ControlMessage& m) { return Answer(m); });
+  auto answer = [this](const wire::ControlMessage& m) { return Answer(m); };
+  if (!dealer_) return server_.Serve(answer);
+  if (Status st = AnnounceOnConnect(); !st) return st;
+  return dealer_->Serve(answer);
+}
+
+// The index knows a remote tail only from what the tail sends: on every new
+// connection (first, after the index restarted, after a network cut) the
+// tail introduces itself with its STATE.
+Status TailControl::AnnounceOnConnect() {
+  bool connected = false;
+  for (;;) {
+    auto event = monitor_->Next();
+    if (!event) return event.status();
+    if (!*event) break;
+    connected = **event;  // the latest event tells whether we are connected now
+  }
+  if (!connected) return Status::Ok();
+  auto sent = dealer_->Announce(State());
+  if (!sent) return sent.status().Wrap("announce");
+  log::Info("control connected", {{"announced", *sent}, {"pub_seq", pub_seq_()}});
+  return Status::Ok();
 }
 
 wire::ControlMessage TailControl::Answer(const wire::ControlMessage& request) {

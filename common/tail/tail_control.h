@@ -1,13 +1,17 @@
 // trace-tail's side of the control exchange (proto/wire.md): answers HELLO
 // with STATE (ids, pub_seq, positions), REWIND with REWOUND after moving
 // the follower's read positions, and CREDIT with CREDITED (the backlog)
-// after handing the grant to the CreditGate, on the wire's ControlServer.
-// Called from the tail's event loop only.
+// after handing the grant to the CreditGate, on the wire's ControlServer
+// (bound) or, for a remote tail that opens its own connections, on a
+// ControlDealer connected to the index, announcing STATE on each
+// (re)connection. Called from the tail's event loop only.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "common/base/clock.h"
 #include "common/base/status.h"
@@ -29,7 +33,13 @@ class TailControl {
     gate_ = gate;
     now_ = std::move(now);
   }
-  wire::Socket& socket() { return server_; }
+  // Instead of Bind: connects to a trace-index's --listen-control. With
+  // curve (own keypair, and the index's public key) the link is encrypted
+  // and the index checks our key; null: plain.
+  Status Connect(const std::string& endpoint, const wire::CurveKeypair* curve,
+                 const std::string& server_key);
+  // What the loop polls.
+  std::vector<wire::Socket*> sockets();
   // Answers every request already waiting; never blocks.
   Status HandleWaiting();
 
@@ -41,7 +51,13 @@ class TailControl {
   wire::ControlMessage Rewind(std::string_view body);
   wire::ControlMessage Credit(std::string_view body);
 
+  // Announces STATE if the dealer has (re)connected since the last call.
+  Status AnnounceOnConnect();
+
+  wire::Context& ctx_;
   wire::ControlServer server_;
+  std::unique_ptr<wire::ControlDealer> dealer_;       // Connect's socket
+  std::unique_ptr<wire::ConnectionMonitor> monitor_;  // the dealer's handshakes
   TailFollower* follower_;
   std::function<uint64_t()> pub_seq_;
   uint64_t publisher_id_;

@@ -37,7 +37,9 @@ Status TailLoop::SaveState() {
 // A signal ends the wait early; Run checks shutdown::Requested().
 Status TailLoop::Wait(int timeout_ms, bool inputs) {
   wire::Poller poller;
-  if (control_) poller.Add(control_->socket());
+  if (control_) {
+    for (wire::Socket* s : control_->sockets()) poller.Add(*s);
+  }
   poller.AddFd(shutdown::Fd());
   if (inputs && watcher_ && watcher_->fd() >= 0) poller.AddFd(watcher_->fd());
   if (inputs && options_.stdin_source && !follower_->streams_done()) poller.AddFd(STDIN_FILENO);

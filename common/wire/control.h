@@ -47,6 +47,29 @@ class ControlServer : public Socket {
   Status Serve(const Answer& answer);
 };
 
+// Remote tails open every connection themselves (proto/wire.md "Remote
+// tails"): the index binds one ROUTER (ControlRouter) for all of them, and
+// each tail connects a DEALER (ControlDealer) that announces itself with an
+// unsolicited STATE on every (re)connection, then answers requests as
+// ControlServer does. The index tells the tails apart by ZeroMQ routing id.
+class ControlRouter : public Socket {
+ public:
+  explicit ControlRouter(Context& ctx);
+  // False (ok) when that peer is no longer connected: nothing was sent.
+  Result<bool> SendTo(std::string_view peer, const ControlMessage& m);
+  // A message if one is waiting, its sender's routing id in *peer.
+  Result<bool> Receive(std::string* peer, ControlMessage* out);
+};
+
+class ControlDealer : public Socket {
+ public:
+  explicit ControlDealer(Context& ctx);
+  // Queues a message to the index without blocking; false when it cannot.
+  Result<bool> Announce(const ControlMessage& m);
+  // Answers every waiting request, never blocking.
+  Status Serve(const ControlServer::Answer& answer);
+};
+
 // A source's read position as the two sides exchange it.
 struct SourcePoint {
   std::string id;  // "<st_dev>:<st_ino>", or "-" for stdin; may be empty (match by path)

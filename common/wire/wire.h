@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,6 +20,8 @@ namespace trace::wire {
 
 inline constexpr uint8_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 28;
+// Heartbeat interval of the links remote tails open (Socket::UseHeartbeats).
+inline constexpr int kRemoteHeartbeatMs = 5000;
 
 // Frame 2 of an event message. publisher_id is stable for one publisher
 // (e.g. a trace-tail with a given state file); epoch changes every time it
@@ -39,6 +42,17 @@ struct Message {
   std::string body;  // the event JSON
 };
 
+// CURVE keys (proto/wire.md "Encryption and authentication") are
+// 40-character Z85 strings.
+struct CurveKeypair {
+  std::string public_key, secret_key;
+};
+// Whether this libzmq was built with CURVE (Debian's is, with libsodium).
+bool CurveAvailable();
+Result<CurveKeypair> NewCurveKeypair();
+// The public key of a Z85 secret key; an error when it is not one.
+Result<std::string> CurvePublicKey(std::string_view secret_key);
+
 // The process's ZeroMQ context: made once in main, outlives its sockets.
 class Context {
  public:
@@ -46,6 +60,14 @@ class Context {
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
+
+  // Whether a CURVE client may connect, from its Z85 public key and its
+  // peer address. Called on the authenticator's own thread.
+  using Authorizer = std::function<bool(const std::string& public_key, const std::string& address)>;
+  // Starts the ZAP handler (ZeroMQ RFC 27) that every CURVE server socket
+  // of this context asks about each client; call once, before binding them.
+  // It runs on a thread of its own until the context is destroyed.
+  Status StartAuthenticator(Authorizer authorize);
 
  private:
   friend class Socket;
@@ -61,6 +83,15 @@ class Socket {
   Socket& operator=(const Socket&) = delete;
   Status Bind(const std::string& endpoint);
   Status Connect(const std::string& endpoint);
+  // CURVE for the connections made after the call (so: before Bind/Connect).
+  // A server takes its secret key and asks the context's authenticator;
+  // a client takes its own keypair and the server's public key.
+  Status UseCurveServer(std::string_view secret_key);
+  Status UseCurveClient(const CurveKeypair& own, std::string_view server_key);
+  // ZMTP heartbeats on this socket's connections: a peer silent for three
+  // intervals is dropped (and, on the connecting side, reconnected). For
+  // links across networks, which NAT or a sleeping laptop kill silently.
+  Status UseHeartbeats(int interval_ms);
   // The endpoint actually bound ("tcp://127.0.0.1:41234" for a ":*" bind).
   std::string LastEndpoint() const;
 
@@ -109,16 +140,19 @@ class Subscriber : public Socket {
 };
 
 // Connection events of another socket (ZeroMQ's socket monitor): pollable;
-// Next reports whether the watched socket is now connected.
+// Next reports whether the watched socket is now connected. With
+// after_handshake, "connected" means the ZMTP handshake succeeded (CURVE
+// accepted), and a refused handshake is logged and reported as disconnected.
 class ConnectionMonitor : public Socket {
  public:
-  ConnectionMonitor(Context& ctx, Socket& watched);
+  ConnectionMonitor(Context& ctx, Socket& watched, bool after_handshake = false);
   ~ConnectionMonitor() override;
   // The next event if one is waiting: true connected, false disconnected.
   Result<std::optional<bool>> Next();
 
  private:
   Socket& watched_;
+  bool after_handshake_;
 };
 
 // One poll over sockets and file descriptors, for a thread's event loop.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "common/base/file_util.h"
 #include "common/base/ids.h"
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
@@ -17,6 +18,7 @@
 #include "common/store/store_migrate.h"
 #include "common/store/store_verify.h"
 #include "common/store/store_writer.h"
+#include "common/wire/curve_keys.h"
 #include "common/wire/wire.h"
 
 namespace po = boost::program_options;
@@ -46,7 +48,10 @@ void Describe(cli::Spec& spec) {
       "  trace-index --verify --db ./db                # recompute aggregates and indexes, exit 1 "
       "on difference\n"
       "  trace-index --migrate --db ./db               # convert a schema 2 store in place "
-      "(resumable)\n\n"
+      "(resumable)\n"
+      "  trace-index keygen --out keys                 # CURVE keypair keys/server.{key,pub}\n"
+      "  trace-index --listen-events tcp://0.0.0.0:5558 --listen-control tcp://0.0.0.0:5559 \\\n"
+      "    --curve-keys keys                          # remote tails (keys/authorized/*.pub)\n\n"
       "Exit codes: 0 ok, 1 runtime failure (or --verify found differences),\n"
       "2 bad flags, 3 store cannot be opened.";
   spec.options.add_options()(
@@ -59,6 +64,13 @@ void Describe(cli::Spec& spec) {
       "credit-window", po::value<uint64_t>()->default_value(8192),
       "flow control: messages a trace-tail may publish past the last one received\n"
       "(proto/wire.md \"Flow control\"; 0: off, the tail runs free and rewinds repair drops)")(
+      "listen-events", po::value<std::string>()->value_name("EP"),
+      "bind a SUB here for remote trace-tails that connect their PUB (--pub-connect)")(
+      "listen-control", po::value<std::string>()->value_name("EP"),
+      "bind the control ROUTER here for remote trace-tails' --control-connect")(
+      "curve-keys", po::value<std::string>()->value_name("DIR"),
+      "CURVE on both --listen sockets: DIR/server.key (mode 600) and the client keys allowed, "
+      "DIR/authorized/*.pub")(
       "pub", po::value<std::string>()->value_name("EP"),
       "where committed events are republished (default tcp://127.0.0.1:5557; "
       "with --stdin only when given)")(
@@ -182,6 +194,79 @@ void LogExportTotals(exporter::OtlpExporter& e) {
                                     {"position", x.position}});
 }
 
+// `trace-index keygen [--out DIR] [--name NAME]`: a CURVE keypair for the
+// index (server, the default) or for a tail (any other name).
+int Keygen(int argc, char** argv) {
+  cli::Spec spec{"trace-index keygen",
+                 "trace-index keygen [--out DIR] [--name NAME]",
+                 "",
+                 po::options_description("Options"),
+                 {}};
+  spec.about =
+      "Writes a new CURVE keypair: DIR/NAME.key (the secret, mode 600) and DIR/NAME.pub.\n"
+      "For the index (NAME server) it also makes DIR/authorized/, where each remote\n"
+      "tail's .pub goes. Existing files are never overwritten.";
+  spec.options.add_options()("out", po::value<std::string>()->value_name("DIR"),
+                             "directory (default <data-dir>/curve)")(
+      "name", po::value<std::string>()->default_value("server"), "file name without extension");
+  po::variables_map vm;
+  int code = 0;
+  if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
+  std::string dir = vm.count("out") ? vm["out"].as<std::string>() : cli::DataDir(vm) + "/curve";
+  std::string name = vm["name"].as<std::string>();
+  if (!wire::CurveAvailable())
+    return cli::Fail(kTool, "keygen", "this libzmq was built without CURVE");
+  auto pair = wire::WriteNewKeypair(dir, name);
+  if (!pair) return cli::Fail(kTool, "keygen", pair.status().message(), cli::kExitInput);
+  if (name == "server") {
+    if (Status st = file::MakeDirs(dir + "/authorized", 0700); !st)
+      return cli::Fail(kTool, "keygen", st.message(), cli::kExitInput);
+  }
+  std::cout << dir << "/" << name << ".key\n"
+            << dir << "/" << name << ".pub " << pair->public_key << "\n";
+  return cli::kExitOk;
+}
+
+// --curve-keys DIR: the server key, and the authenticator asking
+// DIR/authorized/ about each client. Started before any socket binds.
+Result<std::string> StartCurve(wire::Context& ctx, const std::string& dir) {
+  if (!wire::CurveAvailable())
+    return Status::Error("this libzmq was built without CURVE (zmq_has(\"curve\") is false)");
+  auto secret = wire::ReadSecretKeyFile(dir + "/server.key");
+  if (!secret) return secret.status();
+  auto keys = wire::AuthorizedKeys::Load(dir + "/authorized");
+  if (!keys) return keys.status();
+  log::Info("curve on", {{"public_key", secret->public_key}, {"authorized", (*keys)->size()}});
+  std::shared_ptr<wire::AuthorizedKeys> allowed(std::move(*keys));
+  Status st = ctx.StartAuthenticator([allowed](const std::string& key, const std::string& address) {
+    return allowed->Allows(key, address);
+  });
+  if (!st) return st;
+  return secret->secret_key;
+}
+
+// Remote tails: --listen-* need each other (events without catch-up are
+// lossy) unless --no-catchup says so; --curve-keys needs a --listen.
+Status CheckListenFlags(const po::variables_map& vm) {
+  bool events = vm.count("listen-events"), control = vm.count("listen-control");
+  if (events && !control && !vm["no-catchup"].as<bool>())
+    return Status::Error("--listen-events needs --listen-control (or --no-catchup)");
+  if (control && !events) return Status::Error("--listen-control needs --listen-events");
+  if (vm.count("curve-keys") && !events)
+    return Status::Error("--curve-keys is for the --listen-events/--listen-control sockets");
+  return Status::Ok();
+}
+
+void SetListenOptions(const po::variables_map& vm, SubscribeOptions* so) {
+  if (!vm.count("listen-events")) return;
+  so->listen_events = vm["listen-events"].as<std::string>();
+  if (!vm["no-catchup"].as<bool>() && vm.count("listen-control"))
+    so->listen_control = vm["listen-control"].as<std::string>();
+  if (!vm.count("curve-keys") && so->listen_events.find("127.0.0.1") == std::string::npos)
+    log::Warn("remote tails without --curve-keys: unencrypted and unauthenticated",
+              {{"listen_events", so->listen_events}});
+}
+
 int Run(const po::variables_map& vm, const std::string& db) {
   std::optional<exporter::OtlpExporter::Options> export_options;
   if (vm.count("otlp-export")) {
@@ -195,7 +280,16 @@ int Run(const po::variables_map& vm, const std::string& db) {
   wo.map_size = vm["map-size-mb"].as<size_t>() << 20;
   auto writer = StoreWriter::Open(wo);
   if (!writer) return cli::Fail(kTool, "open store", writer.status().message(), cli::kExitInput);
+  if (Status st = CheckListenFlags(vm); !st)
+    return cli::Fail(kTool, "parse flags", st.message(), cli::kExitUsage);
   wire::Context ctx;
+  std::string curve_secret;
+  if (vm.count("curve-keys")) {
+    auto secret = StartCurve(ctx, vm["curve-keys"].as<std::string>());
+    if (!secret)
+      return cli::Fail(kTool, "load --curve-keys", secret.status().message(), cli::kExitInput);
+    curve_secret = *secret;
+  }
   std::unique_ptr<wire::Publisher> pub;
   bool stdin_mode = vm["stdin"].as<bool>();
   if (vm.count("pub") || !stdin_mode) {
@@ -218,12 +312,16 @@ int Run(const po::variables_map& vm, const std::string& db) {
     st = RunStdinLoop(STDIN_FILENO, indexer);
   } else {
     SubscribeOptions so;
-    so.sub_endpoints = List(vm, "sub", "tcp://127.0.0.1:5556");
-    if (!vm["no-catchup"].as<bool>())
+    // With --listen-events the local tail is dialed only when named.
+    bool local = !vm.count("listen-events") || vm.count("sub");
+    if (local) so.sub_endpoints = List(vm, "sub", "tcp://127.0.0.1:5556");
+    if (local && !vm["no-catchup"].as<bool>())
       so.control_endpoints = List(vm, "tail-control", "tcp://127.0.0.1:5555");
     so.credit_window = vm["credit-window"].as<uint64_t>();
     so.index_id = RandomId();
     so.progress_dir = db;
+    SetListenOptions(vm, &so);
+    so.curve_secret_key = curve_secret;
     st = RunSubscribeLoop(ctx, so, indexer);
   }
   if (*exporter) LogExportTotals(**exporter);
@@ -243,7 +341,12 @@ int Run(const po::variables_map& vm, const std::string& db) {
 }  // namespace
 
 int Main(int argc, char** argv) {
-  cli::Spec spec{kTool, "trace-index [options]", "", po::options_description("Options"), {}};
+  if (argc > 1 && std::string_view(argv[1]) == "keygen") return Keygen(argc - 1, argv + 1);
+  cli::Spec spec{kTool,
+                 "trace-index [options]   |   trace-index keygen [--out DIR] [--name NAME]",
+                 "",
+                 po::options_description("Options"),
+                 {}};
   Describe(spec);
   po::variables_map vm;
   int code = 0;

@@ -28,6 +28,7 @@
 #include "common/tail/tail_control.h"
 #include "common/tail/tail_loop.h"
 #include "common/tail/tail_output.h"
+#include "common/wire/curve_keys.h"
 #include "common/wire/wire.h"
 
 namespace po = boost::program_options;
@@ -50,11 +51,15 @@ constexpr char kAbout[] =
     "Examples:\n"
     "  trace-tail --once --stdout ~/.claude/history.jsonl | jq .\n"
     "  trace-tail --stdout 'logs/*.jsonl' --kind span\n"
-    "  trace-tail                       # the pipeline default: PUB 5556, control 5555\n";
+    "  trace-tail                       # the pipeline default: PUB 5556, control 5555\n"
+    "  trace-tail --pub-connect tcp://index.lan:5558 --control-connect tcp://index.lan:5559 \\\n"
+    "    --curve-server-key server.pub --curve-key ~/.config/claude-trace/laptop.key\n"
+    "                                   # a remote tail: opens both connections itself\n";
 
 struct Flags {
   std::vector<std::string> files, pubs;
   std::string control, state, kind, quarantine, user, host;
+  std::string pub_connect, control_connect, curve_server_key, curve_key;
   bool to_stdout = false, stdin_source = false, once = false, from_end = false;
   size_t max_line_bytes = 16u << 20, max_open_files = 0;
   int poll_ms = 1000, checkpoint_ms = 1000, hwm = 1'000'000;
@@ -68,7 +73,19 @@ void DefineFlags(cli::Spec& spec, Flags& f) {
       "ZeroMQ PUB endpoint to bind (repeatable; default tcp://127.0.0.1:5556 unless --stdout)")(
       "control", po::value(&f.control),
       "control ROUTER endpoint (default tcp://127.0.0.1:5555 when publishing)")(
-      "stdout", po::bool_switch(&f.to_stdout), "print events as JSON lines on stdout")(
+      "pub-connect", po::value(&f.pub_connect)->value_name("EP"),
+      "remote tail: connect the event PUB to this trace-index --listen-events endpoint "
+      "(instead of binding --pub)")(
+      "control-connect", po::value(&f.control_connect)->value_name("EP"),
+      "remote tail: connect the control socket to this trace-index --listen-control endpoint "
+      "(instead of binding --control)")(
+      "curve-server-key", po::value(&f.curve_server_key)->value_name("KEY|FILE"),
+      "encrypt both connections with CURVE to the index with this public key (Z85, or a file "
+      "such as server.pub); needs --curve-key")(
+      "curve-key", po::value(&f.curve_key)->value_name("FILE"),
+      "this tail's CURVE secret key file (from trace-index keygen; mode 600); its .pub must be in "
+      "the index's authorized/ directory")("stdout", po::bool_switch(&f.to_stdout),
+                                           "print events as JSON lines on stdout")(
       "stdin", po::bool_switch(&f.stdin_source), "also read lines from stdin (path \"-\")")(
       "once", po::bool_switch(&f.once), "read what exists (partial last lines too), then exit 0")(
       "from-start", "files seen for the first time are read from the beginning (default)")(
@@ -170,12 +187,66 @@ std::string LoginName() {
   return user ? user : "";
 }
 
+// Stable across restarts; the host name keeps two laptops with the same
+// home path apart when both publish into one index (remote tails).
 uint64_t PublisherId(const std::string& state) {
   if (state.empty()) return RandomId();
   char* abs = realpath(state.c_str(), nullptr);
   std::string key = abs ? abs : AbsolutePath(state);
   free(abs);
+  char host[256] = "";
+  if (gethostname(host, sizeof host - 1) == 0) key = std::string(host) + ":" + key;
   return std::stoull(StableHashHex(key).substr(0, 16), nullptr, 16);
+}
+
+// The remote-tail flags (proto/wire.md "Remote tails"): a tail either binds
+// (--pub, --control) or connects (--pub-connect, --control-connect) each
+// socket; CURVE is for the connecting ones and needs both keys.
+Status CheckRemoteFlags(const Flags& f) {
+  if (!f.pub_connect.empty() && !f.pubs.empty())
+    return Status::Error("--pub and --pub-connect exclude each other");
+  if (!f.control_connect.empty() && !f.control.empty())
+    return Status::Error("--control and --control-connect exclude each other");
+  if (!f.control_connect.empty() && f.pub_connect.empty() && f.pubs.empty())
+    return Status::Error("--control-connect needs --pub-connect (the events it catches up)");
+  if (f.curve_server_key.empty() != f.curve_key.empty())
+    return Status::Error("--curve-server-key and --curve-key go together");
+  if (!f.curve_key.empty() && f.pub_connect.empty() && f.control_connect.empty())
+    return Status::Error("--curve-server-key needs --pub-connect or --control-connect");
+  return Status::Ok();
+}
+
+struct Curve {
+  bool on = false;
+  wire::CurveKeypair own;
+  std::string server_key;
+};
+
+Result<Curve> LoadCurve(const Flags& f) {
+  Curve c;
+  if (f.curve_key.empty()) return c;
+  if (!wire::CurveAvailable())
+    return Status::Error("this libzmq was built without CURVE (zmq_has(\"curve\") is false)");
+  auto own = wire::ReadSecretKeyFile(f.curve_key);
+  if (!own) return own.status().Wrap("--curve-key");
+  auto server = wire::ReadPublicKey(f.curve_server_key);
+  if (!server) return server.status().Wrap("--curve-server-key");
+  return Curve{true, *own, *server};
+}
+
+Status ConnectPublisher(const Flags& f, const Curve& curve, wire::Publisher& publisher) {
+  if (Status st = publisher.UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
+  if (curve.on) {
+    if (Status st = publisher.UseCurveClient(curve.own, curve.server_key); !st) return st;
+  }
+  return publisher.Connect(f.pub_connect);
+}
+
+// Returns what failed in *what (the one-line error's verb).
+Status OpenControl(const Flags& f, const Curve& curve, TailControl& control, std::string* what) {
+  *what = f.control.empty() ? "connect --control-connect" : "bind --control";
+  if (!f.control.empty()) return control.Bind(f.control);
+  return control.Connect(f.control_connect, curve.on ? &curve.own : nullptr, curve.server_key);
 }
 
 }  // namespace
@@ -205,12 +276,20 @@ int Run(int argc, char** argv) {
   if (!CheckNamedFiles(flags.files, &bad, &why)) {
     return cli::Fail(kTool, "open '" + bad + "'", why, cli::kExitInput);
   }
+  if (Status st = CheckRemoteFlags(flags); !st)
+    return cli::Fail(kTool, "parse flags", st.message(), cli::kExitUsage);
+  auto curve = LoadCurve(flags);
+  if (!curve) return cli::Fail(kTool, "load curve keys", curve.status().message(), cli::kExitInput);
   bool defaults = flags.files.empty() && !flags.stdin_source;
   if (!vm.count("state") && defaults && !flags.once)
     flags.state = cli::DataDir(vm) + "/tail-state.json";
-  if (flags.pubs.empty() && !flags.to_stdout) flags.pubs.push_back("tcp://127.0.0.1:5556");
-  if (flags.control.empty() && !flags.pubs.empty() && !flags.once)
+  bool remote = !flags.pub_connect.empty() || !flags.control_connect.empty();
+  if (flags.pubs.empty() && !flags.to_stdout && !remote)
+    flags.pubs.push_back("tcp://127.0.0.1:5556");
+  if (flags.control.empty() && !flags.pubs.empty() && !flags.once && !remote)
     flags.control = "tcp://127.0.0.1:5555";
+  if (!flags.pub_connect.empty() && flags.control_connect.empty() && !flags.once)
+    log::Warn("no --control-connect: lines the index misses are not resent");
 
   std::vector<WatchSpec> specs;
   for (const std::string& f : flags.files) specs.push_back({AbsolutePath(f), kind});
@@ -219,13 +298,17 @@ int Run(int argc, char** argv) {
   wire::Context ctx;
   uint64_t publisher_id = PublisherId(flags.state), epoch = RandomId();
   std::unique_ptr<wire::Publisher> publisher;
-  if (!flags.pubs.empty()) {
+  if (!flags.pubs.empty() || !flags.pub_connect.empty()) {
     publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
     if (Status st = publisher->SetHighWaterMark(flags.hwm); !st.ok())
       return cli::Fail(kTool, "set --hwm", st.message(), cli::kExitUsage);
     for (const std::string& ep : flags.pubs) {
       if (Status st = publisher->Bind(ep); !st.ok())
         return cli::Fail(kTool, "bind --pub", st.message());
+    }
+    if (!flags.pub_connect.empty()) {
+      if (Status st = ConnectPublisher(flags, *curve, *publisher); !st)
+        return cli::Fail(kTool, "connect --pub-connect", st.message());
     }
   }
   std::unique_ptr<DirWatcher> watcher;
@@ -247,7 +330,7 @@ int Run(int argc, char** argv) {
       {vm.count("user") ? flags.user : LoginName(), vm.count("host") ? flags.host : HostName()});
   // Flow control engages only with a control socket an index can attach to.
   std::unique_ptr<CreditGate> gate;
-  if (!flags.control.empty()) {
+  if (!flags.control.empty() || !flags.control_connect.empty()) {
     CreditGate::Options go;
     go.start_wait_ms = std::max<int64_t>(0, flags.credit_wait_ms);
     // ZeroMQ's PUB learns what its peer took only every half HWM: a quarter
@@ -278,16 +361,18 @@ int Run(int argc, char** argv) {
   }
   if (flags.stdin_source) follower.AddStream(STDIN_FILENO, "-", kind);
   std::unique_ptr<TailControl> control;
-  if (!flags.control.empty()) {
+  if (!flags.control.empty() || !flags.control_connect.empty()) {
     control = std::make_unique<TailControl>(
         ctx, &follower, [&] { return output.pub_seq(); }, publisher_id, epoch);
-    if (Status st = control->Bind(flags.control); !st.ok())
-      return cli::Fail(kTool, "bind --control", st.message());
+    std::string what;
+    if (Status st = OpenControl(flags, *curve, *control, &what); !st.ok())
+      return cli::Fail(kTool, what, st.message());
     control->SetCreditGate(gate.get(), NowMs);
   }
   log::Info("started", {{"publisher_id", Hex16(publisher_id)},
                         {"epoch", Hex16(epoch)},
                         {"patterns", specs.size()},
+                        {"curve", curve->on},
                         {"state", flags.state}});
   TailLoopOptions loop_options;
   loop_options.state = flags.state;
