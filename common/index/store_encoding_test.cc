@@ -199,6 +199,44 @@ TEST_F(EncodingTest, InterruptedMigrationCarriesOn) {
   AppendJson(Lines(1, "g"));
 }
 
+// Schema 2 keyed messages "<message_id>\0<request_id>": --migrate re-keys
+// them "req:<request_id>", so a later line of the same API message finds it
+// and adds no tokens.
+TEST_F(EncodingTest, MigrationRekeysMessagesByRequest) {
+  std::vector<std::string> json =
+      AppendJson({Assistant("a1", 1000, "msg_1", 100, 5), Assistant("a2", 1001, "msg_2", 200, 7)});
+  Close();
+  MakeSchemaTwo(json);
+  Raw([&](MDB_txn* txn, const StoreDbs& d) {
+    for (const std::string id : {"msg_1", "msg_2"}) {
+      std::string key = "req:req_" + id, value;
+      MDB_val k = lmdb::Val(key), v;
+      ASSERT_EQ(mdb_get(txn, d.messages, &k, &v), 0) << key;
+      value.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+      ASSERT_EQ(mdb_del(txn, d.messages, &k, nullptr), 0);
+      Put(txn, d.messages, id + std::string(1, '\0') + "req_" + id, value);
+    }
+  });
+  MigrateOptions mo;
+  mo.dir = dir_.string();
+  mo.events_per_txn = 1;  // one key per transaction: the loop must go on
+  ASSERT_TRUE(MigrateStore(mo).ok());
+  Raw([&](MDB_txn* txn, const StoreDbs& d) {
+    for (const std::string id : {"msg_1", "msg_2"}) {
+      std::string key = "req:req_" + id, old = id + std::string(1, '\0') + "req_" + id;
+      MDB_val k = lmdb::Val(key), o = lmdb::Val(old), v;
+      EXPECT_EQ(mdb_get(txn, d.messages, &k, &v), 0) << key;
+      EXPECT_EQ(mdb_get(txn, d.messages, &o, &v), MDB_NOTFOUND);
+    }
+  });
+  auto verify = VerifyStore(dir_.string());
+  ASSERT_TRUE(verify.ok() && verify->ok());
+  OpenWriter(0);
+  int64_t before = Session("s1")["usage"]["input_tokens"].GetInt64();
+  AppendJson({Assistant("a3", 1002, "msg_1", 100, 5)});  // msg_1's next content block
+  EXPECT_EQ(Session("s1")["usage"]["input_tokens"].GetInt64(), before);
+}
+
 TEST_F(EncodingTest, MigrateRefusesWhatItCannotConvert) {
   AppendJson(Lines(3, "h"));
   Close();

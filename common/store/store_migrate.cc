@@ -6,11 +6,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "common/base/log.h"
 #include "common/store/event_codec.h"
 #include "common/store/lmdb.h"
 #include "common/store/store.h"
@@ -43,6 +45,9 @@ class Migrator {
     for (bool more = true; more;) {
       if (Status st = Step([&](MDB_txn* txn) { return ConvertSome(txn, &more); }); !st) return st;
       Report(!more);
+    }
+    for (bool more = true; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return RekeyMessages(txn, &more); }); !st) return st;
     }
     if (Status st = Step([&](MDB_txn* txn) { return Finish(txn); }); !st) return st;
     if (int rc = mdb_env_sync(env_, 1); rc != 0) return lmdb::FromMdb("sync", rc);
@@ -162,6 +167,38 @@ class Migrator {
     return Status::Ok();
   }
 
+  // Schema 2 keyed `messages` "<message_id>\0<request_id>"; schema 3 keys a
+  // request "req:<request_id>", the id an OTel api_request shares with its
+  // transcript lines (proto/storage.md "Counting rules"). Keys with a NUL are
+  // the old ones, so a re-run after a kill takes up where it stopped. Should
+  // two old messages name one request (never seen in Claude Code's files),
+  // the first keeps the key: their counts are already in the aggregates.
+  Status RekeyMessages(MDB_txn* txn, bool* more) {
+    std::vector<std::pair<std::string, std::string>> batch;
+    {
+      lmdb::Cursor c;
+      if (int rc = c.Open(txn, dbs_.messages); rc != 0) return lmdb::FromMdb("cursor", rc);
+      MDB_val k, v;
+      int rc = c.Get(&k, &v, MDB_FIRST);
+      for (; rc == 0 && batch.size() < o_.events_per_txn; rc = c.Get(&k, &v, MDB_NEXT)) {
+        if (View(k).find('\0') != std::string_view::npos)
+          batch.emplace_back(std::string(View(k)), std::string(View(v)));
+      }
+      if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("read messages", last_rc_ = rc);
+      *more = rc == 0;
+    }
+    for (const auto& [old_key, value] : batch) {
+      std::string key = "req:" + old_key.substr(old_key.find('\0') + 1);
+      MDB_val ok = Val(old_key), nk = Val(key), nv = Val(value);
+      if (int rc = mdb_put(txn, dbs_.messages, &nk, &nv, MDB_NOOVERWRITE);
+          rc != 0 && rc != MDB_KEYEXIST)
+        return lmdb::FromMdb("rekey message", last_rc_ = rc);
+      if (int rc = mdb_del(txn, dbs_.messages, &ok, nullptr); rc != 0)
+        return lmdb::FromMdb("rekey message", last_rc_ = rc);
+    }
+    return Status::Ok();
+  }
+
   Status Finish(MDB_txn* txn) {
     std::string version = std::to_string(kSchemaVersion);
     MDB_val k = Val(kMetaSchemaVersion), v = Val(version);
@@ -220,6 +257,15 @@ Result<MigrateReport> MigrateStore(const MigrateOptions& options) {
   ::close(*lock);
   if (!report) return report.status().Wrap(what);
   return report;
+}
+
+void LogMigrateProgress(const MigrateProgress& p) {
+  double rate = p.seconds > 0 ? p.this_run / p.seconds : 0;
+  uint64_t left = p.total - std::min(p.done, p.total);
+  log::Info("migrating", {{"events_done", p.done},
+                          {"events_total", p.total},
+                          {"events_per_s", static_cast<uint64_t>(rate)},
+                          {"eta_s", rate > 0 ? static_cast<uint64_t>(left / rate) : 0}});
 }
 
 }  // namespace trace
