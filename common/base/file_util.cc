@@ -75,4 +75,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view text, mode_t mo
   return Status::Ok();
 }
 
+std::string AbsolutePath(const std::string& p) {
+  if (p.empty() || p[0] == '/') return p;
+  char cwd[4096];
+  return getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + p : p;
+}
+
 }  // namespace trace::file

@@ -27,4 +27,8 @@ Status WriteFileAtomic(const std::string& path, std::string_view text, mode_t mo
 // (some file systems refuse fsync on directories).
 void SyncDir(const std::string& dir);
 
+// p made absolute against the working directory (p itself when it is
+// absolute, empty, or the directory is unknown); no symlinks resolved.
+std::string AbsolutePath(const std::string& p);
+
 }  // namespace trace::file

@@ -2,8 +2,6 @@
 // two in step.
 #include "common/export/log_mapping.h"
 
-#include <unistd.h>
-
 #include <utility>
 
 #include "common/json/json.h"
@@ -90,12 +88,6 @@ otlp::OutLogs EmptyLogs(const std::string& host_name) {
   logs.scope_name = "claude-trace.index";
   logs.scope_version = TRACE_VERSION;
   return logs;
-}
-
-std::string LocalHostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "";
-  return buf;
 }
 
 }  // namespace trace::exporter

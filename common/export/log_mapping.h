@@ -22,7 +22,4 @@ otlp::OutLogRecord EventToLogRecord(std::string_view event_json, uint64_t seq);
 // machine) and the scope every export request carries.
 otlp::OutLogs EmptyLogs(const std::string& host_name);
 
-// This machine's host name ("" when unknown).
-std::string LocalHostName();
-
 }  // namespace trace::exporter

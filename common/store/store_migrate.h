@@ -36,4 +36,8 @@ struct MigrateReport {
 
 Result<MigrateReport> MigrateStore(const MigrateOptions& options);
 
+// A progress callback for MigrateOptions: one JSON log line (done, total,
+// events/s, ETA).
+void LogMigrateProgress(const MigrateProgress& p);
+
 }  // namespace trace

@@ -5,10 +5,13 @@
 #include "common/tail/checkpoint.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "common/base/file_util.h"
+#include "common/base/ids.h"
+#include "common/base/process.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 
@@ -88,6 +91,15 @@ Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
 
 Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
   return file::WriteFileAtomic(path, Serialize(checkpoint)).Wrap("save state");
+}
+
+uint64_t PublisherIdFor(const std::string& state_path) {
+  if (state_path.empty()) return RandomId();
+  char* abs = realpath(state_path.c_str(), nullptr);
+  std::string key = abs ? abs : file::AbsolutePath(state_path);
+  free(abs);  // NOLINT(cppcoreguidelines-no-malloc): realpath's buffer
+  if (std::string host = process::HostName(); !host.empty()) key = host + ":" + key;
+  return std::stoull(StableHashHex(key).substr(0, 16), nullptr, 16);
 }
 
 }  // namespace trace

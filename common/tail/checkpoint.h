@@ -44,4 +44,10 @@ Result<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);
 // Replaces the file atomically; the directory is created if missing.
 Status SaveCheckpoint(const std::string& path, const Checkpoint& checkpoint);
 
+// trace-tail's publisher_id (proto/wire.md): a hash of the host name and the
+// state file's absolute path, so it is stable across restarts of one tail and
+// two laptops with the same home path stay apart in one index; random when
+// there is no state file.
+uint64_t PublisherIdFor(const std::string& state_path);
+
 }  // namespace trace

@@ -164,4 +164,20 @@ size_t AuthorizedKeys::size() const {
   return keys_.size();
 }
 
+Result<std::string> StartCurveServer(Context& ctx, const std::string& dir) {
+  if (!CurveAvailable())
+    return Status::Error("this libzmq was built without CURVE (zmq_has(\"curve\") is false)");
+  auto secret = ReadSecretKeyFile(dir + "/server.key");
+  if (!secret) return secret.status();
+  auto keys = AuthorizedKeys::Load(dir + "/authorized");
+  if (!keys) return keys.status();
+  log::Info("curve on", {{"public_key", secret->public_key}, {"authorized", (*keys)->size()}});
+  std::shared_ptr<AuthorizedKeys> allowed(std::move(*keys));
+  Status st = ctx.StartAuthenticator([allowed](const std::string& key, const std::string& address) {
+    return allowed->Allows(key, address);
+  });
+  if (!st) return st;
+  return secret->secret_key;
+}
+
 }  // namespace trace::wire

@@ -57,4 +57,9 @@ class AuthorizedKeys {
   std::map<std::string, int64_t> refusal_logged_ms_;  // "key address" → when
 };
 
+// The index's side of --curve-keys DIR: reads DIR/server.key and starts
+// ctx's authenticator, asking DIR/authorized/ about each client; returns the
+// secret key for the listening sockets. Call before any socket binds.
+Result<std::string> StartCurveServer(Context& ctx, const std::string& dir);
+
 }  // namespace trace::wire

@@ -11,8 +11,7 @@
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
 #include "common/cli/cli.h"
-#include "common/export/log_mapping.h"
-#include "common/export/otlp_exporter.h"
+#include "common/export/export_flags.h"
 #include "common/index/index_loop.h"
 #include "common/index/indexer.h"
 #include "common/store/store_migrate.h"
@@ -92,64 +91,7 @@ void Describe(cli::Spec& spec) {
       "commit-retries", po::value<int>()->default_value(10),
       "attempts of a commit that fails (disk full, I/O error), 1 s apart, before exiting 1; "
       "nothing of a failed batch is stored, the tails resend it after a restart");
-  spec.options.add_options()(
-      "otlp-export", po::value<std::string>()->value_name("URL"),
-      "also export committed events as OTLP logs to this collector (http://host:port; no path "
-      "means /v1/logs), from a thread of its own that never holds indexing up")(
-      "otlp-export-protocol", po::value<std::string>()->default_value("http/protobuf"),
-      "http/protobuf or http/json")(
-      "otlp-export-header", po::value<std::vector<std::string>>()->value_name("K=V")->composing(),
-      "header sent with every export request, e.g. 'Authorization=Bearer T' (repeatable)")(
-      "otlp-export-batch", po::value<size_t>()->default_value(512),
-      "max events per export request")(
-      "otlp-export-batch-kb", po::value<size_t>()->default_value(512),
-      "max event JSON per export request (one larger event goes alone)")(
-      "otlp-export-batch-ms", po::value<int>()->default_value(200),
-      "max wait of a committed event for a fuller export request")(
-      "otlp-export-timeout-ms", po::value<int>()->default_value(10000), "per export request")(
-      "otlp-export-state", po::value<std::string>()->value_name("FILE"),
-      "where the last exported seq is kept (default <db>/otlp-export.json; delete it to export "
-      "everything again)");
-}
-
-// The exporter's options from the --otlp-export-* flags.
-Result<exporter::OtlpExporter::Options> ExportOptions(const po::variables_map& vm,
-                                                      const std::string& db) {
-  exporter::OtlpExporter::Options o;
-  auto url = exporter::ResolveLogsUrl(vm["otlp-export"].as<std::string>());
-  if (!url) return url.status();
-  o.url = *url;
-  auto encoding = exporter::ParseProtocol(vm["otlp-export-protocol"].as<std::string>());
-  if (!encoding) return encoding.status();
-  o.encoding = *encoding;
-  for (const auto& text : List(vm, "otlp-export-header", nullptr)) {
-    auto header = exporter::ParseHeader(text);
-    if (!header) return header.status();
-    o.headers.push_back(*header);
-  }
-  o.batch_events = std::max<size_t>(1, vm["otlp-export-batch"].as<size_t>());
-  o.batch_bytes = std::max<size_t>(1, vm["otlp-export-batch-kb"].as<size_t>()) << 10;
-  o.batch_ms = std::max(0, vm["otlp-export-batch-ms"].as<int>());
-  o.timeout_ms = std::max(1, vm["otlp-export-timeout-ms"].as<int>());
-  o.position_path = vm.count("otlp-export-state") ? vm["otlp-export-state"].as<std::string>()
-                                                  : db + "/otlp-export.json";
-  o.host_name = exporter::LocalHostName();
-  return o;
-}
-
-// Starts the exporter when --otlp-export is given; it reads committed events
-// through the writer's snapshots (the one LMDB environment of this process).
-Result<std::unique_ptr<exporter::OtlpExporter>> StartExport(
-    const std::optional<exporter::OtlpExporter::Options>& options, StoreWriter& writer) {
-  if (!options) return std::unique_ptr<exporter::OtlpExporter>();
-  auto read = [&writer](uint64_t after, size_t max, size_t max_bytes, auto* out) -> Result<bool> {
-    auto snapshot = writer.Snapshot();
-    if (!snapshot) return snapshot.status();
-    return (*snapshot)->EventsAfter(after, max, max_bytes, out);
-  };
-  auto e = std::make_unique<exporter::OtlpExporter>(*options, read);
-  if (Status st = e->Start(); !st) return st;
-  return e;
+  exporter::DescribeExportFlags(spec.options);
 }
 
 int Verify(const std::string& db) {
@@ -165,14 +107,7 @@ int Verify(const std::string& db) {
 int Migrate(const std::string& db) {
   MigrateOptions mo;
   mo.dir = db;
-  mo.progress = [](const MigrateProgress& p) {
-    double rate = p.seconds > 0 ? p.this_run / p.seconds : 0;
-    uint64_t left = p.total - std::min(p.done, p.total);
-    log::Info("migrating", {{"events_done", p.done},
-                            {"events_total", p.total},
-                            {"events_per_s", static_cast<uint64_t>(rate)},
-                            {"eta_s", rate > 0 ? static_cast<uint64_t>(left / rate) : 0}});
-  };
+  mo.progress = LogMigrateProgress;
   auto report = MigrateStore(mo);
   if (!report) return cli::Fail(kTool, "migrate", report.status().message());
   log::Info(report->already_current ? "store is already schema 3: nothing to migrate" : "migrated",
@@ -180,18 +115,6 @@ int Migrate(const std::string& db) {
              {"events", report->last.done},
              {"dictionary", static_cast<uint64_t>(report->dictionary_id)}});
   return cli::kExitOk;
-}
-
-void LogExportTotals(exporter::OtlpExporter& e) {
-  e.Stop();
-  const exporter::OtlpExporter::Totals x = e.totals();
-  log::Info("otlp export stopped", {{"exported", x.exported},
-                                    {"batches", x.batches},
-                                    {"retries", x.retries},
-                                    {"rejected_batches", x.rejected_batches},
-                                    {"rejected_events", x.rejected_events},
-                                    {"partial_rejected", x.partial_rejected},
-                                    {"position", x.position}});
 }
 
 // `trace-index keygen [--out DIR] [--name NAME]`: a CURVE keypair for the
@@ -227,24 +150,6 @@ int Keygen(int argc, char** argv) {
   return cli::kExitOk;
 }
 
-// --curve-keys DIR: the server key, and the authenticator asking
-// DIR/authorized/ about each client. Started before any socket binds.
-Result<std::string> StartCurve(wire::Context& ctx, const std::string& dir) {
-  if (!wire::CurveAvailable())
-    return Status::Error("this libzmq was built without CURVE (zmq_has(\"curve\") is false)");
-  auto secret = wire::ReadSecretKeyFile(dir + "/server.key");
-  if (!secret) return secret.status();
-  auto keys = wire::AuthorizedKeys::Load(dir + "/authorized");
-  if (!keys) return keys.status();
-  log::Info("curve on", {{"public_key", secret->public_key}, {"authorized", (*keys)->size()}});
-  std::shared_ptr<wire::AuthorizedKeys> allowed(std::move(*keys));
-  Status st = ctx.StartAuthenticator([allowed](const std::string& key, const std::string& address) {
-    return allowed->Allows(key, address);
-  });
-  if (!st) return st;
-  return secret->secret_key;
-}
-
 // Remote tails: --listen-* need each other (events without catch-up are
 // lossy) unless --no-catchup says so; --curve-keys needs a --listen.
 Status CheckListenFlags(const po::variables_map& vm) {
@@ -268,12 +173,9 @@ void SetListenOptions(const po::variables_map& vm, SubscribeOptions* so) {
 }
 
 int Run(const po::variables_map& vm, const std::string& db) {
-  std::optional<exporter::OtlpExporter::Options> export_options;
-  if (vm.count("otlp-export")) {
-    auto o = ExportOptions(vm, db);
-    if (!o) return cli::Fail(kTool, "--otlp-export", o.status().message(), cli::kExitUsage);
-    export_options = *o;
-  }
+  auto export_options = exporter::ExportOptionsFrom(vm, db);
+  if (!export_options)
+    return cli::Fail(kTool, "--otlp-export", export_options.status().message(), cli::kExitUsage);
   StoreWriter::Options wo;
   wo.dir = db;
   wo.durable = !vm["no-durable"].as<bool>();
@@ -285,7 +187,7 @@ int Run(const po::variables_map& vm, const std::string& db) {
   wire::Context ctx;
   std::string curve_secret;
   if (vm.count("curve-keys")) {
-    auto secret = StartCurve(ctx, vm["curve-keys"].as<std::string>());
+    auto secret = wire::StartCurveServer(ctx, vm["curve-keys"].as<std::string>());
     if (!secret)
       return cli::Fail(kTool, "load --curve-keys", secret.status().message(), cli::kExitInput);
     curve_secret = *secret;
@@ -301,7 +203,7 @@ int Run(const po::variables_map& vm, const std::string& db) {
   io.max_batch = vm["batch-size"].as<size_t>();
   io.max_batch_ms = vm["batch-ms"].as<int>();
   io.max_commit_failures = std::max(1, vm["commit-retries"].as<int>());
-  auto exporter = StartExport(export_options, **writer);
+  auto exporter = exporter::StartExport(*export_options, **writer);
   if (!exporter) return cli::Fail(kTool, "start --otlp-export", exporter.status().message());
   Indexer indexer(**writer, pub.get(), io);
   log::Info("started", {{"db", db},
@@ -324,7 +226,7 @@ int Run(const po::variables_map& vm, const std::string& db) {
     so.curve_secret_key = curve_secret;
     st = RunSubscribeLoop(ctx, so, indexer);
   }
-  if (*exporter) LogExportTotals(**exporter);
+  if (*exporter) exporter::StopAndLog(**exporter);
   const Indexer::Totals t = indexer.totals();
   log::Info("stopped", {{"received", t.received},
                         {"stored", t.stored},

@@ -2,21 +2,20 @@
 // normalizes every line into an event and publishes it on ZeroMQ and/or
 // prints it on stdout. Flags and wiring here; the work is in common/
 // (follower, normalize, tail_output, tail_control, checkpoint).
-#include <pwd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "common/base/clock.h"
+#include "common/base/file_util.h"
 #include "common/base/ids.h"
 #include "common/base/log.h"
 #include "common/base/paths.h"
+#include "common/base/process.h"
 #include "common/base/shutdown.h"
 #include "common/cli/cli.h"
 #include "common/event/event.h"
@@ -26,9 +25,9 @@
 #include "common/tail/follower.h"
 #include "common/tail/line_guard.h"
 #include "common/tail/tail_control.h"
+#include "common/tail/tail_links.h"
 #include "common/tail/tail_loop.h"
 #include "common/tail/tail_output.h"
-#include "common/wire/curve_keys.h"
 #include "common/wire/wire.h"
 
 namespace po = boost::program_options;
@@ -57,9 +56,9 @@ constexpr char kAbout[] =
     "                                   # a remote tail: opens both connections itself\n";
 
 struct Flags {
-  std::vector<std::string> files, pubs;
-  std::string control, state, kind, quarantine, user, host;
-  std::string pub_connect, control_connect, curve_server_key, curve_key;
+  std::vector<std::string> files;
+  TailLinks links;
+  std::string state, kind, quarantine, user, host;
   bool to_stdout = false, stdin_source = false, once = false, from_end = false;
   size_t max_line_bytes = 16u << 20, max_open_files = 0;
   int poll_ms = 1000, checkpoint_ms = 1000, hwm = 1'000'000;
@@ -69,20 +68,20 @@ struct Flags {
 void DefineFlags(cli::Spec& spec, Flags& f) {
   spec.options.add_options()("files", po::value(&f.files)->multitoken(),
                              "FILE or GLOB to follow (repeatable)")(
-      "pub", po::value(&f.pubs)->multitoken(),
+      "pub", po::value(&f.links.pubs)->multitoken(),
       "ZeroMQ PUB endpoint to bind (repeatable; default tcp://127.0.0.1:5556 unless --stdout)")(
-      "control", po::value(&f.control),
+      "control", po::value(&f.links.control),
       "control ROUTER endpoint (default tcp://127.0.0.1:5555 when publishing)")(
-      "pub-connect", po::value(&f.pub_connect)->value_name("EP"),
+      "pub-connect", po::value(&f.links.pub_connect)->value_name("EP"),
       "remote tail: connect the event PUB to this trace-index --listen-events endpoint "
       "(instead of binding --pub)")(
-      "control-connect", po::value(&f.control_connect)->value_name("EP"),
+      "control-connect", po::value(&f.links.control_connect)->value_name("EP"),
       "remote tail: connect the control socket to this trace-index --listen-control endpoint "
       "(instead of binding --control)")(
-      "curve-server-key", po::value(&f.curve_server_key)->value_name("KEY|FILE"),
+      "curve-server-key", po::value(&f.links.curve_server_key)->value_name("KEY|FILE"),
       "encrypt both connections with CURVE to the index with this public key (Z85, or a file "
       "such as server.pub); needs --curve-key")(
-      "curve-key", po::value(&f.curve_key)->value_name("FILE"),
+      "curve-key", po::value(&f.links.curve_key)->value_name("FILE"),
       "this tail's CURVE secret key file (from trace-index keygen; mode 600); its .pub must be in "
       "the index's authorized/ directory")("stdout", po::bool_switch(&f.to_stdout),
                                            "print events as JSON lines on stdout")(
@@ -143,110 +142,11 @@ bool CheckNamedFiles(const std::vector<std::string>& files, std::string* bad, st
   return true;
 }
 
-// Events carry the path; absolute paths mean the same thing to every reader.
-std::string AbsolutePath(const std::string& p) {
-  if (p.empty() || p[0] == '/') return p;
-  char cwd[4096];
-  return getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + p : p;
-}
-
-// Raises the soft descriptor limit to the hard one; returns the limit now.
-uint64_t RaiseFdLimit() {
-  rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
-  if (rl.rlim_cur < rl.rlim_max) {
-    rlim_t want = rl.rlim_max;
-    rl.rlim_cur = want;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) (void)getrlimit(RLIMIT_NOFILE, &rl);
-  }
-  return rl.rlim_cur;
-}
-
 // Descriptors for followed files: the limit less what sockets, inotify and
 // directory scans need.
 size_t DefaultMaxOpenFiles(uint64_t fd_limit) {
   uint64_t n = fd_limit > 64 ? fd_limit - 64 : 0;
   return static_cast<size_t>(std::clamp<uint64_t>(n, 8, 4096));
-}
-
-// The name this machine goes by (gethostname), "" when unknown.
-std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
-
-// The account trace-tail runs as: its passwd entry (a service has no login
-// terminal for getlogin), else $USER.
-std::string LoginName() {
-  std::vector<char> buffer(16384);
-  passwd pw{}, *found = nullptr;
-  if (getpwuid_r(geteuid(), &pw, buffer.data(), buffer.size(), &found) == 0 && found)
-    return found->pw_name;
-  const char* user = std::getenv("USER");  // NOLINT(concurrency-mt-unsafe): before any thread
-  return user ? user : "";
-}
-
-// Stable across restarts; the host name keeps two laptops with the same
-// home path apart when both publish into one index (remote tails).
-uint64_t PublisherId(const std::string& state) {
-  if (state.empty()) return RandomId();
-  char* abs = realpath(state.c_str(), nullptr);
-  std::string key = abs ? abs : AbsolutePath(state);
-  free(abs);
-  char host[256] = "";
-  if (gethostname(host, sizeof host - 1) == 0) key = std::string(host) + ":" + key;
-  return std::stoull(StableHashHex(key).substr(0, 16), nullptr, 16);
-}
-
-// The remote-tail flags (proto/wire.md "Remote tails"): a tail either binds
-// (--pub, --control) or connects (--pub-connect, --control-connect) each
-// socket; CURVE is for the connecting ones and needs both keys.
-Status CheckRemoteFlags(const Flags& f) {
-  if (!f.pub_connect.empty() && !f.pubs.empty())
-    return Status::Error("--pub and --pub-connect exclude each other");
-  if (!f.control_connect.empty() && !f.control.empty())
-    return Status::Error("--control and --control-connect exclude each other");
-  if (!f.control_connect.empty() && f.pub_connect.empty() && f.pubs.empty())
-    return Status::Error("--control-connect needs --pub-connect (the events it catches up)");
-  if (f.curve_server_key.empty() != f.curve_key.empty())
-    return Status::Error("--curve-server-key and --curve-key go together");
-  if (!f.curve_key.empty() && f.pub_connect.empty() && f.control_connect.empty())
-    return Status::Error("--curve-server-key needs --pub-connect or --control-connect");
-  return Status::Ok();
-}
-
-struct Curve {
-  bool on = false;
-  wire::CurveKeypair own;
-  std::string server_key;
-};
-
-Result<Curve> LoadCurve(const Flags& f) {
-  Curve c;
-  if (f.curve_key.empty()) return c;
-  if (!wire::CurveAvailable())
-    return Status::Error("this libzmq was built without CURVE (zmq_has(\"curve\") is false)");
-  auto own = wire::ReadSecretKeyFile(f.curve_key);
-  if (!own) return own.status().Wrap("--curve-key");
-  auto server = wire::ReadPublicKey(f.curve_server_key);
-  if (!server) return server.status().Wrap("--curve-server-key");
-  return Curve{true, *own, *server};
-}
-
-Status ConnectPublisher(const Flags& f, const Curve& curve, wire::Publisher& publisher) {
-  if (Status st = publisher.UseHeartbeats(wire::kRemoteHeartbeatMs); !st) return st;
-  if (curve.on) {
-    if (Status st = publisher.UseCurveClient(curve.own, curve.server_key); !st) return st;
-  }
-  return publisher.Connect(f.pub_connect);
-}
-
-// Returns what failed in *what (the one-line error's verb).
-Status OpenControl(const Flags& f, const Curve& curve, TailControl& control, std::string* what) {
-  *what = f.control.empty() ? "connect --control-connect" : "bind --control";
-  if (!f.control.empty()) return control.Bind(f.control);
-  return control.Connect(f.control_connect, curve.on ? &curve.own : nullptr, curve.server_key);
 }
 
 }  // namespace
@@ -262,7 +162,7 @@ int Run(int argc, char** argv) {
   int code = 0;
   if (!cli::Parse(spec, argc, argv, &vm, &code)) return code;
   shutdown::Install();
-  uint64_t fd_limit = RaiseFdLimit();
+  uint64_t fd_limit = process::RaiseFdLimit();
 
   InputKind kind;
   if (!ParseInputKind(flags.kind, &kind)) {
@@ -276,40 +176,35 @@ int Run(int argc, char** argv) {
   if (!CheckNamedFiles(flags.files, &bad, &why)) {
     return cli::Fail(kTool, "open '" + bad + "'", why, cli::kExitInput);
   }
-  if (Status st = CheckRemoteFlags(flags); !st)
+  TailLinks& links = flags.links;
+  if (Status st = CheckTailLinks(links); !st)
     return cli::Fail(kTool, "parse flags", st.message(), cli::kExitUsage);
-  auto curve = LoadCurve(flags);
+  auto curve = LoadTailCurve(links);
   if (!curve) return cli::Fail(kTool, "load curve keys", curve.status().message(), cli::kExitInput);
   bool defaults = flags.files.empty() && !flags.stdin_source;
   if (!vm.count("state") && defaults && !flags.once)
     flags.state = cli::DataDir(vm) + "/tail-state.json";
-  bool remote = !flags.pub_connect.empty() || !flags.control_connect.empty();
-  if (flags.pubs.empty() && !flags.to_stdout && !remote)
-    flags.pubs.push_back("tcp://127.0.0.1:5556");
-  if (flags.control.empty() && !flags.pubs.empty() && !flags.once && !remote)
-    flags.control = "tcp://127.0.0.1:5555";
-  if (!flags.pub_connect.empty() && flags.control_connect.empty() && !flags.once)
+  if (links.pubs.empty() && !flags.to_stdout && !links.remote())
+    links.pubs.push_back("tcp://127.0.0.1:5556");
+  if (links.control.empty() && !links.pubs.empty() && !flags.once && !links.remote())
+    links.control = "tcp://127.0.0.1:5555";
+  if (!links.pub_connect.empty() && links.control_connect.empty() && !flags.once)
     log::Warn("no --control-connect: lines the index misses are not resent");
 
   std::vector<WatchSpec> specs;
-  for (const std::string& f : flags.files) specs.push_back({AbsolutePath(f), kind});
+  for (const std::string& f : flags.files) specs.push_back({file::AbsolutePath(f), kind});
   if (defaults) specs = DefaultSpecs(vm);
 
   wire::Context ctx;
-  uint64_t publisher_id = PublisherId(flags.state), epoch = RandomId();
+  uint64_t publisher_id = PublisherIdFor(flags.state), epoch = RandomId();
   std::unique_ptr<wire::Publisher> publisher;
-  if (!flags.pubs.empty() || !flags.pub_connect.empty()) {
+  if (links.publishes()) {
     publisher = std::make_unique<wire::Publisher>(ctx, publisher_id, epoch);
     if (Status st = publisher->SetHighWaterMark(flags.hwm); !st.ok())
       return cli::Fail(kTool, "set --hwm", st.message(), cli::kExitUsage);
-    for (const std::string& ep : flags.pubs) {
-      if (Status st = publisher->Bind(ep); !st.ok())
-        return cli::Fail(kTool, "bind --pub", st.message());
-    }
-    if (!flags.pub_connect.empty()) {
-      if (Status st = ConnectPublisher(flags, *curve, *publisher); !st)
-        return cli::Fail(kTool, "connect --pub-connect", st.message());
-    }
+    std::string what;
+    if (Status st = OpenPublisher(links, *curve, *publisher, &what); !st.ok())
+      return cli::Fail(kTool, what, st.message());
   }
   std::unique_ptr<DirWatcher> watcher;
   if (!flags.once) {
@@ -326,11 +221,11 @@ int Run(int argc, char** argv) {
       flags.max_open_files > 0 ? flags.max_open_files : DefaultMaxOpenFiles(fd_limit);
   options.interrupted = [] { return shutdown::Requested(); };
   TailOutput output(publisher.get(), flags.to_stdout ? STDOUT_FILENO : -1);
-  output.SetOrigin(
-      {vm.count("user") ? flags.user : LoginName(), vm.count("host") ? flags.host : HostName()});
+  output.SetOrigin({vm.count("user") ? flags.user : process::LoginName(),
+                    vm.count("host") ? flags.host : process::HostName()});
   // Flow control engages only with a control socket an index can attach to.
   std::unique_ptr<CreditGate> gate;
-  if (!flags.control.empty() || !flags.control_connect.empty()) {
+  if (links.has_control()) {
     CreditGate::Options go;
     go.start_wait_ms = std::max<int64_t>(0, flags.credit_wait_ms);
     // ZeroMQ's PUB learns what its peer took only every half HWM: a quarter
@@ -361,11 +256,11 @@ int Run(int argc, char** argv) {
   }
   if (flags.stdin_source) follower.AddStream(STDIN_FILENO, "-", kind);
   std::unique_ptr<TailControl> control;
-  if (!flags.control.empty() || !flags.control_connect.empty()) {
+  if (links.has_control()) {
     control = std::make_unique<TailControl>(
         ctx, &follower, [&] { return output.pub_seq(); }, publisher_id, epoch);
     std::string what;
-    if (Status st = OpenControl(flags, *curve, *control, &what); !st.ok())
+    if (Status st = OpenControl(links, *curve, *control, &what); !st.ok())
       return cli::Fail(kTool, what, st.message());
     control->SetCreditGate(gate.get(), NowMs);
   }
