@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <numeric>
@@ -157,31 +158,44 @@ void BatchBuilder::GatherSamples(PreparedBatch* batch) {
   }
   if (samples_.size() < kTrainSampleBytes) return;
   gathering_ = false;
-  std::vector<std::string_view> samples;
-  size_t at = 0;
-  for (size_t n : sample_sizes_) {
-    samples.push_back(std::string_view(samples_).substr(at, n));
-    at += n;
-  }
-  auto trained = TrainEventDictionary(samples);
-  EventDictionary dict{writer_.dictionary().id + 1, trained ? *trained : std::string()};
-  Status st = trained ? encoder_.SetDictionary(dict) : trained.status();
-  if (st) {
-    log::Info("event dictionary trained", {{"id", static_cast<uint64_t>(dict.id)},
-                                           {"bytes", static_cast<uint64_t>(dict.bytes.size())},
-                                           {"samples", static_cast<uint64_t>(samples.size())}});
-    batch->new_dictionary = std::move(dict);
-  } else {
-    log::Warn("event dictionary not trained: events are compressed without one",
-              {{"error", st.message()}});
-  }
+  training_ = std::async(std::launch::async,
+                         [text = std::move(samples_), sizes = std::move(sample_sizes_)] {
+                           std::vector<std::string_view> samples;
+                           size_t at = 0;
+                           for (size_t n : sizes) {
+                             samples.push_back(std::string_view(text).substr(at, n));
+                             at += n;
+                           }
+                           return TrainEventDictionary(samples);
+                         });
   std::string().swap(samples_);
   std::vector<size_t>().swap(sample_sizes_);
+}
+
+void BatchBuilder::AdoptDictionary(PreparedBatch* batch) {
+  if (!training_.valid()) return;
+  if (training_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  Result<std::string> trained = training_.get();
+  EventDictionary dict{writer_.dictionary().id + 1, trained ? *trained : std::string()};
+  Status st = trained ? encoder_.SetDictionary(dict) : trained.status();
+  if (!st) {
+    log::Warn("event dictionary not trained: events are compressed without one",
+              {{"error", st.message()}});
+    return;
+  }
+  log::Info("event dictionary trained", {{"id", static_cast<uint64_t>(dict.id)},
+                                         {"bytes", static_cast<uint64_t>(dict.bytes.size())}});
+  batch->new_dictionary = std::move(dict);
+}
+
+void BatchBuilder::AwaitDictionary() {
+  if (training_.valid()) training_.wait();
 }
 
 // Compression runs here, on the building thread and the encoder's helpers:
 // the commit thread only copies the values into LMDB.
 Status BatchBuilder::EncodeEvents(PreparedBatch* batch) {
+  AdoptDictionary(batch);
   if (gathering_) GatherSamples(batch);
   return encoder_.Encode(batch);
 }

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -69,6 +70,9 @@ class BatchBuilder {
   // The aggregate cache is over its bound: it is dropped when the last
   // batch in flight retires, so the caller should wait for the commits.
   bool WantsDrain() const { return over_cap_; }
+  // Waits for a dictionary training in progress (tests; a real index never
+  // waits: it stores values without a dictionary until one is ready).
+  void AwaitDictionary();
   // Committed offsets as of every built batch.
   const std::map<std::string, SourceOffset>& sources() const { return sources_; }
 
@@ -86,6 +90,8 @@ class BatchBuilder {
   // first dictionary once enough events have been seen.
   Status EncodeEvents(PreparedBatch* batch);
   void GatherSamples(PreparedBatch* batch);
+  // Once trained, the dictionary is the encoder's and goes out with batch.
+  void AdoptDictionary(PreparedBatch* batch);
 
   StoreWriter& writer_;
   size_t cache_entries_;
@@ -111,6 +117,9 @@ class BatchBuilder {
   std::string samples_;
   std::vector<size_t> sample_sizes_;
   bool gathering_ = false;
+  // Training takes a few hundred ms: it runs on a thread of its own, so the
+  // batches of a live index are not held up (commit latency at 1k events/s).
+  std::future<Result<std::string>> training_;
 };
 
 }  // namespace trace

@@ -107,6 +107,9 @@ TEST_F(EncodingTest, TrainsTheFirstDictionaryOnceAndKeepsIt) {
     auto more = AppendJson(Lines(4096, "b" + std::to_string(json.size()) + "-"));
     json.insert(json.end(), more.begin(), more.end());
   }
+  builder_->AwaitDictionary();               // trained on its own thread
+  auto adopted = AppendJson(Lines(1, "d"));  // the batch that stores it
+  json.insert(json.end(), adopted.begin(), adopted.end());
   ASSERT_EQ(writer_->dictionary().id, 1u);
   OpenWriter(0);
   EXPECT_EQ(writer_->dictionary().id, 1u);  // loaded, not trained again
