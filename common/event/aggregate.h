@@ -57,6 +57,14 @@ struct AgentInfo {
   void Merge(const AgentInfo& other);
 };
 
+// Distinct names one session or task aggregate keeps (proto/storage.md
+// "Bounds"): a sender naming a new tool or hook event in every event must not
+// grow one aggregate (and every summary request that parses it) without
+// bound. Later event types and tools count under kOtherName; agents past the
+// bound are not listed (their events are stored and counted as usual).
+inline constexpr size_t kMaxEventTypes = 256, kMaxTools = 1024, kMaxAgents = 4096;
+inline constexpr std::string_view kOtherName = "(other)";
+
 // A session or task aggregate (same shape; tasks also name their session).
 struct Aggregate {
   std::string id;

@@ -153,6 +153,18 @@ Result<std::optional<int64_t>> AggregateState::Apply(const EventFacts& f) {
   return fill;
 }
 
+namespace {
+
+const std::string kOther(kOtherName);
+
+// name, or kOtherName once m holds cap names and not this one.
+template <typename Map>
+const std::string& CappedName(const Map& m, const std::string& name, size_t cap) {
+  return m.size() < cap || m.count(name) ? name : kOther;
+}
+
+}  // namespace
+
 Status AggregateState::ApplyCommon(Aggregate& a, const EventFacts& f) {
   // A borrowed time (a line without a timestamp of its own) is not activity.
   if (!f.keys.timestamp_borrowed) {
@@ -162,7 +174,7 @@ Status AggregateState::ApplyCommon(Aggregate& a, const EventFacts& f) {
     a.has_ts = true;
   }
   ++a.events;
-  ++a.event_types[f.keys.event_type];
+  ++a.event_types[CappedName(a.event_types, f.keys.event_type, kMaxEventTypes)];
   if (f.parse_error) ++a.parse_errors;
   if (!f.cwd.empty()) a.cwd = f.cwd;
   if (!f.git_branch.empty()) a.git_branch = f.git_branch;
@@ -173,7 +185,7 @@ Status AggregateState::ApplyCommon(Aggregate& a, const EventFacts& f) {
     if (a.main_models.empty() && a.agent_models.empty()) a.model = f.model;
     a.models.insert(f.model);
   }
-  if (!f.agent_id.empty()) {
+  if (!f.agent_id.empty() && (a.agents.size() < kMaxAgents || a.agents.count(f.agent_id))) {
     a.agents.insert(f.agent_id);
     a.agent_info[f.agent_id].Merge(f.agent);
   }
@@ -186,14 +198,16 @@ Status AggregateState::ForCallTargets(const ToolCall& c,
   if (!c.session_id.empty()) {
     auto s = Get(sessions_, AggTable::kSessions, c.session_id);
     if (!s) return s.status();
-    fn((*s)->value.tools[c.tool]);
-    fn((*s)->value.tool_totals);
+    Aggregate& a = (*s)->value;
+    fn(a.tools[CappedName(a.tools, c.tool, kMaxTools)]);
+    fn(a.tool_totals);
   }
   if (!c.task_id.empty()) {
     auto t = Get(tasks_, AggTable::kTasks, c.task_id);
     if (!t) return t.status();
-    fn((*t)->value.tools[c.tool]);
-    fn((*t)->value.tool_totals);
+    Aggregate& a = (*t)->value;
+    fn(a.tools[CappedName(a.tools, c.tool, kMaxTools)]);
+    fn(a.tool_totals);
   }
   auto g = Get(tools_, AggTable::kTools, c.tool);
   if (!g) return g.status();

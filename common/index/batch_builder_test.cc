@@ -363,6 +363,35 @@ TEST_F(StoreTest, SameUuidInAnotherTranscriptIsItsOwnEventCountedOnce) {
   EXPECT_TRUE(report->differences.empty()) << report->differences[0];
 }
 
+// A sender naming a new tool and hook event in every event (issue 13): the
+// session keeps kMaxTools tool names and kMaxEventTypes event types, the
+// rest counted under "(other)"; nothing is lost from the totals, the global
+// per-tool aggregates keep every name, and --verify agrees.
+TEST_F(StoreTest, AggregatesKeepABoundedNumberOfNames) {
+  const int n = static_cast<int>(kMaxTools) + 50;
+  std::vector<std::string> lines;
+  for (int i = 0; i < n; ++i) {
+    std::string id = std::to_string(i);
+    lines.push_back(Hook("p" + id, "PreToolUse", 1000 + i, "s1", "Tool" + id, "tu" + id));
+    lines.push_back(Hook("e" + id, "Custom" + id, 1000 + i));
+  }
+  Append(lines);
+  rapidjson::Document s = Session("s1");
+  ASSERT_TRUE(s["tools"].IsObject());
+  EXPECT_EQ(s["tools"].MemberCount(), kMaxTools + 1);
+  EXPECT_TRUE(s["tools"].HasMember("(other)"));
+  EXPECT_EQ(s["event_types"].MemberCount(), kMaxEventTypes + 1);
+  // Kept: PreToolUse and Custom0..Custom254.
+  EXPECT_EQ(s["event_types"]["(other)"].GetInt(), n - static_cast<int>(kMaxEventTypes - 1));
+  EXPECT_EQ(s["events"].GetInt(), 2 * n);
+  auto tools = Reader()->ListTools("", 1u << 20);
+  ASSERT_TRUE(tools.ok());
+  EXPECT_EQ(tools->tools.size(), static_cast<size_t>(n));
+  auto report = VerifyStore(dir_.string());
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(report->differences.empty()) << report->differences[0];
+}
+
 TEST_F(StoreTest, SessionModelIsTheMainThreadsWhateverTheReadOrder) {
   const std::string agent = std::string(kSession) + "/subagents/agent-a77.jsonl";
   // The side question replays msg_1 and is read first; the sub-agent (a
