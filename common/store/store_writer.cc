@@ -144,7 +144,8 @@ class LmdbStoreWriter::LmdbSnapshot final : public StoreSnapshot {
 
   Result<bool> EventsAfter(uint64_t after_seq, size_t max, size_t max_bytes,
                            std::vector<std::pair<uint64_t, std::string>>* out) override {
-    return ReadEventsAfter(writer_.decoder_, txn_.get(), writer_.dbs_, after_seq, max, max_bytes, out);
+    return ReadEventsAfter(writer_.decoder_, txn_.get(), writer_.dbs_, after_seq, max, max_bytes,
+                           out);
   }
 
  private:
