@@ -34,16 +34,8 @@ events=$("${q[@]}" events --limit 1 --json | jq .seq)
 users=$("${q[@]}" usage --by user --json | jq '.rows | length')
 echo "team_bench: indexed $events events ($users users) in ${index_ms} ms"
 
-# median_ms CMD...: the median wall time of RUNS runs.
-median_ms() {
-  local ts=()
-  for _ in $(seq "$runs"); do
-    local s=$(date +%s%N)
-    "$@" > /dev/null 2>&1 || true
-    ts+=($(( ($(date +%s%N) - s) / 1000 )))
-  done
-  printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
-}
+# median_ms: tests/bench/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 
 day=$(median_ms "${q[@]}" usage --by day --json)
 by_user=$(median_ms "${q[@]}" usage --by user --json)

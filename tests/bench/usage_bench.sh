@@ -30,16 +30,8 @@ t0=$(date +%s%N)
 index_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "usage_bench: indexed from scratch in ${index_ms} ms (one-time; store $(( $(du -sb "$work/db" | cut -f1) / 1000000 )) MB)"
 
-# median_ms CMD...: the median wall time of RUNS runs.
-median_ms() {
-  local ts=()
-  for _ in $(seq "$runs"); do
-    local s=$(date +%s%N)
-    "$@" > /dev/null 2>&1 || true
-    ts+=($(( ($(date +%s%N) - s) / 1000 )))
-  done
-  printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
-}
+# median_ms: tests/bench/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 
 # ccusage, installed once into $BENCH_OUT (npm's own cache does the rest).
 # ccusage 20 is a native binary in a per-platform optional package; when the
