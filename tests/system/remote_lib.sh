@@ -11,17 +11,14 @@ grep_n() { grep -c "$1" "$2" 2>/dev/null || true; }
 
 # start_tail NAME RUN: a remote tail of $T/NAME/in/*.jsonl with key NAME.key.
 start_tail() {
-  local name=$1 run=$2 host_flag=()
-  # The team branch (#18) adds --host; each tail then tags its events.
-  "$B/trace-tail" --help >"$T/tail-help.txt"
-  if grep -q -- '--host ' "$T/tail-help.txt"; then host_flag=(--host "host-$name"); fi
+  local name=$1 run=$2
   start "tail-$name" $run "$B/trace-tail" --pub-connect "tcp://$IP:$PE" \
     --control-connect "tcp://$IP:$PC" --curve-server-key "$T/keys/server.pub" \
     --curve-key "$T/$name/$name.key" --state "$T/$name/state.json" --kind span \
-    "${host_flag[@]}" "$T/$name/in/*.jsonl"
+    --host "host-$name" "$T/$name/in/*.jsonl"
 }
 
-# Each tail's events come from its own files (and, once --host exists, its host).
+# Each tail's events come from its own files and carry its host.
 assert_sources() {
   local name=$1 rows
   rows=$("$B/trace-query" --db "$T/db" events --session-id "$name-session-0" --json --limit 1000)
@@ -29,13 +26,11 @@ assert_sources() {
   echo "$rows" | python3 -c '
 import json, sys
 name, base = sys.argv[1], sys.argv[2]
-host = "--host " in open(sys.argv[3]).read()
 for line in sys.stdin:
     e = json.loads(line)
     assert e["source"]["path"].startswith(base + "/" + name + "/in/"), e["source"]
-    if host:  # LEAD: enabled by itself once the team branch adds --host
-        assert e.get("host") == "host-" + name, e.get("host")
- ' "$name" "$T" "$T/tail-help.txt" || fail "events of tail $name carry another source"
+    assert e.get("host") == "host-" + name, e.get("host")
+' "$name" "$T" || fail "events of tail $name carry another source or host"
 }
 
 remote_scenario() {
