@@ -6,30 +6,15 @@
 // the store's last seq, then the live events after it, and resumes from there.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { freePort, sleep, waitFor } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { EventSource } = require('eventsource');
 const BIN = process.env.TRACE_BIN;
 
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what, fn, ms = 20000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try { if (await fn()) return; } catch { /* not yet */ }
-    await sleep(50);
-  }
-  throw new Error('timed out waiting for ' + what);
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-es-'));
 const home = path.join(dir, 'home');

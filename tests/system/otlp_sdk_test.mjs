@@ -11,11 +11,11 @@
 // live table and the reported cost on the session page.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
+import { eq, freePort, pass, sleep, waitFor } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { EventSource } = require('eventsource');
@@ -30,26 +30,6 @@ const MetricsProto = require('@opentelemetry/exporter-metrics-otlp-proto');
 const BIN = process.env.TRACE_BIN;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what, fn, ms = 20000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try { if (await fn()) return; } catch { /* not yet */ }
-    await sleep(50);
-  }
-  throw new Error('timed out waiting for ' + what);
-}
-function eq(got, want, what) {
-  const g = JSON.stringify(got), w = JSON.stringify(want);
-  if (g !== w) throw new Error(`${what}: expected ${w}, got ${g}`);
-}
-const pass = (what) => console.log('PASS: ' + what);
 
 // Export errors the SDK reports (it never throws them at the caller).
 const exportErrors = [];
