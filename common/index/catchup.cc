@@ -12,6 +12,7 @@ namespace trace {
 
 // Links at most (one per tail): far above a team, far below harm.
 constexpr size_t kMaxLinks = 4096;
+constexpr int kMaxRoutedPerTurn = 256;
 
 struct CatchUp::Link {
   std::string endpoint;                         // for logs: the tail's endpoint, or "remote <id>"
@@ -136,8 +137,11 @@ void CatchUp::RequestRewindAll() {
 }
 
 Result<bool> CatchUp::Deliver(Link& link, const wire::ControlMessage& m) {
-  Result<bool> sent = link.client ? link.client->Send(m) : router_->SendTo(link.peer, m);
-  if (sent && !*sent && !link.client) link.departed = true;  // it re-announces when back
+  bool gone = false;
+  Result<bool> sent = link.client ? link.client->Send(m) : router_->SendTo(link.peer, m, &gone);
+  // A peer the router no longer knows re-announces when back; a full queue
+  // is only busy: the link stays, and the send is retried.
+  if (gone) link.departed = true;
   return sent;
 }
 
@@ -288,7 +292,9 @@ Status CatchUp::HandleReplies(int64_t now_ms) {
       }
     }
   }
-  for (; router_;) {
+  // A bounded number per turn: a peer sending fast must not keep the loop
+  // (and so the events) waiting; the rest is read on the next turn.
+  for (int n = 0; router_ && n < kMaxRoutedPerTurn; ++n) {
     std::string peer;
     wire::ControlMessage m;
     auto got = router_->Receive(&peer, &m);

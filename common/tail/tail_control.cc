@@ -1,6 +1,8 @@
 // See tail_control.h.
 #include "common/tail/tail_control.h"
 
+#include <algorithm>
+
 #include "common/base/log.h"
 #include "common/json/json.h"
 
@@ -42,24 +44,34 @@ Status TailControl::HandleWaiting() {
   auto answer = [this](const wire::ControlMessage& m) { return Answer(m); };
   if (!dealer_) return server_.Serve(answer);
   if (Status st = AnnounceOnConnect(); !st) return st;
-  return dealer_->Serve(answer);
+  return dealer_->Serve([this](const wire::ControlMessage& m) {
+    last_heard_ms_ = now_();
+    return Answer(m);
+  });
 }
 
 // The index knows a remote tail only from what the tail sends: on every new
 // connection (first, after the index restarted, after a network cut) the
 // tail introduces itself with its STATE.
 Status TailControl::AnnounceOnConnect() {
-  bool connected = false;
+  bool handshake = false;
   for (;;) {
     auto event = monitor_->Next();
     if (!event) return event.status();
     if (!*event) break;
-    connected = **event;  // the latest event tells whether we are connected now
+    connected_ = **event;  // the latest event tells whether we are connected now
+    handshake = handshake || connected_;
   }
-  if (!connected) return Status::Ok();
+  const int64_t now = now_();
+  bool quiet = now - std::max(last_heard_ms_, last_announce_ms_) >= kReannounceMs;
+  if (!connected_ || (!handshake && !quiet)) return Status::Ok();
   auto sent = dealer_->Announce(State());
   if (!sent) return sent.status().Wrap("announce");
-  log::Info("control connected", {{"announced", *sent}, {"pub_seq", pub_seq_()}});
+  last_announce_ms_ = now;
+  if (handshake)
+    log::Info("control connected", {{"announced", *sent}, {"pub_seq", pub_seq_()}});
+  else
+    log::Debug("control quiet: announced again", {{"announced", *sent}});
   return Status::Ok();
 }
 

@@ -51,8 +51,12 @@ class TailControl {
   wire::ControlMessage Rewind(std::string_view body);
   wire::ControlMessage Credit(std::string_view body);
 
-  // Announces STATE if the dealer has (re)connected since the last call.
+  // Announces STATE if the dealer has (re)connected since the last call, or
+  // when the index has said nothing for kReannounceMs while connected: an
+  // index that dropped or refused our link (full queue, link cap) learns of
+  // us again without a new handshake.
   Status AnnounceOnConnect();
+  static constexpr int64_t kReannounceMs = 5000;
 
   wire::Context& ctx_;
   wire::ControlServer server_;
@@ -64,6 +68,8 @@ class TailControl {
   uint64_t epoch_;
   CreditGate* gate_ = nullptr;
   NowFn now_ = NowMs;
+  bool connected_ = false;
+  int64_t last_heard_ms_ = 0, last_announce_ms_ = 0;  // the dealer's
 };
 
 }  // namespace trace

@@ -55,8 +55,9 @@ class ControlServer : public Socket {
 class ControlRouter : public Socket {
  public:
   explicit ControlRouter(Context& ctx);
-  // False (ok) when that peer is no longer connected: nothing was sent.
-  Result<bool> SendTo(std::string_view peer, const ControlMessage& m);
+  // False (ok) when nothing was sent: that peer is no longer connected (then
+  // *gone is set, when given) or its queue is full (try again later).
+  Result<bool> SendTo(std::string_view peer, const ControlMessage& m, bool* gone = nullptr);
   // A message if one is waiting, its sender's routing id in *peer.
   Result<bool> Receive(std::string* peer, ControlMessage* out);
 };

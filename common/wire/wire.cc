@@ -235,7 +235,8 @@ std::string Socket::LastEndpoint() const {
   }
 }
 
-Result<bool> Socket::SendFrames(std::span<const std::string_view> frames, bool dont_wait) {
+Result<bool> Socket::SendFrames(std::span<const std::string_view> frames, bool dont_wait,
+                                bool* unreachable) {
   try {
     for (size_t i = 0; i < frames.size(); ++i) {
       auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
@@ -247,7 +248,10 @@ Result<bool> Socket::SendFrames(std::span<const std::string_view> frames, bool d
     }
   } catch (const zmq::error_t& e) {
     // A ROUTER's unknown peer (router_mandatory): nothing was sent.
-    if (e.num() == EHOSTUNREACH) return false;
+    if (e.num() == EHOSTUNREACH) {
+      if (unreachable) *unreachable = true;
+      return false;
+    }
     return FromZmq("send", e);
   }
   return true;
@@ -423,9 +427,9 @@ ControlRouter::ControlRouter(Context& ctx) : Socket(ctx, ZMQ_ROUTER) {
   impl_->socket.set(zmq::sockopt::router_mandatory, 1);
 }
 
-Result<bool> ControlRouter::SendTo(std::string_view peer, const ControlMessage& m) {
+Result<bool> ControlRouter::SendTo(std::string_view peer, const ControlMessage& m, bool* gone) {
   const std::string_view frames[] = {peer, m.command, m.body};
-  Result<bool> sent = SendFrames(frames, true);
+  Result<bool> sent = SendFrames(frames, true, gone);
   if (!sent) return sent.status().Wrap(m.command);
   return sent;
 }

@@ -97,8 +97,11 @@ class Socket {
 
  protected:
   Socket(Context& ctx, int type);
-  // Sends frames as one message. dont_wait: false (ok) when it cannot go out now.
-  Result<bool> SendFrames(std::span<const std::string_view> frames, bool dont_wait);
+  // Sends frames as one message. False (ok) when not sent: the queue is full
+  // (dont_wait), or, on a ROUTER, the peer is unknown, which also sets
+  // *unreachable when given.
+  Result<bool> SendFrames(std::span<const std::string_view> frames, bool dont_wait,
+                          bool* unreachable = nullptr);
   // Receives one whole message if one is waiting within timeout_ms (-1 blocks).
   Result<bool> ReceiveFrames(std::vector<std::string>* frames, int timeout_ms);
 
