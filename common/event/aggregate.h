@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/base/status.h"
+#include "common/event/bounds.h"
 #include "common/event/otel_totals.h"
 #include "common/event/tokens.h"
 
@@ -56,14 +57,6 @@ struct AgentInfo {
   // Fills what *this lacks from other.
   void Merge(const AgentInfo& other);
 };
-
-// Distinct names one session or task aggregate keeps (proto/storage.md
-// "Bounds"): a sender naming a new tool or hook event in every event must not
-// grow one aggregate (and every summary request that parses it) without
-// bound. Later event types and tools count under kOtherName; agents past the
-// bound are not listed (their events are stored and counted as usual).
-inline constexpr size_t kMaxEventTypes = 256, kMaxTools = 1024, kMaxAgents = 4096;
-inline constexpr std::string_view kOtherName = "(other)";
 
 // A session or task aggregate (same shape; tasks also name their session).
 struct Aggregate {

@@ -153,18 +153,6 @@ Result<std::optional<int64_t>> AggregateState::Apply(const EventFacts& f) {
   return fill;
 }
 
-namespace {
-
-const std::string kOther(kOtherName);
-
-// name, or kOtherName once m holds cap names and not this one.
-template <typename Map>
-const std::string& CappedName(const Map& m, const std::string& name, size_t cap) {
-  return m.size() < cap || m.count(name) ? name : kOther;
-}
-
-}  // namespace
-
 Status AggregateState::ApplyCommon(Aggregate& a, const EventFacts& f) {
   // A borrowed time (a line without a timestamp of its own) is not activity.
   if (!f.keys.timestamp_borrowed) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "common/event/bounds.h"
 #include "common/json/json_parse.h"
 
 namespace trace {
@@ -26,16 +27,18 @@ void OtelTotals::AddReportedCost(int64_t nanos, int sign) {
 }
 
 void OtelTotals::AddPoint(const MetricPointFact& p) {
+  if (!std::isfinite(p.value) || std::fabs(p.value) > kMaxMetricValue) return;
   double add = p.value;
   if (p.cumulative) {
+    if (series.size() >= kMaxMetricSeries && !series.count(p.series)) return;
     auto [it, fresh] = series.try_emplace(p.series, 0.0);
     if (!fresh && p.value <= it->second) return;
     add = p.value - it->second;
     it->second = p.value;
   }
-  MetricSum& m = metrics[p.name];
+  MetricSum& m = metrics[CappedName(metrics, p.name, kMaxMetrics)];
   m.value += add;
-  if (!p.type.empty()) m.by_type[p.type] += add;
+  if (!p.type.empty()) m.by_type[CappedName(m.by_type, p.type, kMaxMetricTypes)] += add;
 }
 
 namespace {

@@ -375,6 +375,9 @@ Status IngestSpool::WaitDurable(std::unique_lock<std::mutex>& lock, uint64_t min
     }
     cv_.notify_all();
   }
+  // A sync that covered our bytes failed, even if a later one succeeded
+  // (Linux reports a writeback error once): they may be lost.
+  if (failed_upto_ >= mine) return Status::Errno("fdatasync '" + path_ + "'", failed_errno_);
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <numeric>
+#include <system_error>
 
 #include "common/base/log.h"
 #include "common/event/event_facts.h"
@@ -158,16 +159,26 @@ void BatchBuilder::GatherSamples(PreparedBatch* batch) {
   }
   if (samples_.size() < kTrainSampleBytes) return;
   gathering_ = false;
-  training_ = std::async(std::launch::async,
-                         [text = std::move(samples_), sizes = std::move(sample_sizes_)] {
-                           std::vector<std::string_view> samples;
-                           size_t at = 0;
-                           for (size_t n : sizes) {
-                             samples.push_back(std::string_view(text).substr(at, n));
-                             at += n;
-                           }
-                           return TrainEventDictionary(samples);
-                         });
+  auto train = [text = std::move(samples_),
+                sizes = std::move(sample_sizes_)]() -> Result<std::string> {
+    try {
+      std::vector<std::string_view> samples;
+      size_t at = 0;
+      for (size_t n : sizes) {
+        samples.push_back(std::string_view(text).substr(at, n));
+        at += n;
+      }
+      return TrainEventDictionary(samples);
+    } catch (const std::exception& e) {  // out of memory: no dictionary, as a failed training
+      return Status::Error(std::string("training: ") + e.what());
+    }
+  };
+  try {
+    training_ = std::async(std::launch::async, std::move(train));
+  } catch (const std::system_error& e) {  // no thread to train on
+    log::Warn("event dictionary not trained: events are compressed without one",
+              {{"error", e.what()}});
+  }
   std::string().swap(samples_);
   std::vector<size_t>().swap(sample_sizes_);
 }

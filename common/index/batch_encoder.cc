@@ -36,7 +36,13 @@ BatchEncoder::~BatchEncoder() {
 
 Status BatchEncoder::SetDictionary(const EventDictionary& dict) {
   for (auto& w : workers_) {
-    if (Status st = w->encoder.SetDictionary(dict); !st) return st;
+    if (Status st = w->encoder.SetDictionary(dict); !st) {
+      // All or none: a worker left on a dictionary that is never stored
+      // would write values nobody can read. No dictionary always loads.
+      for (auto& back : workers_) (void)back->encoder.SetDictionary({0, {}});
+      dictionary_id_ = 0;
+      return st;
+    }
   }
   dictionary_id_ = dict.id;
   return Status::Ok();

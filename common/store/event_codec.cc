@@ -15,9 +15,10 @@ namespace trace {
 
 namespace {
 
-// Bigger than any line trace-tail accepts: a size above it is corruption, not
-// an event, and must not become an allocation.
-constexpr uint64_t kMaxValueBytes = uint64_t{1} << 30;
+// The largest event stored compressed (4x trace-tail's default line cap);
+// a larger one is stored raw. A compressed value's header naming more is
+// corruption, not an event, and must not become an allocation.
+constexpr uint64_t kMaxValueBytes = uint64_t{64} << 20;
 // fastCover samples longer than this add little and slow training.
 constexpr size_t kMaxSampleBytes = 64 * 1024;
 
@@ -142,6 +143,11 @@ Status EventEncoder::SetDictionary(const EventDictionary& dict) {
 
 Status EventEncoder::Encode(std::string_view json, std::string* out) {
   out->clear();
+  if (json.size() > kMaxValueBytes) {
+    out->push_back(static_cast<char>(kValueRaw));
+    out->append(json);
+    return Status::Ok();
+  }
   out->push_back(static_cast<char>(kValueZstd));
   PutVarint(dictionary_id_, out);
   PutVarint(json.size(), out);

@@ -48,6 +48,7 @@ class Migrator {
     }
     for (bool more = true; more;) {
       if (Status st = Step([&](MDB_txn* txn) { return RekeyMessages(txn, &more); }); !st) return st;
+      rekey_from_ = rekey_next_;  // committed: the next step starts there
     }
     if (Status st = Step([&](MDB_txn* txn) { return Finish(txn); }); !st) return st;
     if (int rc = mdb_env_sync(env_, 1); rc != 0) return lmdb::FromMdb("sync", rc);
@@ -178,9 +179,10 @@ class Migrator {
     {
       lmdb::Cursor c;
       if (int rc = c.Open(txn, dbs_.messages); rc != 0) return lmdb::FromMdb("cursor", rc);
-      MDB_val k, v;
-      int rc = c.Get(&k, &v, MDB_FIRST);
+      MDB_val k = Val(rekey_from_), v;
+      int rc = c.Get(&k, &v, rekey_from_.empty() ? MDB_FIRST : MDB_SET_RANGE);
       for (; rc == 0 && batch.size() < o_.events_per_txn; rc = c.Get(&k, &v, MDB_NEXT)) {
+        rekey_next_ = std::string(View(k));
         if (View(k).find('\0') != std::string_view::npos)
           batch.emplace_back(std::string(View(k)), std::string(View(v)));
       }
@@ -230,6 +232,8 @@ class Migrator {
   EventEncoder encoder_;
   std::string value_;
   uint64_t migrated_ = 0;
+  // RekeyMessages resumes its scan after the last key a committed step saw.
+  std::string rekey_from_, rekey_next_;
   std::pair<uint64_t, uint64_t> pending_;  // (seq, converted) of the step just run
   int last_rc_ = 0;
   MigrateProgress progress_;
