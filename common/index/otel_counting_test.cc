@@ -68,8 +68,8 @@ class OtelCountingTest : public StoreTest {
     for (const UsageSlot& u : *slots) {
       if (u.tokens.messages) out += u.tier + std::to_string(u.tokens.Total());
     }
-    for (const UsageBucket& d : *Reader()->DailyUsage())
-      out += d.day + std::to_string(d.tokens.Total());
+    auto daily = reader->DailyUsage();  // named: a range over *temporary() would dangle
+    for (const UsageBucket& d : *daily) out += d.day + std::to_string(d.tokens.Total());
     return out;
   }
   // trace-index --verify: a recomputation from the events gives the same aggregates.
@@ -159,7 +159,8 @@ TEST_F(OtelCountingTest, ToolResultIsTheHooksCallInEitherOrder) {
   Append(hooks);
   Append({otel});
   const std::string hooks_first = json::Serialize(Session("s1")["tools"]);
-  auto bash = Session("s1")["tools"]["Bash"].GetObject();
+  rapidjson::Document session = Session("s1");  // named: bash views into it
+  auto bash = session["tools"]["Bash"].GetObject();
   EXPECT_EQ(bash["calls"].GetInt(), 1);
   EXPECT_EQ(bash["failures"].GetInt(), 1);
   EXPECT_EQ(bash["duration"]["max_ms"].GetInt(), 380);

@@ -63,7 +63,9 @@ void AnswerZap(zmq::socket_t& socket, const Context::Authorizer& authorize) {
   std::string key = curve ? Z85(f[6]) : "";
   bool ok = !key.empty() && authorize(key, f[3]);
   const std::string_view reply[] = {
-      "1.0", f[1], ok ? "200" : "400", ok ? "OK" : "key not authorized", ok ? key : "", ""};
+      "1.0", f[1], ok ? "200" : "400", ok ? "OK" : "key not authorized",
+      // a view of key itself: `ok ? key : ""` would be a temporary string
+      ok ? std::string_view(key) : std::string_view(), ""};
   for (size_t i = 0; i < std::size(reply); ++i) {
     auto flags = i + 1 < std::size(reply) ? zmq::send_flags::sndmore : zmq::send_flags::none;
     socket.send(zmq::buffer(reply[i].data(), reply[i].size()), flags);
