@@ -18,10 +18,12 @@ inline constexpr size_t kMaxMetrics = 256, kMaxMetricTypes = 64, kMaxMetricSerie
 inline constexpr double kMaxMetricValue = 1e15;
 inline constexpr std::string_view kOtherName = "(other)";
 
-// name, or kOtherName once m holds cap names and not this one.
+// name, or kOtherName once m holds cap names and not this one. A reference,
+// not a copy: it runs for every event.
 template <typename Map>
-std::string CappedName(const Map& m, const std::string& name, size_t cap) {
-  return m.size() < cap || m.count(name) ? name : std::string(kOtherName);
+const std::string& CappedName(const Map& m, const std::string& name, size_t cap) {
+  static const std::string other(kOtherName);
+  return m.size() < cap || m.count(name) ? name : other;
 }
 
 }  // namespace trace
