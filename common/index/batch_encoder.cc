@@ -1,19 +1,14 @@
-// See batch_encoder.h. Events are claimed in chunks from one atomic counter,
-// so threads share the work whatever the events' sizes; each value is
-// written to values_ by its claimer and copied into the batch's text by the
-// caller once every helper is done (the text arena is not thread-safe).
+// See batch_encoder.h. The batch is cut into values first (cheap: sizes
+// only); values are then claimed one at a time from an atomic counter, so
+// threads share the work whatever the sizes. Each value is written to
+// values_ by its claimer and copied into the batch's text by the caller
+// once every helper is done (the text arena is not thread-safe).
 #include "common/index/batch_encoder.h"
 
 #include <algorithm>
 #include <utility>
 
 namespace trace {
-
-namespace {
-
-constexpr size_t kChunk = 32;
-
-}  // namespace
 
 unsigned BatchEncoder::DefaultHelpers() {
   unsigned cores = std::thread::hardware_concurrency();
@@ -49,10 +44,11 @@ Status BatchEncoder::SetDictionary(const EventDictionary& dict) {
 }
 
 void BatchEncoder::EncodeClaimed(Worker& w) {
-  const size_t n = batch_->events.size();
-  for (size_t start = next_.fetch_add(kChunk); start < n; start = next_.fetch_add(kChunk)) {
-    for (size_t i = start; i < std::min(n, start + kChunk) && w.status; ++i)
-      w.status = w.encoder.Encode(batch_->events[i].json, &values_[i]);
+  for (size_t i = next_.fetch_add(1); i < runs_.size() && w.status; i = next_.fetch_add(1)) {
+    w.events.clear();
+    for (size_t e = runs_[i].first; e < runs_[i].first + runs_[i].count; ++e)
+      w.events.push_back(batch_->events[e].json);
+    w.status = w.encoder.EncodeBlock(w.events, &values_[i]);
   }
 }
 
@@ -72,11 +68,14 @@ void BatchEncoder::HelperLoop(size_t index) {
 }
 
 Status BatchEncoder::Encode(PreparedBatch* batch) {
-  const size_t n = batch->events.size();
+  const std::vector<PreparedEvent>& events = batch->events;
+  CutBlocks(
+      events.size(), [&](size_t i) { return events[i].json.size(); }, &runs_);
+  const size_t n = runs_.size();
   if (values_.size() < n) values_.resize(n);
   batch_ = batch;
   next_ = 0;
-  bool parallel = n > kChunk && !threads_.empty();
+  bool parallel = n > 1 && !threads_.empty();
   if (parallel) {
     std::lock_guard lock(mu_);
     busy_ = threads_.size();
@@ -92,8 +91,10 @@ Status BatchEncoder::Encode(PreparedBatch* batch) {
   for (auto& w : workers_) {
     if (!w->status) return std::exchange(w->status, Status::Ok());
   }
+  batch->values.clear();
   for (size_t i = 0; i < n; ++i) {
-    batch->events[i].value = batch->text.Add(values_[i]);
+    const BlockRun& run = runs_[i];
+    batch->values.push_back({events[run.first + run.count - 1].seq, batch->text.Add(values_[i])});
     if (values_[i].capacity() > (1u << 20)) std::string().swap(values_[i]);  // a rare huge line
   }
   return Status::Ok();

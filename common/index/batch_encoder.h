@@ -32,13 +32,15 @@ class BatchEncoder {
   // Values encoded after this use dict (id 0: none).
   Status SetDictionary(const EventDictionary& dict);
   uint32_t dictionary_id() const { return dictionary_id_; }
-  // Sets every event's value (from its json) in batch->text.
+  // Cuts the batch's events into values (CutBlocks) and sets
+  // batch->values, encoded from their json, in batch->text.
   Status Encode(PreparedBatch* batch);
 
  private:
   struct Worker {
     EventEncoder encoder;
     Status status;
+    std::vector<std::string_view> events;  // of the block being encoded
   };
   // Claims chunks of the current batch until none is left.
   void EncodeClaimed(Worker& w);
@@ -47,8 +49,9 @@ class BatchEncoder {
   std::vector<std::unique_ptr<Worker>> workers_;  // [0]: the caller's
   std::vector<std::thread> threads_;
   uint32_t dictionary_id_ = 0;
-  // The batch being encoded; values_[i] is event i's value.
+  // The batch being encoded, cut into runs_; values_[i] is run i's value.
   const PreparedBatch* batch_ = nullptr;
+  std::vector<BlockRun> runs_;
   std::vector<std::string> values_;
   std::atomic<size_t> next_{0};
   std::mutex mu_;

@@ -1,6 +1,7 @@
-// Schema 3's compressed events through the real write path: values are
-// encoded by the builder and decode to the JSON it republishes, the first
-// dictionary is trained and kept, a damaged value is an error, and a schema
+// Schema 4's compressed event blocks through the real write path: values are
+// encoded by the builder and decode to the JSON it republishes, every read
+// finds its events across block boundaries, the first dictionary is trained
+// and kept, a damaged value or a hole in the seqs is an error, and a schema
 // 2 store is refused until trace-index --migrate converted it (also after an
 // interrupted run). Raw LMDB plays the old store and the bad disk.
 #include <lmdb.h>
@@ -52,11 +53,18 @@ class EncodingTest : public StoreTest {
     ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
   }
   // Turns the store back into what schema 2 wrote: JSON values, no dicts,
-  // version 2; the first `keep` values stay encoded with migrated_seq at
-  // them, as a migration killed after its first transactions leaves it.
+  // version 2; the first `keep` values are converted (one event each, as a
+  // schema 3 store holds them) with migrated_seq at them, as a migration
+  // killed after its first transactions leaves it.
   void MakeSchemaTwo(const std::vector<std::string>& json, size_t keep = 0) {
     Raw([&](MDB_txn* txn, const StoreDbs& d) {
-      for (size_t i = keep; i < json.size(); ++i) Put(txn, d.events, lmdb::Be64(i + 1), json[i]);
+      ASSERT_EQ(mdb_drop(txn, d.events, 0), 0);
+      EventEncoder encoder;
+      std::string value;
+      for (size_t i = 0; i < json.size(); ++i) {
+        if (i < keep) ASSERT_TRUE(encoder.Encode(json[i], &value).ok());
+        Put(txn, d.events, lmdb::Be64(i + 1), i < keep ? value : json[i]);
+      }
       if (keep)
         Put(txn, d.meta, kMetaMigratedSeq, lmdb::Be64(keep));
       else
@@ -85,10 +93,17 @@ TEST_F(EncodingTest, StoredValuesAreCompressedAndDecodeToWhatWasRepublished) {
   std::vector<std::string> json = AppendJson(Lines(50, "a"));
   Close();
   Raw([&](MDB_txn* txn, const StoreDbs& d) {
-    std::string key = lmdb::Be64(1);
+    MDB_stat st;
+    mdb_stat(txn, d.events, &st);
+    EXPECT_EQ(st.ms_entries, 1u) << "50 small events are one block";
+    std::string key = lmdb::Be64(50);  // keyed by its last seq
     MDB_val k = lmdb::Val(key), v;
     ASSERT_EQ(mdb_get(txn, d.events, &k, &v), 0);
-    EXPECT_NE(static_cast<const char*>(v.mv_data)[0], '{');
+    EXPECT_EQ(static_cast<const char*>(v.mv_data)[0], static_cast<char>(kValueBlock));
+    EXPECT_EQ(ValueEventCount(lmdb::View(v)).value(), 50u);
+    size_t bytes = 0;
+    for (const std::string& j : json) bytes += j.size();
+    EXPECT_LT(v.mv_size * 4, bytes);
   });
   EXPECT_EQ(AllEvents(), json);
   auto one = Reader()->GetEventBySpanId("a7");
@@ -99,6 +114,75 @@ TEST_F(EncodingTest, StoredValuesAreCompressedAndDecodeToWhatWasRepublished) {
   q.limit = 2;
   ASSERT_TRUE(Reader()->AppendEventsJson(q, &page).ok());
   EXPECT_EQ(page, json[49] + "," + json[48]);
+}
+
+// Many blocks: every read finds its events whichever block holds them and
+// wherever a page or a cursor falls against the blocks' boundaries.
+TEST_F(EncodingTest, EveryReadFindsItsEventsAcrossBlocks) {
+  std::vector<std::string> json = AppendJson(Lines(3000, "k"));
+  json.push_back(AppendJson(Lines(1, "l")).at(0));  // a batch of one: a value of its own
+  const uint64_t n = json.size();
+  auto r = Reader();
+  for (uint64_t seq = 1; seq <= n; ++seq) {
+    auto e = r->GetEvent(seq);
+    ASSERT_TRUE(e.ok() && e->has_value()) << seq;
+    ASSERT_EQ(**e, json[seq - 1]) << seq;
+  }
+  auto past = r->GetEvent(n + 1);
+  ASSERT_TRUE(past.ok());
+  EXPECT_FALSE(past->has_value());
+  EXPECT_FALSE(r->GetEvent(0)->has_value());
+  EXPECT_EQ(r->LastSeq().value(), n);
+  for (uint64_t after : {0ul, 1ul, 255ul, 256ul, 257ul, 1000ul, n - 1, n}) {
+    auto tail = r->EventsAfter(after, {}, 5000);
+    ASSERT_TRUE(tail.ok());
+    EXPECT_EQ(*tail, std::vector<std::string>(json.begin() + after, json.end())) << after;
+  }
+  for (uint64_t before : {0ul, 2ul, 256ul, 257ul, 258ul, 513ul, n}) {
+    for (size_t offset : {0u, 3u}) {
+      EventQuery q;
+      q.limit = 4;
+      q.before_seq = before;
+      q.offset = offset;
+      auto page = r->QueryEvents(q);
+      ASSERT_TRUE(page.ok());
+      EXPECT_EQ(page->total, n);
+      std::vector<std::string> want;
+      auto top = static_cast<int64_t>(before ? before - 1 : n) - static_cast<int64_t>(offset);
+      for (int64_t seq = top; seq >= 1 && want.size() < 4; --seq) want.push_back(json[seq - 1]);
+      EXPECT_EQ(page->events, want) << "before " << before << " offset " << offset;
+    }
+  }
+  EventQuery bash;
+  bash.filter.session_id = "s1";
+  bash.limit = 3;
+  bash.before_seq = 1025;
+  auto page = r->QueryEvents(bash);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->events, (std::vector<std::string>{json[1023], json[1022], json[1021]}));
+  auto verify = VerifyStore(dir_.string());
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << verify->differences.at(0);
+  EXPECT_EQ(verify->events, n);
+  Close();
+  uint64_t values = 0;
+  Raw([&](MDB_txn* txn, const StoreDbs& d) {
+    MDB_stat st;
+    mdb_stat(txn, d.events, &st);
+    values = st.ms_entries;
+    // A value lost: --verify names the hole (and the entries it leaves).
+    std::string key = lmdb::Be64(512);
+    MDB_val k = lmdb::Val(key);
+    ASSERT_EQ(mdb_del(txn, d.events, &k, nullptr), 0);
+  });
+  EXPECT_LE(values, n / 200);
+  EXPECT_GE(values, n / kBlockMaxEvents);
+  auto holed = VerifyStore(dir_.string());
+  ASSERT_TRUE(holed.ok());
+  ASSERT_FALSE(holed->ok());
+  EXPECT_NE(holed->differences.at(0).find("events 513..768: expected seq 257 next"),
+            std::string::npos)
+      << holed->differences.at(0);
 }
 
 TEST_F(EncodingTest, TrainsTheFirstDictionaryOnceAndKeepsIt) {
@@ -134,7 +218,15 @@ TEST_F(EncodingTest, TrainsTheFirstDictionaryOnceAndKeepsIt) {
 TEST_F(EncodingTest, DamagedValueOrMissingDictionaryIsAnError) {
   AppendJson(Lines(3, "d"));
   Close();
+  auto intact = Reader()->GetEvent(1);
+  ASSERT_TRUE(intact.ok() && intact->has_value());
+  std::string first = **intact;
   Raw([&](MDB_txn* txn, const StoreDbs& d) {
+    // The block of the three becomes one value each: the first intact.
+    ASSERT_EQ(mdb_drop(txn, d.events, 0), 0);
+    std::string value;
+    ASSERT_TRUE(EventEncoder().Encode(first, &value).ok());
+    Put(txn, d.events, lmdb::Be64(1), value);
     Put(txn, d.events, lmdb::Be64(2), std::string("\x01\x00\x40garbage", 10));
     Put(txn, d.events, lmdb::Be64(3), std::string("\x01\x05\x10", 3) + "xxxxxxxxxx");
   });
@@ -253,7 +345,7 @@ TEST_F(EncodingTest, MigrateRefusesWhatItCannotConvert) {
   Raw([&](MDB_txn* txn, const StoreDbs& d) { Put(txn, d.meta, kMetaSchemaVersion, "2"); });
   auto odd = MigrateStore(mo);
   ASSERT_FALSE(odd.ok());
-  EXPECT_NE(odd.status().message().find("events seq 1 is not schema 2 JSON"), std::string::npos)
+  EXPECT_NE(odd.status().message().find("events seq 3 is not schema 2 JSON"), std::string::npos)
       << odd.status().message();
   mo.dir = (dir_ / "none").string();
   EXPECT_FALSE(MigrateStore(mo).ok());

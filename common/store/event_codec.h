@@ -1,8 +1,8 @@
-// The at-rest encoding of `events` values (schema 3, proto/storage.md "Event
-// values"): the event JSON compressed with zstd, usually with a dictionary
-// trained from the store's first events and kept in `dicts`. What a reader
-// decodes is the JSON that was encoded, byte for byte. zstd stays behind
-// this header (event_codec.cc).
+// The at-rest encoding of `events` values (schema 4, proto/storage.md "Event
+// values"): a value holds one event, or a block of consecutive events,
+// compressed with zstd, usually with a dictionary trained from the store's
+// first events and kept in `dicts`. What a reader decodes is the JSON that
+// was encoded, byte for byte. zstd stays behind this header (event_codec.cc).
 #pragma once
 
 #include <cstdint>
@@ -25,8 +25,41 @@ struct EventDictionary {
 };
 
 // Value tags (first byte). A schema 2 value is JSON and starts with '{'.
-inline constexpr uint8_t kValueRaw = 0x00;   // the JSON follows as is
-inline constexpr uint8_t kValueZstd = 0x01;  // varint dict id, varint size, zstd frame
+inline constexpr uint8_t kValueRaw = 0x00;    // one event: the JSON follows as is
+inline constexpr uint8_t kValueZstd = 0x01;   // one event: varint dict id, varint size, zstd frame
+inline constexpr uint8_t kValueBlock = 0x02;  // varint dict id, varint n, n varint sizes, one
+                                              // zstd frame of the n JSONs one after another
+
+// Blocks: the events of a batch go into values of consecutive events, each
+// closed once it holds kBlockTargetBytes of JSON or kBlockMaxEvents events;
+// an event of kBlockTargetBytes or more is a value of its own. A value is
+// keyed by the last seq it holds. Compressing 64 KiB of neighbours together
+// stores them in about half the bytes of one frame each, and a random read
+// decompresses at most ~128 KiB (tens of microseconds).
+inline constexpr size_t kBlockTargetBytes = 64 * 1024;
+inline constexpr size_t kBlockMaxEvents = 256;
+
+// One value's events: count consecutive events from first.
+struct BlockRun {
+  size_t first = 0, count = 0;
+};
+// Cuts n consecutive events, whose JSON sizes size_of gives, into values.
+void CutBlocks(size_t n, const std::function<size_t(size_t)>& size_of, std::vector<BlockRun>* out);
+
+// The events of one decoded value, in seq order.
+struct DecodedEvents {
+  std::string json;          // their JSON, one after another
+  std::vector<size_t> ends;  // where each ends in json
+  size_t size() const { return ends.size(); }
+  std::string_view at(size_t i) const {
+    size_t begin = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(json).substr(begin, ends[i] - begin);
+  }
+  void clear() {
+    json.clear();
+    ends.clear();
+  }
+};
 
 // Dictionary training: from samples totalling at least kTrainMinBytes; the
 // builder gathers kTrainSampleBytes of the first events. Measured on
@@ -56,8 +89,11 @@ class EventEncoder {
   uint32_t dictionary_id() const { return dictionary_id_; }
   // Replaces *out with the value of json.
   Status Encode(std::string_view json, std::string* out);
+  // Replaces *out with the value of consecutive events (one: as Encode).
+  Status EncodeBlock(const std::vector<std::string_view>& events, std::string* out);
 
  private:
+  Status Compress(std::string_view json, std::string* out);
   struct Zstd;
   std::unique_ptr<Zstd> zstd_;
   uint32_t dictionary_id_ = 0;
@@ -78,16 +114,23 @@ class EventDecoder {
   // Replaces *out with the JSON of value. A truncated or corrupt value, or
   // one naming a dictionary the loader does not know, is an error.
   Status Decode(std::string_view value, const DictionaryLoader& load, std::string* out);
-  // Appends instead of replacing.
+  // Appends instead of replacing. Both take a value of one event.
   Status DecodeAppend(std::string_view value, const DictionaryLoader& load, std::string* out);
+  // Replaces *out with the events of any value (one or a block).
+  Status DecodeEvents(std::string_view value, const DictionaryLoader& load, DecodedEvents* out);
 
  private:
+  Status DecodeFrame(std::string_view frame, uint64_t dict_id, size_t size,
+                     const DictionaryLoader& load, std::string* out);
   struct Dictionaries;
   std::unique_ptr<Dictionaries> dicts_;
 };
 
 // The dictionary id a value needs (0: none), or an error for a value that is
-// not schema 3.
+// not schema 3 or 4.
 Result<uint32_t> ValueDictionaryId(std::string_view value);
+// How many events a value holds (1, or a block's count), read from its
+// header alone; an error for a value that is not schema 3 or 4.
+Result<size_t> ValueEventCount(std::string_view value);
 
 }  // namespace trace

@@ -61,6 +61,7 @@ PreparedBatch::PreparedBatch() {
 void PreparedBatch::Clear() {
   id = 0;
   events.clear();
+  values.clear();
   by_identity.clear();
   for (IndexRuns& index : indexes) index.Clear();
   aggregates.clear();

@@ -86,7 +86,13 @@ struct PreparedEvent {
   std::string_view identity;  // the ids key: EventIdentity (span_id [+ "\0" + transcript])
   std::string_view topic;     // for republishing
   std::string_view json;      // the event as served, with "seq" (republished)
-  std::string_view value;     // json in the events encoding (event_codec.h), what is stored
+};
+
+// An `events` value (event_codec.h): consecutive events of the batch,
+// encoded, stored under the last seq it holds.
+struct PreparedValue {
+  uint64_t key_seq = 0;
+  std::string_view value;
 };
 
 // An aggregate entry to write; views into its batch's text.
@@ -99,6 +105,7 @@ struct PreparedBatch {
   PreparedBatch();
   uint64_t id = 0;  // 1, 2, ... in build order
   std::vector<PreparedEvent> events;
+  std::vector<PreparedValue> values;  // the events as stored, in seq order
   std::vector<uint32_t>
       by_identity;  // events in identity order (ids neighbours are written together)
   std::vector<IndexRuns>

@@ -5,6 +5,7 @@
 #include "common/event/aggregate.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
+#include "common/store/event_reader.h"
 #include "common/store/lmdb.h"
 #include "common/store/lmdb_store.h"
 #include "common/store/store_schema.h"
@@ -118,11 +119,10 @@ Result<std::vector<std::pair<std::string, std::string>>> LmdbStore::ScanPrefix(
 Result<std::optional<std::string>> LmdbStore::GetEvent(uint64_t seq) {
   std::optional<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
-    std::string value;
-    auto r = GetString(txn, d.events, lmdb::Be64(seq), &value);
-    if (!r || !*r) return r.status();
-    out.emplace();
-    return DecodeEventValue(decoder_, txn, d, value, &*out);
+    std::string json;
+    auto found = EventReader(decoder_, txn, d).Append(seq, &json);
+    if (found && *found) out = std::move(json);
+    return found.status();
   });
   if (!st) return st.Wrap("event " + std::to_string(seq));
   return out;
@@ -146,11 +146,10 @@ Result<std::optional<std::string>> LmdbStore::GetEventBySpanId(const std::string
       if (first == 0 || seq < first) first = seq;
     }
     if (first == 0) return Status::Ok();
-    std::string value;
-    auto r = GetString(txn, d.events, lmdb::Be64(first), &value);
-    if (!r || !*r) return r.status();
-    out.emplace();
-    return DecodeEventValue(decoder_, txn, d, value, &*out);
+    std::string json;
+    auto found = EventReader(decoder_, txn, d).Append(first, &json);
+    if (found && *found) out = std::move(json);
+    return found.status();
   });
   if (!st) return st;
   return out;
@@ -159,12 +158,9 @@ Result<std::optional<std::string>> LmdbStore::GetEventBySpanId(const std::string
 Result<uint64_t> LmdbStore::LastSeq() {
   uint64_t seq = 0;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
-    lmdb::Cursor c;
-    if (int rc = c.Open(txn, d.events); rc != 0) return lmdb::FromMdb("cursor", rc);
-    MDB_val k, v;
-    int rc = c.Get(&k, &v, MDB_LAST);
-    if (rc == 0 && k.mv_size == 8) seq = lmdb::GetBe64(k.mv_data);
-    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("last seq", rc);
+    auto last = LastEventSeq(txn, d);
+    if (last) seq = *last;
+    return last.status();
   });
   if (!st) return st;
   return seq;

@@ -14,6 +14,7 @@
 
 #include "common/base/log.h"
 #include "common/store/event_codec.h"
+#include "common/store/event_reader.h"
 #include "common/store/lmdb.h"
 #include "common/store/store.h"
 #include "common/store/store_schema.h"
@@ -90,9 +91,9 @@ class Migrator {
     MDB_val k = Val(kMetaMigratedSeq), v;
     int rc = mdb_get(txn, dbs_.meta, &k, &v);
     if (rc == 0 && v.mv_size == 8) migrated_ = lmdb::GetBe64(v.mv_data);
-    MDB_stat stat;
-    mdb_stat(txn, dbs_.events, &stat);
-    progress_.total = stat.ms_entries;
+    auto last = LastEventSeq(txn, dbs_);  // seqs are 1, 2, 3 ... without holes
+    if (!last) return last.status();
+    progress_.total = *last;
     return Status::Ok();
   }
 
@@ -154,8 +155,23 @@ class Migrator {
       seq = s;
       if (json.empty() || json[0] != '{')  // never guess at what a value is
         return Status::Error("events seq " + std::to_string(seq) + " is not schema 2 JSON");
-      if (Status st = encoder_.Encode(json, &value_); !st) return st;
-      std::string key = lmdb::Be64(seq);
+    }
+    // The values of a block but its last go; the last key takes the block.
+    CutBlocks(
+        batch.size(), [&](size_t i) { return batch[i].second.size(); }, &runs_);
+    std::vector<std::string_view> events;
+    for (const BlockRun& run : runs_) {
+      events.clear();
+      for (size_t i = run.first; i < run.first + run.count; ++i) {
+        events.push_back(batch[i].second);
+        if (i + 1 == run.first + run.count) break;
+        std::string key = lmdb::Be64(batch[i].first);
+        MDB_val k = Val(key);
+        if (int rc = mdb_del(txn, dbs_.events, &k, nullptr); rc != 0)
+          return lmdb::FromMdb("rewrite event", last_rc_ = rc);
+      }
+      if (Status st = encoder_.EncodeBlock(events, &value_); !st) return st;
+      std::string key = lmdb::Be64(batch[run.first + run.count - 1].first);
       MDB_val k = Val(key), nv = Val(value_);
       if (int rc = mdb_put(txn, dbs_.events, &k, &nv, 0); rc != 0)
         return lmdb::FromMdb("rewrite event", last_rc_ = rc);
@@ -230,6 +246,7 @@ class Migrator {
   const MigrateOptions& o_;
   StoreDbs dbs_{};
   EventEncoder encoder_;
+  std::vector<BlockRun> runs_;
   std::string value_;
   uint64_t migrated_ = 0;
   // RekeyMessages resumes its scan after the last key a committed step saw.

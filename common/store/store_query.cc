@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/store/event_reader.h"
 #include "common/store/lmdb.h"
 #include "common/store/lmdb_store.h"
 #include "common/store/store_schema.h"
@@ -74,9 +75,10 @@ class CandidateWalk {
     bool timed = f_.from_ms || f_.to_ms;
     if (best_ >= 0 && others_.empty() && !timed) *known_total = best_count;
     if (best_ < 0 && !timed) {
-      MDB_stat st;
-      mdb_stat(txn_, d_.events, &st);
-      *known_total = st.ms_entries;
+      // Seqs are 1, 2, 3 ... without holes (--verify checks it).
+      auto last = LastEventSeq(txn_, d_);
+      if (!last) return last.status();
+      *known_total = *last;
     }
     return Status::Ok();
   }
@@ -190,28 +192,56 @@ class CandidateWalk {
     return true;
   }
 
+  // All events: the values' keys and event counts give their seqs (no
+  // value is decoded).
   Status StartAll(uint64_t below, uint64_t above) {
     if (int rc = cur_.Open(txn_, d_.events); rc != 0) return lmdb::FromMdb("cursor", rc);
-    std::string key = lmdb::Be64(desc_ ? below : above + 1);
+    limit_ = desc_ ? below : above;
+    std::string key = lmdb::Be64(desc_ ? (below ? below : 1) : above + 1);
     MDB_val k = Val(key), v;
-    if (desc_) {
-      pending_rc_ = below ? cur_.Get(&k, &v, MDB_SET_RANGE) : MDB_NOTFOUND;
-      pending_rc_ = pending_rc_ == 0 ? cur_.Get(&k, &v, MDB_PREV) : cur_.Get(&k, &v, MDB_LAST);
-    } else {
-      pending_rc_ = cur_.Get(&k, &v, MDB_SET_RANGE);
-    }
-    pending_ = k;
-    first_ = true;
+    int rc = cur_.Get(&k, &v, desc_ && below == 0 ? MDB_LAST : MDB_SET_RANGE);
+    if (desc_ && below != 0 && rc == MDB_NOTFOUND) rc = cur_.Get(&k, &v, MDB_LAST);
+    return EnterValue(rc, k, v);
+  }
+
+  // Takes the value the cursor is on (rc: the move's result) as the next
+  // run of seqs.
+  Status EnterValue(int rc, const MDB_val& k, const MDB_val& v) {
+    run_first_ = 1;
+    run_last_ = 0;  // empty
+    if (rc == MDB_NOTFOUND) return (ended_ = true, Status::Ok());
+    if (rc != 0) return lmdb::FromMdb("event walk", rc);
+    if (k.mv_size != 8) return Status::Error("corrupt events key");
+    auto n = ValueEventCount(View(v));
+    uint64_t last = lmdb::GetBe64(k.mv_data);
+    if (!n || *n > last) return Status::Error("event " + std::to_string(last) + ": corrupt value");
+    run_first_ = last - *n + 1;
+    run_last_ = last;
+    next_ = desc_ ? run_last_ : run_first_;
     return Status::Ok();
   }
 
   Result<bool> NextAll(Candidate* out) {
-    MDB_val k, v;
-    int rc = Step(desc_ ? MDB_PREV : MDB_NEXT, &k, &v, &k);
-    if (rc == MDB_NOTFOUND) return false;
-    if (rc != 0) return lmdb::FromMdb("event walk", rc);
-    *out = {lmdb::GetBe64(k.mv_data), 0};
-    return true;
+    for (;;) {
+      if (ended_) return false;
+      bool in_run = run_first_ <= next_ && next_ <= run_last_;
+      bool wanted = desc_ ? (limit_ == 0 || next_ < limit_) : next_ > limit_;
+      if (in_run && wanted) {
+        *out = {desc_ ? next_-- : next_++, 0};
+        return true;
+      }
+      if (in_run && !desc_) {  // ascending: seqs at or below `above` are skipped
+        next_ = limit_ + 1;
+        continue;
+      }
+      if (in_run) {  // descending: seqs at or above `below` are skipped
+        next_ = limit_ - 1;
+        continue;
+      }
+      MDB_val k, v;
+      int rc = cur_.Get(&k, &v, desc_ ? MDB_PREV : MDB_NEXT);
+      if (Status st = EnterValue(rc, k, v); !st) return st;
+    }
   }
 
   MDB_txn* txn_;
@@ -227,32 +257,30 @@ class CandidateWalk {
   bool first_ = true;
   std::vector<Candidate> timed_;
   size_t timed_pos_ = 0;
+  // The all-events walk: the current value's seqs, the next one to give,
+  // the bound (below or above) and whether the values ran out.
+  uint64_t run_first_ = 1, run_last_ = 0, next_ = 0, limit_ = 0;
+  bool ended_ = false;
 };
 
 // Appends the JSON of seq to *out: from the cache, or decoded from the map
 // (then cached). false (ok) when no event has that seq.
-Result<bool> AppendEvent(EventDecoder& decoder, EventCache& cache, MDB_txn* txn, const StoreDbs& d,
-                         uint64_t seq, std::string* out) {
+Result<bool> AppendEvent(EventReader& reader, EventCache& cache, uint64_t seq, std::string* out) {
   if (cache.Append(seq, out)) return true;
-  std::string key = lmdb::Be64(seq);
-  MDB_val k = Val(key), v;
-  int rc = mdb_get(txn, d.events, &k, &v);
-  if (rc == MDB_NOTFOUND) return false;
-  if (rc != 0) return lmdb::FromMdb("get event", rc);
   size_t start = out->size();
-  if (Status st = DecodeEventValue(decoder, txn, d, View(v), out, true); !st)
-    return st.Wrap("event " + std::to_string(seq));
-  cache.Insert(seq, std::string_view(*out).substr(start));
-  return true;
+  auto found = reader.Append(seq, out);
+  if (!found) return found.status().Wrap("event " + std::to_string(seq));
+  if (*found) cache.Insert(seq, std::string_view(*out).substr(start));
+  return found;
 }
 
-Status FetchEvents(EventDecoder& decoder, EventCache& cache, MDB_txn* txn, const StoreDbs& d,
-                   const std::vector<uint64_t>& seqs, std::vector<std::string>* out) {
+Status FetchEvents(EventReader& reader, EventCache& cache, const std::vector<uint64_t>& seqs,
+                   std::vector<std::string>* out) {
   out->reserve(out->size() + seqs.size());
   std::string json;
   for (uint64_t seq : seqs) {
     json.clear();
-    auto found = AppendEvent(decoder, cache, txn, d, seq, &json);
+    auto found = AppendEvent(reader, cache, seq, &json);
     if (!found) return found.status();
     if (*found) out->push_back(json);
   }
@@ -261,12 +289,12 @@ Status FetchEvents(EventDecoder& decoder, EventCache& cache, MDB_txn* txn, const
 
 // Appends the events' JSON to *out, comma-separated, each decoded (or
 // copied from the cache) straight into *out.
-Status AppendEvents(EventDecoder& decoder, EventCache& cache, MDB_txn* txn, const StoreDbs& d,
-                    const std::vector<uint64_t>& seqs, std::string* out) {
+Status AppendEvents(EventReader& reader, EventCache& cache, const std::vector<uint64_t>& seqs,
+                    std::string* out) {
   bool first = true;
   for (uint64_t seq : seqs) {
     if (!first) *out += ',';
-    auto found = AppendEvent(decoder, cache, txn, d, seq, out);
+    auto found = AppendEvent(reader, cache, seq, out);
     if (!found) return found.status();
     if (*found)
       first = false;
@@ -314,7 +342,8 @@ Result<EventPage> LmdbStore::QueryEvents(const EventQuery& q) {
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
     Status planned = PlanPage(txn, d, q, &seqs, &page.total);
-    return planned ? FetchEvents(decoder_, cache_, txn, d, seqs, &page.events) : planned;
+    EventReader reader(decoder_, txn, d);
+    return planned ? FetchEvents(reader, cache_, seqs, &page.events) : planned;
   });
   if (!st) return st;
   return page;
@@ -325,7 +354,8 @@ Result<uint64_t> LmdbStore::AppendEventsJson(const EventQuery& q, std::string* o
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) {
     std::vector<uint64_t> seqs;
     Status planned = PlanPage(txn, d, q, &seqs, &total);
-    return planned ? AppendEvents(decoder_, cache_, txn, d, seqs, out) : planned;
+    EventReader reader(decoder_, txn, d);
+    return planned ? AppendEvents(reader, cache_, seqs, out) : planned;
   });
   if (!st) return st;
   return total;
@@ -350,7 +380,8 @@ Result<std::vector<std::string>> LmdbStore::EventsAfter(uint64_t after_seq,
       if (!match) return match.status();
       if (*match) seqs.push_back(c.seq);
     }
-    return FetchEvents(decoder_, cache_, txn, d, seqs, &out);
+    EventReader reader(decoder_, txn, d);
+    return FetchEvents(reader, cache_, seqs, &out);
   });
   if (!st) return st;
   return out;
@@ -365,26 +396,17 @@ Result<std::vector<std::string>> LmdbStore::TaskEvents(const std::string& task_i
 Result<bool> ReadEventsAfter(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& d,
                              uint64_t after_seq, size_t max, size_t max_bytes,
                              std::vector<std::pair<uint64_t, std::string>>* out) {
-  lmdb::Cursor cur;
-  if (int rc = cur.Open(txn, d.events); rc != 0) return lmdb::FromMdb("events cursor", rc);
-  std::string from = lmdb::Be64(after_seq + 1);
-  MDB_val k = Val(from), v;
   size_t taken = 0, bytes = 0;
-  int rc = cur.Get(&k, &v, MDB_SET_RANGE);
-  for (; rc == 0 && taken < max; rc = cur.Get(&k, &v, MDB_NEXT)) {
-    uint64_t seq = lmdb::GetBe64(k.mv_data);
-    std::string json;
-    if (Status st = DecodeEventValue(decoder, txn, d, View(v), &json); !st)
-      return st.Wrap("event " + std::to_string(seq));
-    // The budget is of event JSON, what the caller sends on; the first
-    // event is taken whatever its size, so a read always moves on.
-    if (taken > 0 && bytes + json.size() > max_bytes) break;
-    bytes += json.size();
-    out->emplace_back(seq, std::move(json));
-    ++taken;
-  }
-  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("read events", rc);
-  return rc == 0;  // the cursor is on an event not taken
+  // The budget is of event JSON, what the caller sends on; the first event
+  // is taken whatever its size, so a read always moves on.
+  return EventReader(decoder, txn, d)
+      .ForEachAfter(after_seq, [&](uint64_t seq, std::string_view json) {
+        if (taken == max || (taken > 0 && bytes + json.size() > max_bytes)) return false;
+        bytes += json.size();
+        out->emplace_back(seq, std::string(json));
+        ++taken;
+        return true;
+      });
 }
 
 }  // namespace trace

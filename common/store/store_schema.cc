@@ -174,9 +174,8 @@ Result<EventDictionary> LastDictionary(MDB_txn* txn, const StoreDbs& dbs) {
   return dict;
 }
 
-Status DecodeEventValue(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& dbs,
-                        std::string_view value, std::string* out, bool append) {
-  auto load = [&](uint32_t id) -> Result<std::optional<std::string>> {
+EventDecoder::DictionaryLoader DictionaryLoaderFor(MDB_txn* txn, const StoreDbs& dbs) {
+  return [txn, &dbs](uint32_t id) -> Result<std::optional<std::string>> {
     if (dbs.dicts == 0) return std::optional<std::string>();
     std::string key = DictionaryKey(id);
     MDB_val k = lmdb::Val(key), v;
@@ -185,7 +184,6 @@ Status DecodeEventValue(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& dbs
     if (rc != 0) return lmdb::FromMdb("read dicts", rc);
     return std::optional<std::string>(std::string(lmdb::View(v)));
   };
-  return append ? decoder.DecodeAppend(value, load, out) : decoder.Decode(value, load, out);
 }
 
 }  // namespace trace

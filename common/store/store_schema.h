@@ -64,10 +64,9 @@ Result<int> StoredSchemaVersion(MDB_txn* txn, const StoreDbs& dbs);
 
 // The newest dictionary in `dicts` (id 0 when there is none).
 Result<EventDictionary> LastDictionary(MDB_txn* txn, const StoreDbs& dbs);
-// Decodes an `events` value read in txn, loading dictionaries from `dicts`
-// through txn the first time decoder meets them; append: add to *out.
-Status DecodeEventValue(EventDecoder& decoder, MDB_txn* txn, const StoreDbs& dbs,
-                        std::string_view value, std::string* out, bool append = false);
+// Reads dictionaries from `dicts` through txn, for an EventDecoder meeting
+// one the first time (common/store/event_reader.h decodes with it).
+EventDecoder::DictionaryLoader DictionaryLoaderFor(MDB_txn* txn, const StoreDbs& dbs);
 // The key of dictionary id in `dicts`: 4 bytes, big-endian.
 std::string DictionaryKey(uint32_t id);
 

@@ -12,6 +12,7 @@
 #include "common/event/event_facts.h"
 #include "common/event/normalize.h"
 #include "common/json/json_parse.h"
+#include "common/store/event_reader.h"
 #include "common/store/lmdb.h"
 #include "common/store/store_schema.h"
 
@@ -69,28 +70,38 @@ class Verifier {
     if (report_->differences.size() < max_listed_) report_->differences.push_back(std::move(line));
   }
 
+  // Every event in seq order; the values' seqs must follow each other from
+  // 1 without a hole or an overlap (queries count on it).
   Status Replay() {
-    lmdb::Cursor c;
-    if (int rc = c.Open(txn_, d_.events); rc != 0) return lmdb::FromMdb("cursor", rc);
-    MDB_val k, v;
-    int rc;
-    std::string json;
-    for (rc = c.Get(&k, &v, MDB_FIRST); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
+    uint64_t expected = 1;
+    Status failed;
+    auto event = [&](uint64_t seq, std::string_view json) {
       ++report_->events;
       rapidjson::Document doc;
-      Status parsed = DecodeEventValue(decoder_, txn_, d_, View(v), &json);
-      if (parsed) parsed = json::Parse(&doc, json, json::kMaxEventDepth);
+      Status parsed = json::Parse(&doc, json, json::kMaxEventDepth);
       auto keys = parsed ? ReadEventKeys(doc) : Result<EventKeys>(parsed);
-      if (!keys) {
-        Differ("events seq " + std::to_string(lmdb::GetBe64(k.mv_data)) + ": " +
-               keys.status().message());
-        continue;
+      if (!keys)
+        return Differ("events seq " + std::to_string(seq) + ": " + keys.status().message());
+      ExpectIndexEntries(lmdb::Be64(seq), *keys);
+      if (auto fill = state_.Apply(ExtractFacts(doc, *keys)); !fill && failed)
+        failed = fill.status();
+    };
+    auto value = [&](uint64_t first, const DecodedEvents& events) {
+      uint64_t last = first + events.size() - 1;
+      if (first != expected) {
+        Differ("events " + std::to_string(first) + ".." + std::to_string(last) + ": expected seq " +
+               std::to_string(expected) + " next");
       }
-      ExpectIndexEntries(View(k), *keys);
-      auto fill = state_.Apply(ExtractFacts(doc, *keys));
-      if (!fill) return fill.status();
-    }
-    return rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("read events", rc);
+      expected = last + 1;
+      for (size_t i = 0; i < events.size() && failed; ++i) event(first + i, events.at(i));
+    };
+    auto bad = [&](uint64_t key, const Status& why) {
+      ++report_->events;
+      Differ("events seq " + std::to_string(key) + ": " + why.message());
+      expected = key + 1;
+    };
+    Status st = EventReader(decoder_, txn_, d_).ForEachValue(value, bad);
+    return st ? failed : st;
   }
 
   MDB_dbi Dbi(AggTable t) const {

@@ -285,11 +285,10 @@ Status LmdbStoreWriter::TryCommit(const PreparedBatch& batch) {
   return st;
 }
 
-// Events go in by seq (appended); their ids entries in identity order, so
-// each lands next to the one before (the cursor is mostly on its leaf
-// already). The builder found each identity absent from the store and from
-// the batches in flight; MDB_NOOVERWRITE makes a broken promise an error,
-// not a second copy.
+// Events go in by seq (appended, a block of them per value); their ids entries in identity order,
+// so each lands next to the one before (the cursor is mostly on its leaf already). The builder
+// found each identity absent from the store and from the batches in flight; MDB_NOOVERWRITE makes a
+// broken promise an error, not a second copy.
 Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
   if (const auto& d = batch.new_dictionary) {
     // MDB_NOOVERWRITE: a dictionary id names one dictionary forever.
@@ -297,9 +296,9 @@ Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
       return st.Wrap("dictionary " + std::to_string(d->id));
   }
   char seq_key[8];
-  for (const PreparedEvent& e : batch.events) {
-    lmdb::PutBe64(seq_key, e.seq);
-    if (Status st = PutAt(kEvents, {seq_key, 8}, e.value, MDB_APPEND); !st) return st;
+  for (const PreparedValue& v : batch.values) {
+    lmdb::PutBe64(seq_key, v.key_seq);
+    if (Status st = PutAt(kEvents, {seq_key, 8}, v.value, MDB_APPEND); !st) return st;
   }
   for (uint32_t i : batch.by_identity) {
     const PreparedEvent& e = batch.events[i];

@@ -49,7 +49,7 @@ median() {  # median NAME -> sets WALL CPU RSS of the median run
 }
 for ((r = -1; r < ROUNDS; r++)); do  # round -1: warm-up
   run_once index $r "$OUT/db" "$OUT/events.jsonl" "$B/trace-index" --stdin --db "$OUT/db" --batch-size 4096 --log-level warn
-  stored=$(mdb_stat -s events "$OUT/db" | awk '/Entries:/{print $2}')
+  stored=$(mdb_stat -s by_type "$OUT/db" | awk '/Entries:/{print $2}')
   [ "$stored" = "$N" ] || { echo "trace-index stored $stored of $N" >&2; exit 1; }
   I_DISK=$(stat -c %s "$OUT/db/data.mdb")
   I_USED=$(mdb_stat -e "$OUT/db" | awk '/Number of pages used/{print $5}')

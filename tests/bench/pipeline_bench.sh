@@ -18,7 +18,7 @@ OUT=${BENCH_OUT:-/tmp}/pipeline
 rm -rf "$OUT" && mkdir -p "$OUT"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$OUT"/db "$OUT"/home "$OUT"/events.jsonl' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-stored() { mdb_stat -s events "$OUT/db" 2>/dev/null | awk '/Entries:/{print $2}'; }
+stored() { mdb_stat -s by_type "$OUT/db" 2>/dev/null | awk '/Entries:/{print $2}'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 "$B/trace-gen" --home "$OUT/home" --lines "$LINES" --seed 42 >/dev/null

@@ -35,7 +35,8 @@ def corpus(n):
     return d
 
 def stored(db):
-    r = subprocess.run(["mdb_stat", "-s", "events", db], capture_output=True, text=True)
+    # one by_type entry per event (`events` entries are blocks of them)
+    r = subprocess.run(["mdb_stat", "-s", "by_type", db], capture_output=True, text=True)
     for line in r.stdout.splitlines():
         if "Entries:" in line:
             return int(line.split()[-1])

@@ -11,7 +11,7 @@ B=$TRACE_BIN
 CTL=$(free_port); PUB=$(free_port); IPUB=$(free_port); HTTP=$(free_port)
 LINES=${FLOW_TEST_LINES:-60000}
 count() { mdb_stat -s "$1" "$T/db" 2>/dev/null | awk '/Entries:/{print $2}'; }
-has_events() { [ "$(count events)" = "$1" ]; }
+has_events() { [ "$(stored_events "$T/db")" = "$1" ]; }
 
 "$B/trace-gen" --home "$CLAUDE_CONFIG_DIR" --lines "$LINES" --seed 11 --max-bytes 3000 >/dev/null
 N=$(find "$CLAUDE_CONFIG_DIR" -name '*.jsonl' -exec cat {} + | grep -c '[^[:space:]]')
@@ -32,7 +32,7 @@ wait_for 20 curl -sf "http://127.0.0.1:$HTTP/health"
 _pids+=("$!")
 start tail "$B/trace-tail" --pub "tcp://127.0.0.1:$PUB" --control "tcp://127.0.0.1:$CTL" \
   --state "$T/tail-state.json" --hwm 1000
-wait_for 300 has_events "$N" || fail "stored $(count events) of $N lines"
+wait_for 300 has_events "$N" || fail "stored $(stored_events "$T/db") of $N lines"
 caught_up() {
   curl -s "http://127.0.0.1:$HTTP/health" | python3 -c '
 import json, sys

@@ -11,7 +11,7 @@ N=${INDEX_CRASH_LINES:-40000}
 RATE=${INDEX_CRASH_RATE:-2500}
 CTL=$(free_port); PUB=$(free_port); IPUB=$(free_port)
 count() { mdb_stat -s "$1" "$T/db" 2>/dev/null | awk '/Entries:/{print $2}'; }
-has_events() { [ "$(count events)" = "$1" ]; }
+has_events() { [ "$(stored_events "$T/db")" = "$1" ]; }
 RANDOM=$$
 
 run_tail() {
@@ -42,9 +42,9 @@ while kill -0 "$WRITER" 2>/dev/null; do
 done
 wait "$WRITER" || fail "writer failed"
 assert_eq "$(cat "$T/writer.out")" "$N" "lines written"
-wait_for 60 has_events "$N" || fail "after settling: $(count events) events stored, $N lines written"
+wait_for 60 has_events "$N" || fail "after settling: $(stored_events "$T/db") events stored, $N lines written"
 sleep 1  # anything arriving late would be a duplicate: it must not be stored
-assert_eq "$(count events)" "$N" "events (no duplicates)"
+assert_eq "$(stored_events "$T/db")" "$N" "events (no duplicates)"
 assert_eq "$(count ids)" "$N" "distinct span ids"
 "$B/trace-query" --db "$T/db" events --json --limit "$N" | python3 -c '
 import json, sys

@@ -21,7 +21,7 @@ grep -q '"commit failed"' "$T/index.log" || fail "no commit failure logged: $(ta
 grep -q 'disk full?' "$T/index.log" || fail "error does not say why: $(tail -3 "$T/index.log")"
 
 count() { mdb_stat -s "$1" "$T/db" | awk '/Entries:/{print $2}'; }
-stored=$(count events)
+stored=$(stored_events "$T/db")
 [ "$stored" -gt 0 ] && [ "$stored" -lt "$total" ] || fail "stored $stored of $total before the disk filled"
 assert_eq "$(count ids)" "$stored" "ids match events after the failure"
 "$B/trace-index" --verify --db "$T/db" >"$T/verify1.out" || { cat "$T/verify1.out"; fail "verify after failure"; }
@@ -30,7 +30,7 @@ assert_eq "$last" "$stored" "seqs are dense up to the last commit"
 
 # Room again: the rest goes in, nothing twice.
 "$B/trace-index" --stdin --db "$T/db" <"$T/events.jsonl" 2>>"$T/index.log" || fail "rerun failed"
-assert_eq "$(count events)" "$total" "every line stored after the rerun"
+assert_eq "$(stored_events "$T/db")" "$total" "every line stored after the rerun"
 assert_eq "$(count ids)" "$total" "span ids after the rerun"
 "$B/trace-index" --verify --db "$T/db" >"$T/verify2.out" || { cat "$T/verify2.out"; fail "verify after rerun"; }
 pass "disk full: last commit kept, verify clean, rerun stores every line once"

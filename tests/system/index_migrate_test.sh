@@ -14,7 +14,7 @@ mapfile -t files < <(find "$T/gen" -name '*.jsonl' | sort)
 "$B/trace-tail" --once --stdout --state '' "${files[@]}" 2>/dev/null >"$T/events.jsonl"
 "$B/trace-index" --stdin --db "$T/v3" --log-level warn <"$T/events.jsonl"
 "$B/trace-query" --db "$T/v3" events --json --limit 1000000 >"$T/before.json"
-events=$(mdb_stat -s events "$T/v3" | awk '/Entries:/{print $2}')
+events=$(stored_events "$T/v3")
 [ "$events" -gt 1000 ] || fail "only $events events stored"
 
 # The schema 2 store: every table but events and dicts copied, events as JSON.
@@ -73,5 +73,5 @@ pass "the re-run finished: $events events read back identical, --verify clean"
 grep -q "already schema 3" "$T/again.log" || fail "third run: $(cat "$T/again.log")"
 echo '{"span_id":"after-migrate","kind":"hook","event_type":"Stop","timestamp":1}' |
   "$B/trace-index" --stdin --db "$T/db" --log-level warn || fail "trace-index cannot write it"
-assert_eq "$(mdb_stat -s events "$T/db" | awk '/Entries:/{print $2}')" $(( events + 1 )) "events"
+assert_eq "$(stored_events "$T/db")" $(( events + 1 )) "events"
 pass "a migrated store is schema 3: no-op migrate, trace-index writes it"

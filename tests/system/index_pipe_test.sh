@@ -12,7 +12,7 @@ printf '%s' '{"span_id":"tail-no-newline","trace_id":"x","session_id":"w-session
   "$B/trace-index" --stdin --db "$T/db" 2>"$T/index.log" || fail "pipeline exited non-zero"
 
 count() { mdb_stat -s "$1" "$T/db" | awk '/Entries:/{print $2}'; }
-assert_eq "$(count events)" 3002 "events stored"
+assert_eq "$(stored_events "$T/db")" 3002 "events stored"
 assert_eq "$(count ids)" 3002 "span ids"
 raw=$("$B/trace-query" --db "$T/db" events --event-type raw --json | wc -l)
 parse_errors=$("$B/trace-query" --db "$T/db" events --json --limit 5000 | grep -c '"parse_error"')
@@ -23,7 +23,7 @@ all=$("$B/trace-query" --db "$T/db" events --json --limit 5000)
 # Again: everything is a duplicate.
 "$B/trace-tail" --once --stdout --state '' --kind span "$T/in/*.jsonl" 2>>"$T/tail.log" |
   "$B/trace-index" --stdin --db "$T/db" 2>>"$T/index.log" || fail "second run failed"
-assert_eq "$(count events)" 3002 "events after re-reading"
+assert_eq "$(stored_events "$T/db")" 3002 "events after re-reading"
 
 "$B/trace-index" --verify --db "$T/db" >"$T/verify.out" || { cat "$T/verify.out"; fail "verify"; }
 

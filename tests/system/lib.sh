@@ -52,5 +52,8 @@ wait_for() {
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Events stored in the store at $1. `events` holds blocks of events, so its
+# entries are not events; every event has one by_type entry.
+stored_events() { mdb_stat -s by_type "$1" 2>/dev/null | awk '/Entries:/{print $2}'; }
 assert_eq() { [ "$1" == "$2" ] || fail "${3:-values differ}: expected '$2', got '$1'"; }
 pass() { echo "PASS: $*"; }

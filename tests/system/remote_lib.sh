@@ -6,7 +6,7 @@
 B=$TRACE_BIN
 W="python3 $TRACE_SOURCE_DIR/tests/system/index_writer.py"
 count() { mdb_stat -s "$1" "$T/db" 2>/dev/null | awk '/Entries:/{print $2}'; }
-has_events() { [ "$(count events)" = "$1" ]; }
+has_events() { [ "$(stored_events "$T/db")" = "$1" ]; }
 grep_n() { grep -c "$1" "$2" 2>/dev/null || true; }
 
 # start_tail NAME RUN: a remote tail of $T/NAME/in/*.jsonl with key NAME.key.
@@ -48,7 +48,7 @@ remote_scenario() {
   wait_for 20 grep -q '"started"' "$T/index.log"
   start_tail a "$run_a"
   start_tail b "$run_b"
-  wait_for 60 has_events 5000 || fail "two remote tails: stored $(count events) of 5000"
+  wait_for 60 has_events 5000 || fail "two remote tails: stored $(stored_events "$T/db") of 5000"
   assert_eq "$(grep_n 'remote tail announced' "$T/index.log")" 2 "tails announced"
   pass "two remote tails over CURVE: 5000 lines stored once"
 
@@ -60,7 +60,7 @@ remote_scenario() {
   start plain $run_b "$B/trace-tail" --pub-connect "tcp://$IP:$PE" --control-connect "tcp://$IP:$PC" \
     --state "$T/c/plain-state.json" --kind span "$T/c/in/*.jsonl"
   sleep 2
-  assert_eq "$(count events)" 5000 "events after unauthorized tails"
+  assert_eq "$(stored_events "$T/db")" 5000 "events after unauthorized tails"
 
   # kill -9 of tail a while it is publishing, new lines meanwhile, a restart:
   # the index catches up over the connection the restarted tail opens.
@@ -73,9 +73,9 @@ remote_scenario() {
   sleep 1
   start_tail a "$run_a"
   wait "$writer"
-  wait_for 60 has_events 9000 || fail "after kill -9 and restart: stored $(count events) of 9000"
+  wait_for 60 has_events 9000 || fail "after kill -9 and restart: stored $(stored_events "$T/db") of 9000"
   sleep 2  # late duplicates would land now
-  assert_eq "$(count events)" 9000 "events (each line once)"
+  assert_eq "$(stored_events "$T/db")" 9000 "events (each line once)"
   assert_eq "$(count ids)" 9000 "span ids"
   grep -q '"rewind"' "$T/tail-a.log" || fail "restarted tail a was not rewound"
 
@@ -87,9 +87,9 @@ remote_scenario() {
   $W "$T/b/in" 500 1 0 b3 >/dev/null
   start index "$B/trace-index" --listen-events "tcp://$IP:$PE" --listen-control "tcp://$IP:$PC" \
     --curve-keys "$T/keys" --pub "tcp://127.0.0.1:$IPUB" --db "$T/db" --no-durable
-  wait_for 60 has_events 10000 || fail "after kill -9 of the index: stored $(count events) of 10000"
+  wait_for 60 has_events 10000 || fail "after kill -9 of the index: stored $(stored_events "$T/db") of 10000"
   sleep 2
-  assert_eq "$(count events)" 10000 "events after the index restart (each line once)"
+  assert_eq "$(stored_events "$T/db")" 10000 "events after the index restart (each line once)"
   assert_eq "$(count ids)" 10000 "span ids after the index restart"
   assert_sources a
   assert_sources b

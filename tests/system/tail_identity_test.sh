@@ -117,7 +117,7 @@ pass "rewritten longer between two reads: noticed, read from 0"
 # --- catch-up: REWIND from the index's committed offset of the old file ------------
 mkdir -p "$T/e"
 CTL=$(free_port); PUB=$(free_port); IPUB=$(free_port)
-events() { mdb_stat -s events "$T/db" 2>/dev/null | awk '/Entries:/{print $2}'; }
+events() { stored_events "$T/db"; }
 has_events() { [ "$(events)" = "$1" ]; }
 run_index() {
   start index "$B/trace-index" --sub "tcp://127.0.0.1:$PUB" --tail-control "tcp://127.0.0.1:$CTL" \
