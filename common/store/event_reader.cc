@@ -1,6 +1,8 @@
 // See event_reader.h.
 #include "common/store/event_reader.h"
 
+#include <algorithm>
+
 namespace trace {
 
 using lmdb::View;
