@@ -54,6 +54,8 @@ class LmdbStore final : public Store {
   Result<SessionPage> FilteredSessions(const SessionFilter& filter, size_t limit, size_t offset);
   // The value of key in one named database, or nullopt.
   Result<std::optional<std::string>> GetValue(MDB_dbi StoreDbs::*db, std::string_view key);
+  // The event stored under seq, read in txn (nullopt: none).
+  Status ReadEvent(MDB_txn* txn, const StoreDbs& d, uint64_t seq, std::optional<std::string>* out);
   // Every value of a database whose key starts with prefix, in key order.
   Result<std::vector<std::pair<std::string, std::string>>> ScanPrefix(MDB_dbi StoreDbs::*db,
                                                                       std::string_view prefix);

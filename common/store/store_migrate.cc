@@ -1,7 +1,8 @@
 // See store_migrate.h. One write transaction per step: convert the next
 // events after meta/migrated_seq and move it, or (first) store the trained
-// dictionary, or (last) set the schema version. MDB_MAP_FULL grows the map
-// and redoes the step, as StoreWriter::Commit does.
+// dictionary, or re-key some messages or ids, or (last) set the schema
+// version. MDB_MAP_FULL grows the map and redoes the step, as
+// StoreWriter::Commit does.
 #include "common/store/store_migrate.h"
 
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include "common/base/log.h"
 #include "common/store/event_codec.h"
+#include "common/store/ids_rekey.h"
 #include "common/store/lmdb.h"
 #include "common/store/store.h"
 #include "common/store/store_schema.h"
@@ -29,30 +31,25 @@ constexpr int kMaxGrowRetries = 16;
 
 class Migrator {
  public:
-  Migrator(MDB_env* env, const MigrateOptions& o) : env_(env), o_(o) {}
+  Migrator(MDB_env* env, const MigrateOptions& o) : env_(env), o_(o), ids_(dbs_, o.ids_per_txn) {}
 
   Result<MigrateReport> Run() {
     MigrateReport report;
-    bool current = false;
-    if (Status st = Step([&](MDB_txn* txn) { return Start(txn, &current); }); !st) return st;
-    if (current) {
+    if (Status st = Step([&](MDB_txn* txn) { return Start(txn); }); !st) return st;
+    report.from_version = version_;
+    if (version_ == kSchemaVersion) {
       report.already_current = true;
       return report;
     }
-    if (Status st = Step([&](MDB_txn* txn) { return EnsureDictionary(txn); }); !st) return st;
-    report.dictionary_id = encoder_.dictionary_id();
-    start_ = std::chrono::steady_clock::now();
-    for (bool more = true; more;) {
-      if (Status st = Step([&](MDB_txn* txn) { return ConvertSome(txn, &more); }); !st) return st;
-      Report(!more);
+    if (version_ == 2) {
+      if (Status st = ConvertEvents(); !st) return st;
+      report.dictionary_id = encoder_.dictionary_id();
     }
-    for (bool more = true; more;) {
-      if (Status st = Step([&](MDB_txn* txn) { return RekeyMessages(txn, &more); }); !st) return st;
-      rekey_from_ = rekey_next_;  // committed: the next step starts there
-    }
+    if (Status st = RekeyIds(); !st) return st;
     if (Status st = Step([&](MDB_txn* txn) { return Finish(txn); }); !st) return st;
     if (int rc = mdb_env_sync(env_, 1); rc != 0) return lmdb::FromMdb("sync", rc);
-    report.last = progress_;
+    report.events = progress_;
+    report.ids = ids_progress_;
     return report;
   }
 
@@ -74,25 +71,55 @@ class Migrator {
     }
   }
 
-  Status Start(MDB_txn* txn, bool* current) {
+  Status Start(MDB_txn* txn) {
     if (Status st = OpenDbs(txn, true, &dbs_); !st) return st;
     auto version = StoredSchemaVersion(txn, dbs_);
     if (!version) return version.status();
-    if (*version == kSchemaVersion) {
-      *current = true;
-      return Status::Ok();
+    version_ = *version;
+    if (version_ == kSchemaVersion) return Status::Ok();
+    if (version_ != 2 && version_ != 3) {
+      return Status::Error("store schema version " + std::to_string(version_) +
+                           " cannot be migrated (only versions 2 and 3 can: rebuild it, move the "
+                           "db away and re-index)");
     }
-    if (*version != 2) {
-      return Status::Error("store schema version " + std::to_string(*version) +
-                           " cannot be migrated (only version 2 can: rebuild it, move the db "
-                           "away and re-index)");
-    }
+    if (version_ == 3) return Status::Ok();  // its values are schema 4's
     MDB_val k = Val(kMetaMigratedSeq), v;
     int rc = mdb_get(txn, dbs_.meta, &k, &v);
     if (rc == 0 && v.mv_size == 8) migrated_ = lmdb::GetBe64(v.mv_data);
     MDB_stat stat;
     mdb_stat(txn, dbs_.events, &stat);
     progress_.total = stat.ms_entries;
+    return Status::Ok();
+  }
+
+  // Schema 2's steps: the dictionary, the values, the messages' keys.
+  Status ConvertEvents() {
+    if (Status st = Step([&](MDB_txn* txn) { return EnsureDictionary(txn); }); !st) return st;
+    start_ = std::chrono::steady_clock::now();
+    for (bool more = true; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return ConvertSome(txn, &more); }); !st) return st;
+      Report(!more);
+    }
+    for (bool more = true; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return RekeyMessages(txn, &more); }); !st) return st;
+      rekey_from_ = rekey_next_;  // committed: the next step starts there
+    }
+    return Status::Ok();
+  }
+
+  // Schema 2's and 3's: `ids` by IdsKey (ids_rekey.h).
+  Status RekeyIds() {
+    ids_progress_.stage = MigrateStage::kIds;
+    start_ = std::chrono::steady_clock::now();
+    last_report_ = {};
+    for (bool more = true; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return ids_.Step(txn, &more, &last_rc_); }); !st)
+        return st;
+      ids_progress_.done = ids_.progress().done;
+      ids_progress_.total = ids_.progress().total;
+      ids_progress_.this_run += ids_.progress().written;
+      ReportProgress(&ids_progress_, !more);
+    }
     return Status::Ok();
   }
 
@@ -208,7 +235,8 @@ class Migrator {
       return lmdb::FromMdb("put schema version", last_rc_ = rc);
     MDB_val mk = Val(kMetaMigratedSeq);
     int rc = mdb_del(txn, dbs_.meta, &mk, nullptr);
-    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("del migrated_seq", rc);
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("del migrated_seq", last_rc_ = rc);
+    return ids_.Finish(txn, &last_rc_);
   }
 
   // After a committed step: done counts events up to migrated_seq (seqs
@@ -217,18 +245,24 @@ class Migrator {
     migrated_ = pending_.first;
     progress_.this_run += pending_.second;
     progress_.done = std::min(migrated_, progress_.total);
+    ReportProgress(&progress_, last);
+  }
+
+  void ReportProgress(MigrateProgress* p, bool last) {
     auto now = std::chrono::steady_clock::now();
-    progress_.seconds = std::chrono::duration<double>(now - start_).count();
+    p->seconds = std::chrono::duration<double>(now - start_).count();
     if (!o_.progress) return;
     if (last || now - last_report_ >= std::chrono::milliseconds(o_.progress_ms)) {
       last_report_ = now;
-      o_.progress(progress_);
+      o_.progress(*p);
     }
   }
 
   MDB_env* env_;
   const MigrateOptions& o_;
   StoreDbs dbs_{};
+  int version_ = 0;  // as found
+  IdsRekey ids_;
   EventEncoder encoder_;
   std::string value_;
   uint64_t migrated_ = 0;
@@ -236,8 +270,8 @@ class Migrator {
   std::string rekey_from_, rekey_next_;
   std::pair<uint64_t, uint64_t> pending_;  // (seq, converted) of the step just run
   int last_rc_ = 0;
-  MigrateProgress progress_;
-  std::chrono::steady_clock::time_point start_, last_report_;
+  MigrateProgress progress_, ids_progress_;
+  std::chrono::steady_clock::time_point start_, last_report_;  // of the stage running
 };
 
 }  // namespace
@@ -266,10 +300,18 @@ Result<MigrateReport> MigrateStore(const MigrateOptions& options) {
 void LogMigrateProgress(const MigrateProgress& p) {
   double rate = p.seconds > 0 ? p.this_run / p.seconds : 0;
   uint64_t left = p.total - std::min(p.done, p.total);
+  uint64_t eta = rate > 0 ? static_cast<uint64_t>(left / rate) : 0;
+  if (p.stage == MigrateStage::kIds) {
+    log::Info("migrating", {{"ids_done", p.done},
+                            {"ids_total", p.total},
+                            {"ids_per_s", static_cast<uint64_t>(rate)},
+                            {"eta_s", eta}});
+    return;
+  }
   log::Info("migrating", {{"events_done", p.done},
                           {"events_total", p.total},
                           {"events_per_s", static_cast<uint64_t>(rate)},
-                          {"eta_s", rate > 0 ? static_cast<uint64_t>(left / rate) : 0}});
+                          {"eta_s", eta}});
 }
 
 }  // namespace trace
