@@ -44,12 +44,12 @@ std::string_view SpliceSeq(std::string_view body, uint64_t seq, TextArena* text)
 
 }  // namespace
 
-void SpanIdSet::Clear() {
+void IdsKeySet::Clear() {
   ids_.clear();
   std::fill(slots_.begin(), slots_.end(), 0);
 }
 
-bool SpanIdSet::Contains(std::string_view id, size_t hash) const {
+bool IdsKeySet::Contains(std::string_view id, size_t hash) const {
   if (slots_.empty()) return false;
   size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -59,7 +59,7 @@ bool SpanIdSet::Contains(std::string_view id, size_t hash) const {
   }
 }
 
-void SpanIdSet::Insert(std::string_view id, size_t hash) {
+void IdsKeySet::Insert(std::string_view id, size_t hash) {
   if ((ids_.size() + 1) * 2 > slots_.size()) Grow();
   ids_.push_back(id);
   size_t mask = slots_.size() - 1;
@@ -68,7 +68,7 @@ void SpanIdSet::Insert(std::string_view id, size_t hash) {
   slots_[i] = static_cast<uint32_t>(ids_.size());
 }
 
-void SpanIdSet::Grow() {
+void IdsKeySet::Grow() {
   slots_.assign(std::max<size_t>(1024, slots_.size() * 2), 0);
   size_t mask = slots_.size() - 1;
   for (size_t n = 0; n < ids_.size(); ++n) {
@@ -110,7 +110,7 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   if (!broken_) return broken_;
   batch->id = next_id_;
   batch->events.reserve(lines.size());
-  in_flight_.emplace_back(batch->id, SpanIdSet());
+  in_flight_.emplace_back(batch->id, IdsKeySet());
   if (!spare_sets_.empty()) {
     in_flight_.back().second = std::move(spare_sets_.back());
     in_flight_.back().second.Clear();
@@ -129,7 +129,7 @@ Status BatchBuilder::Build(const std::vector<IncomingLine>& lines,
   if (Status st = EncodeEvents(batch); !st) return broken_ = st;
   batch->by_identity.resize(batch->events.size());
   std::iota(batch->by_identity.begin(), batch->by_identity.end(), 0);
-  SortByKey(&batch->by_identity, [&](uint32_t i) { return batch->events[i].identity; });
+  SortByKey(&batch->by_identity, [&](uint32_t i) { return batch->events[i].ids_key; });
   for (IndexRuns& index : batch->indexes) index.Finish();
   state_.ForEachDirty([&](AggTable t, const std::string& key, const std::string& value) {
     batch->aggregates.push_back({t, batch->text.Add(key), batch->text.Add(value)});
@@ -211,11 +211,11 @@ Status BatchBuilder::EncodeEvents(PreparedBatch* batch) {
   return encoder_.Encode(batch);
 }
 
-Result<bool> BatchBuilder::Stored(const std::string& identity, size_t hash) {
+Result<bool> BatchBuilder::Stored(const IdsKey& key, size_t hash) {
   for (const auto& [id, set] : in_flight_) {
-    if (set.Contains(identity, hash)) return true;
+    if (set.Contains(key.view(), hash)) return true;
   }
-  return snapshot_->HasIdentity(identity);
+  return snapshot_->HasIdentity(key);
 }
 
 Result<std::optional<std::string>> BatchBuilder::LoadValue(AggTable table, std::string_view key) {
@@ -227,8 +227,9 @@ Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, Pre
   EventKeys& keys = parsed.keys;
   if (!parsed.raw.empty()) ++batch->stats.invalid;
   EventIdentity(keys, &identity_);
-  size_t hash = std::hash<std::string_view>()(identity_);
-  Result<bool> duplicate = Stored(identity_, hash);
+  IdsKey ids_key(identity_);  // what the store dedupes by, so the batches in flight do too
+  size_t hash = std::hash<std::string_view>()(ids_key.view());
+  Result<bool> duplicate = Stored(ids_key, hash);
   if (!duplicate) return duplicate.status();
   AdvanceSource(keys, line.trust_new_source, batch);
   if (*duplicate) {
@@ -243,7 +244,7 @@ Status BatchBuilder::ApplyLine(const IncomingLine& line, ParsedLine& parsed, Pre
   std::string_view json;
   if (!*fill && !parsed.has_seq) json = SpliceSeq(body, seq, &batch->text);
   if (json.empty()) json = batch->text.Add(Restamp(body, seq, *fill));
-  AddEvent(keys, json, hash, batch);
+  AddEvent(keys, ids_key, json, hash, batch);
   return Status::Ok();
 }
 
@@ -264,12 +265,13 @@ std::string BatchBuilder::Restamp(std::string_view body, uint64_t seq,
   return json::Serialize(doc);
 }
 
-void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t hash,
-                            PreparedBatch* batch) {
+void BatchBuilder::AddEvent(const EventKeys& keys, const IdsKey& ids_key, std::string_view json,
+                            size_t hash, PreparedBatch* batch) {
   TextArena& text = batch->text;
   PreparedEvent e;
   e.seq = keys.seq;
   e.identity = text.Add(identity_);
+  e.ids_key = text.Add(ids_key.view());
   e.topic = text.Add(EventTopic(keys));
   e.json = json;
   // Index keys are views into the batch's text, like everything it writes.
@@ -287,7 +289,7 @@ void BatchBuilder::AddEvent(const EventKeys& keys, std::string_view json, size_t
   char* ts = text.Allocate(8);
   std::memcpy(ts, entry + 8, 8);
   batch->indexes[kIndexTime].Add({ts, 8}, entry);  // key: ts, entry: seq
-  in_flight_.back().second.Insert(e.identity, hash);
+  in_flight_.back().second.Insert(e.ids_key, hash);
   batch->events.push_back(e);
   ++batch->stats.stored;
 }

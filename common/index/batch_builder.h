@@ -2,7 +2,8 @@
 // PreparedBatch, every key and value one transaction will write, without
 // writing anything. Lines are parsed (line_parser.h: invalid ones become
 // raw events), duplicates are dropped by identity (EventIdentity: span_id, and
-// for transcript lines their transcript), seqs assigned, aggregates
+// for transcript lines their transcript; compared by its ids key, ids_key.h,
+// as the store does), seqs assigned, aggregates
 // applied and committed source offsets advanced. StoreWriter::Commit (store_writer.h)
 // writes a batch in one transaction; the Indexer runs the two on different
 // threads, so building the next batch overlaps the commit and fsync of the
@@ -10,7 +11,7 @@
 //
 // What the builder reads comes from the committed store, through a read txn
 // begun per batch. What batches built but not yet committed changed is held
-// in memory: their identities (in-flight set, views into those batches) and
+// in memory: their ids keys (in-flight set, views into those batches) and
 // their aggregate entries (never dropped while a batch is in flight).
 // Batches are committed in the order they were built, and a batch is
 // retired (Retire) before it is cleared or destroyed.
@@ -30,6 +31,7 @@
 #include "common/index/batch_encoder.h"
 #include "common/index/line_parser.h"
 #include "common/store/event_codec.h"
+#include "common/store/ids_key.h"
 #include "common/store/prepared_batch.h"
 
 namespace trace {
@@ -37,9 +39,10 @@ namespace trace {
 class StoreWriter;
 class StoreSnapshot;
 
-// The span_ids of one batch: an open-addressing table of views into the
-// batch's text (no allocation per id; cleared for reuse, memory kept).
-class SpanIdSet {
+// The ids keys (ids_key.h) of one batch: an open-addressing table of views
+// into the batch's text (no allocation per key; cleared for reuse, memory
+// kept). hash: std::hash of the key.
+class IdsKeySet {
  public:
   void Clear();
   bool Contains(std::string_view id, size_t hash) const;
@@ -63,7 +66,7 @@ class BatchBuilder {
   // unusable: every later call returns it too.
   Status Build(const std::vector<IncomingLine>& lines,
                const std::map<std::string, PublisherPosition>& publishers, PreparedBatch* batch);
-  // The batches up to committed_id are committed: their span_ids leave the
+  // The batches up to committed_id are committed: their ids keys leave the
   // in-flight set (the store has them now). Call before clearing them.
   void Retire(uint64_t committed_id);
 
@@ -81,9 +84,10 @@ class BatchBuilder {
   static std::string Restamp(std::string_view body, uint64_t seq,
                              std::optional<int64_t> duration_ms);
   // json: already in the batch's text.
-  void AddEvent(const EventKeys& keys, std::string_view json, size_t hash, PreparedBatch* batch);
-  // In the store or a batch in flight; hash: of the identity (EventIdentity).
-  Result<bool> Stored(const std::string& identity, size_t hash);
+  void AddEvent(const EventKeys& keys, const IdsKey& ids_key, std::string_view json, size_t hash,
+                PreparedBatch* batch);
+  // In the store or a batch in flight; hash: of the key (IdsKeySet).
+  Result<bool> Stored(const IdsKey& key, size_t hash);
   void AdvanceSource(const EventKeys& keys, bool trust, PreparedBatch* batch);
   Result<std::optional<std::string>> LoadValue(AggTable table, std::string_view key);
   // Sets each event's stored value (event_codec.h), training the store's
@@ -106,10 +110,10 @@ class BatchBuilder {
   } last_source_;
   AggregateState state_;
   std::string identity_;  // of the line being applied
-  // identities of built batches not known to be committed (the last one:
+  // ids keys of built batches not known to be committed (the last one:
   // the batch being built), by batch id; and cleared sets for reuse.
-  std::deque<std::pair<uint64_t, SpanIdSet>> in_flight_;
-  std::vector<SpanIdSet> spare_sets_;
+  std::deque<std::pair<uint64_t, IdsKeySet>> in_flight_;
+  std::vector<IdsKeySet> spare_sets_;
   LineParser parser_;
   BatchEncoder encoder_;
   // The first events' JSON, until a dictionary is trained from them (or

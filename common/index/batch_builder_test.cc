@@ -8,6 +8,7 @@
 #include <lmdb.h>
 
 #include "common/index/batch_builder_fixture.h"
+#include "common/store/ids_key.h"
 #include "common/store/lmdb.h"
 
 namespace trace {
@@ -49,6 +50,29 @@ TEST_F(StoreTest, AppendsAndReadsBySeqAndSpanId) {
   EXPECT_EQ(Parse(**by_span)["seq"].GetInt(), 1);
   EXPECT_FALSE(r->GetEvent(3)->has_value());
   EXPECT_FALSE(r->GetEventBySpanId("zzz")->has_value());
+}
+
+// ids keys start with a 64-bit hash of the span_id (ids_key.h): another
+// span_id's entry under the same prefix (a hash collision, forced here) is
+// read and passed over, even when it is the lower seq.
+TEST_F(StoreTest, SpanIdLookupPassesOverAHashCollision) {
+  Append({Hook("other", "SessionStart", 1000), Hook("wanted", "Stop", 2000)});
+  builder_.reset();
+  writer_.reset();
+  std::string collides = IdsSpanPrefix("wanted") + std::string(8, '\0');  // before wanted's key
+  ASSERT_LT(collides, std::string(IdsKey("wanted").view()));
+  Tamper(dir_, "ids", collides, lmdb::Be64(1));  // seq 1: "other"
+  Tamper(dir_, "ids", IdsSpanPrefix("absent") + std::string(8, '\0'), lmdb::Be64(1));
+  auto r = Reader();
+  auto wanted = r->GetEventBySpanId("wanted");
+  ASSERT_TRUE(wanted.ok() && wanted->has_value()) << wanted.status().message();
+  EXPECT_EQ(Parse(**wanted)["seq"].GetInt(), 2);
+  auto absent = r->GetEventBySpanId("absent");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+  auto other = r->GetEventBySpanId("other");
+  ASSERT_TRUE(other.ok() && other->has_value());
+  EXPECT_EQ(Parse(**other)["seq"].GetInt(), 1);
 }
 
 TEST_F(StoreTest, DropsDuplicateSpanIdsAcrossAndWithinBatches) {
@@ -450,7 +474,7 @@ TEST_F(StoreTest, RefusesAnotherSchemaVersion) {
   Tamper(dir_, "meta", kMetaSchemaVersion, "1");
   auto v1 = Store::OpenReadOnly({dir_.string()});
   ASSERT_FALSE(v1.ok());
-  EXPECT_NE(v1.status().message().find("store schema version 1 is not the supported version 3"),
+  EXPECT_NE(v1.status().message().find("store schema version 1 is not the supported version 4"),
             std::string::npos)
       << v1.status().message();
   StoreWriter::Options o;

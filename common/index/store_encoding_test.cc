@@ -2,11 +2,16 @@
 // encoded by the builder and decode to the JSON it republishes, every read
 // finds its events across block boundaries, the first dictionary is trained
 // and kept, a damaged value or a hole in the seqs is an error, and a schema
-// 2 store is refused until trace-index --migrate converted it (also after an
-// interrupted run). Raw LMDB plays the old store and the bad disk.
+// 2 or 3 store is refused until trace-index --migrate converted it (also
+// after an interrupted run): values into blocks, messages and the ids keys.
+// Raw LMDB plays the old store and the bad disk.
 #include <lmdb.h>
 
+#include <map>
+
 #include "common/index/batch_builder_fixture.h"
+#include "common/store/ids_key.h"
+#include "common/store/ids_rekey.h"
 #include "common/store/lmdb.h"
 #include "common/store/store_migrate.h"
 
@@ -52,19 +57,122 @@ class EncodingTest : public StoreTest {
     MDB_val k = lmdb::Val(key), v = lmdb::Val(value);
     ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
   }
-  // Turns the store back into what schema 2 wrote: JSON values, no dicts,
-  // version 2; the first `keep` values are converted (one event each, as a
-  // schema 3 store holds them) with migrated_seq at them, as a migration
-  // killed after its first transactions leaves it.
-  void MakeSchemaTwo(const std::vector<std::string>& json, size_t keep = 0) {
+  // The ids entries schema 2 and 3 wrote for the stored events: the
+  // identity itself -> seq.
+  std::map<std::string, uint64_t> OldIds() {
+    std::map<std::string, uint64_t> ids;
+    std::string identity;
+    for (const std::string& json : AllEvents()) {
+      auto keys = ParseEventKeys(json);
+      EXPECT_TRUE(keys.ok()) << json;
+      if (!keys) continue;
+      EventIdentity(*keys, &identity);
+      ids[identity] = keys->seq;
+    }
+    return ids;
+  }
+  void PutOldIds(MDB_txn* txn, const StoreDbs& d, const std::map<std::string, uint64_t>& ids) {
+    ASSERT_EQ(mdb_drop(txn, d.ids, 0), 0);
+    for (const auto& [identity, seq] : ids) Put(txn, d.ids, identity, lmdb::Be64(seq));
+  }
+  // Writes json as values of one event each, as schema 3 did (the first
+  // `keep` values only for schema 2: the rest stay JSON).
+  void PutSingles(MDB_txn* txn, const StoreDbs& d, const std::vector<std::string>& json,
+                  size_t keep) {
+    ASSERT_EQ(mdb_drop(txn, d.events, 0), 0);
+    EventEncoder encoder;
+    std::string value;
+    for (size_t i = 0; i < json.size(); ++i) {
+      if (i < keep) ASSERT_TRUE(encoder.Encode(json[i], &value).ok());
+      Put(txn, d.events, lmdb::Be64(i + 1), i < keep ? value : json[i]);
+    }
+  }
+  // The store as schema 3 wrote it: one event per value, `ids` keyed by the
+  // identities.
+  void MakeSchemaThree() {
+    auto ids = OldIds();
+    auto json = AllEvents();
     Raw([&](MDB_txn* txn, const StoreDbs& d) {
-      ASSERT_EQ(mdb_drop(txn, d.events, 0), 0);
-      EventEncoder encoder;
-      std::string value;
-      for (size_t i = 0; i < json.size(); ++i) {
-        if (i < keep) ASSERT_TRUE(encoder.Encode(json[i], &value).ok());
-        Put(txn, d.events, lmdb::Be64(i + 1), i < keep ? value : json[i]);
-      }
+      PutSingles(txn, d, json, json.size());
+      PutOldIds(txn, d, ids);
+      Put(txn, d.meta, kMetaSchemaVersion, "3");
+    });
+  }
+  // What `ids` holds, and what schema 4 keys the same events by.
+  std::map<std::string, std::string> IdsTable() {
+    std::map<std::string, std::string> out;
+    Raw([&](MDB_txn* txn, const StoreDbs& d) {
+      MDB_cursor* c;
+      ASSERT_EQ(mdb_cursor_open(txn, d.ids, &c), 0);
+      MDB_val k, v;
+      for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+           rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+        out[std::string(lmdb::View(k))] = std::string(lmdb::View(v));
+      mdb_cursor_close(c);
+    });
+    return out;
+  }
+  static std::map<std::string, std::string> NewIds(const std::map<std::string, uint64_t>& old) {
+    std::map<std::string, std::string> out;
+    for (const auto& [identity, seq] : old)
+      out[std::string(IdsKey(identity).view())] = lmdb::Be64(seq);
+    return out;
+  }
+  // What a migration killed after `steps` committed re-key steps leaves.
+  void RekeySteps(size_t per_txn, int steps) {
+    for (int i = 0; i < steps; ++i) {
+      Raw([&](MDB_txn* txn, const StoreDbs& d) {
+        IdsRekey rekey(d, per_txn);
+        bool more = false;
+        int rc = 0;
+        ASSERT_TRUE(rekey.Step(txn, &more, &rc).ok());
+        ASSERT_TRUE(more);
+      });
+    }
+  }
+  std::optional<std::string> Meta(std::string_view key) {
+    std::optional<std::string> out;
+    Raw([&](MDB_txn* txn, const StoreDbs& d) {
+      MDB_val k = lmdb::Val(key), v;
+      if (mdb_get(txn, d.meta, &k, &v) == 0) out = std::string(lmdb::View(v));
+    });
+    return out;
+  }
+  bool HasDb(const char* name) {
+    bool has = false;
+    Raw([&](MDB_txn* txn, const StoreDbs&) {
+      MDB_dbi dbi;
+      has = mdb_dbi_open(txn, name, 0, &dbi) == 0;
+    });
+    return has;
+  }
+  // Hook spans, transcript lines of a session and of a sub-agent, and one
+  // uuid replayed into a side-question file: every shape of identity.
+  std::vector<std::string> MixedLines(int n) {
+    std::vector<std::string> lines = Lines(n, "h");
+    auto line = [](const std::string& uuid, const std::string& path, int64_t ts) {
+      return R"({"span_id":")" + uuid +
+             R"(","kind":"transcript","event_type":"user","session_id":"sess1","timestamp":)" +
+             std::to_string(ts) + R"(,"source":{"path":")" + path + R"(","offset":)" +
+             std::to_string(ts) + R"(,"length":1}})";
+    };
+    const std::string main = "/h/projects/p/sess1.jsonl";
+    const std::string side = "/h/projects/p/sess1/subagents/agent-aside_question-1.jsonl";
+    for (int i = 0; i < n; ++i) {
+      lines.push_back(line("u" + std::to_string(i), main, i));
+      if (i % 3 == 0) lines.push_back(line("u" + std::to_string(i), side, i));
+    }
+    return lines;
+  }
+  // Turns the store back into what schema 2 wrote: JSON values, no dicts,
+  // `ids` by identity, version 2; the first `keep` values are converted
+  // (one event each) with migrated_seq at them, as a migration killed after
+  // its first transactions leaves it.
+  void MakeSchemaTwo(const std::vector<std::string>& json, size_t keep = 0) {
+    auto ids = OldIds();
+    Raw([&](MDB_txn* txn, const StoreDbs& d) {
+      PutOldIds(txn, d, ids);
+      PutSingles(txn, d, json, keep);
       if (keep)
         Put(txn, d.meta, kMetaMigratedSeq, lmdb::Be64(keep));
       else
@@ -251,25 +359,39 @@ TEST_F(EncodingTest, DamagedValueOrMissingDictionaryIsAnError) {
 TEST_F(EncodingTest, SchemaTwoIsRefusedUntilMigrated) {
   std::vector<std::string> json = AppendJson(Lines(300, "e"));
   Close();
+  auto old_ids = OldIds();
   MakeSchemaTwo(json);
   auto r = Store::OpenReadOnly({dir_.string()});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("trace-index --migrate --db " + dir_.string()),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find("store schema version 2 predates version 4 (compressed "
+                                "event blocks, hashed ids keys): convert it with 'trace-index "
+                                "--migrate --db " +
+                                dir_.string() + "'"),
+      std::string::npos)
       << r.status().message();
   StoreWriter::Options o;
   o.dir = dir_.string();
   EXPECT_FALSE(StoreWriter::Open(o).ok());
-  std::vector<MigrateProgress> seen;
+  std::vector<MigrateProgress> events, ids;
   MigrateOptions mo;
   mo.dir = dir_.string();
   mo.events_per_txn = 64;
-  mo.progress = [&](const MigrateProgress& p) { seen.push_back(p); };
+  mo.ids_per_txn = 64;
+  mo.progress = [&](const MigrateProgress& p) {
+    (p.stage == MigrateStage::kIds ? ids : events).push_back(p);
+    EXPECT_TRUE(ids.empty() || p.stage == MigrateStage::kIds) << "values after the ids";
+  };
   auto done = MigrateStore(mo);
   ASSERT_TRUE(done.ok()) << done.status().message();
-  ASSERT_FALSE(seen.empty());
-  EXPECT_EQ(seen.back().done, 300u);
-  EXPECT_EQ(seen.back().total, 300u);
+  EXPECT_EQ(done->from_version, 2);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().done, 300u);
+  EXPECT_EQ(events.back().total, 300u);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids.back().done, 600u);  // each entry re-keyed, then copied back
+  EXPECT_EQ(ids.back().total, 600u);
+  EXPECT_EQ(IdsTable(), NewIds(old_ids));
   EXPECT_EQ(AllEvents(), json);
   auto verify = VerifyStore(dir_.string());
   ASSERT_TRUE(verify.ok() && verify->ok());
@@ -286,7 +408,9 @@ TEST_F(EncodingTest, InterruptedMigrationCarriesOn) {
   MigrateOptions mo;
   mo.dir = dir_.string();
   uint64_t this_run = 0;
-  mo.progress = [&](const MigrateProgress& p) { this_run = p.this_run; };
+  mo.progress = [&](const MigrateProgress& p) {
+    if (p.stage == MigrateStage::kEvents) this_run = p.this_run;
+  };
   ASSERT_TRUE(MigrateStore(mo).ok());
   EXPECT_EQ(this_run, 80u);
   EXPECT_EQ(AllEvents(), json);
@@ -349,6 +473,152 @@ TEST_F(EncodingTest, MigrateRefusesWhatItCannotConvert) {
       << odd.status().message();
   mo.dir = (dir_ / "none").string();
   EXPECT_FALSE(MigrateStore(mo).ok());
+}
+
+// Schema 3 keyed ids by the identity itself; schema 4 by its 16-byte
+// IdsKey. --migrate re-keys them (nothing else changes) and every lookup by
+// identity finds its event again: GetEventBySpanId, --verify, and the
+// writer's dedupe of a line sent again.
+TEST_F(EncodingTest, SchemaThreeIsRefusedUntilIdsAreRekeyed) {
+  std::vector<std::string> lines = MixedLines(40);
+  std::vector<std::string> json = AppendJson(lines);
+  Close();
+  auto old_ids = OldIds();
+  ASSERT_EQ(old_ids.size(), json.size());
+  ASSERT_TRUE(old_ids.count(std::string("u3\0sess1/agent-aside_question-1", 31)));
+  EXPECT_EQ(IdsTable(), NewIds(old_ids));  // what the writer stores
+  MakeSchemaThree();
+  std::string instruction =
+      "store schema version 3 predates version 4 (event blocks, hashed ids keys): "
+      "convert it with 'trace-index --migrate --db " +
+      dir_.string() + "'";
+  auto r = Store::OpenReadOnly({dir_.string()});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(instruction), std::string::npos) << r.status().message();
+  StoreWriter::Options o;
+  o.dir = dir_.string();
+  auto w = StoreWriter::Open(o);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find(instruction), std::string::npos) << w.status().message();
+  EXPECT_FALSE(VerifyStore(dir_.string()).ok());
+
+  std::vector<MigrateProgress> seen;
+  MigrateOptions mo;
+  mo.dir = dir_.string();
+  mo.ids_per_txn = 7;  // many steps, the last one short
+  mo.progress_ms = 0;
+  mo.progress = [&](const MigrateProgress& p) { seen.push_back(p); };
+  auto done = MigrateStore(mo);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(done->from_version, 3);
+  EXPECT_EQ(done->events.done, json.size());  // schema 3's values of one event become blocks
+  size_t ids_steps = 0;
+  for (const MigrateProgress& p : seen) {
+    if (p.stage == MigrateStage::kIds) ++ids_steps;
+    if (p.stage != MigrateStage::kIds) EXPECT_EQ(ids_steps, 0u) << "the values come first";
+  }
+  ASSERT_GT(ids_steps, 20u);
+  EXPECT_EQ(seen.back().done, 2 * json.size());
+  EXPECT_EQ(seen.back().this_run, 2 * json.size());
+  EXPECT_EQ(IdsTable(), NewIds(old_ids));
+  EXPECT_EQ(Meta(kMetaSchemaVersion), "4");
+  EXPECT_FALSE(Meta(kMetaIdsRekey));
+  EXPECT_FALSE(HasDb(kIdsRekeyedDb));
+  Raw([&](MDB_txn* txn, const StoreDbs& d) {
+    MDB_stat st;
+    mdb_stat(txn, d.events, &st);
+    EXPECT_EQ(st.ms_entries, 1u) << "the 94 events in one block";
+  });
+
+  EXPECT_EQ(AllEvents(), json);
+  auto reader = Reader();
+  auto u3 = reader->GetEventBySpanId("u3");  // in the session and replayed in the side question
+  ASSERT_TRUE(u3.ok() && u3->has_value());
+  EXPECT_EQ(Parse(**u3)["seq"].GetUint64(), old_ids["u3" + std::string(1, '\0') + "sess1"]);
+  auto h5 = reader->GetEventBySpanId("h5");
+  ASSERT_TRUE(h5.ok() && h5->has_value());
+  EXPECT_EQ(**h5, json[5]);
+  auto verify = VerifyStore(dir_.string());
+  ASSERT_TRUE(verify.ok()) << verify.status().message();
+  EXPECT_TRUE(verify->ok()) << verify->differences[0];
+  auto again = MigrateStore(mo);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->already_current);
+
+  OpenWriter(0);
+  std::vector<IncomingLine> resent = {{lines[0], true}, {lines[45], true}, {lines.back(), true}};
+  PreparedBatch batch;
+  ASSERT_TRUE(builder_->Build(resent, {}, &batch).ok());
+  EXPECT_EQ(batch.stats.stored, 0u);
+  EXPECT_EQ(batch.stats.duplicates, 3u);
+}
+
+// A migration killed after any committed re-key step (while re-keying,
+// right after `ids` was emptied, while copying back) is refused as before
+// and carries on to the same table, with another step size too.
+TEST_F(EncodingTest, InterruptedIdsRekeyCarriesOn) {
+  // 94 entries at 7 a step: re-keyed in steps 1-14 (the 14th empties
+  // `ids`), copied back in 15-28. Entries written before the kill:
+  const std::pair<int, uint64_t> kills[] = {{1, 7}, {13, 91}, {14, 94}, {20, 136}};
+  for (const auto& [steps, written] : kills) {
+    SCOPED_TRACE("killed after step " + std::to_string(steps));
+    Close();
+    std::filesystem::remove_all(dir_);
+    OpenWriter(0);
+    std::vector<std::string> json = AppendJson(MixedLines(40));
+    Close();
+    auto old_ids = OldIds();
+    ASSERT_EQ(old_ids.size(), 94u);
+    MakeSchemaThree();
+    RekeySteps(7, steps);
+    ASSERT_TRUE(Meta(kMetaIdsRekey));
+    EXPECT_EQ(Meta(kMetaIdsRekey)->at(0), steps < 14 ? 'k' : 'c');
+    auto refused = Store::OpenReadOnly({dir_.string()});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("--migrate"), std::string::npos);
+
+    MigrateOptions mo;
+    mo.dir = dir_.string();
+    mo.ids_per_txn = 5;
+    MigrateProgress last;
+    mo.progress = [&](const MigrateProgress& p) { last = p; };
+    auto done = MigrateStore(mo);
+    ASSERT_TRUE(done.ok()) << done.status().message();
+    EXPECT_EQ(last.done, 188u);
+    EXPECT_EQ(last.this_run, 188u - written);
+    EXPECT_EQ(IdsTable(), NewIds(old_ids));
+    EXPECT_FALSE(Meta(kMetaIdsRekey));
+    EXPECT_FALSE(HasDb(kIdsRekeyedDb));
+    EXPECT_EQ(AllEvents(), json);
+    auto verify = VerifyStore(dir_.string());
+    ASSERT_TRUE(verify.ok()) << verify.status().message();
+    EXPECT_TRUE(verify->ok()) << verify->differences[0];
+  }
+}
+
+// From schema 2 the ids re-key follows the values and the messages: a kill
+// during it resumes there (the values are not converted twice).
+TEST_F(EncodingTest, SchemaTwoKilledDuringTheIdsRekeyCarriesOn) {
+  std::vector<std::string> json = AppendJson(MixedLines(10));
+  Close();
+  auto old_ids = OldIds();
+  MakeSchemaTwo(json, json.size());  // every value converted, migrated_seq at the last
+  RekeySteps(4, 3);
+  MigrateOptions mo;
+  mo.dir = dir_.string();
+  uint64_t converted = 1;
+  mo.progress = [&](const MigrateProgress& p) {
+    if (p.stage == MigrateStage::kEvents) converted = p.this_run;
+  };
+  auto done = MigrateStore(mo);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(converted, 0u);
+  EXPECT_EQ(IdsTable(), NewIds(old_ids));
+  EXPECT_EQ(Meta(kMetaSchemaVersion), "4");
+  EXPECT_FALSE(Meta(kMetaMigratedSeq));
+  EXPECT_EQ(AllEvents(), json);
+  auto verify = VerifyStore(dir_.string());
+  ASSERT_TRUE(verify.ok() && verify->ok());
 }
 
 }  // namespace

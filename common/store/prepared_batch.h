@@ -83,7 +83,8 @@ class TextArena {
 // An event to store; the strings are views into its batch's text.
 struct PreparedEvent {
   uint64_t seq = 0;
-  std::string_view identity;  // the ids key: EventIdentity (span_id [+ "\0" + transcript])
+  std::string_view identity;  // EventIdentity (span_id [+ "\0" + transcript])
+  std::string_view ids_key;   // its key in `ids`: IdsKey(identity), 16 bytes
   std::string_view topic;     // for republishing
   std::string_view json;      // the event as served, with "seq" (republished)
 };
@@ -107,7 +108,7 @@ struct PreparedBatch {
   std::vector<PreparedEvent> events;
   std::vector<PreparedValue> values;  // the events as stored, in seq order
   std::vector<uint32_t>
-      by_identity;  // events in identity order (ids neighbours are written together)
+      by_identity;  // events in ids key order (ids neighbours are written together)
   std::vector<IndexRuns>
       indexes;  // by EventIndex (store_schema.h): the events' entries, grouped by key
   std::vector<PreparedAggregate> aggregates;

@@ -1,11 +1,13 @@
 // See store.h. Opening read-only, the MDB_MAP_RESIZED dance, and the point
 // reads (events, aggregates, usage buckets). Event queries: store_query.cc.
+#include <algorithm>
 #include <mutex>
 
 #include "common/event/aggregate.h"
 #include "common/json/json.h"
 #include "common/json/json_parse.h"
 #include "common/store/event_reader.h"
+#include "common/store/ids_key.h"
 #include "common/store/lmdb.h"
 #include "common/store/lmdb_store.h"
 #include "common/store/store_schema.h"
@@ -128,28 +130,54 @@ Result<std::optional<std::string>> LmdbStore::GetEvent(uint64_t seq) {
   return out;
 }
 
-// ids keys are identities: the span_id, then for transcript lines "\0" and
-// the transcript (EventIdentity). One span_id may name a line in several
-// transcripts (a replay); the first stored (lowest seq) is the one served.
+namespace {
+
+// The seqs of the ids keys under span_id's prefix (ids_key.h), lowest first:
+// every identity of that span_id (a line replayed into several transcripts)
+// and, should 64-bit hashes ever collide, other span_ids' lines too.
+Result<std::vector<uint64_t>> SpanCandidates(MDB_txn* txn, const StoreDbs& d,
+                                             std::string_view span_id) {
+  lmdb::Cursor c;
+  if (int rc = c.Open(txn, d.ids); rc != 0) return lmdb::FromMdb("cursor", rc);
+  std::string prefix = IdsSpanPrefix(span_id);
+  std::vector<uint64_t> seqs;
+  MDB_val k = Val(prefix), v;
+  int rc = c.Get(&k, &v, MDB_SET_RANGE);
+  for (; rc == 0 && View(k).starts_with(prefix); rc = c.Get(&k, &v, MDB_NEXT)) {
+    if (v.mv_size == 8) seqs.push_back(lmdb::GetBe64(v.mv_data));
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("read ids", rc);
+  std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+bool HasSpanId(const std::string& event_json, std::string_view span_id) {
+  rapidjson::Document doc;
+  if (!json::Parse(&doc, event_json, json::kMaxEventDepth) || !doc.IsObject()) return false;
+  return json::GetString(doc, "span_id") == span_id;
+}
+
+}  // namespace
+
+// The first stored (lowest seq) of the events with this span_id: a span_id
+// may name a line in several transcripts (a replay). The candidates share
+// the span_id's hash, so each is read and its span_id compared.
 Result<std::optional<std::string>> LmdbStore::GetEventBySpanId(const std::string& span_id) {
   std::optional<std::string> out;
   Status st = Read([&](MDB_txn* txn, const StoreDbs& d) -> Status {
-    lmdb::Cursor c;
-    if (int rc = c.Open(txn, d.ids); rc != 0) return lmdb::FromMdb("cursor", rc);
-    MDB_val k = lmdb::Val(span_id), v;
-    uint64_t first = 0;
-    for (int rc = c.Get(&k, &v, MDB_SET_RANGE); rc == 0; rc = c.Get(&k, &v, MDB_NEXT)) {
-      std::string_view key = lmdb::View(k);
-      if (!key.starts_with(span_id)) break;
-      if (key.size() > span_id.size() && key[span_id.size()] != '\0') break;
-      uint64_t seq = lmdb::GetBe64(v.mv_data);
-      if (first == 0 || seq < first) first = seq;
+    auto seqs = SpanCandidates(txn, d, span_id);
+    if (!seqs) return seqs.status();
+    EventReader reader(decoder_, txn, d);
+    for (uint64_t seq : *seqs) {
+      std::string json;
+      auto found = reader.Append(seq, &json);
+      if (!found) return found.status().Wrap("event " + std::to_string(seq));
+      if (*found && HasSpanId(json, span_id)) {
+        out = std::move(json);
+        break;
+      }
     }
-    if (first == 0) return Status::Ok();
-    std::string json;
-    auto found = EventReader(decoder_, txn, d).Append(first, &json);
-    if (found && *found) out = std::move(json);
-    return found.status();
+    return Status::Ok();
   });
   if (!st) return st;
   return out;

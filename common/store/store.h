@@ -21,8 +21,10 @@ namespace trace {
 // 2: ids keys are event identities (EventIdentity), sessions count API
 // messages per model (main_models); a version 1 store is refused.
 // 3: `events` values are compressed (event_codec.h) with dictionaries in
-// `dicts`; a version 2 store is converted by trace-index --migrate.
-inline constexpr int kSchemaVersion = 3;
+// `dicts`.
+// 4: `ids` keys are 16-byte hashes of the identities (ids_key.h); a
+// version 2 or 3 store is converted by trace-index --migrate.
+inline constexpr int kSchemaVersion = 4;
 
 // Filters shared by the REST API, SSE and trace-query. Empty strings and
 // nullopt mean "no filter". from/to are inclusive ms epoch bounds.

@@ -1,7 +1,8 @@
 // See store_migrate.h. One write transaction per step: convert the next
 // events after meta/migrated_seq and move it, or (first) store the trained
-// dictionary, or (last) set the schema version. MDB_MAP_FULL grows the map
-// and redoes the step, as StoreWriter::Commit does.
+// dictionary, or re-key some messages or ids, or (last) set the schema
+// version. MDB_MAP_FULL grows the map and redoes the step, as
+// StoreWriter::Commit does.
 #include "common/store/store_migrate.h"
 
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "common/base/log.h"
 #include "common/store/event_codec.h"
 #include "common/store/event_reader.h"
+#include "common/store/ids_rekey.h"
 #include "common/store/lmdb.h"
 #include "common/store/store.h"
 #include "common/store/store_schema.h"
@@ -30,30 +32,23 @@ constexpr int kMaxGrowRetries = 16;
 
 class Migrator {
  public:
-  Migrator(MDB_env* env, const MigrateOptions& o) : env_(env), o_(o) {}
+  Migrator(MDB_env* env, const MigrateOptions& o) : env_(env), o_(o), ids_(dbs_, o.ids_per_txn) {}
 
   Result<MigrateReport> Run() {
     MigrateReport report;
-    bool current = false;
-    if (Status st = Step([&](MDB_txn* txn) { return Start(txn, &current); }); !st) return st;
-    if (current) {
+    if (Status st = Step([&](MDB_txn* txn) { return Start(txn); }); !st) return st;
+    report.from_version = version_;
+    if (version_ == kSchemaVersion) {
       report.already_current = true;
       return report;
     }
-    if (Status st = Step([&](MDB_txn* txn) { return EnsureDictionary(txn); }); !st) return st;
+    if (Status st = ConvertEvents(); !st) return st;
     report.dictionary_id = encoder_.dictionary_id();
-    start_ = std::chrono::steady_clock::now();
-    for (bool more = true; more;) {
-      if (Status st = Step([&](MDB_txn* txn) { return ConvertSome(txn, &more); }); !st) return st;
-      Report(!more);
-    }
-    for (bool more = true; more;) {
-      if (Status st = Step([&](MDB_txn* txn) { return RekeyMessages(txn, &more); }); !st) return st;
-      rekey_from_ = rekey_next_;  // committed: the next step starts there
-    }
+    if (Status st = RekeyIds(); !st) return st;
     if (Status st = Step([&](MDB_txn* txn) { return Finish(txn); }); !st) return st;
     if (int rc = mdb_env_sync(env_, 1); rc != 0) return lmdb::FromMdb("sync", rc);
-    report.last = progress_;
+    report.events = progress_;
+    report.ids = ids_progress_;
     return report;
   }
 
@@ -75,18 +70,16 @@ class Migrator {
     }
   }
 
-  Status Start(MDB_txn* txn, bool* current) {
+  Status Start(MDB_txn* txn) {
     if (Status st = OpenDbs(txn, true, &dbs_); !st) return st;
     auto version = StoredSchemaVersion(txn, dbs_);
     if (!version) return version.status();
-    if (*version == kSchemaVersion) {
-      *current = true;
-      return Status::Ok();
-    }
-    if (*version != 2) {
-      return Status::Error("store schema version " + std::to_string(*version) +
-                           " cannot be migrated (only version 2 can: rebuild it, move the db "
-                           "away and re-index)");
+    version_ = *version;
+    if (version_ == kSchemaVersion) return Status::Ok();
+    if (version_ != 2 && version_ != 3) {
+      return Status::Error("store schema version " + std::to_string(version_) +
+                           " cannot be migrated (only versions 2 and 3 can: rebuild it, move the "
+                           "db away and re-index)");
     }
     MDB_val k = Val(kMetaMigratedSeq), v;
     int rc = mdb_get(txn, dbs_.meta, &k, &v);
@@ -94,6 +87,38 @@ class Migrator {
     auto last = LastEventSeq(txn, dbs_);  // seqs are 1, 2, 3 ... without holes
     if (!last) return last.status();
     progress_.total = *last;
+    return Status::Ok();
+  }
+
+  // The dictionary (schema 2: trained; 3: its own), the values into
+  // blocks, and schema 2's messages' keys.
+  Status ConvertEvents() {
+    if (Status st = Step([&](MDB_txn* txn) { return EnsureDictionary(txn); }); !st) return st;
+    start_ = std::chrono::steady_clock::now();
+    for (bool more = true; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return ConvertSome(txn, &more); }); !st) return st;
+      Report(!more);
+    }
+    for (bool more = version_ == 2; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return RekeyMessages(txn, &more); }); !st) return st;
+      rekey_from_ = rekey_next_;  // committed: the next step starts there
+    }
+    return Status::Ok();
+  }
+
+  // Schema 2's and 3's: `ids` by IdsKey (ids_rekey.h).
+  Status RekeyIds() {
+    ids_progress_.stage = MigrateStage::kIds;
+    start_ = std::chrono::steady_clock::now();
+    last_report_ = {};
+    for (bool more = true; more;) {
+      if (Status st = Step([&](MDB_txn* txn) { return ids_.Step(txn, &more, &last_rc_); }); !st)
+        return st;
+      ids_progress_.done = ids_.progress().done;
+      ids_progress_.total = ids_.progress().total;
+      ids_progress_.this_run += ids_.progress().written;
+      ReportProgress(&ids_progress_, !more);
+    }
     return Status::Ok();
   }
 
@@ -151,10 +176,9 @@ class Migrator {
       *more = rc == 0;
     }
     uint64_t seq = migrated_;
-    for (const auto& [s, json] : batch) {
+    for (auto& [s, value] : batch) {
       seq = s;
-      if (json.empty() || json[0] != '{')  // never guess at what a value is
-        return Status::Error("events seq " + std::to_string(seq) + " is not schema 2 JSON");
+      if (Status st = OldValueToJson(txn, seq, &value); !st) return st;
     }
     // The values of a block but its last go; the last key takes the block.
     CutBlocks(
@@ -181,6 +205,26 @@ class Migrator {
     if (int rc = mdb_put(txn, dbs_.meta, &mk, &mv, 0); rc != 0)
       return lmdb::FromMdb("put migrated_seq", last_rc_ = rc);
     pending_ = {seq, batch.size()};
+    return Status::Ok();
+  }
+
+  // Replaces *value, a value not converted yet, with its event's JSON:
+  // schema 2's is the JSON, schema 3's one event encoded. Anything else is
+  // an error, never guessed at.
+  Status OldValueToJson(MDB_txn* txn, uint64_t seq, std::string* value) {
+    std::string where = "events seq " + std::to_string(seq);
+    if (version_ == 2) {
+      if (value->empty() || (*value)[0] != '{')
+        return Status::Error(where + " is not schema 2 JSON");
+      return Status::Ok();
+    }
+    auto count = ValueEventCount(*value);
+    if (!count || (*value)[0] == static_cast<char>(kValueBlock))
+      return Status::Error(where + " is not a schema 3 value");
+    std::string json;
+    if (Status st = decoder_.Decode(*value, DictionaryLoaderFor(txn, dbs_), &json); !st)
+      return st.Wrap(where);
+    *value = std::move(json);
     return Status::Ok();
   }
 
@@ -224,7 +268,8 @@ class Migrator {
       return lmdb::FromMdb("put schema version", last_rc_ = rc);
     MDB_val mk = Val(kMetaMigratedSeq);
     int rc = mdb_del(txn, dbs_.meta, &mk, nullptr);
-    return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : lmdb::FromMdb("del migrated_seq", rc);
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::FromMdb("del migrated_seq", last_rc_ = rc);
+    return ids_.Finish(txn, &last_rc_);
   }
 
   // After a committed step: done counts events up to migrated_seq (seqs
@@ -233,19 +278,26 @@ class Migrator {
     migrated_ = pending_.first;
     progress_.this_run += pending_.second;
     progress_.done = std::min(migrated_, progress_.total);
+    ReportProgress(&progress_, last);
+  }
+
+  void ReportProgress(MigrateProgress* p, bool last) {
     auto now = std::chrono::steady_clock::now();
-    progress_.seconds = std::chrono::duration<double>(now - start_).count();
+    p->seconds = std::chrono::duration<double>(now - start_).count();
     if (!o_.progress) return;
     if (last || now - last_report_ >= std::chrono::milliseconds(o_.progress_ms)) {
       last_report_ = now;
-      o_.progress(progress_);
+      o_.progress(*p);
     }
   }
 
   MDB_env* env_;
   const MigrateOptions& o_;
   StoreDbs dbs_{};
+  int version_ = 0;  // as found
+  IdsRekey ids_;
   EventEncoder encoder_;
+  EventDecoder decoder_;  // schema 3's values
   std::vector<BlockRun> runs_;
   std::string value_;
   uint64_t migrated_ = 0;
@@ -253,8 +305,8 @@ class Migrator {
   std::string rekey_from_, rekey_next_;
   std::pair<uint64_t, uint64_t> pending_;  // (seq, converted) of the step just run
   int last_rc_ = 0;
-  MigrateProgress progress_;
-  std::chrono::steady_clock::time_point start_, last_report_;
+  MigrateProgress progress_, ids_progress_;
+  std::chrono::steady_clock::time_point start_, last_report_;  // of the stage running
 };
 
 }  // namespace
@@ -283,10 +335,18 @@ Result<MigrateReport> MigrateStore(const MigrateOptions& options) {
 void LogMigrateProgress(const MigrateProgress& p) {
   double rate = p.seconds > 0 ? p.this_run / p.seconds : 0;
   uint64_t left = p.total - std::min(p.done, p.total);
+  uint64_t eta = rate > 0 ? static_cast<uint64_t>(left / rate) : 0;
+  if (p.stage == MigrateStage::kIds) {
+    log::Info("migrating", {{"ids_done", p.done},
+                            {"ids_total", p.total},
+                            {"ids_per_s", static_cast<uint64_t>(rate)},
+                            {"eta_s", eta}});
+    return;
+  }
   log::Info("migrating", {{"events_done", p.done},
                           {"events_total", p.total},
                           {"events_per_s", static_cast<uint64_t>(rate)},
-                          {"eta_s", rate > 0 ? static_cast<uint64_t>(left / rate) : 0}});
+                          {"eta_s", eta}});
 }
 
 }  // namespace trace

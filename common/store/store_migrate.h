@@ -1,10 +1,12 @@
-// `trace-index --migrate`: converts a schema 2 store in place to schema 3
-// (proto/storage.md "Migration"): every `events` value re-encoded from JSON
-// to the compressed encoding, in transactions of a few thousand events, the
-// position kept in meta/migrated_seq in the same transaction, so a kill at
-// any moment loses at most the transaction in progress and a re-run carries
-// on. The schema version becomes 3 in the last transaction; until then every
-// reader and the writer refuse the store. Takes the writer lock.
+// `trace-index --migrate`: converts a schema 2 or 3 store in place to
+// schema 4 (proto/storage.md "Migration"). From 2: every `events` value
+// re-encoded from JSON to the compressed encoding, in transactions of a few
+// thousand events, the position kept in meta/migrated_seq in the same
+// transaction, and `messages` re-keyed by request. From 2 and 3: `ids`
+// re-keyed by IdsKey (ids_rekey.h), resumable the same way. A kill at any
+// moment loses at most the transaction in progress and a re-run carries
+// on. The schema version becomes 4 in the last transaction; until then
+// every reader and the writer refuse the store. Takes the writer lock.
 #pragma once
 
 #include <cstdint>
@@ -15,29 +17,37 @@
 
 namespace trace {
 
+enum class MigrateStage {
+  kEvents,  // event values re-encoded (from schema 2)
+  kIds,     // ids entries re-keyed, then copied back (each counted once per write)
+};
+
 struct MigrateProgress {
-  uint64_t done = 0, total = 0;  // events converted (this run and before), in the store
-  uint64_t this_run = 0;         // converted by this run
-  double seconds = 0;            // since this run started
+  MigrateStage stage = MigrateStage::kEvents;
+  uint64_t done = 0, total = 0;  // done (this run and before), of all there is to do
+  uint64_t this_run = 0;         // done by this run
+  double seconds = 0;            // since this run started the stage
 };
 
 struct MigrateOptions {
   std::string dir;
   size_t events_per_txn = 4096;
-  int progress_ms = 3000;  // progress is called at most this often, and at the end
+  size_t ids_per_txn = 8192;
+  int progress_ms = 3000;  // progress is called at most this often per stage, and at its end
   std::function<void(const MigrateProgress&)> progress;
 };
 
 struct MigrateReport {
-  bool already_current = false;  // the store was schema 3: nothing done
-  MigrateProgress last;
-  uint32_t dictionary_id = 0;  // what the values were encoded with (0: none)
+  bool already_current = false;  // the store was schema 4: nothing done
+  int from_version = 0;
+  MigrateProgress events, ids;  // each stage at its end (events: none from schema 3)
+  uint32_t dictionary_id = 0;   // what the values were encoded with (0: none)
 };
 
 Result<MigrateReport> MigrateStore(const MigrateOptions& options);
 
 // A progress callback for MigrateOptions: one JSON log line (done, total,
-// events/s, ETA).
+// per second, ETA).
 void LogMigrateProgress(const MigrateProgress& p);
 
 }  // namespace trace

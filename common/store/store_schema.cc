@@ -139,15 +139,17 @@ Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init, const std::stri
   if (*version == 0) return Status::Error("store has no schema version (not a claude-trace store)");
   if (*version == kSchemaVersion) return Status::Ok();
   std::string found = "store schema version " + std::to_string(*version);
-  if (*version == 2) {
-    // Same tables and aggregates; only the events values change encoding,
-    // which trace-index --migrate rewrites in place.
+  std::string migrate = ": convert it with 'trace-index --migrate --db " + dir + "'";
+  // Same tables and aggregates; the events values (2) and the ids keys (2,
+  // 3) change, which trace-index --migrate rewrites in place.
+  if (*version == 2)
     return Status::Error(found + " predates version " + want +
-                         " (compressed events): convert it with 'trace-index --migrate --db " +
-                         dir + "'");
-  }
+                         " (compressed event blocks, hashed ids keys)" + migrate);
+  if (*version == 3)
+    return Status::Error(found + " predates version " + want + " (event blocks, hashed ids keys)" +
+                         migrate);
   // Version 1 kept one line per uuid across files and counted prompts and
-  // models by older rules: its events and aggregates cannot be read as 3's.
+  // models by older rules: its events and aggregates cannot be read as 4's.
   return Status::Error(found + " is not the supported version " + want +
                        " (rebuild it: move the db away and re-index)");
 }

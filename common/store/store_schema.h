@@ -56,8 +56,8 @@ Result<MDB_env*> OpenEnv(const EnvOptions& o);
 // Opens every named database; create makes missing ones (writer only).
 Status OpenDbs(MDB_txn* txn, bool create, StoreDbs* dbs);
 // Checks meta "schema_version"; with init, writes it into an empty store.
-// A schema 2 store (or one whose migration was interrupted) is refused with
-// the instruction to run trace-index --migrate on dir.
+// A schema 2 or 3 store (or one whose migration was interrupted) is refused
+// with the instruction to run trace-index --migrate on dir.
 Status CheckSchema(MDB_txn* txn, const StoreDbs& dbs, bool init, const std::string& dir);
 // The schema_version stored, or 0 when there is none.
 Result<int> StoredSchemaVersion(MDB_txn* txn, const StoreDbs& dbs);

@@ -13,6 +13,7 @@
 #include "common/event/normalize.h"
 #include "common/json/json_parse.h"
 #include "common/store/event_reader.h"
+#include "common/store/ids_key.h"
 #include "common/store/lmdb.h"
 #include "common/store/store_schema.h"
 
@@ -155,7 +156,7 @@ class Verifier {
   // (proto/storage.md "Named databases"): ids, and each index it has a key for.
   void ExpectIndexEntries(std::string_view seq_key, const EventKeys& keys) {
     EventIdentity(keys, &identity_);
-    want_ids_.Add(identity_, seq_key);
+    want_ids_.Add(IdsKey(identity_).view(), seq_key);
     char entry[kIndexEntrySize];
     PutIndexEntry(entry, lmdb::GetBe64(seq_key.data()), keys.timestamp_ms);
     const auto fields = IndexedFields(keys);

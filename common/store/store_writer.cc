@@ -126,8 +126,8 @@ class LmdbStoreWriter::LmdbSnapshot final : public StoreSnapshot {
   explicit LmdbSnapshot(LmdbStoreWriter& w) : writer_(w), map_lock_(w.map_mu_) {}
   int Begin() { return txn_.Begin(writer_.env_, MDB_RDONLY); }
 
-  Result<bool> HasIdentity(std::string_view identity) override {
-    MDB_val k = Val(identity), v;
+  Result<bool> HasIdentity(const IdsKey& key) override {
+    MDB_val k = Val(key.view()), v;
     int rc = mdb_get(txn_.get(), writer_.dbs_.ids, &k, &v);
     if (rc == MDB_NOTFOUND) return false;
     if (rc != 0) return lmdb::FromMdb("read ids", rc);
@@ -285,10 +285,11 @@ Status LmdbStoreWriter::TryCommit(const PreparedBatch& batch) {
   return st;
 }
 
-// Events go in by seq (appended, a block of them per value); their ids entries in identity order,
-// so each lands next to the one before (the cursor is mostly on its leaf already). The builder
-// found each identity absent from the store and from the batches in flight; MDB_NOOVERWRITE makes a
-// broken promise an error, not a second copy.
+// Events go in by seq (appended, a block of them per value); their ids
+// entries in key order, so each lands after the one before (the cursor moves
+// forward through the leaves). The builder found each key absent from the
+// store and from the batches in flight; MDB_NOOVERWRITE makes a broken
+// promise an error, not a second copy.
 Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
   if (const auto& d = batch.new_dictionary) {
     // MDB_NOOVERWRITE: a dictionary id names one dictionary forever.
@@ -303,7 +304,7 @@ Status LmdbStoreWriter::PutEvents(const PreparedBatch& batch) {
   for (uint32_t i : batch.by_identity) {
     const PreparedEvent& e = batch.events[i];
     lmdb::PutBe64(seq_key, e.seq);
-    if (Status st = PutAt(kIds, e.identity, {seq_key, 8}, MDB_NOOVERWRITE); !st) {
+    if (Status st = PutAt(kIds, e.ids_key, {seq_key, 8}, MDB_NOOVERWRITE); !st) {
       std::string_view span = e.identity.substr(0, e.identity.find('\0'));
       return st.Wrap("span_id '" + std::string(span) + "'");
     }

@@ -19,6 +19,7 @@
 
 #include "common/base/status.h"
 #include "common/event/aggregator.h"
+#include "common/store/ids_key.h"
 #include "common/store/prepared_batch.h"
 
 namespace trace {
@@ -29,8 +30,9 @@ namespace trace {
 class StoreSnapshot {
  public:
   virtual ~StoreSnapshot() = default;
-  // True when an event with this identity (EventIdentity) is stored.
-  virtual Result<bool> HasIdentity(std::string_view identity) = 0;
+  // True when an event with this identity (the ids key of its EventIdentity)
+  // is stored.
+  virtual Result<bool> HasIdentity(const IdsKey& key) = 0;
   // The stored aggregate entry, or nullopt.
   virtual Result<std::optional<std::string>> GetAggregate(AggTable table, std::string_view key) = 0;
   // Committed events with seq > after_seq, oldest first, as they leave the

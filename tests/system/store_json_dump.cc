@@ -1,10 +1,17 @@
 // Test helper: prints a store's `events` as mdb_load input (mdb_dump's
 // bytevalue format) with each value the decoded event JSON, i.e. what a
-// schema 2 trace-index stored. migrate_test.sh rebuilds a schema 2 store from
-// it to play the previous version. Reads through the public Store API.
+// schema 2 trace-index stored; with --singles, each event compressed in a
+// value of its own, as schema 3 stored it (no dictionary); with --ids, its
+// `ids` as schema 2 and 3 keyed them (the identity itself -> seq).
+// migrate_test.sh rebuilds schema 2 and 3 stores from them to play the
+// previous versions. Reads through the public Store API.
 #include <cstdio>
+#include <cstring>
 #include <string>
 
+#include "common/event/event.h"
+#include "common/event/normalize.h"
+#include "common/store/event_codec.h"
 #include "common/store/store.h"
 
 namespace {
@@ -24,16 +31,21 @@ std::string Be64(uint64_t v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: store_json_dump DB >events.dump\n");
+  bool ids = argc == 3 && std::strcmp(argv[1], "--ids") == 0;
+  bool singles = argc == 3 && std::strcmp(argv[1], "--singles") == 0;
+  if (argc != 2 && !ids && !singles) {
+    std::fprintf(stderr, "usage: store_json_dump [--ids | --singles] DB >dump\n");
     return 2;
   }
-  auto store = trace::Store::OpenReadOnly({argv[1]});
+  trace::EventEncoder encoder;
+  std::string value;
+  auto store = trace::Store::OpenReadOnly({argv[argc - 1]});
   if (!store) {
     std::fprintf(stderr, "store_json_dump: %s\n", store.status().message().c_str());
     return 1;
   }
   std::printf("VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n");
+  std::string identity;
   for (uint64_t after = 0;;) {
     auto events = (*store)->EventsAfter(after, {}, 10000);
     if (!events) {
@@ -42,10 +54,16 @@ int main(int argc, char** argv) {
     }
     if (events->empty()) break;
     for (const std::string& json : *events) {
-      size_t at = json.rfind("\"seq\":");  // the builder appends seq last
-      after = std::stoull(json.substr(at + 6));
-      Hex(Be64(after));
-      Hex(json);
+      auto keys = trace::ParseEventKeys(json);
+      if (!keys) {
+        std::fprintf(stderr, "store_json_dump: %s\n", keys.status().message().c_str());
+        return 1;
+      }
+      after = keys->seq;
+      trace::EventIdentity(*keys, &identity);
+      Hex(ids ? identity : Be64(after));
+      if (singles && !encoder.Encode(json, &value).ok()) return 1;
+      Hex(ids ? Be64(after) : singles ? value : json);
     }
   }
   std::printf("DATA=END\n");

@@ -14,6 +14,7 @@
 #include "common/export/export_flags.h"
 #include "common/index/index_loop.h"
 #include "common/index/indexer.h"
+#include "common/store/store.h"
 #include "common/store/store_migrate.h"
 #include "common/store/store_verify.h"
 #include "common/store/store_writer.h"
@@ -46,7 +47,7 @@ void Describe(cli::Spec& spec) {
       "  trace-tail --stdout --once F | trace-index --stdin --db ./db\n"
       "  trace-index --verify --db ./db                # recompute aggregates and indexes, exit 1 "
       "on difference\n"
-      "  trace-index --migrate --db ./db               # convert a schema 2 store in place "
+      "  trace-index --migrate --db ./db               # convert a schema 2 or 3 store in place "
       "(resumable)\n"
       "  trace-index keygen --out keys                 # CURVE keypair keys/server.{key,pub}\n"
       "  trace-index --listen-events tcp://0.0.0.0:5558 --listen-control tcp://0.0.0.0:5559 \\\n"
@@ -79,8 +80,8 @@ void Describe(cli::Spec& spec) {
       "verify", po::bool_switch(),
       "recompute all aggregates and indexes from the events and report differences")(
       "migrate", po::bool_switch(),
-      "convert a schema 2 store to schema 3 (compressed events) in place, then exit; "
-      "resumable after a kill")(
+      "convert a schema 2 or 3 store to schema 4 (compressed event blocks, hashed ids keys) in "
+      "place, then exit; resumable after a kill")(
       "no-durable", po::bool_switch(),
       "do not fsync at each commit (faster; a power cut may lose the last batches)")(
       "batch-size", po::value<size_t>()->default_value(4096), "max events per transaction")(
@@ -110,10 +111,16 @@ int Migrate(const std::string& db) {
   mo.progress = LogMigrateProgress;
   auto report = MigrateStore(mo);
   if (!report) return cli::Fail(kTool, "migrate", report.status().message());
-  log::Info(report->already_current ? "store is already schema 3: nothing to migrate" : "migrated",
-            {{"db", db},
-             {"events", report->last.done},
-             {"dictionary", static_cast<uint64_t>(report->dictionary_id)}});
+  if (report->already_current) {
+    log::Info("store is already schema " + std::to_string(kSchemaVersion) + ": nothing to migrate",
+              {{"db", db}});
+    return cli::kExitOk;
+  }
+  log::Info("migrated", {{"db", db},
+                         {"from_schema", report->from_version},
+                         {"events", report->events.done},
+                         {"ids", report->ids.total / 2},
+                         {"dictionary", static_cast<uint64_t>(report->dictionary_id)}});
   return cli::kExitOk;
 }
 
