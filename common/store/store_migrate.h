@@ -1,8 +1,8 @@
 // `trace-index --migrate`: converts a schema 2 or 3 store in place to
-// schema 4 (proto/storage.md "Migration"). From 2: every `events` value
-// re-encoded from JSON to the compressed encoding, in transactions of a few
-// thousand events, the position kept in meta/migrated_seq in the same
-// transaction, and `messages` re-keyed by request. From 2 and 3: `ids`
+// schema 4 (proto/storage.md "Migration"). The `events` values (schema 2's
+// JSON, schema 3's one event each) rewritten into blocks, in transactions
+// of a few thousand events, the position kept in meta/migrated_seq in the
+// same transaction; from 2, `messages` re-keyed by request; then `ids`
 // re-keyed by IdsKey (ids_rekey.h), resumable the same way. A kill at any
 // moment loses at most the transaction in progress and a re-run carries
 // on. The schema version becomes 4 in the last transaction; until then
@@ -18,7 +18,7 @@
 namespace trace {
 
 enum class MigrateStage {
-  kEvents,  // event values re-encoded (from schema 2)
+  kEvents,  // event values rewritten into blocks
   kIds,     // ids entries re-keyed, then copied back (each counted once per write)
 };
 
@@ -40,7 +40,7 @@ struct MigrateOptions {
 struct MigrateReport {
   bool already_current = false;  // the store was schema 4: nothing done
   int from_version = 0;
-  MigrateProgress events, ids;  // each stage at its end (events: none from schema 3)
+  MigrateProgress events, ids;  // each stage at its end
   uint32_t dictionary_id = 0;   // what the values were encoded with (0: none)
 };
 
