@@ -2,7 +2,9 @@
 // per-key states that make counting idempotent (one tool call per
 // tool_use_id, one token count per API message). Each has a JSON form: the
 // LMDB value and, for sessions/tasks/tools, what the gateway serves verbatim
-// (shapes in proto/storage.md "Aggregates").
+// (shapes in proto/storage.md "Aggregates"). The two counting states are
+// stored in a compact binary form instead (aggregate_binary.cc), and read
+// from either.
 #pragma once
 
 #include <array>
@@ -121,6 +123,13 @@ struct ToolCall {
   bool duration_otel = false;
   int64_t duration_ms = 0;
   unsigned sources = 0;
+  bool operator==(const ToolCall&) const = default;
+  // The stored value (proto/storage.md "Counting states"): binary. Decode
+  // also reads the JSON a store written before the binary form holds; a
+  // truncated or corrupt value is an error.
+  std::string Encode() const;
+  static Result<ToolCall> Decode(std::string_view value);
+  // The JSON form: legacy values, and the value shown to people.
   std::string ToJson() const;
   static Result<ToolCall> FromJson(std::string_view json);
 };
@@ -135,6 +144,10 @@ struct MessageUsage {
   TokenCounts counts;        // messages field unused
   bool otel_only = false;    // counts from OTel: the first transcript line replaces them
   std::optional<int64_t> reported_cost_nanos;  // Claude Code's cost_usd, counted once
+  bool operator==(const MessageUsage&) const = default;
+  // As ToolCall's: the binary stored value, and the JSON form.
+  std::string Encode() const;
+  static Result<MessageUsage> Decode(std::string_view value);
   std::string ToJson() const;
   static Result<MessageUsage> FromJson(std::string_view json);
 };

@@ -24,10 +24,10 @@ Status Decode(std::string_view s, AggTable, ToolAggregate* out) {
   return DecodeWith(ToolAggregate::FromJson(s), out);
 }
 Status Decode(std::string_view s, AggTable, ToolCall* out) {
-  return DecodeWith(ToolCall::FromJson(s), out);
+  return DecodeWith(ToolCall::Decode(s), out);
 }
 Status Decode(std::string_view s, AggTable, MessageUsage* out) {
-  return DecodeWith(MessageUsage::FromJson(s), out);
+  return DecodeWith(MessageUsage::Decode(s), out);
 }
 Status Decode(std::string_view s, AggTable, TokenCounts* out) {
   return DecodeWith(TokenCountsFromJson(s), out);
@@ -40,8 +40,8 @@ std::string Encode(AggTable t, const Aggregate& a) {
   return a.ToJson(t == AggTable::kSessions ? "session_id" : "task_id");
 }
 std::string Encode(AggTable, const ToolAggregate& a) { return a.ToJson(); }
-std::string Encode(AggTable, const ToolCall& a) { return a.ToJson(); }
-std::string Encode(AggTable, const MessageUsage& a) { return a.ToJson(); }
+std::string Encode(AggTable, const ToolCall& a) { return a.Encode(); }
+std::string Encode(AggTable, const MessageUsage& a) { return a.Encode(); }
 std::string Encode(AggTable, const TokenCounts& a) { return TokenCountsToJson(a); }
 std::string Encode(AggTable, const SlotTokens& a) { return a.ToJson(); }
 
@@ -88,6 +88,16 @@ const char* AggTableName(AggTable t) {
                                  "usage_by_session_day",
                                  "usage_by_slot"};
   return kNames[static_cast<int>(t)];
+}
+
+Result<std::string> AggValueJson(AggTable t, std::string_view value) {
+  auto json = [](const auto& decoded) -> Result<std::string> {
+    if (!decoded) return decoded.status();
+    return decoded->ToJson();
+  };
+  if (t == AggTable::kToolCalls) return json(ToolCall::Decode(value));
+  if (t == AggTable::kMessages) return json(MessageUsage::Decode(value));
+  return std::string(value);
 }
 
 template <typename T>

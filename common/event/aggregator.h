@@ -31,11 +31,15 @@ enum class AggTable {
 };
 inline constexpr int kAggTableCount = 8;
 const char* AggTableName(AggTable t);
+// A stored value of table t as JSON, for people (--verify's report):
+// the value itself, except for the binary counting states (tool_calls,
+// messages), which are decoded; an error when such a value is corrupt.
+Result<std::string> AggValueJson(AggTable t, std::string_view value);
 
 class AggregateState {
  public:
-  // Loads a stored value (JSON) of a table; nullopt when absent. Null loader:
-  // everything starts empty (verify).
+  // Loads a stored value of a table (JSON, or binary for the counting
+  // states); nullopt when absent. Null loader: everything starts empty (verify).
   using Loader = std::function<Result<std::optional<std::string>>(AggTable, std::string_view)>;
   explicit AggregateState(Loader loader = nullptr) : loader_(std::move(loader)) {}
 
@@ -43,8 +47,8 @@ class AggregateState {
   // that has none (from its PreToolUse), if any.
   Result<std::optional<int64_t>> Apply(const EventFacts& f);
 
-  using EntryFn = std::function<void(AggTable, const std::string& key, const std::string& json)>;
-  // Visits every changed entry as (table, key, JSON value).
+  using EntryFn = std::function<void(AggTable, const std::string& key, const std::string& value)>;
+  // Visits every changed entry as (table, key, value to store).
   void ForEachDirty(const EntryFn& fn) const { VisitAll(true, fn); }
   // Visits every entry (verify).
   void ForEach(const EntryFn& fn) const { VisitAll(false, fn); }

@@ -1,13 +1,14 @@
 // The fixture the index's store tests share: a real store in a temp dir,
 // written through the batch builder as trace-index writes, read through a
 // reader, and the line builders (hook, assistant, tool_result) they feed it.
-// Test-only; included by batch_builder_test.cc and store_query_test.cc.
+// Test-only; included by the index's store tests.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "common/event/normalize.h"
 #include "common/index/batch_builder.h"
@@ -67,6 +68,24 @@ class StoreTest : public ::testing::Test {
     rapidjson::Document d;
     EXPECT_TRUE(json::Parse(&d, s).ok()) << s;
     return d;
+  }
+  // Runs fn in a write txn on the store (the writer closed first) with its
+  // tables open: raw LMDB playing an older store or a bad disk.
+  void Raw(const std::function<void(MDB_txn*, const StoreDbs&)>& fn) {
+    builder_.reset();
+    writer_.reset();
+    EnvOptions eo;
+    eo.dir = dir_.string();
+    eo.writer = true;
+    auto env = OpenEnv(eo);
+    ASSERT_TRUE(env.ok());
+    MDB_txn* txn;
+    ASSERT_EQ(mdb_txn_begin(*env, nullptr, 0, &txn), 0);
+    StoreDbs dbs;
+    ASSERT_TRUE(OpenDbs(txn, true, &dbs).ok());
+    fn(txn, dbs);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(*env);
   }
   rapidjson::Document Session(const std::string& id) {
     auto s = Reader()->GetSession(id);

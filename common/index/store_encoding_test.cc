@@ -38,21 +38,6 @@ class EncodingTest : public StoreTest {
     builder_.reset();
     writer_.reset();
   }
-  // Runs fn in a write txn on the closed store with its tables open.
-  void Raw(const std::function<void(MDB_txn*, const StoreDbs&)>& fn) {
-    EnvOptions eo;
-    eo.dir = dir_.string();
-    eo.writer = true;
-    auto env = OpenEnv(eo);
-    ASSERT_TRUE(env.ok());
-    MDB_txn* txn;
-    ASSERT_EQ(mdb_txn_begin(*env, nullptr, 0, &txn), 0);
-    StoreDbs dbs;
-    ASSERT_TRUE(OpenDbs(txn, true, &dbs).ok());
-    fn(txn, dbs);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(*env);
-  }
   void Put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value) {
     MDB_val k = lmdb::Val(key), v = lmdb::Val(value);
     ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);

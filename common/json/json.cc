@@ -38,12 +38,23 @@ std::optional<std::string_view> GetString(const rapidjson::Value& obj, std::stri
   return std::string_view(v->GetString(), v->GetStringLength());
 }
 
+namespace {
+
+// A double's integer part, or nullopt when no int64 holds it (converting
+// such a double is undefined behaviour, not a wrap).
+std::optional<int64_t> ToInt64(double x) {
+  if (!(x >= -0x1p63 && x < 0x1p63)) return std::nullopt;
+  return static_cast<int64_t>(x);
+}
+
+}  // namespace
+
 std::optional<int64_t> GetInt(const rapidjson::Value& obj, std::string_view key) {
   const rapidjson::Value* v = Find(obj, key);
   if (!v) return std::nullopt;
   if (v->IsInt64()) return v->GetInt64();
   if (v->IsUint64()) return static_cast<int64_t>(v->GetUint64());
-  if (v->IsDouble()) return static_cast<int64_t>(v->GetDouble());
+  if (v->IsDouble()) return ToInt64(v->GetDouble());
   return std::nullopt;
 }
 
@@ -77,9 +88,7 @@ void MemberSet::Find(const rapidjson::Value& obj, const rapidjson::Value** found
 }
 
 std::optional<int64_t> TimestampMs(const rapidjson::Value& v) {
-  auto scale = [](double x) -> int64_t {
-    return static_cast<int64_t>(x < 1e11 ? x * 1000.0 : x);  // seconds vs ms
-  };
+  auto scale = [](double x) { return ToInt64(x < 1e11 ? x * 1000.0 : x); };  // seconds vs ms
   if (v.IsInt64()) return scale(static_cast<double>(v.GetInt64()));
   if (v.IsUint64()) return scale(static_cast<double>(v.GetUint64()));
   if (v.IsDouble()) return scale(v.GetDouble());

@@ -64,7 +64,8 @@ class StringWriter {
 // Serializes a value compactly.
 std::string Serialize(const rapidjson::Value& v);
 
-// Field access: nullptr / nullopt when absent or of another type.
+// Field access: nullptr / nullopt when absent or of another type (GetInt:
+// also a number no int64 holds, such as 1e30).
 const rapidjson::Value* Find(const rapidjson::Value& obj, std::string_view key);
 std::optional<std::string_view> GetString(const rapidjson::Value& obj, std::string_view key);
 std::optional<int64_t> GetInt(const rapidjson::Value& obj, std::string_view key);
@@ -89,7 +90,8 @@ class MemberSet {
 };
 
 // A timestamp field as ms: integer (ms; values below 1e11 are taken as
-// seconds), floating seconds/ms likewise, or an RFC 3339 string.
+// seconds), floating seconds/ms likewise, or an RFC 3339 string; nullopt
+// for anything else, or a time past what int64 ms hold.
 std::optional<int64_t> TimestampMs(const rapidjson::Value& v);
 
 // True if s is valid UTF-8.

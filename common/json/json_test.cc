@@ -17,6 +17,20 @@ TEST(Json, TimestampAcceptsSecondsMillisAndStrings) {
   EXPECT_FALSE(json::TimestampMs(d["e"]));
 }
 
+// Converting a double no int64 holds is undefined behaviour: such a number
+// is no integer and no time (the fuzzers' UBSan build aborts otherwise).
+TEST(Json, NumbersBeyondInt64AreNoIntegerAndNoTime) {
+  rapidjson::Document d;
+  d.Parse(R"({"big":1e30,"small":-1e30,"edge":9223372036854775807.0,"ok":-12.7,"ms":1e300})");
+  EXPECT_FALSE(json::GetInt(d, "big"));
+  EXPECT_FALSE(json::GetInt(d, "small"));
+  EXPECT_FALSE(json::GetInt(d, "edge"));  // rounds to 2^63
+  EXPECT_EQ(json::GetInt(d, "ok"), -12);
+  EXPECT_FALSE(json::TimestampMs(d["ms"]));
+  EXPECT_FALSE(json::TimestampMs(d["small"]));
+  EXPECT_EQ(json::TimestampMs(d["ok"]), -12700);
+}
+
 TEST(Json, Utf8Validation) {
   EXPECT_TRUE(json::IsValidUtf8("plain ascii"));
   EXPECT_TRUE(json::IsValidUtf8("h\xC3\xA9llo \xF0\x9F\x98\x80"));

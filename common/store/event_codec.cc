@@ -11,6 +11,8 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "common/base/varint.h"
+
 namespace trace {
 
 namespace {
@@ -24,25 +26,6 @@ constexpr size_t kMaxSampleBytes = 64 * 1024;
 
 Status ZstdError(const char* what, size_t rc) {
   return Status::Error(std::string(what) + ": " + ZSTD_getErrorName(rc));
-}
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-// Reads a LEB128 varint at *pos; false when truncated or over 64 bits.
-bool GetVarint(std::string_view s, size_t* pos, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && *pos < s.size(); shift += 7) {
-    auto byte = static_cast<uint8_t>(s[(*pos)++]);
-    *v |= uint64_t{byte & 0x7fu} << shift;
-    if (!(byte & 0x80)) return true;
-  }
-  return false;
 }
 
 struct Header {
