@@ -22,7 +22,7 @@ namespace {
 // corruption, not an event, and must not become an allocation.
 constexpr uint64_t kMaxValueBytes = uint64_t{64} << 20;
 // fastCover samples longer than this add little and slow training.
-constexpr size_t kMaxSampleBytes = 64 * 1024;
+constexpr size_t kMaxSampleBytes = size_t{64} * 1024;
 
 Status ZstdError(const char* what, size_t rc) {
   return Status::Error(std::string(what) + ": " + ZSTD_getErrorName(rc));
