@@ -23,8 +23,17 @@ std::optional<int64_t> IntegerText(const rapidjson::Value& obj, std::string_view
   return n;
 }
 
+// The record's name as its event type, or fallback when it has none: an
+// empty name is none (every stored event needs a type; found by fuzz_otlp,
+// a metric named "" made an event the index refused).
+std::string_view TypeOr(const rapidjson::Value& rec, std::string_view key,
+                        std::string_view fallback) {
+  Str name = Text(rec, key);
+  return name && !name->empty() ? *name : fallback;
+}
+
 void FillOtelLog(const rapidjson::Value& rec, const rapidjson::Value& attrs, EventFields* f) {
-  f->event_type = Text(rec, "event_name").value_or("otel.log");
+  f->event_type = TypeOr(rec, "event_name", "otel.log");
   f->hook_type = "log";
   f->model = Text(attrs, "model");
   f->request_id = Text(attrs, "request_id");
@@ -42,7 +51,7 @@ void FillOtelLog(const rapidjson::Value& rec, const rapidjson::Value& attrs, Eve
 }
 
 void FillOtelMetric(const rapidjson::Value& rec, const rapidjson::Value& attrs, EventFields* f) {
-  f->event_type = Text(rec, "name").value_or("otel.metric");
+  f->event_type = TypeOr(rec, "name", "otel.metric");
   f->hook_type = "metric";
   f->model = Text(attrs, "model");
   f->tool_name = Text(attrs, "tool_name");

@@ -189,6 +189,24 @@ TEST(Normalize, ALineAtTheLimitIsAnEventTheIndexCanRead) {
   EXPECT_EQ(keys->kind, "history");
 }
 
+// OTLP allows any name; an empty one must still give an event the index
+// stores (fuzz_otlp found a metric named "" that became an event without a
+// type, which the index refused).
+TEST(Normalize, OtelRecordsWithAnEmptyNameGetTheirKindsType) {
+  SourceRef src{"/d/spool/ingest.jsonl", 1, 2, 0, 10};
+  for (const auto& [line, type] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"otel":"metric","id":"ot-1","received_ms":1,"name":"","point":{"value":1}})",
+            "otel.metric"},
+           {R"({"otel":"log","id":"ot-2","received_ms":1,"event_name":""})", "otel.log"},
+           {R"({"otel":"metric","id":"ot-3","received_ms":1,"name":"claude_code.cost.usage"})",
+            "claude_code.cost.usage"}}) {
+    Result<EventKeys> keys =
+        ParseEventKeys(NormalizeLine(LineInput{&src, line, InputKind::kIngest, 1}));
+    ASSERT_TRUE(keys.ok()) << line << ": " << keys.status().message();
+    EXPECT_EQ(keys->event_type, type) << line;
+  }
+}
+
 TEST(Normalize, OversizedLineIsRawWithBoundedPrefix) {
   std::string big(200000, 'a');
   SourceRef src{"/x", 1, 2, 0, 5000000};

@@ -292,14 +292,14 @@ Status EventDecoder::DecodeEvents(std::string_view value, const DictionaryLoader
                                   DecodedEvents* out) {
   out->clear();
   auto h = ParseHeader(value, &out->ends);
-  if (!h) return h.status();
-  if (h->tag != kValueBlock) {
-    Status st = DecodeAppend(value, load, &out->json);
+  Status st = h.status();
+  if (st && h->tag != kValueBlock) {
+    st = DecodeAppend(value, load, &out->json);
     if (st) out->ends.assign(1, out->json.size());
-    return st;
+  } else if (st) {
+    st = DecodeFrame(value.substr(h->body), h->dict_id, h->size, load, &out->json);
   }
-  Status st = DecodeFrame(value.substr(h->body), h->dict_id, h->size, load, &out->json);
-  if (!st) out->clear();
+  if (!st) out->clear();  // nothing of a value that does not decode
   return st;
 }
 
