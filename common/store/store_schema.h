@@ -74,8 +74,8 @@ std::string DictionaryKey(uint32_t id);
 inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr std::string_view kMetaLastSeq = "last_seq";
 inline constexpr std::string_view kMetaDuplicates = "duplicates";
-// Set while trace-index --migrate converts a schema 2 store: the last seq
-// whose value is already in the schema 3 encoding (u64 BE).
+// Set while trace-index --migrate rewrites a schema 2 or 3 store's values:
+// the last seq already rewritten into blocks (u64 BE).
 inline constexpr std::string_view kMetaMigratedSeq = "migrated_seq";
 
 }  // namespace trace
